@@ -1,0 +1,76 @@
+"""Accounting: counting each row's outcome and checking the contract's identity
+rows_read = rows_valid + rows_quarantined + rows_duplicate + rows_out_of_scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from .validate import OUTCOME_DUPLICATE, OUTCOME_OUT_OF_SCOPE, OUTCOME_QUARANTINED, OUTCOME_VALID, REASONS
+
+
+class AccountingError(RuntimeError):
+    """The run's counts do not add up; nothing is published."""
+
+
+@dataclass
+class RunCounts:
+    rows_read: int = 0
+    rows_valid: int = 0
+    rows_quarantined: int = 0
+    rows_duplicate: int = 0
+    rows_out_of_scope: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    valid_by_quarter: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def as_record(self) -> dict[str, object]:
+        return {
+            "rows_read": self.rows_read,
+            "rows_valid": self.rows_valid,
+            "rows_quarantined": self.rows_quarantined,
+            "rows_duplicate": self.rows_duplicate,
+            "rows_out_of_scope": self.rows_out_of_scope,
+            "quarantined_by_reason": {r: self.by_reason.get(r, 0) for r in REASONS},
+            "valid_by_quarter": {f"{y}-Q{q}": n for (y, q), n in sorted(self.valid_by_quarter.items())},
+        }
+
+
+def outcome_summary(outcomes: DataFrame) -> DataFrame:
+    """Row counts per outcome, reason and quarter (a few dozen rows at most)."""
+    return outcomes.groupBy("outcome", "reason", "year", "quarter").agg(F.count(F.lit(1)).alias("rows"))
+
+
+def tally(rows_read: int, summary_rows) -> RunCounts:
+    """Folds outcome_summary rows into the run's counts. rows_read comes from the reader, so the
+    identity check below catches rows lost or invented between reading and classifying."""
+    counts = RunCounts(rows_read=rows_read)
+    for row in summary_rows:
+        outcome, reason, n = row["outcome"], row["reason"], int(row["rows"])
+        if outcome == OUTCOME_VALID:
+            counts.rows_valid += n
+            key = (int(row["year"]), int(row["quarter"]))
+            counts.valid_by_quarter[key] = counts.valid_by_quarter.get(key, 0) + n
+        elif outcome == OUTCOME_QUARANTINED:
+            counts.rows_quarantined += n
+            counts.by_reason[reason] = counts.by_reason.get(reason, 0) + n
+        elif outcome == OUTCOME_DUPLICATE:
+            counts.rows_duplicate += n
+        elif outcome == OUTCOME_OUT_OF_SCOPE:
+            counts.rows_out_of_scope += n
+        else:
+            raise AccountingError(f"unknown outcome {outcome!r}")
+    return counts
+
+
+def check_identity(counts: RunCounts) -> None:
+    accounted = counts.rows_valid + counts.rows_quarantined + counts.rows_duplicate + counts.rows_out_of_scope
+    if accounted != counts.rows_read:
+        raise AccountingError(
+            f"accounting identity violated: rows_read={counts.rows_read} but valid {counts.rows_valid} + "
+            f"quarantined {counts.rows_quarantined} + duplicate {counts.rows_duplicate} + "
+            f"out_of_scope {counts.rows_out_of_scope} = {accounted}"
+        )
+    if sum(counts.by_reason.values()) != counts.rows_quarantined:
+        raise AccountingError("accounting identity violated: quarantined rows per reason do not add up")

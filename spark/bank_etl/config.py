@@ -1,0 +1,219 @@
+"""Run configuration: command-line arguments, quarter scope and PostgreSQL connection settings.
+
+Pure Python, no Spark: everything here is unit-testable without a JVM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+QUARTER_PATTERN = re.compile(r"^(\d{4})-Q([1-4])$")
+
+# libpq connection parameters accepted from a URL query string; anything else (for example JDBC
+# driver options) is dropped so that libpq does not reject the connection string.
+LIBPQ_QUERY_KEYS = frozenset(
+    {
+        "sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcompression",
+        "sslnegotiation", "connect_timeout", "application_name", "options", "target_session_attrs",
+        "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "gssencmode",
+        "channel_binding", "user", "password", "dbname",
+    }
+)
+
+
+class ConfigError(ValueError):
+    """A command-line argument or setting is invalid."""
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    quarter: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Quarter":
+        match = QUARTER_PATTERN.match(text.strip())
+        if not match:
+            raise ConfigError(f"--quarter must look like 2022-Q3, got {text!r}")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def of(cls, day: dt.date) -> "Quarter":
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def last_ended_before(cls, today: dt.date) -> "Quarter":
+        """The last quarter that ended before `today` (the scheduled job's default scope)."""
+        current = cls.of(today)
+        return cls(current.year - 1, 4) if current.quarter == 1 else cls(current.year, current.quarter - 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.quarter}"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which quarters a run replaces: one named quarter, or every quarter found in the input."""
+
+    quarter: Quarter | None  # None means every quarter in the file (--all)
+
+    @property
+    def is_all(self) -> bool:
+        return self.quarter is None
+
+    def __str__(self) -> str:
+        return "all" if self.quarter is None else str(self.quarter)
+
+
+@dataclass(frozen=True)
+class PgSettings:
+    """Connection settings for psycopg/libpq. `password` is never logged or printed."""
+
+    host: str | None = None
+    port: int | None = None
+    dbname: str | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def sslmode(self) -> str | None:
+        return dict(self.params).get("sslmode")
+
+    def connect_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for psycopg.connect; unset values fall back to PG* variables."""
+        kwargs: dict[str, object] = dict(self.params)
+        for key in ("host", "port", "dbname", "user", "password"):
+            value = getattr(self, key)
+            if value is not None:
+                kwargs[key] = value
+        return kwargs
+
+    def with_credentials(self, user: str | None, password: str | None) -> "PgSettings":
+        return PgSettings(self.host, self.port, self.dbname, user or self.user, password or self.password, self.params)
+
+    def masked_url(self) -> str:
+        return mask_url(self.to_url())
+
+    def to_url(self) -> str:
+        user = quote(self.user, safe="") if self.user else ""
+        auth = f"{user}:{quote(self.password, safe='')}@" if self.password else (f"{user}@" if user else "")
+        host = self.host or ""
+        port = f":{self.port}" if self.port else ""
+        query = urlencode(self.params)
+        return f"postgresql://{auth}{host}{port}/{self.dbname or ''}" + (f"?{query}" if query else "")
+
+
+def parse_pg_url(url: str) -> PgSettings:
+    """Parses a libpq URI (postgresql://user:pass@host:5432/db?sslmode=require) or a JDBC URL
+    (jdbc:postgresql://host:5432/db?sslmode=require&user=...&password=...)."""
+    text = url.strip()
+    if text.startswith("jdbc:"):
+        text = text[len("jdbc:"):]
+    parts = urlsplit(text)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ConfigError(f"--pg-url must start with postgresql:// or jdbc:postgresql://, got {mask_url(url)!r}")
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    # The PostgreSQL JDBC driver spells "TLS required" as ssl=true; libpq spells it sslmode=require.
+    if query.pop("ssl", "").lower() == "true":
+        query.setdefault("sslmode", "require")
+    user = unquote(parts.username) if parts.username else query.pop("user", None)
+    password = unquote(parts.password) if parts.password else query.pop("password", None)
+    query.pop("user", None)
+    query.pop("password", None)
+    dbname = unquote(parts.path.lstrip("/")) or query.pop("dbname", None)
+    query.pop("dbname", None)
+    params = tuple(sorted((k, v) for k, v in query.items() if k in LIBPQ_QUERY_KEYS))
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise ConfigError(f"--pg-url has an invalid port: {mask_url(url)!r}") from error
+    return PgSettings(parts.hostname, port, dbname, user, password, params)
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>://[^:/@?#]*:)(?P<secret>[^@/?#]*)(?P<tail>@)")
+_QUERY_PASSWORD = re.compile(r"(?i)(?P<head>[?&;]password=)(?P<secret>[^&;]*)")
+
+
+def mask_url(url: str) -> str:
+    """Replaces any password in a URL (userinfo or query parameter) with ***."""
+    masked = _URL_PASSWORD.sub(lambda m: m.group("head") + "***" + m.group("tail"), url)
+    return _QUERY_PASSWORD.sub(lambda m: m.group("head") + "***", masked)
+
+
+def strip_url_credentials(url: str) -> str:
+    """An input URI as it may be recorded: without any userinfo or SAS token query string."""
+    parts = urlsplit(url)
+    if not parts.scheme or parts.scheme == "file":
+        return url
+    netloc = parts.hostname or ""
+    if parts.username and parts.scheme in ("abfss", "abfs", "wasbs", "wasb"):
+        netloc = f"{parts.username}@{netloc}"  # the container name, not a credential
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    input_uri: str
+    lake_root: str
+    pg: PgSettings
+    schema: str
+    scope: Scope
+    secret_scope: str | None = None
+    pg_user_key: str | None = None
+    pg_password_key: str | None = None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_etl.py",
+        description="Quarterly bank batch: validate, quarantine, transform, write the lake and load PostgreSQL.",
+    )
+    parser.add_argument("--input", required=True, help="landing file, or a directory whose newest *.csv/*.xlsx is used")
+    parser.add_argument("--lake", required=True, help="lake root (local dir, file://, abfss://) or a template with {container}")
+    parser.add_argument("--pg-url", default=os.environ.get("BANK_PG_URL"), help="postgresql:// or jdbc:postgresql:// URL")
+    parser.add_argument("--schema", default="bank", help="PostgreSQL schema (default: bank)")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--quarter", help="the quarter to replace, YYYY-Qn (default: the last quarter that ended before today)")
+    scope.add_argument("--all", action="store_true", help="replace every quarter found in the input")
+    parser.add_argument("--secret-scope", help="Databricks secret scope holding the PostgreSQL credentials")
+    parser.add_argument("--pg-user-key", help="secret key of the PostgreSQL user")
+    parser.add_argument("--pg-password-key", help="secret key of the PostgreSQL password")
+    return parser
+
+
+SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def parse_args(argv: list[str] | None, today: dt.date | None = None) -> JobConfig:
+    args = build_parser().parse_args(argv)
+    if not args.pg_url:
+        raise ConfigError("--pg-url is required (or set BANK_PG_URL)")
+    if not SCHEMA_NAME.match(args.schema):
+        raise ConfigError(f"--schema must be a plain SQL identifier, got {args.schema!r}")
+    secret_args = (args.secret_scope, args.pg_user_key, args.pg_password_key)
+    if any(secret_args) and not all(secret_args):
+        raise ConfigError("--secret-scope, --pg-user-key and --pg-password-key go together")
+    if args.all:
+        scope = Scope(None)
+    elif args.quarter:
+        scope = Scope(Quarter.parse(args.quarter))
+    else:
+        scope = Scope(Quarter.last_ended_before(today or dt.date.today()))
+    return JobConfig(
+        input_uri=args.input,
+        lake_root=args.lake,
+        pg=parse_pg_url(args.pg_url),
+        schema=args.schema,
+        scope=scope,
+        secret_scope=args.secret_scope,
+        pg_user_key=args.pg_user_key,
+        pg_password_key=args.pg_password_key,
+    )

@@ -1,0 +1,78 @@
+"""Transform: the curated transactions, the quarterly features and the quarantine rows, as pure
+DataFrame -> DataFrame functions over the output of validate.mark_outcomes."""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from .validate import OUTCOME_QUARANTINED, OUTCOME_VALID
+
+CURATED_COLUMNS = (
+    "txn_date", "domain", "location", "value", "transaction_count", "value_per_transaction",
+    "year", "quarter", "month", "day_of_week", "run_id",
+)
+FEATURE_COLUMNS = (
+    "year", "quarter", "domain", "location", "row_count", "total_value", "total_transactions",
+    "avg_value_per_transaction", "active_days", "domain_value_share",
+)
+QUARANTINE_COLUMNS = (
+    "run_id", "input_sha256", "source_row", "raw_date", "raw_domain", "raw_location", "raw_value",
+    "raw_transaction_count", "raw_record", "reason",
+)
+
+
+def curated_transactions(outcomes: DataFrame, run_id: str) -> DataFrame:
+    """The valid, de-duplicated, in-scope rows with the contract's curated columns."""
+    valid = outcomes.where(F.col("outcome") == OUTCOME_VALID)
+    return valid.select(
+        F.col("txn_date").cast("date").alias("txn_date"),
+        F.col("domain"),
+        F.col("location"),
+        F.col("value").cast("bigint").alias("value"),
+        F.col("transaction_count").cast("bigint").alias("transaction_count"),
+        (F.col("value").cast("double") / F.col("transaction_count").cast("double")).alias("value_per_transaction"),
+        F.col("year").cast("int").alias("year"),
+        F.col("quarter").cast("int").alias("quarter"),
+        F.month("txn_date").cast("int").alias("month"),
+        (F.weekday("txn_date") + 1).cast("int").alias("day_of_week"),  # weekday: 0 = Monday
+        F.lit(run_id).alias("run_id"),
+    )
+
+
+def quarterly_features(curated: DataFrame) -> DataFrame:
+    """Per year, quarter, domain and location: counts, exact integer totals, and ratios."""
+    per_location = curated.groupBy("year", "quarter", "domain", "location").agg(
+        F.count(F.lit(1)).cast("bigint").alias("row_count"),
+        F.sum("value").cast("bigint").alias("total_value"),  # ANSI: an overflow fails the run
+        F.sum("transaction_count").cast("bigint").alias("total_transactions"),
+        F.countDistinct("txn_date").cast("int").alias("active_days"),
+    )
+    domain_total = F.sum("total_value").over(Window.partitionBy("year", "quarter", "domain"))
+    return per_location.select(
+        "year", "quarter", "domain", "location", "row_count", "total_value", "total_transactions",
+        (F.col("total_value").cast("double") / F.col("total_transactions").cast("double")).alias(
+            "avg_value_per_transaction"
+        ),
+        "active_days",
+        F.when(domain_total > 0, F.col("total_value").cast("double") / domain_total.cast("double"))
+        .otherwise(F.lit(0.0))
+        .alias("domain_value_share"),
+    )
+
+
+def _text_safe(column: str):
+    """PostgreSQL text cannot hold NUL characters; the quarantine keeps everything else verbatim."""
+    return F.regexp_replace(F.col(column), "\u0000", "\ufffd").alias(column)
+
+
+def quarantine_rows(outcomes: DataFrame, run_id: str, input_sha256: str) -> DataFrame:
+    """Every row that failed a rule, with its raw text and its reason."""
+    rejected = outcomes.where(F.col("outcome") == OUTCOME_QUARANTINED)
+    return rejected.select(
+        F.lit(run_id).alias("run_id"),
+        F.lit(input_sha256).alias("input_sha256"),
+        F.col("source_row").cast("bigint").alias("source_row"),
+        *(_text_safe(c) for c in ("raw_date", "raw_domain", "raw_location", "raw_value", "raw_transaction_count", "raw_record")),
+        F.col("reason"),
+    )

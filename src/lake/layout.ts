@@ -1,0 +1,48 @@
+/**
+ * The lake's layout as the quarterly job and the ETL use it (see DATA_CONTRACT.md and the
+ * LakeStorage construct): containers, default prefixes and content types.
+ */
+import { extname } from "node:path";
+
+export const LANDING_CONTAINER = "landing";
+export const CURATED_CONTAINER = "curated";
+export const FEATURES_CONTAINER = "features";
+export const QUARANTINE_CONTAINER = "quarantine";
+
+/** The quarterly job reads the newest CSV/XLSX file under landing/bank/transactions/. */
+export const DEFAULT_LANDING_PREFIX = "bank/transactions/";
+
+/** Where the partitioned outputs live inside their containers. */
+export const PARTITIONED_AREAS: Readonly<Record<string, string>> = {
+  [CURATED_CONTAINER]: "transactions/",
+  [FEATURES_CONTAINER]: "quarterly/",
+};
+
+/** Run records (`_runs/<run_id>.json`) are written next to the curated data. */
+export const RUNS_CONTAINER = CURATED_CONTAINER;
+export const RUNS_PREFIX = "_runs/";
+
+/** Metadata key under which `land` records the source file's SHA-256 (hex). */
+export const SHA256_METADATA_KEY = "sha256";
+
+export const XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".csv": "text/csv",
+  ".xlsx": XLSX_CONTENT_TYPE,
+  ".parquet": "application/vnd.apache.parquet",
+  ".json": "application/json",
+};
+
+/** The file extensions the quarterly job reads from the landing area. */
+export const JOB_INPUT_EXTENSIONS = [".csv", ".xlsx"];
+
+export function contentTypeFor(fileName: string): string {
+  return CONTENT_TYPES[extname(fileName).toLowerCase()] ?? "application/octet-stream";
+}
+
+/** Normalises a user-given prefix: no leading slash, exactly one trailing slash (or empty). */
+export function normalisePrefix(prefix: string): string {
+  const trimmed = prefix.trim().replace(/^\/+/, "").replace(/\/+$/, "");
+  return trimmed === "" ? "" : `${trimmed}/`;
+}

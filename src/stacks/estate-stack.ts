@@ -1,0 +1,140 @@
+import { Construct } from "constructs";
+import { AzurermBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
+import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { LakeStorage } from "../constructs/lake-storage";
+import { Observability } from "../constructs/observability";
+import { RelationalSink } from "../constructs/relational-sink";
+import { SecretStore } from "../constructs/secret-store";
+import { SecureNetwork } from "../constructs/secure-network";
+import { PropValidator } from "../constructs/validation";
+import { EnvironmentConfig, resourceNames } from "./config";
+
+/**
+ * One environment of the estate: providers, remote state, the resource group and the composed
+ * constructs. It holds no resource details; everything that varies comes from its config.
+ */
+export class EstateStack extends TerraformStack {
+  readonly config: EnvironmentConfig;
+  readonly observability: Observability;
+  readonly network: SecureNetwork;
+  readonly secrets: SecretStore;
+  readonly lake: LakeStorage;
+  readonly database: RelationalSink;
+
+  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
+    super(scope, id);
+    validateConfig(this.node.path, config);
+    this.config = config;
+    const names = resourceNames(config);
+    const tags = {
+      environment: config.environment,
+      workload: config.workload,
+      owner: config.owner,
+      "cost-centre": config.costCentre,
+      "managed-by": "cdktf",
+    };
+
+    new AzurermProvider(this, "azurerm", {
+      subscriptionId: config.subscriptionId,
+      // The lake and the state account disable shared keys: data-plane calls use Entra ID.
+      storageUseAzuread: true,
+      features: [
+        {
+          keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeyVaults: true }],
+          resourceGroup: [{ preventDeletionIfContainsResources: true }],
+        },
+      ],
+    });
+    new RandomProvider(this, "random");
+    new AzurermBackend(this, { ...config.backend, useAzureadAuth: true });
+
+    const client = new DataAzurermClientConfig(this, "client");
+    const resourceGroup = new ResourceGroup(this, "resource-group", { name: names.resourceGroup, location: config.location, tags });
+    const placement = { resourceGroupName: resourceGroup.name, location: resourceGroup.location, tags };
+
+    this.observability = new Observability(this, "observability", {
+      ...placement,
+      workspaceName: names.logAnalytics,
+      retentionInDays: config.logs.retentionInDays,
+    });
+
+    this.network = new SecureNetwork(this, "network", {
+      ...placement,
+      nameSuffix: names.suffix,
+      addressSpace: config.network.addressSpace,
+      subnets: config.network.subnets,
+      natGatewayZones: config.network.natGatewayZones,
+      observability: this.observability,
+    });
+
+    this.secrets = new SecretStore(this, "secrets", {
+      ...placement,
+      vaultName: names.keyVault,
+      tenantId: client.tenantId,
+      skuName: config.vault.skuName,
+      softDeleteRetentionDays: config.vault.softDeleteRetentionDays,
+      privateEndpointSubnetId: this.network.privateEndpoints.subnet.id,
+      privateDnsZoneId: this.network.dnsZones.vault.id,
+      secretsOfficerPrincipalIds: [client.objectId, ...(config.vault.secretsOfficerPrincipalIds ?? [])],
+      observability: this.observability,
+      deletionProtection: config.deletionProtection,
+    });
+
+    this.lake = new LakeStorage(this, "lake", {
+      ...placement,
+      accountName: names.storageAccount,
+      replicationType: config.lake.replicationType,
+      blobSoftDeleteDays: config.lake.blobSoftDeleteDays,
+      containerSoftDeleteDays: config.lake.containerSoftDeleteDays,
+      landingCoolAfterDays: config.lake.landingCoolAfterDays,
+      landingColdAfterDays: config.lake.landingColdAfterDays,
+      landingColdTier: config.lake.landingColdTier,
+      privateEndpointSubnetId: this.network.privateEndpoints.subnet.id,
+      blobDnsZoneId: this.network.dnsZones.blob.id,
+      dfsDnsZoneId: this.network.dnsZones.dfs.id,
+      observability: this.observability,
+      deletionProtection: config.deletionProtection,
+    });
+
+    this.database = new RelationalSink(this, "database", {
+      ...placement,
+      serverName: names.postgresServer,
+      delegatedSubnetId: this.network.postgres.subnet.id,
+      privateDnsZoneId: this.network.dnsZones.postgres.id,
+      privateDnsZoneLink: this.network.dnsZoneLinks.postgres,
+      tenantId: client.tenantId,
+      secretStore: this.secrets,
+      credentialExpirationDate: config.database.credentialExpirationDate,
+      passwordVersion: config.database.passwordVersion,
+      skuName: config.database.skuName,
+      version: config.database.version,
+      storageMb: config.database.storageMb,
+      backupRetentionDays: config.database.backupRetentionDays,
+      geoRedundantBackup: config.database.geoRedundantBackup,
+      highAvailability: config.database.highAvailability,
+      observability: this.observability,
+      deletionProtection: config.deletionProtection,
+    });
+
+    new TerraformOutput(this, "lake_account_name", { value: this.lake.accountName });
+    new TerraformOutput(this, "lake_dfs_endpoint", { value: this.lake.dfsEndpoint });
+    new TerraformOutput(this, "key_vault_uri", { value: this.secrets.vaultUri });
+    new TerraformOutput(this, "postgres_fqdn", { value: this.database.fqdn });
+  }
+}
+
+function validateConfig(path: string, config: EnvironmentConfig): void {
+  const v = new PropValidator("EstateStack", path);
+  v.matches("config.workload", config.workload, /^[a-z][a-z0-9]{1,9}$/, "2-10 lowercase letters and digits, starting with a letter (it appears in every resource name)");
+  v.matches("config.instance", config.instance, /^[0-9]{2}$/, "two digits, such as 01");
+  v.matches("config.location", config.location, /^[a-z]+[a-z0-9]*$/, "an Azure region name such as westeurope");
+  v.check("config.owner", config.owner, (owner) => owner.trim().length > 0, "a non-empty owner (team or address) for the owner tag");
+  v.check("config.costCentre", config.costCentre, (centre) => centre.trim().length > 0, "a non-empty cost centre for the cost-centre tag");
+  v.check("config.subscriptionId", config.subscriptionId, (id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id), "a subscription GUID, or leave it unset to use ARM_SUBSCRIPTION_ID");
+  v.matches("config.backend.storageAccountName", config.backend.storageAccountName, /^[a-z0-9]{3,24}$/, "3-24 lowercase letters and digits");
+  v.matches("config.backend.key", config.backend.key, /^[A-Za-z0-9._/-]+\.tfstate$/, "a blob name ending in .tfstate");
+  v.throwIfInvalid();
+}

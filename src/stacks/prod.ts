@@ -1,0 +1,40 @@
+import { EnvironmentConfig } from "./config";
+
+/** Prod is resilient: geo-redundant lake and backups, zone-redundant HA, delete protection. */
+export const prod: EnvironmentConfig = {
+  environment: "prod",
+  workload: "bank",
+  instance: "01",
+  location: "westeurope",
+  owner: "data-platform@example.com",
+  costCentre: "cc-1234",
+  backend: { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstatebank01", containerName: "tfstate", key: "estate-prod.tfstate" },
+  network: {
+    addressSpace: "10.30.0.0/16",
+    subnets: { databricksHost: "10.30.0.0/23", databricksContainer: "10.30.2.0/23", postgres: "10.30.4.0/27", privateEndpoints: "10.30.5.0/26" },
+    natGatewayZones: ["1"],
+  },
+  vault: { skuName: "premium", softDeleteRetentionDays: 90 },
+  lake: {
+    // RAGRS rather than RAGZRS: it keeps the archive tier for landed files (not offered on zone-redundant accounts).
+    replicationType: "RAGRS",
+    blobSoftDeleteDays: 30,
+    containerSoftDeleteDays: 30,
+    landingCoolAfterDays: 30,
+    landingColdAfterDays: 180,
+    landingColdTier: "Archive",
+  },
+  database: {
+    skuName: "GP_Standard_D4ds_v5",
+    version: "16",
+    storageMb: 131072,
+    backupRetentionDays: 35,
+    geoRedundantBackup: true,
+    highAvailability: "ZoneRedundant",
+    credentialExpirationDate: "2027-06-30T00:00:00Z",
+    passwordVersion: 1,
+  },
+  logs: { retentionInDays: 365 },
+  deletionProtection: true,
+  relaxations: {},
+};
