@@ -46,9 +46,10 @@ class InputError(ValueError):
 @dataclass(frozen=True)
 class Extracted:
     raw: DataFrame
-    rows_read: int
+    rows_read: int  # data records read from the source, counted by the reader
     input_path: str
     file_format: str
+    cached: tuple[DataFrame, ...] = ()  # to unpersist when the run ends
 
 
 def resolve_input(fs: HadoopFs, uri: str) -> str:
@@ -125,7 +126,7 @@ def read_csv(spark: SparkSession, fs: HadoopFs, path: str) -> Extracted:
         F.when(malformed, F.regexp_replace("_corrupt_record", r"[\r\n]+$", "")).alias("raw_record"),
         malformed.alias("malformed"),
     )
-    return Extracted(raw, rows_read, path, "csv")
+    return Extracted(raw, rows_read, path, "csv", (parsed,))
 
 
 def cell_text(value: object) -> str | None:

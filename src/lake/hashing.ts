@@ -10,8 +10,8 @@ export interface ContentHashes {
   readonly size: number;
 }
 
-/** Hashes everything the stream yields. */
-export async function hashStream(stream: AsyncIterable<Buffer | string>): Promise<ContentHashes> {
+/** Hashes everything the stream yields; onChunk sees each chunk's size (for progress). */
+export async function hashStream(stream: AsyncIterable<Buffer | string>, onChunk?: (bytes: number) => void): Promise<ContentHashes> {
   const md5 = createHash("md5");
   const sha256 = createHash("sha256");
   let size = 0;
@@ -20,6 +20,7 @@ export async function hashStream(stream: AsyncIterable<Buffer | string>): Promis
     md5.update(buffer);
     sha256.update(buffer);
     size += buffer.length;
+    onChunk?.(buffer.length);
   }
   return { md5: md5.digest(), sha256: sha256.digest("hex"), size };
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Plans or applies one synthesized CDKTF stack with plain Terraform, signed in as the Azure DevOps
+# service connection of the AzureCLI@2 task that runs this script (workload identity federation).
+#
+#   terraform-stack.sh plan  <stack-dir>   terraform init; plan -out=tfplan; plan.txt and plan.json
+#   terraform-stack.sh apply <stack-dir>   terraform init from the saved lock file; apply tfplan
+#
+# One identity for everything: the azurerm provider and the azurerm backend exchange the job's
+# OIDC token for an Entra token (ARM_USE_OIDC + the ADO service connection id); the databricks
+# provider reuses the Azure CLI session that AzureCLI@2 opened with the same federated identity
+# (DATABRICKS_AUTH_TYPE=azure-cli). No client secret is read or accepted.
+set -euo pipefail
+
+usage="usage: terraform-stack.sh plan|apply <stack-dir>"
+command="${1:?$usage}"
+stack_dir="${2:?$usage}"
+
+fail() {
+  echo "##vso[task.logissue type=error]terraform-stack: $*"
+  exit 1
+}
+
+# --- identity ---------------------------------------------------------------------------------
+# AzureCLI@2 with addSpnToEnvironment exposes the connection's app id and tenant. A connection
+# that also exposes a key is secret-based: refuse it rather than quietly use a secret.
+[[ -n "${servicePrincipalId:-}" && -n "${tenantId:-}" ]] ||
+  fail "run me from AzureCLI@2 with addSpnToEnvironment: true"
+[[ -z "${servicePrincipalKey:-}" ]] ||
+  fail "the service connection uses a client secret; switch it to workload identity federation"
+
+export ARM_CLIENT_ID="$servicePrincipalId"
+export ARM_TENANT_ID="$tenantId"
+export ARM_USE_OIDC=true
+# AzureCLI@2 publishes its connection's id as AZURESUBSCRIPTION_SERVICE_CONNECTION_ID; a pipeline
+# variable ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID overrides it.
+connection_id="${ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID:-${AZURESUBSCRIPTION_SERVICE_CONNECTION_ID:-}}"
+[[ -n "$connection_id" ]] ||
+  fail "no service connection id: set ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID to the connection's id"
+export ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID="$connection_id"
+# The name the AzAPI/AzureAD providers and older Terraform releases read.
+export ARM_OIDC_AZURE_SERVICE_CONNECTION_ID="$connection_id"
+[[ -n "${SYSTEM_ACCESSTOKEN:-}" && -n "${SYSTEM_OIDCREQUESTURI:-}" ]] ||
+  fail "map SYSTEM_ACCESSTOKEN and SYSTEM_OIDCREQUESTURI into the step's env"
+[[ "${ARM_SUBSCRIPTION_ID:-}" =~ ^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$ ]] ||
+  fail "ARM_SUBSCRIPTION_ID is not a subscription id; set it in the environment's variable group"
+export DATABRICKS_AUTH_TYPE="${DATABRICKS_AUTH_TYPE:-azure-cli}"
+export TF_IN_AUTOMATION=true TF_INPUT=false
+
+[[ -f "$stack_dir/cdk.tf.json" ]] || fail "$stack_dir has no cdk.tf.json; is it a synthesized stack?"
+cd "$stack_dir"
+
+case "$command" in
+  plan)
+    lock_argument=()
+    # Pull-request plans run on unmerged code with a read-only identity: they must not take the
+    # state lease, and must not block a deploy that holds it.
+    if [[ "${TF_PLAN_LOCK:-true}" == "false" ]]; then lock_argument=(-lock=false); fi
+    terraform init -input=false -no-color
+    terraform plan -input=false -no-color -out=tfplan "${lock_argument[@]}"
+    terraform show -no-color tfplan >plan.txt
+    terraform show -json tfplan >plan.json
+    # The artifact carries the plan, cdk.tf.json, assets and .terraform.lock.hcl, not the
+    # downloaded providers: apply re-installs exactly the locked versions.
+    printf '.terraform/\n' >.artifactignore
+    ;;
+  apply)
+    [[ -f tfplan ]] || fail "$stack_dir has no saved plan (tfplan); apply only runs a reviewed plan"
+    [[ -f .terraform.lock.hcl ]] || fail "$stack_dir has no .terraform.lock.hcl from the plan job"
+    terraform init -input=false -no-color -lockfile=readonly
+    terraform apply -input=false -no-color tfplan
+    ;;
+  *)
+    fail "unknown command '$command'; $usage"
+    ;;
+esac

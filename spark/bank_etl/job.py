@@ -1,0 +1,233 @@
+"""One run of the quarterly batch: extract -> validate -> transform -> load, with the run record.
+
+Publishing is the last step and is all-or-nothing per run: the lake partitions are swapped inside
+the PostgreSQL transaction that replaces the same quarters, and a failure anywhere rolls back both
+and records the run as failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable
+
+from pyspark.sql import DataFrame, SparkSession
+
+from . import load_pg
+from .accounting import RunCounts, check_identity, outcome_summary, tally
+from .config import JobConfig, mask_url, strip_url_credentials
+from .extract import extract, resolve_input
+from .lake import HadoopFs, PartitionSwap, lake_layout, partition_path
+from .transform import CURATED_COLUMNS, FEATURE_COLUMNS, QUARANTINE_COLUMNS, curated_transactions, quarterly_features, quarantine_rows
+from .validate import classify, mark_outcomes
+
+log = logging.getLogger(__name__)
+
+STAGES = ("connect", "extract", "validate", "transform", "write lake", "load postgres", "publish")
+StageListener = Callable[[str, str, float], None]  # (stage, "start" | "end", seconds so far)
+
+
+class EmptyScopeError(RuntimeError):
+    """The input has no valid row in the selected scope; replacing the quarter would erase it."""
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+@dataclass
+class RunResult:
+    record: dict[str, object]
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.record.get("status") == "succeeded"
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _describe(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}".strip()
+    return mask_url(text.splitlines()[0] if text else type(error).__name__)[:2000]
+
+
+def run_job(
+    spark: SparkSession,
+    config: JobConfig,
+    *,
+    run_id: str | None = None,
+    on_stage: StageListener | None = None,
+) -> RunResult:
+    """Runs the batch once and returns its record; raises (after recording the failure) on error."""
+    run_id = run_id or new_run_id()
+    layout = lake_layout(config.lake_root)
+    fs = HadoopFs(spark)
+    result = RunResult(
+        record={
+            "run_id": run_id,
+            "scope": str(config.scope),
+            "started_at": _utc_now(),
+            "finished_at": None,
+            "status": "running",
+            "input_uri": strip_url_credentials(config.input_uri),
+            "input_sha256": None,
+            "error": None,
+        }
+    )
+    record = result.record
+    staging = {area: f"{root.rstrip('/')}/_staging/{run_id}" for area, root in
+               (("curated", layout.curated), ("features", layout.features), ("quarantine", layout.quarantine))}
+    swap = PartitionSwap(fs, run_id)
+    cached: list[DataFrame] = []
+    conn = None
+
+    @contextmanager
+    def stage(name: str):
+        started = time.perf_counter()
+        if on_stage:
+            on_stage(name, "start", 0.0)
+        try:
+            yield
+        finally:
+            seconds = time.perf_counter() - started
+            result.stage_seconds[name] = round(seconds, 3)
+            if on_stage:
+                on_stage(name, "end", seconds)
+
+    log.info("run %s: scope %s, input %s, lake %s, postgres %s (schema %s)", run_id, config.scope,
+             record["input_uri"], config.lake_root, config.pg.masked_url(), config.schema)
+    try:
+        with stage("connect"):
+            conn = load_pg.connect(config.pg)
+            load_pg.migrate(conn, config.schema)
+            load_pg.record_run(conn, config.schema, record)
+
+        with stage("extract"):
+            input_path = resolve_input(fs, config.input_uri)
+            record["input_uri"] = strip_url_credentials(input_path)
+            record["input_sha256"] = input_sha256 = fs.sha256(input_path)
+            extracted = extract(spark, fs, input_path)
+            cached.extend(extracted.cached)
+
+        with stage("validate"):
+            scope_quarters = None if config.scope.is_all else [(config.scope.quarter.year, config.scope.quarter.quarter)]
+            outcomes = mark_outcomes(classify(extracted.raw), scope_quarters).persist()
+            cached.append(outcomes)
+            counts = tally(extracted.rows_read, outcome_summary(outcomes).collect())
+            record.update(counts.as_record())
+            check_identity(counts)
+            for df in extracted.cached:  # the classified rows are cached now; the raw ones can go
+                df.unpersist()
+            if counts.rows_valid == 0:
+                raise EmptyScopeError(f"no valid rows for scope {config.scope} in the input; nothing was replaced")
+            quarters = sorted(counts.valid_by_quarter)
+            record["quarters"] = [f"{y}-Q{q}" for y, q in quarters]
+
+        with stage("transform"):
+            curated = curated_transactions(outcomes, run_id)
+            features = quarterly_features(curated).persist()
+            cached.append(features)
+            quarantine = quarantine_rows(outcomes, run_id, input_sha256)
+
+        with stage("write lake"):
+            curated.write.mode("overwrite").partitionBy("year", "quarter").parquet(staging["curated"])
+            features.write.mode("overwrite").partitionBy("year", "quarter").parquet(staging["features"])
+            quarantine_partition = {"input_sha256": input_sha256}
+            quarantine.drop("input_sha256").coalesce(1).write.mode("overwrite").parquet(
+                partition_path(staging["quarantine"], quarantine_partition)
+            )
+
+        loader = load_pg.PgLoader(conn, config.schema)
+        with stage("load postgres"):
+            loader.stage("transactions", CURATED_COLUMNS, curated.toArrow())
+            loader.stage("quarterly_features", FEATURE_COLUMNS, features.toArrow())
+            loader.stage("quarantine", QUARANTINE_COLUMNS, quarantine.toArrow())
+            _check_loaded(loader.staged_rows, counts)
+
+        with stage("publish"):
+            with conn.transaction():
+                loaded = loader.replace(quarters, input_sha256)
+                _check_loaded(
+                    {"transactions": loaded.transactions, "quarantine": loaded.quarantine}, counts
+                )
+                for year, quarter in quarters:
+                    partition = {"year": year, "quarter": quarter}
+                    swap.replace(layout.curated, partition_path(staging["curated"], partition), partition)
+                    swap.replace(layout.features, partition_path(staging["features"], partition), partition)
+                swap.replace(layout.quarantine, partition_path(staging["quarantine"], quarantine_partition),
+                             quarantine_partition)
+                record.update(
+                    status="succeeded",
+                    finished_at=_utc_now(),
+                    rows_loaded={"transactions": loaded.transactions, "quarterly_features": loaded.features,
+                                 "quarantine": loaded.quarantine},
+                )
+                load_pg.record_run(conn, config.schema, record)
+            swap.commit()
+        log.info("run %s succeeded: %s", run_id, _summary(counts))
+        return result
+    except BaseException as error:
+        swap.rollback()
+        record.update(status="failed", finished_at=_utc_now(), error=_describe(error))
+        log.error("run %s failed: %s", run_id, record["error"])
+        _record_failure_in_postgres(config, conn, record)
+        raise
+    finally:
+        record["stage_seconds"] = dict(result.stage_seconds)
+        _write_run_file(fs, layout.runs, record)
+        for path in staging.values():
+            try:
+                fs.delete(path)
+            except Exception:
+                log.warning("could not remove staging directory %s", path)
+        for df in cached:
+            df.unpersist()
+        if conn is not None:
+            conn.close()
+
+
+def _check_loaded(rows: dict[str, int], counts: RunCounts) -> None:
+    expected = {"transactions": counts.rows_valid, "quarantine": counts.rows_quarantined}
+    for table, want in expected.items():
+        if table in rows and rows[table] != want:
+            raise RuntimeError(f"{table}: loaded {rows[table]} rows but the run counted {want}")
+
+
+def _summary(counts: RunCounts) -> str:
+    return (f"read {counts.rows_read}, valid {counts.rows_valid}, quarantined {counts.rows_quarantined}, "
+            f"duplicate {counts.rows_duplicate}, out of scope {counts.rows_out_of_scope}")
+
+
+def _record_failure_in_postgres(config: JobConfig, conn, record: dict[str, object]) -> None:
+    """Best effort: the data transaction is already rolled back; write status = failed."""
+    try:
+        if conn is None or conn.closed or conn.broken:
+            conn = load_pg.connect(config.pg)
+            load_pg.migrate(conn, config.schema)
+        load_pg.record_run(conn, config.schema, record)
+    except Exception as error:  # the run file still records the failure
+        log.warning("could not record the failed run in PostgreSQL: %s", _describe(error))
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _write_run_file(fs: HadoopFs, runs_dir: str, record: dict[str, object]) -> None:
+    try:
+        fs.mkdirs(runs_dir)
+        fs.write_text(f"{runs_dir.rstrip('/')}/{record['run_id']}.json",
+                      json.dumps(record, default=_json_default, indent=2, sort_keys=True) + "\n")
+    except Exception as error:
+        log.error("could not write the run record to %s: %s", runs_dir, _describe(error))

@@ -1,0 +1,93 @@
+/**
+ * Rules for the quarterly job's schedule: a Quartz cron expression that fires once a quarter,
+ * and an IANA time zone. Databricks accepts any Quartz expression and any Java zone id and only
+ * fails (or silently runs at the wrong cadence) after deploy, so both are checked at synth time.
+ */
+
+/** 02:00 on the first day of January, April, July and October. */
+export const DEFAULT_QUARTERLY_CRON = "0 0 2 1 1,4,7,10 ?";
+
+/** The rule shown to users when a cron expression is not quarterly. */
+export const QUARTERLY_CRON_RULE =
+  "a Quartz expression that fires once a quarter: fixed second, minute and hour, a fixed day of month from 1 to 28, " +
+  'four months three apart (such as 1,4,7,10, 2,5,8,11, JAN,APR,JUL,OCT or */3) and "?" as day of week, like "0 0 2 1 1,4,7,10 ?"';
+
+const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+
+function fixedNumber(field: string, min: number, max: number): boolean {
+  if (!/^\d{1,2}$/.test(field)) return false;
+  const value = Number(field);
+  return value >= min && value <= max;
+}
+
+function monthNumber(token: string): number | undefined {
+  if (/^\d{1,2}$/.test(token)) {
+    const value = Number(token);
+    return value >= 1 && value <= 12 ? value : undefined;
+  }
+  const index = MONTH_NAMES.indexOf(token.toUpperCase());
+  return index === -1 ? undefined : index + 1;
+}
+
+/**
+ * Expands a Quartz month field (`1,4,7,10`, `*\/3`, `2/3`, `1-12/3`, `JAN,APR,JUL,OCT`) to the
+ * sorted months it selects, or undefined when the field is not valid Quartz.
+ */
+export function expandMonthField(field: string): number[] | undefined {
+  const months = new Set<number>();
+  for (const part of field.split(",")) {
+    const [base, stepText, ...rest] = part.split("/");
+    if (rest.length > 0) return undefined;
+    let step = 1;
+    if (stepText !== undefined) {
+      if (!/^\d{1,2}$/.test(stepText) || Number(stepText) < 1) return undefined;
+      step = Number(stepText);
+    }
+    let first: number | undefined;
+    let last: number | undefined;
+    if (base === "*") {
+      [first, last] = [1, 12];
+    } else if (base.includes("-")) {
+      const [from, to, ...more] = base.split("-");
+      if (more.length > 0) return undefined;
+      [first, last] = [monthNumber(from), monthNumber(to)];
+    } else {
+      first = monthNumber(base);
+      // "2/3" means every third month starting in February.
+      last = stepText === undefined ? first : 12;
+    }
+    if (first === undefined || last === undefined || first > last) return undefined;
+    for (let month = first; month <= last; month += step) months.add(month);
+  }
+  return [...months].sort((a, b) => a - b);
+}
+
+/** True when the months are exactly four, three apart: one in each quarter, same place in each. */
+function isQuarterlyMonths(months: readonly number[]): boolean {
+  return months.length === 4 && months.every((month, i) => i === 0 || month - months[i - 1] === 3);
+}
+
+/** True when a Quartz cron expression fires exactly once in each calendar quarter. */
+export function isQuarterlyCron(expression: string): boolean {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 6 && fields.length !== 7) return false;
+  const [seconds, minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields;
+  if (!fixedNumber(seconds, 0, 59) || !fixedNumber(minutes, 0, 59) || !fixedNumber(hours, 0, 23)) return false;
+  // Days 29-31 do not exist in every month, so such a schedule would skip a quarter.
+  if (!fixedNumber(dayOfMonth, 1, 28)) return false;
+  if (dayOfWeek !== "?") return false;
+  if (year !== undefined && year !== "*") return false;
+  const months = expandMonthField(month);
+  return months !== undefined && isQuarterlyMonths(months);
+}
+
+/** True for an IANA time zone name that the runtime knows, such as `Europe/Amsterdam`, or `UTC`. */
+export function isIanaTimeZone(zone: string): boolean {
+  return zone === "UTC" || ianaTimeZones().has(zone);
+}
+
+let zones: ReadonlySet<string> | undefined;
+function ianaTimeZones(): ReadonlySet<string> {
+  zones ??= new Set(Intl.supportedValuesOf("timeZone"));
+  return zones;
+}

@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+/**
+ * The `lake` command: land the source file, verify the lake, pull results.
+ * Usage and exit codes: docs/readme/lake-cli.md. Run `lake --help` for the options.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { connectToLake, LakeConnection } from "./credentials";
+import { ExitCode, formatError, LakeError, toLakeError } from "./errors";
+import { DEFAULT_BLOCK_SIZE_BYTES, DEFAULT_UPLOAD_CONCURRENCY, describeLandResult, landFile } from "./land";
+import { DEFAULT_LANDING_PREFIX, LANDING_CONTAINER, RUNS_CONTAINER, RUNS_PREFIX } from "./layout";
+import { startProgress } from "./progress";
+import { DEFAULT_PULL_CONCURRENCY, describePullResult, pull } from "./pull";
+import { defaultVerifyPrefix, verify, VERIFY_MODES, VerifyMode } from "./verify";
+
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C / SIGTERM. */
+  readonly abortSignal?: AbortSignal;
+  /** Builds the lake connection; tests may substitute the Azure AD credential. @default connectToLake */
+  readonly connect?: typeof connectToLake;
+}
+
+interface GlobalOptions {
+  accountUrl?: string;
+  verbose?: boolean;
+  progress: boolean;
+}
+
+function positiveInteger(name: string, max: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}.`);
+    return parsed;
+  };
+}
+
+/** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
+export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  const write = (stream: NodeJS.WritableStream) => (line: string) => stream.write(`${line}\n`);
+  const out = write(io.stdout);
+  const err = write(io.stderr);
+  let exitCode: number = ExitCode.ok;
+  let verbose = false;
+
+  const program = new Command("lake")
+    .description("Land the bank transactions file in the lake, verify the lake against its run records, and pull results.")
+    .option("--account-url <url>", "sign in to https://<account>.blob.core.windows.net with Azure AD (DefaultAzureCredential); without it, AZURE_STORAGE_CONNECTION_STRING is used")
+    .option("--no-progress", "do not print transfer progress")
+    .option("--verbose", "print stack traces and the connection in use")
+    .showHelpAfterError("(run lake --help for usage)")
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .exitOverride();
+
+  const connect = (globals: GlobalOptions): LakeConnection => {
+    verbose = globals.verbose === true;
+    const connection = (io.connect ?? connectToLake)({ accountUrl: globals.accountUrl, env: io.env });
+    if (verbose) err(`lake: connecting to ${connection.description}`);
+    return connection;
+  };
+  const progressFactory = (globals: GlobalOptions) => (label: string, totalBytes: number) =>
+    startProgress({ label, totalBytes, stream: io.stderr, silent: !globals.progress });
+
+  program
+    .command("land")
+    .description("upload a CSV/XLSX file to the landing container in parallel blocks; skips it when the same content is already there")
+    .argument("<file>", "the bank transactions export (.csv or .xlsx)")
+    .option("--container <name>", "target container", LANDING_CONTAINER)
+    .option("--prefix <prefix>", "blob name prefix (the quarterly job reads the newest file under landing/bank/transactions/)", DEFAULT_LANDING_PREFIX)
+    .addOption(new Option("--block-size <MiB>", "block size in MiB").default(DEFAULT_BLOCK_SIZE_BYTES / (1024 * 1024)).argParser(positiveInteger("--block-size", 4000)))
+    .addOption(new Option("--concurrency <n>", "blocks uploaded in parallel").default(DEFAULT_UPLOAD_CONCURRENCY).argParser(positiveInteger("--concurrency", 64)))
+    .action(async (file: string, options: { container: string; prefix: string; blockSize: number; concurrency: number }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const connection = connect(globals);
+      const result = await landFile(connection, {
+        file,
+        container: options.container,
+        prefix: options.prefix,
+        blockSizeBytes: options.blockSize * 1024 * 1024,
+        concurrency: options.concurrency,
+        abortSignal: io.abortSignal,
+        progress: progressFactory(globals),
+        warn: err,
+      });
+      out(describeLandResult(result, file));
+    });
+
+  program
+    .command("verify")
+    .description("check landed files against their recorded MD5/SHA-256, or curated/features partitions against the latest run record; exits 1 on any mismatch")
+    .option("--container <name>", "container to verify (landing, curated, features, ...)", LANDING_CONTAINER)
+    .option("--prefix <prefix>", `prefix to verify (default: ${DEFAULT_LANDING_PREFIX} for landed files, transactions/ for curated, quarterly/ for features)`)
+    .option("--runs-container <name>", "container holding the run records", RUNS_CONTAINER)
+    .option("--runs-prefix <prefix>", "prefix of the run records", RUNS_PREFIX)
+    .addOption(new Option("--mode <mode>", "files: check landed files' hashes; partitions: check year=/quarter= partitions against the latest run record; auto: partitions for curated and features").choices(VERIFY_MODES).default("auto"))
+    .option("--strict", "also fail on partitions the latest run did not write")
+    .action(async (options: { container: string; prefix?: string; runsContainer: string; runsPrefix: string; mode: VerifyMode; strict?: boolean }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const connection = connect(globals);
+      const report = await verify(connection, {
+        container: options.container,
+        prefix: options.prefix ?? defaultVerifyPrefix(options.container, DEFAULT_LANDING_PREFIX),
+        runsContainer: options.runsContainer,
+        runsPrefix: options.runsPrefix,
+        mode: options.mode,
+        strict: options.strict === true,
+        abortSignal: io.abortSignal,
+        progress: progressFactory(globals),
+      });
+      for (const line of report.heading) out(line);
+      out(report.table);
+      out(report.summary);
+      if (!report.ok) exitCode = ExitCode.mismatch;
+    });
+
+  program
+    .command("pull")
+    .description("download a partition tree (e.g. one quarter's features) to a local directory; skips files whose MD5 already matches")
+    .requiredOption("--container <name>", "source container (e.g. features)")
+    .requiredOption("--prefix <prefix>", "prefix to download (e.g. quarterly/year=2022/quarter=3/)")
+    .requiredOption("--to <dir>", "local directory; blob paths are kept below it")
+    .addOption(new Option("--concurrency <n>", "files downloaded in parallel").default(DEFAULT_PULL_CONCURRENCY).argParser(positiveInteger("--concurrency", 64)))
+    .action(async (options: { container: string; prefix: string; to: string; concurrency: number }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const connection = connect(globals);
+      const result = await pull(connection, { ...options, abortSignal: io.abortSignal, progress: progressFactory(globals) });
+      out(describePullResult(result));
+    });
+
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed the message (or the help) already.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    const lakeError = error instanceof LakeError ? error : toLakeError(error);
+    err(formatError(lakeError, verbose || args.includes("--verbose")));
+    return lakeError.exitCode;
+  }
+}
+
+function main(): void {
+  const controller = new AbortController();
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(ExitCode.interrupted); // a second Ctrl-C leaves at once
+    signalled = true;
+    process.stderr.write(`\nlake: ${signal} received, stopping (nothing half-written is committed)...\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, abortSignal: controller.signal }).then(
+    (code) => {
+      process.exitCode = code;
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+    (error: unknown) => {
+      process.stderr.write(`lake: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = ExitCode.transfer;
+    },
+  );
+}
+
+if (require.main === module) main();

@@ -1,0 +1,25 @@
+import { ENVIRONMENTS } from "../../src/stacks/config";
+import { synthEnvironment } from "../helpers/synth";
+
+/**
+ * A reviewable picture of each stack: one line per resource with its construct path and, where
+ * literal, its Azure name. Property tests pin the security settings; this pins what exists.
+ */
+function inventory(environment: (typeof ENVIRONMENTS)[number]): string[] {
+  const synthesized = synthEnvironment(environment);
+  const lines: string[] = [];
+  for (const [type, bodies] of Object.entries(synthesized.resource)) {
+    for (const body of Object.values(bodies)) {
+      const path = (body["//"] as { metadata: { path: string } }).metadata.path.replace(/^[^/]+\//, "");
+      const name = typeof body.name === "string" && !body.name.includes("${") ? ` ${body.name}` : "";
+      lines.push(`${type} ${path}${name}`);
+    }
+  }
+  return lines.sort();
+}
+
+describe("stack snapshots", () => {
+  it.each(ENVIRONMENTS)("keeps the %s stack's resources as reviewed", (environment) => {
+    expect(inventory(environment)).toMatchSnapshot();
+  });
+});
