@@ -8,7 +8,7 @@
 # One identity for everything: the azurerm provider and the azurerm backend exchange the job's
 # OIDC token for an Entra token (ARM_USE_OIDC + the ADO service connection id); the databricks
 # provider reuses the Azure CLI session that AzureCLI@2 opened with the same federated identity
-# (DATABRICKS_AUTH_TYPE=azure-cli). No client secret is read or accepted.
+# (DATABRICKS_AUTH_TYPE=azure-cli). It reads and accepts no stored secret.
 set -euo pipefail
 
 usage="usage: terraform-stack.sh plan|apply <stack-dir>"
@@ -26,7 +26,7 @@ fail() {
 [[ -n "${servicePrincipalId:-}" && -n "${tenantId:-}" ]] ||
   fail "run me from AzureCLI@2 with addSpnToEnvironment: true"
 [[ -z "${servicePrincipalKey:-}" ]] ||
-  fail "the service connection uses a client secret; switch it to workload identity federation"
+  fail "the service connection authenticates with a stored key; switch it to workload identity federation"
 
 export ARM_CLIENT_ID="$servicePrincipalId"
 export ARM_TENANT_ID="$tenantId"

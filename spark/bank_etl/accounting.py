@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from .validate import OUTCOME_DUPLICATE, OUTCOME_OUT_OF_SCOPE, OUTCOME_QUARANTINED, OUTCOME_VALID, REASONS
+from .validate import REASONS
 
 
 class AccountingError(RuntimeError):
@@ -37,30 +37,34 @@ class RunCounts:
         }
 
 
-def outcome_summary(outcomes: DataFrame) -> DataFrame:
-    """Row counts per outcome, reason and quarter (a few dozen rows at most)."""
-    return outcomes.groupBy("outcome", "reason", "year", "quarter").agg(F.count(F.lit(1)).alias("rows"))
+def reason_summary(classified: DataFrame) -> DataFrame:
+    """Quarantined rows per reason code."""
+    return classified.where(F.col("reason").isNotNull()).groupBy("reason").agg(F.count(F.lit(1)).alias("rows"))
 
 
-def tally(rows_read: int, summary_rows) -> RunCounts:
-    """Folds outcome_summary rows into the run's counts. rows_read comes from the reader, so the
-    identity check below catches rows lost or invented between reading and classifying."""
+def scope_summary(scoped: DataFrame) -> DataFrame:
+    """Per quarter and scope: distinct valid rows, and all valid rows including duplicates."""
+    return scoped.groupBy("year", "quarter", "in_scope").agg(
+        F.count(F.lit(1)).alias("distinct_rows"), F.sum("occurrences").alias("rows")
+    )
+
+
+def tally(rows_read: int, reason_rows, scope_rows) -> RunCounts:
+    """Folds the two summaries into the run's counts. rows_read comes from the reader, so the
+    identity check below catches rows lost or invented between reading and loading."""
     counts = RunCounts(rows_read=rows_read)
-    for row in summary_rows:
-        outcome, reason, n = row["outcome"], row["reason"], int(row["rows"])
-        if outcome == OUTCOME_VALID:
-            counts.rows_valid += n
+    for row in reason_rows:
+        counts.by_reason[row["reason"]] = int(row["rows"])
+        counts.rows_quarantined += int(row["rows"])
+    for row in scope_rows:
+        distinct, occurrences = int(row["distinct_rows"]), int(row["rows"])
+        counts.rows_duplicate += occurrences - distinct
+        if row["in_scope"]:
+            counts.rows_valid += distinct
             key = (int(row["year"]), int(row["quarter"]))
-            counts.valid_by_quarter[key] = counts.valid_by_quarter.get(key, 0) + n
-        elif outcome == OUTCOME_QUARANTINED:
-            counts.rows_quarantined += n
-            counts.by_reason[reason] = counts.by_reason.get(reason, 0) + n
-        elif outcome == OUTCOME_DUPLICATE:
-            counts.rows_duplicate += n
-        elif outcome == OUTCOME_OUT_OF_SCOPE:
-            counts.rows_out_of_scope += n
+            counts.valid_by_quarter[key] = counts.valid_by_quarter.get(key, 0) + distinct
         else:
-            raise AccountingError(f"unknown outcome {outcome!r}")
+            counts.rows_out_of_scope += distinct
     return counts
 
 

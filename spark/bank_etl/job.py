@@ -19,12 +19,12 @@ from typing import Callable
 from pyspark.sql import DataFrame, SparkSession
 
 from . import load_pg
-from .accounting import RunCounts, check_identity, outcome_summary, tally
+from .accounting import RunCounts, check_identity, reason_summary, scope_summary, tally
 from .config import JobConfig, mask_url, strip_url_credentials
 from .extract import extract, resolve_input
 from .lake import HadoopFs, PartitionSwap, lake_layout, partition_path
 from .transform import CURATED_COLUMNS, FEATURE_COLUMNS, QUARANTINE_COLUMNS, curated_transactions, quarterly_features, quarantine_rows
-from .validate import classify, mark_outcomes
+from .validate import apply_scope, classify, deduplicate
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +120,10 @@ def run_job(
 
         with stage("validate"):
             scope_quarters = None if config.scope.is_all else [(config.scope.quarter.year, config.scope.quarter.quarter)]
-            outcomes = mark_outcomes(classify(extracted.raw), scope_quarters).persist()
-            cached.append(outcomes)
-            counts = tally(extracted.rows_read, outcome_summary(outcomes).collect())
+            classified = classify(extracted.raw).persist()
+            scoped = apply_scope(deduplicate(classified), scope_quarters).persist()
+            cached.extend([classified, scoped])
+            counts = tally(extracted.rows_read, reason_summary(classified).collect(), scope_summary(scoped).collect())
             record.update(counts.as_record())
             check_identity(counts)
             for df in extracted.cached:  # the classified rows are cached now; the raw ones can go
@@ -133,10 +134,10 @@ def run_job(
             record["quarters"] = [f"{y}-Q{q}" for y, q in quarters]
 
         with stage("transform"):
-            curated = curated_transactions(outcomes, run_id)
+            curated = curated_transactions(scoped, run_id)
             features = quarterly_features(curated).persist()
             cached.append(features)
-            quarantine = quarantine_rows(outcomes, run_id, input_sha256)
+            quarantine = quarantine_rows(classified, run_id, input_sha256)
 
         with stage("write lake"):
             curated.write.mode("overwrite").partitionBy("year", "quarter").parquet(staging["curated"])
@@ -187,6 +188,7 @@ def run_job(
         for path in staging.values():
             try:
                 fs.delete(path)
+                fs.delete_if_empty(path.rsplit("/", 1)[0])
             except Exception:
                 log.warning("could not remove staging directory %s", path)
         for df in cached:

@@ -111,6 +111,12 @@ class HadoopFs:
         if fs.exists(path):
             fs.delete(path, True)
 
+    def delete_if_empty(self, uri: str) -> None:
+        path = self._path(uri)
+        fs = self._fs(path)
+        if fs.exists(path) and fs.getFileStatus(path).isDirectory() and len(fs.listStatus(path)) == 0:
+            fs.delete(path, False)
+
     def rename(self, source: str, target: str) -> None:
         """Renames a file or directory; atomic on HNS-enabled ADLS Gen2 and on a local disk."""
         src, dst = self._path(source), self._path(target)
@@ -224,6 +230,7 @@ class PartitionSwap:
         for root in self._backup_roots:
             try:
                 self.fs.delete(root)
+                self.fs.delete_if_empty(root.rsplit("/", 1)[0])
             except Exception:
                 log.warning("could not remove lake backup %s", root)
         self._backup_roots.clear()

@@ -1,12 +1,11 @@
 """Transform: the curated transactions, the quarterly features and the quarantine rows, as pure
-DataFrame -> DataFrame functions over the output of validate.mark_outcomes."""
+DataFrame -> DataFrame functions over the output of validate.classify / validate.apply_scope."""
 
 from __future__ import annotations
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from .validate import OUTCOME_QUARANTINED, OUTCOME_VALID
 
 CURATED_COLUMNS = (
     "txn_date", "domain", "location", "value", "transaction_count", "value_per_transaction",
@@ -22,9 +21,9 @@ QUARANTINE_COLUMNS = (
 )
 
 
-def curated_transactions(outcomes: DataFrame, run_id: str) -> DataFrame:
-    """The valid, de-duplicated, in-scope rows with the contract's curated columns."""
-    valid = outcomes.where(F.col("outcome") == OUTCOME_VALID)
+def curated_transactions(scoped: DataFrame, run_id: str) -> DataFrame:
+    """The distinct valid rows in scope (validate.apply_scope) with the contract's curated columns."""
+    valid = scoped.where(F.col("in_scope"))
     return valid.select(
         F.col("txn_date").cast("date").alias("txn_date"),
         F.col("domain"),
@@ -66,9 +65,9 @@ def _text_safe(column: str):
     return F.regexp_replace(F.col(column), "\u0000", "\ufffd").alias(column)
 
 
-def quarantine_rows(outcomes: DataFrame, run_id: str, input_sha256: str) -> DataFrame:
-    """Every row that failed a rule, with its raw text and its reason."""
-    rejected = outcomes.where(F.col("outcome") == OUTCOME_QUARANTINED)
+def quarantine_rows(classified: DataFrame, run_id: str, input_sha256: str) -> DataFrame:
+    """Every row that failed a rule (validate.classify), with its raw text and its reason."""
+    rejected = classified.where(F.col("reason").isNotNull())
     return rejected.select(
         F.lit(run_id).alias("run_id"),
         F.lit(input_sha256).alias("input_sha256"),

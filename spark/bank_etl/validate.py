@@ -6,7 +6,7 @@ expressions before it is converted, and conversions use try_* functions.
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 DOMAINS = ("RESTAURANT", "INVESTMENTS", "RETAIL", "INTERNATIONAL", "PUBLIC", "MEDICAL", "EDUCATION")
@@ -15,39 +15,28 @@ DOMAIN_SPELLINGS = {"RESTRAUNT": "RESTAURANT"}  # the published file's spelling
 # Reason codes, in the order the rules are applied; a row gets the first that applies.
 REASONS = ("malformed", "bad_date", "bad_domain", "bad_location", "bad_value", "bad_transaction_count")
 
-OUTCOME_VALID = "valid"
-OUTCOME_QUARANTINED = "quarantined"
-OUTCOME_DUPLICATE = "duplicate"
-OUTCOME_OUT_OF_SCOPE = "out_of_scope"
-
 NORMALISED_FIELDS = ("txn_date", "domain", "location", "value", "transaction_count")
 
-ISO_DATE = r"^(\d{4})-(\d{2})-(\d{2})( 00:00:00)?$"
-US_DATE = r"^(\d{1,2})/(\d{1,2})/(\d{4})$"
-WHOLE_NUMBER = r"^([0-9]+)(\.0+)?$"
+# The accepted spellings of a date: YYYY-MM-DD (optionally with a 00:00:00 time part) or M/D/YYYY.
+DATE_SHAPE = r"^(\d{4}-\d{2}-\d{2}( 00:00:00)?|\d{1,2}/\d{1,2}/\d{4})$"
+WHOLE_NUMBER = r"^[0-9]+(\.0+)?$"
+WHITESPACE = " \t\r\n\f\u000b"
 
 
 def _strip(column: Column) -> Column:
-    """Trims any whitespace (Spark's trim only removes spaces)."""
-    return F.regexp_replace(column, r"^\s+|\s+$", "")
+    """Trims surrounding whitespace (Spark's one-argument trim only removes spaces)."""
+    return F.btrim(column, F.lit(WHITESPACE))
 
 
 def parse_date(raw: Column) -> Column:
-    """YYYY-MM-DD (optionally with a 00:00:00 time part) or M/D/YYYY; null unless a real calendar date."""
+    """YYYY-MM-DD (optionally with a 00:00:00 time part) or M/D/YYYY; null unless a real calendar
+    date. The shape is checked first, so the strict parsers below only see well-formed text."""
     text = _strip(raw)
-    iso = text.rlike(ISO_DATE)
-    us = text.rlike(US_DATE)
-
-    def part(iso_group: int, us_group: int) -> Column:
-        return (
-            F.when(iso, F.regexp_extract(text, ISO_DATE, iso_group))
-            .when(us, F.regexp_extract(text, US_DATE, us_group))
-            .cast("int")  # at most four digits: cannot overflow
-        )
-
-    year, month, day = part(1, 3), part(2, 1), part(3, 2)
-    stamp = F.try_make_timestamp_ntz(year, month, day, F.lit(0), F.lit(0), F.lit(0))
-    return F.when(year >= 1, stamp.cast("date"))
+    iso = F.substring(text, 5, 1) == "-"
+    parsed = F.when(iso, F.try_to_timestamp(F.substring(text, 1, 10), F.lit("yyyy-MM-dd"))).otherwise(
+        F.try_to_timestamp(text, F.lit("M/d/yyyy"))
+    )
+    return F.when(text.rlike(DATE_SHAPE), parsed.cast("date"))
 
 
 def normalise_domain(raw: Column) -> Column:
@@ -68,7 +57,7 @@ def parse_whole_number(raw: Column, minimum: int) -> Column:
     """`365554` or `365554.0` as a bigint >= minimum; null for anything else (signs, exponents,
     fractions, thousands separators, numbers beyond bigint)."""
     text = _strip(raw)
-    number = F.regexp_extract(text, WHOLE_NUMBER, 1).try_cast("bigint")
+    number = F.substring_index(text, ".", 1).try_cast("bigint")
     return F.when(text.rlike(WHOLE_NUMBER) & (number >= minimum), number)
 
 
@@ -93,31 +82,24 @@ def classify(raw: DataFrame) -> DataFrame:
     return normalised.withColumn("reason", reason)
 
 
-def mark_outcomes(classified: DataFrame, quarters: list[tuple[int, int]] | None) -> DataFrame:
-    """Adds `year`, `quarter` and `outcome` to classified rows.
-
-    A valid row whose five normalised fields equal an earlier (lower source_row) valid row's is a
-    duplicate; the earliest one is kept. Duplicates are found over the whole file, before the
-    scope is applied. `quarters` None means every quarter is in scope.
-    """
-    first_seen = Window.partitionBy(*NORMALISED_FIELDS).orderBy("source_row")
-    is_valid = F.col("reason").isNull()
-    with_quarter = classified.select(
-        "*",
-        F.year("txn_date").alias("year"),
-        F.quarter("txn_date").alias("quarter"),
-        F.when(is_valid, F.row_number().over(first_seen)).alias("_occurrence"),
+def deduplicate(classified: DataFrame) -> DataFrame:
+    """One row per distinct valid record (equal in all five normalised fields), with the number of
+    times it occurs in the file. Every occurrence after the first is a duplicate; as the copies
+    are identical, which one is kept does not change any output."""
+    return (
+        classified.where(F.col("reason").isNull())
+        .groupBy(*NORMALISED_FIELDS)
+        .agg(F.count(F.lit(1)).alias("occurrences"))
     )
+
+
+def apply_scope(distinct: DataFrame, quarters: list[tuple[int, int]] | None) -> DataFrame:
+    """Adds `year`, `quarter` and `in_scope`; `quarters` None means every quarter is in scope."""
+    with_quarter = distinct.withColumn("year", F.year("txn_date")).withColumn("quarter", F.quarter("txn_date"))
     if quarters is None:
         in_scope = F.lit(True)
     else:
         in_scope = F.lit(False)
         for year, quarter in quarters:
             in_scope = in_scope | ((F.col("year") == year) & (F.col("quarter") == quarter))
-    outcome = (
-        F.when(~is_valid, F.lit(OUTCOME_QUARANTINED))
-        .when(F.col("_occurrence") > 1, F.lit(OUTCOME_DUPLICATE))
-        .when(~in_scope, F.lit(OUTCOME_OUT_OF_SCOPE))
-        .otherwise(F.lit(OUTCOME_VALID))
-    )
-    return with_quarter.withColumn("outcome", outcome).drop("_occurrence")
+    return with_quarter.withColumn("in_scope", in_scope)

@@ -81,9 +81,23 @@ export function isQuarterlyCron(expression: string): boolean {
   return months !== undefined && isQuarterlyMonths(months);
 }
 
-/** True for an IANA time zone name that the runtime knows, such as `Europe/Amsterdam`, or `UTC`. */
+/** The shape of an IANA zone name: `Area/Location`, such as `America/Argentina/Buenos_Aires`. */
+const IANA_ZONE_SHAPE = /^[A-Z][A-Za-z_-]*(?:\/[A-Z][A-Za-z0-9_+-]*)+$/;
+
+/**
+ * True for an IANA time zone name, such as `Europe/Amsterdam`, or `UTC`. The runtime's list
+ * (`Intl.supportedValuesOf`) holds CLDR's canonical names, which still spell some zones the old
+ * way (`Asia/Calcutta`), so a well-formed name that the runtime resolves to a listed zone (such
+ * as `Asia/Kolkata`) is accepted too.
+ */
 export function isIanaTimeZone(zone: string): boolean {
-  return zone === "UTC" || ianaTimeZones().has(zone);
+  if (zone === "UTC" || ianaTimeZones().has(zone)) return true;
+  if (!IANA_ZONE_SHAPE.test(zone)) return false;
+  try {
+    return ianaTimeZones().has(new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone);
+  } catch {
+    return false;
+  }
 }
 
 let zones: ReadonlySet<string> | undefined;

@@ -4,11 +4,13 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
 import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-management-policy";
+import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { protectFromDeletion } from "./deletion-protection";
 import { Observability } from "./observability";
 import { Placement } from "./placement";
 import { privateEndpoint } from "./private-endpoint";
-import { NAME_RULES, PropValidator } from "./validation";
+import { SecretStore } from "./secret-store";
+import { isRfc3339Utc, NAME_RULES, PropValidator } from "./validation";
 
 export const REPLICATION_TYPES = ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const;
 export type ReplicationType = (typeof REPLICATION_TYPES)[number];
@@ -27,6 +29,14 @@ export type LakeContainerName = (typeof LAKE_CONTAINERS)[number];
 /** Data-plane roles a principal can be granted on the lake. */
 export const LAKE_ROLES = ["Storage Blob Data Reader", "Storage Blob Data Contributor", "Storage Blob Data Owner", "Storage Queue Data Contributor"] as const;
 export type LakeRole = (typeof LAKE_ROLES)[number];
+
+/** Encryption of the lake with a key the estate holds (CKV2_AZURE_1, CIS 9.x). */
+export interface LakeCustomerManagedKey {
+  /** Premium vault that holds the HSM-backed key; the account reaches it as a trusted service. */
+  readonly secretStore: SecretStore;
+  /** When the first key version expires, RFC 3339 UTC; Azure rotates it 30 days before. */
+  readonly keyExpirationDate: string;
+}
 
 export interface LakeStorageProps extends Placement {
   /** Storage account name, such as `stbankprod01` (3-24 lowercase letters and digits, globally unique). */
@@ -71,6 +81,12 @@ export interface LakeStorageProps extends Placement {
    */
   readonly landingColdTier?: LandingColdTier;
   /**
+   * Encrypt the account with a customer-managed key instead of a Microsoft-managed one. Creates a
+   * user-assigned identity, an HSM-backed key in the vault and the identity's role on that key.
+   * @default - Microsoft-managed keys (the environment's config justifies it)
+   */
+  readonly customerManagedKey?: LakeCustomerManagedKey;
+  /**
    * Where the account's and blob service's logs and metrics go.
    * @default - no diagnostic settings
    */
@@ -109,6 +125,7 @@ export class LakeStorage extends Construct {
     const coolAfter = props.landingCoolAfterDays ?? 30;
     const coldAfter = props.landingColdAfterDays ?? 90;
     const coldTier = props.landingColdTier ?? "Archive";
+    const encryption = props.customerManagedKey ? this.customerManagedKey(props, props.customerManagedKey) : undefined;
 
     this.account = new StorageAccount(this, "account", {
       name: props.accountName,
@@ -144,6 +161,10 @@ export class LakeStorage extends Construct {
         deleteRetentionPolicy: { days: props.blobSoftDeleteDays ?? 30 },
         containerDeleteRetentionPolicy: { days: props.containerSoftDeleteDays ?? 30 },
       },
+      identity: encryption ? { type: "UserAssigned", identityIds: [encryption.identity.id] } : undefined,
+      customerManagedKey: encryption ? { keyVaultKeyId: encryption.keyVersionlessId, userAssignedIdentityId: encryption.identity.id } : undefined,
+      // Azure checks that the identity can use the key when the account is created.
+      dependsOn: encryption ? [encryption.keyAccess] : undefined,
       tags: props.tags,
     });
     this.accountId = this.account.id;
@@ -198,7 +219,27 @@ export class LakeStorage extends Construct {
     // Account-level settings emit metrics only; the blob service carries the access logs.
     props.observability?.diagnose(this, "account-diagnostics", this.accountId, { logs: false, metrics: true });
     props.observability?.diagnose(this, "blob-diagnostics", `${this.accountId}/blobServices/default`, { logs: true, metrics: true });
+    // The lake uses no queues, but any queue access is still logged (the CKV_AZURE_33 control).
+    props.observability?.diagnose(this, "queue-diagnostics", `${this.accountId}/queueServices/default`, { logs: true, metrics: true });
     if (props.deletionProtection ?? true) protectFromDeletion(this, this.account, "data lake");
+  }
+
+  /** The identity, key and role assignment behind customer-managed encryption. */
+  private customerManagedKey(props: LakeStorageProps, options: LakeCustomerManagedKey) {
+    const identity = new UserAssignedIdentity(this, "encryption-identity", {
+      name: `id-${props.accountName}-cmk`,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      tags: props.tags,
+    });
+    const key = options.secretStore.addKey(`${props.accountName}-cmk`, { name: `cmk-${props.accountName}`, expirationDate: options.keyExpirationDate });
+    const keyAccess = new RoleAssignment(this, "encryption-key-access", {
+      scope: key.resourceVersionlessId,
+      principalId: identity.principalId,
+      roleDefinitionName: "Key Vault Crypto Service Encryption User",
+    });
+    // The versionless id lets the account follow each automatic rotation of the key.
+    return { identity, keyVersionlessId: key.versionlessId, keyAccess };
   }
 
   /**
@@ -228,6 +269,7 @@ function validate(path: string, props: LakeStorageProps): void {
   v.matches("accountName", props.accountName, NAME_RULES.storageAccount.pattern, NAME_RULES.storageAccount.rule);
   v.oneOf("replicationType", props.replicationType, REPLICATION_TYPES);
   v.oneOf("landingColdTier", props.landingColdTier, LANDING_COLD_TIERS);
+  v.check("customerManagedKey.keyExpirationDate", props.customerManagedKey?.keyExpirationDate, isRfc3339Utc, "an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z");
   v.range("blobSoftDeleteDays", props.blobSoftDeleteDays, 1, 365);
   v.range("containerSoftDeleteDays", props.containerSoftDeleteDays, 1, 365);
   v.range("landingCoolAfterDays", props.landingCoolAfterDays, 0, 99999);

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { Annotations, ITerraformDependable } from "cdktf";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
+import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { protectFromDeletion } from "./deletion-protection";
@@ -18,6 +19,7 @@ export const KEY_VAULT_ROLES = [
   "Key Vault Secrets Officer",
   "Key Vault Reader",
   "Key Vault Crypto User",
+  "Key Vault Crypto Officer",
   "Key Vault Crypto Service Encryption User",
   "Key Vault Administrator",
 ] as const;
@@ -85,6 +87,30 @@ export interface SecretOptions {
   readonly writeOnlyValueVersion?: number;
 }
 
+/** RSA key sizes an HSM-backed key may have. */
+export const KEY_SIZES = [2048, 3072, 4096] as const;
+
+/** A customer-managed encryption key to create in the vault. */
+export interface KeyOptions {
+  /** Key name (1-127 characters, letters, digits and hyphens). */
+  readonly name: string;
+  /**
+   * When the first key version expires, RFC 3339 UTC (CKV_AZURE_40, CIS 8.3.1). Azure rotates the
+   * key 30 days before each expiry, so Terraform ignores later changes to this date.
+   */
+  readonly expirationDate: string;
+  /**
+   * How long each rotated key version lives, as an ISO 8601 duration of months or years.
+   * @default "P1Y"
+   */
+  readonly versionLifetime?: string;
+  /**
+   * RSA key size in bits.
+   * @default 3072
+   */
+  readonly keySize?: number;
+}
+
 /**
  * A Key Vault for the estate's secrets: RBAC authorization (no access policies), purge
  * protection and soft delete, public network access off with a Deny ACL, reachable only through
@@ -99,6 +125,9 @@ export class SecretStore extends Construct {
   /** Vault URI, such as `https://kv-bank-prod-01.vault.azure.net/`. */
   readonly vaultUri: string;
   private readonly officerAssignments: ITerraformDependable[] = [];
+  private readonly cryptoOfficerAssignments: ITerraformDependable[] = [];
+  private readonly officerPrincipalIds: string[];
+  private readonly skuName: KeyVaultSku;
 
   constructor(scope: Construct, id: string, props: SecretStoreProps) {
     super(scope, id);
@@ -107,13 +136,15 @@ export class SecretStore extends Construct {
     v.oneOf("skuName", props.skuName, KEY_VAULT_SKUS);
     v.range("softDeleteRetentionDays", props.softDeleteRetentionDays, 7, 90);
     v.throwIfInvalid();
+    this.skuName = props.skuName ?? "standard";
+    this.officerPrincipalIds = props.secretsOfficerPrincipalIds ?? [];
 
     this.vault = new KeyVault(this, "vault", {
       name: props.vaultName,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
       tenantId: props.tenantId,
-      skuName: props.skuName ?? "standard",
+      skuName: this.skuName,
       rbacAuthorizationEnabled: true,
       purgeProtectionEnabled: true,
       softDeleteRetentionDays: props.softDeleteRetentionDays ?? 90,
@@ -138,7 +169,7 @@ export class SecretStore extends Construct {
     props.observability?.diagnose(this, "diagnostics", this.vaultId, { logs: true, metrics: true });
     if (props.deletionProtection ?? true) protectFromDeletion(this, this.vault, "estate's secrets");
 
-    (props.secretsOfficerPrincipalIds ?? []).forEach((principalId, index) => {
+    this.officerPrincipalIds.forEach((principalId, index) => {
       this.officerAssignments.push(this.grant(`secrets-officer-${index}`, principalId, "Key Vault Secrets Officer"));
     });
   }
@@ -182,6 +213,46 @@ export class SecretStore extends Construct {
       valueWoVersion: writeOnly ? (options.writeOnlyValueVersion ?? 1) : undefined,
       // The data-plane write needs the officer role to exist first.
       dependsOn: this.officerAssignments,
+    });
+  }
+
+  /**
+   * Creates an HSM-backed RSA key (CKV_AZURE_112) with an expiry (CKV_AZURE_40) and a rotation
+   * policy that renews it 30 days before each expiry, for customer-managed encryption. The vault
+   * must be premium. The officer principals get Key Vault Crypto Officer to manage it.
+   */
+  addKey(id: string, options: KeyOptions): KeyVaultKey {
+    const v = new PropValidator("SecretStore.addKey", `${this.node.path}/${id}`);
+    v.matches("name", options.name, /^[a-zA-Z0-9-]{1,127}$/, "1-127 characters, letters, digits and hyphens");
+    v.check("expirationDate", options.expirationDate, isRfc3339Utc, "an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z");
+    v.matches("versionLifetime", options.versionLifetime, /^P([1-9][0-9]?M|[1-9]Y)$/, "an ISO 8601 duration of months or years from P2M (rotation happens 30 days before expiry), such as P1Y");
+    v.check("versionLifetime", options.versionLifetime, (lifetime) => lifetime !== "P1M", "at least P2M, so the rotation 30 days before expiry has room");
+    v.check("keySize", options.keySize, (size) => (KEY_SIZES as readonly number[]).includes(size), `one of ${KEY_SIZES.join(", ")}`);
+    if (this.skuName !== "premium") {
+      v.fail("skuName", this.skuName, '"premium" on the vault: customer-managed keys are HSM-backed (CKV_AZURE_112), which only premium vaults offer');
+    }
+    v.throwIfInvalid();
+
+    if (this.cryptoOfficerAssignments.length === 0) {
+      this.officerPrincipalIds.forEach((principalId, index) => {
+        this.cryptoOfficerAssignments.push(this.grant(`crypto-officer-${index}`, principalId, "Key Vault Crypto Officer"));
+      });
+    }
+    return new KeyVaultKey(this, id, {
+      name: options.name,
+      keyVaultId: this.vaultId,
+      keyType: "RSA-HSM",
+      keySize: options.keySize ?? 3072,
+      keyOpts: ["wrapKey", "unwrapKey"],
+      expirationDate: options.expirationDate,
+      rotationPolicy: {
+        expireAfter: options.versionLifetime ?? "P1Y",
+        notifyBeforeExpiry: "P30D",
+        automatic: { timeBeforeExpiry: "P30D" },
+      },
+      // Each automatic rotation moves the expiry on; Terraform must not move it back.
+      lifecycle: { ignoreChanges: ["expiration_date"] },
+      dependsOn: this.cryptoOfficerAssignments,
     });
   }
 }

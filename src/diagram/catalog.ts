@@ -15,6 +15,8 @@ export interface EdgeField {
   readonly reversed?: boolean;
   /** Field of this resource whose literal value labels the edge, such as `role_definition_name`. */
   readonly labelField?: string;
+  /** A fixed label, where no field says it. */
+  readonly label?: string;
 }
 
 interface Common {
@@ -88,12 +90,19 @@ export const PRESENTATION: Readonly<Record<string, Presentation>> = {
     service: "Key Vault",
     details: (r) => present(field(r, "sku_name"), r.body.rbac_authorization_enabled === true || r.body.enable_rbac_authorization === true ? "RBAC" : undefined),
   },
-  azurerm_key_vault_secret: { role: "fold", into: ["key_vault_id"] },
+  azurerm_key_vault_secret: {
+    role: "fold",
+    into: ["key_vault_id"],
+    edgeFields: { value: { kind: "reference", label: "holds its credential" }, value_wo: { kind: "reference", label: "holds its credential" } },
+  },
+  azurerm_key_vault_key: { role: "fold", into: ["key_vault_id"] },
+  azurerm_user_assigned_identity: { role: "fold-into-referrer" },
 
   azurerm_storage_account: {
     role: "node",
     service: "Storage",
-    details: (r) => present(r.body.is_hns_enabled === true ? "ADLS Gen2" : undefined, field(r, "account_replication_type")),
+    details: (r) => present(field(r, "account_replication_type"), valueAt(r.body, "customer_managed_key.key_vault_key_id") !== undefined ? "customer-managed key" : undefined),
+    edgeFields: { "customer_managed_key.key_vault_key_id": { kind: "reference", label: "encryption key" } },
   },
   azurerm_storage_container: { role: "node", service: "Container", parentField: ["storage_account_id", "storage_account_name"] },
   azurerm_storage_data_lake_gen2_filesystem: { role: "node", service: "Container", parentField: ["storage_account_id"] },
@@ -127,18 +136,28 @@ export const PRESENTATION: Readonly<Record<string, Presentation>> = {
   databricks_job: {
     role: "node",
     service: "Databricks job",
-    details: (r) => present(field(r, "schedule.quartz_cron_expression") && `cron ${field(r, "schedule.quartz_cron_expression")}`),
+    details: (r) =>
+      present(
+        field(r, "schedule.quartz_cron_expression") && `cron ${field(r, "schedule.quartz_cron_expression")} ${field(r, "schedule.timezone_id") ?? ""}`.trim(),
+        valueAt(r.body, "run_as.service_principal_name") !== undefined ? "runs as a service principal" : undefined,
+      ),
   },
   databricks_secret_scope: { role: "node", service: "Secret scope (Key Vault-backed)" },
+  databricks_secret_acl: { role: "fold", into: ["scope"] },
   databricks_cluster_policy: { role: "fold-into-referrer", fallbackGroup: "compute", fallbackService: "Cluster policy" },
   databricks_workspace_file: { role: "fold-into-referrer", fallbackGroup: "workspace-files", fallbackService: "Workspace files" },
   databricks_notebook: { role: "fold-into-referrer", fallbackGroup: "workspace-files", fallbackService: "Workspace files" },
   databricks_directory: { role: "fold-into-referrer", fallbackGroup: "workspace-files", fallbackService: "Workspace files" },
-  databricks_permissions: { role: "fold", into: ["job_id", "cluster_policy_id", "directory_id", "workspace_file_id", "notebook_id"] },
-  databricks_metastore_assignment: { role: "group", group: "unity-catalog", service: "Unity Catalog" },
-  databricks_storage_credential: { role: "group", group: "unity-catalog", service: "Unity Catalog" },
-  databricks_external_location: { role: "group", group: "unity-catalog", service: "Unity Catalog" },
-  databricks_catalog: { role: "group", group: "unity-catalog", service: "Unity Catalog" },
+  databricks_permissions: { role: "fold", into: ["job_id", "cluster_policy_id", "directory_path", "directory_id", "workspace_file_path", "notebook_path", "secret_scope"] },
+  databricks_metastore_assignment: { role: "group", group: "unity-catalog", service: "Unity Catalog", edgeFields: { workspace_id: { kind: "reference", label: "metastore assignment" } } },
+  databricks_storage_credential: {
+    role: "group",
+    group: "unity-catalog",
+    service: "Unity Catalog",
+    edgeFields: { "azure_managed_identity.access_connector_id": { kind: "reference", label: "storage credential" } },
+  },
+  databricks_external_location: { role: "group", group: "unity-catalog", service: "Unity Catalog", edgeFields: { url: { kind: "reference", label: "external locations" } } },
+  databricks_catalog: { role: "group", group: "unity-catalog", service: "Unity Catalog", edgeFields: { storage_root: { kind: "reference", label: "external locations" } } },
   databricks_schema: { role: "group", group: "unity-catalog", service: "Unity Catalog" },
   databricks_volume: { role: "group", group: "unity-catalog", service: "Unity Catalog" },
   databricks_grants: { role: "group", group: "unity-catalog", service: "Unity Catalog" },
@@ -147,8 +166,29 @@ export const PRESENTATION: Readonly<Record<string, Presentation>> = {
 
 /** The presentation of a type; unknown types get their own box named after the type. */
 export function presentationOf(type: string): Presentation {
-  return PRESENTATION[type] ?? { role: "node", service: type.replace(/^(azurerm|databricks|random)_/, "").replace(/_/g, " ") };
+  return PRESENTATION[type] ?? { role: "node", service: serviceNameOfType(type) };
 }
+
+/** A readable name for a type the catalog does not know: `azurerm_foo_bar` becomes `foo bar`. */
+export function serviceNameOfType(type: string): string {
+  return type.replace(/^(azurerm|databricks|random)_/, "").replace(/_/g, " ");
+}
+
+/** How the members of a merged box are counted: singular and plural. */
+export const MEMBER_NOUNS: Readonly<Record<string, readonly [string, string]>> = {
+  databricks_catalog: ["catalog", "catalogs"],
+  databricks_schema: ["schema", "schemas"],
+  databricks_external_location: ["external location", "external locations"],
+  databricks_storage_credential: ["storage credential", "storage credentials"],
+  databricks_grants: ["grant set", "grant sets"],
+  databricks_grant: ["grant", "grants"],
+  databricks_metastore_assignment: ["metastore assignment", "metastore assignments"],
+  databricks_volume: ["volume", "volumes"],
+  databricks_workspace_file: ["file", "files"],
+  databricks_notebook: ["notebook", "notebooks"],
+  databricks_directory: ["folder", "folders"],
+  databricks_cluster_policy: ["cluster policy", "cluster policies"],
+};
 
 /** Literal values of a field as a list (a string or a list of strings). */
 export function literalList(resource: TerraformResource, path: string): string[] {

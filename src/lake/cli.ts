@@ -53,9 +53,9 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .exitOverride();
 
-  const connect = (globals: GlobalOptions): LakeConnection => {
+  const connect = async (globals: GlobalOptions): Promise<LakeConnection> => {
     verbose = globals.verbose === true;
-    const connection = (io.connect ?? connectToLake)({ accountUrl: globals.accountUrl, env: io.env });
+    const connection = await (io.connect ?? connectToLake)({ accountUrl: globals.accountUrl, env: io.env });
     if (verbose) err(`lake: connecting to ${connection.description}`);
     return connection;
   };
@@ -70,15 +70,17 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     .option("--prefix <prefix>", "blob name prefix (the quarterly job reads the newest file under landing/bank/transactions/)", DEFAULT_LANDING_PREFIX)
     .addOption(new Option("--block-size <MiB>", "block size in MiB").default(DEFAULT_BLOCK_SIZE_BYTES / (1024 * 1024)).argParser(positiveInteger("--block-size", 4000)))
     .addOption(new Option("--concurrency <n>", "blocks uploaded in parallel").default(DEFAULT_UPLOAD_CONCURRENCY).argParser(positiveInteger("--concurrency", 64)))
-    .action(async (file: string, options: { container: string; prefix: string; blockSize: number; concurrency: number }, command: Command) => {
+    .option("--create-container", "create the container if it is missing (Azurite and local use; the lake's containers come from LakeStorage)")
+    .action(async (file: string, options: { container: string; prefix: string; blockSize: number; concurrency: number; createContainer?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const connection = connect(globals);
+      const connection = await connect(globals);
       const result = await landFile(connection, {
         file,
         container: options.container,
         prefix: options.prefix,
         blockSizeBytes: options.blockSize * 1024 * 1024,
         concurrency: options.concurrency,
+        createContainer: options.createContainer === true,
         abortSignal: io.abortSignal,
         progress: progressFactory(globals),
         warn: err,
@@ -97,7 +99,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     .option("--strict", "also fail on partitions the latest run did not write")
     .action(async (options: { container: string; prefix?: string; runsContainer: string; runsPrefix: string; mode: VerifyMode; strict?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const connection = connect(globals);
+      const connection = await connect(globals);
       const report = await verify(connection, {
         container: options.container,
         prefix: options.prefix ?? defaultVerifyPrefix(options.container, DEFAULT_LANDING_PREFIX),
@@ -123,7 +125,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     .addOption(new Option("--concurrency <n>", "files downloaded in parallel").default(DEFAULT_PULL_CONCURRENCY).argParser(positiveInteger("--concurrency", 64)))
     .action(async (options: { container: string; prefix: string; to: string; concurrency: number }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const connection = connect(globals);
+      const connection = await connect(globals);
       const result = await pull(connection, { ...options, abortSignal: io.abortSignal, progress: progressFactory(globals) });
       out(describePullResult(result));
     });

@@ -9,7 +9,7 @@
  * An explicit --account-url wins over the environment variable, so a stray connection string in a
  * shell cannot silently redirect a pipeline. The connection string is never echoed.
  */
-import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/identity";
 import { BlobServiceClient, StoragePipelineOptions } from "@azure/storage-blob";
 import { ExitCode, LakeError } from "./errors";
 
@@ -61,11 +61,12 @@ export function parseAccountUrl(accountUrl: string): URL {
 }
 
 /** Builds the BlobServiceClient for the chosen authentication mode. */
-export function connectToLake(options: ConnectOptions = {}): LakeConnection {
+export async function connectToLake(options: ConnectOptions = {}): Promise<LakeConnection> {
   const env = options.env ?? process.env;
   if (options.accountUrl !== undefined && options.accountUrl !== "") {
     const url = parseAccountUrl(options.accountUrl);
-    const credential = options.credential ?? new DefaultAzureCredential();
+    // Loaded only when needed: @azure/identity adds about 0.2 s to every start of the CLI.
+    const credential = options.credential ?? new (await import("@azure/identity")).DefaultAzureCredential();
     const service = new BlobServiceClient(url.origin, credential, PIPELINE_OPTIONS);
     return { service, authMode: "azure-ad", accountName: service.accountName, description: `${url.origin} (Azure AD, DefaultAzureCredential)` };
   }
@@ -74,9 +75,9 @@ export function connectToLake(options: ConnectOptions = {}): LakeConnection {
     let service: BlobServiceClient;
     try {
       service = BlobServiceClient.fromConnectionString(connectionString, PIPELINE_OPTIONS);
-    } catch {
-      // The SDK's message may quote the string; say only which variable is wrong.
-      throw new LakeError(`${CONNECTION_STRING_VARIABLE} is not a valid storage connection string; check its AccountName, AccountKey/SharedAccessSignature and BlobEndpoint parts`, ExitCode.usage);
+    } catch (error) {
+      // The SDK's message may quote the string; say only which variable is wrong (--verbose shows the cause, redacted).
+      throw new LakeError(`${CONNECTION_STRING_VARIABLE} is not a valid storage connection string; check its AccountName, AccountKey/SharedAccessSignature and BlobEndpoint parts`, ExitCode.usage, { cause: error });
     }
     return { service, authMode: "connection-string", accountName: service.accountName, description: `${service.url} (${CONNECTION_STRING_VARIABLE})` };
   }

@@ -93,6 +93,9 @@ function forbiddenMessage(code: string | undefined, context: ErrorContext): stri
  */
 export function toLakeError(error: unknown, context: ErrorContext = {}): LakeError {
   if (error instanceof LakeError) return error;
+  if (error instanceof Error && error.name === "AbortError") {
+    return new LakeError("Interrupted before finishing; nothing in the lake was changed", ExitCode.interrupted, { cause: error });
+  }
   if (error instanceof Error && (error.name === "CredentialUnavailableError" || error.name === "AuthenticationError" || error.name === "AggregateAuthenticationError")) {
     return new LakeError(
       'No Azure credentials: DefaultAzureCredential found none that works; run "az login", or run where workload identity or a managed identity is set up (for Azurite, set AZURE_STORAGE_CONNECTION_STRING instead)',

@@ -35,6 +35,8 @@ export interface LandOptions {
   readonly blockSizeBytes?: number;
   /** Blocks in flight at once. @default DEFAULT_UPLOAD_CONCURRENCY */
   readonly concurrency?: number;
+  /** Create the container when it is missing (for Azurite; the real lake's containers come from LakeStorage). @default false */
+  readonly createContainer?: boolean;
   /** Cancels the upload (Ctrl-C); nothing is committed. */
   readonly abortSignal?: AbortSignal;
   /** Creates the progress display for the upload. */
@@ -111,11 +113,13 @@ export async function landFile(connection: LakeConnection, options: LandOptions)
 
   const blobName = `${normalisePrefix(options.prefix)}${basename(options.file)}`;
   const contentType = contentTypeFor(options.file);
-  const blob = connection.service.getContainerClient(container).getBlockBlobClient(blobName);
+  const containerClient = connection.service.getContainerClient(container);
+  const blob = containerClient.getBlockBlobClient(blobName);
   const hashes = await hashFile(options.file);
 
   let existing: BlobGetPropertiesResponse | undefined;
   try {
+    if (options.createContainer) await containerClient.createIfNotExists();
     existing = await existingProperties(blob);
   } catch (error) {
     throw toLakeError(error, context);

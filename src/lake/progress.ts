@@ -1,6 +1,7 @@
 /**
  * Transfer progress on stderr: a cli-progress bar on a terminal, and plain-text lines otherwise
- * (CI logs, tests, redirected output), printed at every tenth of the transfer or every few seconds.
+ * (CI logs, tests, redirected output), printed at every tenth of the transfer or every few seconds,
+ * and a last line at 100% once the transfer has completed.
  */
 import { Presets, SingleBar } from "cli-progress";
 import { formatBytes, formatRate } from "./format";
@@ -68,16 +69,17 @@ function lineReporter(options: ProgressOptions, stream: NodeJS.WritableStream): 
   let lastTenth = 0;
   let lastPrintedAt = startedAt;
   let lastBytes = 0;
-  let printedFinal = false;
+  let stopped = false;
   const print = (done: number) => {
     const percent = options.totalBytes > 0 ? Math.floor((done / options.totalBytes) * 100) : 100;
     stream.write(`${options.label}: ${formatBytes(done)} of ${formatBytes(options.totalBytes)} (${percent}%) ${formatRate(done, Date.now() - startedAt)}\n`);
     lastPrintedAt = Date.now();
-    if (done >= options.totalBytes) printedFinal = true;
   };
   return {
     update(transferredBytes) {
       lastBytes = transferredBytes;
+      // 100% is printed by stop(true) only: the bytes may all be sent while the commit still fails.
+      if (transferredBytes >= options.totalBytes) return;
       const tenth = options.totalBytes > 0 ? Math.floor((transferredBytes / options.totalBytes) * 10) : 10;
       if (tenth > lastTenth || Date.now() - lastPrintedAt >= interval) {
         lastTenth = tenth;
@@ -85,7 +87,8 @@ function lineReporter(options: ProgressOptions, stream: NodeJS.WritableStream): 
       }
     },
     stop(completed) {
-      if (completed && !printedFinal) print(Math.max(lastBytes, options.totalBytes));
+      if (completed && !stopped) print(Math.max(lastBytes, options.totalBytes));
+      stopped = true;
     },
   };
 }

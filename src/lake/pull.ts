@@ -10,7 +10,7 @@
  */
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { dirname, relative, resolve, sep } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createHash } from "node:crypto";
@@ -158,7 +158,6 @@ export async function pull(connection: LakeConnection, options: PullOptions): Pr
 }
 
 export function describePullResult(result: PullResult): string {
-  const where = relative(process.cwd(), resolve(result.to)) || ".";
-  return `pulled ${result.downloaded.length} file(s) (${formatBytes(result.downloadedBytes)}) from ${result.container}/${result.prefix} to ${where}, skipped ${result.skipped.length} unchanged, ${formatDuration(result.durationMs)}${result.downloadedBytes > 0 ? ` at ${formatRate(result.downloadedBytes, result.durationMs)}` : ""}`;
+  return `pulled ${result.downloaded.length} file(s) (${formatBytes(result.downloadedBytes)}) from ${result.container}/${result.prefix} to ${result.to}, skipped ${result.skipped.length} unchanged, ${formatDuration(result.durationMs)}${result.downloadedBytes > 0 ? ` at ${formatRate(result.downloadedBytes, result.durationMs)}` : ""}`;
 }
 

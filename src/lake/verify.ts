@@ -10,6 +10,7 @@
  * each quarter the run should have written must exist and hold at least one non-empty `.parquet`
  * file; partitions the run did not write are reported as extra, and fail only with `--strict`
  * (earlier quarters from earlier runs normally stay). The record's row accounting must hold.
+ * The ETL's `_staging/` and `_backup/` directories and Spark's `_temporary/` are not partitions.
  */
 import { basename } from "node:path";
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
@@ -142,11 +143,24 @@ function isParquetData(item: BlobItem): boolean {
   return name.endsWith(".parquet") && !name.startsWith("_") && !name.startsWith(".");
 }
 
+/**
+ * The partition a blob belongs to, or undefined. Paths through a directory whose name starts with
+ * "_" or "." are not data: the ETL stages under `_staging/<run_id>/` and keeps backups under
+ * `_backup/<run_id>/` during its write-then-swap, and Spark writes `_temporary/`.
+ */
+function partitionOf(blobName: string): Quarter | undefined {
+  const directories = blobName.split("/").slice(0, -1);
+  if (directories.some((segment) => segment.startsWith("_") || segment.startsWith("."))) return undefined;
+  const yearAt = directories.findIndex((segment) => /^year=\d{4}$/.test(segment));
+  if (yearAt < 0 || yearAt + 1 >= directories.length) return undefined;
+  return parseQuarter(`${directories[yearAt]}/${directories[yearAt + 1]}/`);
+}
+
 /** Groups the blobs under an area by their `year=YYYY/quarter=Q` partition. */
 export function partitionsOf(items: readonly BlobItem[]): Map<string, PartitionContents> {
   const partitions = new Map<string, PartitionContents>();
   for (const item of items) {
-    const quarter = parseQuarter(item.name.replace(/[^/]*$/, ""));
+    const quarter = partitionOf(item.name);
     if (!quarter) continue;
     const key = quarterKey(quarter);
     const contents = partitions.get(key) ?? { quarter, parquetFiles: 0, bytes: 0 };

@@ -2,6 +2,8 @@ import type { HighAvailabilityMode, PostgresVersion } from "../constructs/relati
 import type { KeyVaultSku } from "../constructs/secret-store";
 import type { LandingColdTier, ReplicationType } from "../constructs/lake-storage";
 import type { SubnetCidrs } from "../constructs/secure-network";
+import type { DataSecurityMode } from "../constructs/cluster-policy";
+import type { DataEngineerAccess } from "../constructs/pipeline-grants";
 
 export const ENVIRONMENTS = ["dev", "test", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -49,6 +51,11 @@ export interface EnvironmentConfig {
     readonly landingCoolAfterDays: number;
     readonly landingColdAfterDays: number;
     readonly landingColdTier: LandingColdTier;
+    /**
+     * Encrypt the lake with an HSM-backed key in the vault (needs a premium vault); absent means
+     * Microsoft-managed keys, which the environment's relaxations must justify.
+     */
+    readonly customerManagedKey?: { readonly keyExpirationDate: string };
   };
   readonly database: {
     readonly skuName: string;
@@ -64,10 +71,65 @@ export interface EnvironmentConfig {
   readonly logs: {
     readonly retentionInDays: number;
   };
+  /** The Databricks workspace, Unity Catalog and the quarterly job (SparkBatchPipeline). */
+  readonly pipeline: PipelineConfig;
   /** `prevent_destroy` and CanNotDelete locks on the vault, lake and database. */
   readonly deletionProtection: boolean;
   /** Why this environment relaxes a secure default, by setting; shown in the README and policy config. */
   readonly relaxations: Readonly<Record<string, string>>;
+}
+
+/** What varies in the Databricks pipeline between environments. */
+export interface PipelineConfig {
+  /**
+   * Unity Catalog metastore of the region (an account has one per region, shared by every
+   * environment); create it once in the account console and copy its id here.
+   */
+  readonly metastoreId: string;
+  /**
+   * Object id, in this tenant, of the AzureDatabricks first-party service principal (application
+   * id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d); it differs per tenant. It gets "Key Vault Secrets
+   * User" on the vault for the secret scope. Find it with
+   * `az ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d --query id -o tsv`.
+   */
+  readonly azureDatabricksObjectId: string;
+  /** Application (client) id of the service principal the job runs as (registered in the Databricks account). */
+  readonly jobServicePrincipalApplicationId: string;
+  /** Databricks account groups. */
+  readonly dataEngineersGroup: string;
+  readonly mlConsumersGroup: string;
+  /** `all` privileges in the catalog (dev) or `read`. */
+  readonly dataEngineerAccess: DataEngineerAccess;
+  /** Keep the workspace reachable from the internet; prod is private. */
+  readonly publicNetworkAccess: boolean;
+  /** Why the workspace stays public; required when `publicNetworkAccess` is true. */
+  readonly publicNetworkAccessReason?: string;
+  readonly cluster: {
+    /** Allowed VM sizes; the first is the job's. */
+    readonly nodeTypeIds: string[];
+    readonly minWorkers: number;
+    readonly maxWorkers: number;
+    /** Pinned runtime; defaults to DBR 17.3 LTS (Spark 4.0.0, as spark/ is tested with). */
+    readonly sparkVersion?: string;
+    readonly dataSecurityMode?: DataSecurityMode;
+  };
+  readonly schedule: {
+    /** Quartz cron that fires once a quarter; defaults to `0 0 2 1 1,4,7,10 ?`. */
+    readonly quartzCronExpression?: string;
+    /** IANA time zone of the cron expression. */
+    readonly timezoneId: string;
+    /** Create the schedule paused (dev), so the job runs only when started by hand. */
+    readonly paused: boolean;
+  };
+  /** Quarter to load, such as `2022-Q3`; unset loads the last quarter that ended before the run. */
+  readonly quarter?: string;
+  /** Addresses that receive failure and long-run e-mails. */
+  readonly notificationAddresses: string[];
+  readonly maxRetries: number;
+  readonly minRetryIntervalMillis: number;
+  readonly timeoutSeconds: number;
+  /** Run duration that triggers the health warning e-mail; less than `timeoutSeconds`. */
+  readonly runDurationWarningSeconds: number;
 }
 
 /** Cloud Adoption Framework names for one environment, within each Azure name rule. */

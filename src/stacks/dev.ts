@@ -1,5 +1,8 @@
 import { EnvironmentConfig } from "./config";
 
+const DEV_PUBLIC_WORKSPACE_REASON =
+  "Public: engineers reach the dev workspace from their machines without a VPN; clusters still have no public IPs and the lake, vault and database stay private.";
+
 /** Dev is cheap and disposable: it is rebuilt from code, so it trades resilience for cost. */
 export const dev: EnvironmentConfig = {
   environment: "dev",
@@ -33,11 +36,33 @@ export const dev: EnvironmentConfig = {
     passwordVersion: 1,
   },
   logs: { retentionInDays: 30 },
+  pipeline: {
+    // Placeholders: replace with your account's metastore id, this tenant's AzureDatabricks object id
+    // and the job's service principal (see docs/readme/pipeline.md, "What must exist first").
+    metastoreId: "00000000-0000-4000-8000-00000000a001",
+    azureDatabricksObjectId: "00000000-0000-4000-8000-00000000a002",
+    jobServicePrincipalApplicationId: "00000000-0000-4000-8000-00000000d001",
+    dataEngineersGroup: "bank-data-engineers",
+    mlConsumersGroup: "bank-ml-consumers",
+    dataEngineerAccess: "all",
+    publicNetworkAccess: true,
+    publicNetworkAccessReason: DEV_PUBLIC_WORKSPACE_REASON,
+    cluster: { nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 2 },
+    // Paused: dev runs only when started by hand.
+    schedule: { timezoneId: "UTC", paused: true },
+    notificationAddresses: ["data-platform@example.com"],
+    maxRetries: 1,
+    minRetryIntervalMillis: 300_000,
+    timeoutSeconds: 7200,
+    runDurationWarningSeconds: 3600,
+  },
   deletionProtection: false,
   relaxations: {
     "lake.replicationType": "LRS: dev data is regenerated from the landing file; a regional copy is enough.",
     "database.geoRedundantBackup": "Off: dev data is reloaded by the ETL; geo backups double the backup cost.",
     "database.highAvailability": "Disabled: the burstable SKU that keeps dev cheap offers no HA.",
     deletionProtection: "Off: dev is torn down and rebuilt from code.",
+    "lake.customerManagedKey": "Microsoft-managed keys: dev holds only generated data, and a standard vault keeps it cheap.",
+    "pipeline.publicNetworkAccess": DEV_PUBLIC_WORKSPACE_REASON,
   },
 };

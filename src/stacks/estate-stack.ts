@@ -3,12 +3,14 @@ import { AzurermBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { LakeStorage } from "../constructs/lake-storage";
 import { Observability } from "../constructs/observability";
 import { RelationalSink } from "../constructs/relational-sink";
 import { SecretStore } from "../constructs/secret-store";
 import { SecureNetwork } from "../constructs/secure-network";
+import { SparkBatchPipeline } from "../constructs/spark-batch-pipeline";
 import { PropValidator } from "../constructs/validation";
 import { EnvironmentConfig, resourceNames } from "./config";
 
@@ -23,6 +25,7 @@ export class EstateStack extends TerraformStack {
   readonly secrets: SecretStore;
   readonly lake: LakeStorage;
   readonly database: RelationalSink;
+  readonly pipeline: SparkBatchPipeline;
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig) {
     super(scope, id);
@@ -92,6 +95,7 @@ export class EstateStack extends TerraformStack {
       landingCoolAfterDays: config.lake.landingCoolAfterDays,
       landingColdAfterDays: config.lake.landingColdAfterDays,
       landingColdTier: config.lake.landingColdTier,
+      customerManagedKey: config.lake.customerManagedKey && { secretStore: this.secrets, keyExpirationDate: config.lake.customerManagedKey.keyExpirationDate },
       privateEndpointSubnetId: this.network.privateEndpoints.subnet.id,
       blobDnsZoneId: this.network.dnsZones.blob.id,
       dfsDnsZoneId: this.network.dnsZones.dfs.id,
@@ -119,10 +123,49 @@ export class EstateStack extends TerraformStack {
       deletionProtection: config.deletionProtection,
     });
 
+    const pipeline = config.pipeline;
+    this.pipeline = new SparkBatchPipeline(this, "pipeline", {
+      ...placement,
+      nameSuffix: names.suffix,
+      workspaceName: names.databricksWorkspace,
+      environmentName: config.environment,
+      costCentre: config.costCentre,
+      tenantId: client.tenantId,
+      network: this.network,
+      secretStore: this.secrets,
+      lake: this.lake,
+      sink: this.database,
+      observability: this.observability,
+      metastoreId: pipeline.metastoreId,
+      azureDatabricksObjectId: pipeline.azureDatabricksObjectId,
+      jobServicePrincipalApplicationId: pipeline.jobServicePrincipalApplicationId,
+      dataEngineersGroup: pipeline.dataEngineersGroup,
+      mlConsumersGroup: pipeline.mlConsumersGroup,
+      dataEngineerAccess: pipeline.dataEngineerAccess,
+      publicNetworkAccess: pipeline.publicNetworkAccess,
+      publicNetworkAccessReason: pipeline.publicNetworkAccessReason,
+      cluster: pipeline.cluster,
+      schedule: pipeline.schedule,
+      quarter: pipeline.quarter,
+      notificationAddresses: pipeline.notificationAddresses,
+      maxRetries: pipeline.maxRetries,
+      minRetryIntervalMillis: pipeline.minRetryIntervalMillis,
+      timeoutSeconds: pipeline.timeoutSeconds,
+      runDurationWarningSeconds: pipeline.runDurationWarningSeconds,
+    });
+    // The workspace-level provider of the pipeline's Databricks resources; it authenticates from
+    // the environment (ARM_* variables, Azure CLI or OIDC), never from credentials in code.
+    new DatabricksProvider(this, "databricks", {
+      host: this.pipeline.workspaceUrl,
+      azureWorkspaceResourceId: this.pipeline.workspaceResourceId,
+    });
+
     new TerraformOutput(this, "lake_account_name", { value: this.lake.accountName });
     new TerraformOutput(this, "lake_dfs_endpoint", { value: this.lake.dfsEndpoint });
     new TerraformOutput(this, "key_vault_uri", { value: this.secrets.vaultUri });
     new TerraformOutput(this, "postgres_fqdn", { value: this.database.fqdn });
+    new TerraformOutput(this, "databricks_workspace_url", { value: this.pipeline.workspaceUrl });
+    new TerraformOutput(this, "databricks_job_id", { value: this.pipeline.jobId });
   }
 }
 

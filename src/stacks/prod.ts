@@ -23,6 +23,7 @@ export const prod: EnvironmentConfig = {
     landingCoolAfterDays: 30,
     landingColdAfterDays: 180,
     landingColdTier: "Archive",
+    customerManagedKey: { keyExpirationDate: "2027-06-30T00:00:00Z" },
   },
   database: {
     skuName: "GP_Standard_D4ds_v5",
@@ -35,6 +36,25 @@ export const prod: EnvironmentConfig = {
     passwordVersion: 1,
   },
   logs: { retentionInDays: 365 },
+  pipeline: {
+    // Placeholders: replace with your account's metastore id, this tenant's AzureDatabricks object id
+    // and the job's service principal (see docs/readme/pipeline.md, "What must exist first").
+    metastoreId: "00000000-0000-4000-8000-00000000a001",
+    azureDatabricksObjectId: "00000000-0000-4000-8000-00000000a002",
+    jobServicePrincipalApplicationId: "00000000-0000-4000-8000-00000000f001",
+    dataEngineersGroup: "bank-data-engineers",
+    mlConsumersGroup: "bank-ml-consumers",
+    dataEngineerAccess: "read",
+    // Private: a databricks_ui_api private endpoint and back-end Private Link only.
+    publicNetworkAccess: false,
+    cluster: { nodeTypeIds: ["Standard_D8ds_v5", "Standard_D4ds_v5"], minWorkers: 2, maxWorkers: 8 },
+    schedule: { timezoneId: "UTC", paused: false },
+    notificationAddresses: ["data-platform@example.com"],
+    maxRetries: 2,
+    minRetryIntervalMillis: 900_000,
+    timeoutSeconds: 14_400,
+    runDurationWarningSeconds: 7200,
+  },
   deletionProtection: true,
   relaxations: {},
 };

@@ -1,6 +1,12 @@
 import { EnvironmentConfig } from "./config";
 
-/** Test mirrors prod's shape at lower cost: zone-redundant, but not geo-redundant. */
+const TEST_PUBLIC_WORKSPACE_REASON =
+  "Public: the test pipelines and reviewers reach the workspace from Microsoft-hosted agents; clusters still have no public IPs and the lake, vault and database stay private.";
+
+/**
+ * Test mirrors prod's shape at lower cost (smaller SKUs, shorter retention, same-zone HA) but keeps
+ * prod's geo-redundancy and customer-managed keys: only dev may relax the policy checks.
+ */
 export const test: EnvironmentConfig = {
   environment: "test",
   workload: "bank",
@@ -14,29 +20,50 @@ export const test: EnvironmentConfig = {
     subnets: { databricksHost: "10.20.0.0/24", databricksContainer: "10.20.1.0/24", postgres: "10.20.2.0/27", privateEndpoints: "10.20.3.0/27" },
     natGatewayZones: ["1"],
   },
-  vault: { skuName: "standard", softDeleteRetentionDays: 30 },
+  // Premium for the HSM-backed key that encrypts the lake; the vault's base price is the same.
+  vault: { skuName: "premium", softDeleteRetentionDays: 30 },
   lake: {
-    replicationType: "ZRS",
+    // GZRS: zone- and geo-redundant (CKV_AZURE_206); Cold rather than Archive, which GZRS lacks.
+    replicationType: "GZRS",
     blobSoftDeleteDays: 14,
     containerSoftDeleteDays: 14,
     landingCoolAfterDays: 30,
     landingColdAfterDays: 90,
     landingColdTier: "Cold",
+    customerManagedKey: { keyExpirationDate: "2027-06-30T00:00:00Z" },
   },
   database: {
     skuName: "GP_Standard_D2ds_v5",
     version: "16",
     storageMb: 32768,
     backupRetentionDays: 14,
-    geoRedundantBackup: false,
+    geoRedundantBackup: true,
     highAvailability: "SameZone",
     credentialExpirationDate: "2027-06-30T00:00:00Z",
     passwordVersion: 1,
   },
   logs: { retentionInDays: 60 },
+  pipeline: {
+    // Placeholders: replace with your account's metastore id, this tenant's AzureDatabricks object id
+    // and the job's service principal (see docs/readme/pipeline.md, "What must exist first").
+    metastoreId: "00000000-0000-4000-8000-00000000a001",
+    azureDatabricksObjectId: "00000000-0000-4000-8000-00000000a002",
+    jobServicePrincipalApplicationId: "00000000-0000-4000-8000-00000000e001",
+    dataEngineersGroup: "bank-data-engineers",
+    mlConsumersGroup: "bank-ml-consumers",
+    dataEngineerAccess: "read",
+    publicNetworkAccess: true,
+    publicNetworkAccessReason: TEST_PUBLIC_WORKSPACE_REASON,
+    cluster: { nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 4 },
+    schedule: { timezoneId: "UTC", paused: false },
+    notificationAddresses: ["data-platform@example.com"],
+    maxRetries: 2,
+    minRetryIntervalMillis: 900_000,
+    timeoutSeconds: 14_400,
+    runDurationWarningSeconds: 7200,
+  },
   deletionProtection: true,
   relaxations: {
-    "lake.replicationType": "ZRS: test survives a zone outage; a regional outage only delays testing.",
-    "database.geoRedundantBackup": "Off: test data is reloaded by the ETL from the lake.",
+    "pipeline.publicNetworkAccess": TEST_PUBLIC_WORKSPACE_REASON,
   },
 };

@@ -9,7 +9,7 @@ import { startProgress } from "../../src/lake/progress";
 
 export const MiB = 1024 * 1024;
 
-export function connectWith(connectionString: string): LakeConnection {
+export function connectWith(connectionString: string): Promise<LakeConnection> {
   return connectToLake({ env: { AZURE_STORAGE_CONNECTION_STRING: connectionString } });
 }
 

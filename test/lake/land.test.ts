@@ -13,7 +13,7 @@ let temp: TempDirectory;
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  lake = connectWith(azurite.connectionString);
+  lake = await connectWith(azurite.connectionString);
 });
 afterAll(async () => {
   await azurite?.stop();
@@ -149,6 +149,16 @@ describe("lake land", () => {
       exitCode: ExitCode.notFound,
       message: 'Container "no-such-container" does not exist in storage account "devstoreaccount1"; check --container (the lake has landing, curated, features and quarantine) or deploy LakeStorage first',
     });
+  });
+
+  it("creates a missing container when asked to", async () => {
+    const container = uniqueContainerName("created");
+    const file = temp.file("bankdataset.csv", bankCsv(10));
+
+    const result = await landFile(lake, { file, container, prefix: DEFAULT_LANDING_PREFIX, createContainer: true });
+
+    expect(result.status).toBe("uploaded");
+    expect(await blob(container, result.blobName).exists()).toBe(true);
   });
 
   it("fails with a one-line message when the file does not exist", async () => {

@@ -13,7 +13,7 @@ let temp: TempDirectory;
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  lake = connectWith(azurite.connectionString);
+  lake = await connectWith(azurite.connectionString);
 });
 afterAll(async () => {
   await azurite?.stop();

@@ -13,7 +13,7 @@ let temp: TempDirectory;
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  lake = connectWith(azurite.connectionString);
+  lake = await connectWith(azurite.connectionString);
 });
 afterAll(async () => {
   await azurite?.stop();
@@ -190,8 +190,8 @@ describe("lake verify on curated and features partitions", () => {
     expect(report.heading[0]).toContain("run latest");
   });
 
-  it("uses the partitions the run record lists for scope all", async () => {
-    await writeRuns(runRecord({ scope: "all", partitions: ["year=2022/quarter=1", "year=2022/quarter=2", "year=2022/quarter=3", "year=2022/quarter=4"] }));
+  it("uses the quarters the run record lists for scope all", async () => {
+    await writeRuns(runRecord({ scope: "all", quarters: ["2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4"] }));
     await featuresWith([{ key: "year=2022/quarter=1" }, { key: "year=2022/quarter=2" }, { key: "year=2022/quarter=4" }]);
 
     const report = await verifyFeatures();
@@ -199,6 +199,19 @@ describe("lake verify on curated and features partitions", () => {
     expect(report.ok).toBe(false);
     expect(report.table).toMatch(/year=2022\/quarter=3\/.*MISSING/);
     expect(report.heading[1]).toBe("expected quarters from partitions listed in the run record: 2022-Q1, 2022-Q2, 2022-Q3, 2022-Q4");
+  });
+
+  it("does not count the ETL's staging and backup directories as partitions", async () => {
+    await writeRuns(runRecord({}));
+    await featuresWith([]);
+    await upload(featuresContainer, "quarterly/_staging/run-2022q3/year=2022/quarter=3/part-00000.snappy.parquet", parquet);
+    await upload(featuresContainer, "quarterly/_backup/run-2022q2/year=2022/quarter=2/part-00000.snappy.parquet", parquet);
+
+    const report = await verifyFeatures();
+
+    expect(report.ok).toBe(false);
+    expect(report.table).toMatch(/^quarterly\/year=2022\/quarter=3\/\s+0\s+0 B\s+MISSING$/m);
+    expect(report.table).not.toContain("quarter=2");
   });
 
   it("fails when the run record's row accounting does not add up", async () => {

@@ -90,43 +90,84 @@ export function compilePipelineSchema(): PipelineValidators {
   };
 }
 
+interface SchemaBranch {
+  readonly firstProperty?: readonly string[];
+  readonly required?: readonly string[];
+  readonly properties?: {
+    readonly task?: { readonly pattern?: string };
+    readonly inputs?: { readonly properties?: Record<string, unknown>; readonly required?: readonly string[] };
+  } & Record<string, unknown>;
+}
+
+type Data = Record<string, unknown>;
+const isMapping = (node: unknown): node is Data => typeof node === "object" && node !== null && !Array.isArray(node);
+
 /**
- * Keeps the errors that explain a failure. The schema describes a task as anyOf ~260 task
- * definitions, so a bad input is reported once per definition; only the errors of the definition
- * whose name matches the step's `task` are kept (or a single "unknown task" error).
+ * Keeps the errors that explain a failure. The schema describes a step as anyOf task, script,
+ * bash, checkout..., and a task as anyOf ~260 task definitions, so one mistake is reported once
+ * per alternative. An alternative applies to an object when the object has the alternative's
+ * first property (`firstProperty` in the schema) and, for tasks, the task name matches; errors
+ * that only inapplicable alternatives raise are dropped, and an unknown task name is reported once.
  */
 export function explainErrors(errors: readonly ErrorObject[], document: unknown, schema: unknown): string[] {
-  const taskBranches = (schema as { definitions: { task: { anyOf: Array<{ properties?: { task?: { pattern?: string } } }> } } })
-    .definitions.task.anyOf;
+  const definitions = (schema as { definitions: Record<string, { anyOf?: SchemaBranch[] }> }).definitions;
+  const branches = Object.values(definitions).flatMap((definition) => definition.anyOf ?? []).filter((b) => b.firstProperty !== undefined);
+  const taskBranches = definitions.task.anyOf ?? [];
+  const matchesTask = (branch: SchemaBranch, name: string) =>
+    branch.properties?.task?.pattern !== undefined && new RegExp(branch.properties.task.pattern, "i").test(name);
   const at = (pointer: string): unknown =>
     pointer
       .split("/")
       .slice(1)
-      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, "/").replace(/~0/g, "~")], document);
-  const stepPath = (instancePath: string) => instancePath.replace(/\/(task|inputs)(\/.*)?$/, "");
-  const kept = new Set<string>();
-  const unknownTasks = new Set<string>();
+      .reduce<unknown>((node, key) => (typeof node === "object" && node !== null ? (node as Data)[key.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined), document);
+
+  /** The alternatives that describe this object, and for a task's `inputs`, the task's inputs schema. */
+  const applicable = (pointer: string): Array<{ allowed: Set<string>; required: Set<string> }> => {
+    const data = at(pointer);
+    if (!isMapping(data)) return [];
+    const parent = at(pointer.replace(/\/[^/]*$/, ""));
+    if (pointer.endsWith("/inputs") && isMapping(parent) && typeof parent.task === "string") {
+      return taskBranches.filter((b) => matchesTask(b, parent.task as string)).map((b) => ({
+        allowed: new Set(Object.keys(b.properties?.inputs?.properties ?? {})),
+        required: new Set(b.properties?.inputs?.required ?? []),
+      }));
+    }
+    return branches
+      .filter((b) => (b.firstProperty as string[]).some((key) => key in data))
+      .filter((b) => typeof data.task !== "string" || b.properties?.task?.pattern === undefined || matchesTask(b, data.task))
+      .map((b) => ({ allowed: new Set(Object.keys(b.properties ?? {})), required: new Set(b.required ?? []) }));
+  };
+
+  const unknownTasks = new Map<string, string>();
+  const messages = new Set<string>();
   for (const error of errors) {
-    const branch = /^#\/definitions\/task\/anyOf\/(\d+)\//.exec(error.schemaPath);
-    if (branch !== null) {
-      const step = at(stepPath(error.instancePath)) as { task?: unknown } | undefined;
-      const name = typeof step?.task === "string" ? step.task : "";
-      const pattern = taskBranches[Number(branch[1])]?.properties?.task?.pattern;
-      const matching = taskBranches.some((b) => b.properties?.task?.pattern !== undefined && new RegExp(b.properties.task.pattern, "i").test(name));
-      if (!matching) {
-        unknownTasks.add(`${stepPath(error.instancePath)}: unknown task '${name}'`);
-        continue;
-      }
-      if (pattern === undefined || !new RegExp(pattern, "i").test(name)) continue;
+    const owner = error.instancePath;
+    const step = at(owner.replace(/\/(task|inputs)(\/.*)?$/, ""));
+    const stepPath = owner.replace(/\/(task|inputs)(\/.*)?$/, "");
+    if (isMapping(step) && typeof step.task === "string" && !taskBranches.some((b) => matchesTask(b, step.task as string))) {
+      unknownTasks.set(stepPath, `${stepPath}: unknown task '${step.task}'`);
+      continue;
+    }
+    // Errors raised inside one task definition: keep them only for the step's own task.
+    const taskBranch = /^#\/definitions\/task\/anyOf\/(\d+)\//.exec(error.schemaPath);
+    if (taskBranch !== null && isMapping(step) && typeof step.task === "string" && !matchesTask(taskBranches[Number(taskBranch[1])], step.task)) {
+      continue;
+    }
+    const alternatives = applicable(owner);
+    if (error.keyword === "required" && alternatives.length > 0) {
+      const missing = (error.params as { missingProperty: string }).missingProperty;
+      if (!alternatives.some((a) => a.required.has(missing))) continue;
+    }
+    if (error.keyword === "additionalProperties" && alternatives.length > 0) {
+      const extra = (error.params as { additionalProperty: string }).additionalProperty;
+      if (alternatives.some((a) => a.allowed.has(extra))) continue;
     }
     if (error.keyword === "anyOf" || error.keyword === "oneOf") continue;
-    const detail = error.keyword === "additionalProperties"
-      ? ` '${(error.params as { additionalProperty: string }).additionalProperty}'`
-      : "";
-    kept.add(`${error.instancePath || "/"}: ${error.message ?? error.keyword}${detail}`);
+    const detail = error.keyword === "additionalProperties" ? ` '${(error.params as { additionalProperty: string }).additionalProperty}'` : "";
+    messages.add(`${owner}: ${error.message ?? error.keyword}${detail}`);
   }
-  const explained = [...unknownTasks, ...kept];
-  return explained.length > 0 ? explained : errors.map((e) => `${e.instancePath || "/"}: ${e.message ?? e.keyword}`);
+  const explained = [...unknownTasks.values(), ...messages];
+  return explained.length > 0 ? explained : errors.map((e) => `${e.instancePath}: ${e.message ?? e.keyword}`);
 }
 
 // --- template expansion ---------------------------------------------------------------------
@@ -142,6 +183,7 @@ interface ParameterDeclaration {
 
 const WHOLE_EXPRESSION = /^\$\{\{\s*parameters\.([\w.]+)\s*\}\}$/;
 const EMBEDDED_EXPRESSION = /\$\{\{\s*parameters\.([\w.]+)\s*\}\}/g;
+const JOIN_EXPRESSION = /\$\{\{\s*join\('([^']*)',\s*parameters\.([\w.]+)\)\s*\}\}/g;
 
 function lookup(parameters: Mapping, dotted: string, source: string): Node {
   return dotted.split(".").reduce<Node>((node, key) => {
@@ -156,7 +198,13 @@ function substitute(node: Node, parameters: Mapping, source: string): Node {
   if (typeof node === "string") {
     const whole = WHOLE_EXPRESSION.exec(node);
     if (whole !== null) return lookup(parameters, whole[1], source);
-    return node.replace(EMBEDDED_EXPRESSION, (_, dotted: string) => String(lookup(parameters, dotted, source)));
+    return node
+      .replace(JOIN_EXPRESSION, (_, separator: string, dotted: string) => {
+        const list = lookup(parameters, dotted, source);
+        if (!Array.isArray(list)) throw new Error(`${source}: join() over parameters.${dotted}, which is not a list`);
+        return list.join(separator);
+      })
+      .replace(EMBEDDED_EXPRESSION, (_, dotted: string) => String(lookup(parameters, dotted, source)));
   }
   if (Array.isArray(node)) return node.map((item) => substitute(item, parameters, source));
   if (typeof node === "object" && node !== null) {
@@ -203,14 +251,14 @@ function expandNode(node: Node, fromFile: string): Node {
 
 /**
  * Expands a pipeline or template file the way Azure Pipelines does for the subset used here:
- * `template:` references and `${{ parameters.x }}` substitutions. It fails, as queueing would, on
+ * `template:` references, `${{ parameters.x }}` and `${{ join('sep', parameters.list) }}`. It fails, as queueing would, on
  * an undeclared, missing or out-of-range parameter. Other expressions are left as text.
  */
 export function expandTemplateFile(relativeFile: string, passed: Mapping = {}): Node {
   const document = readPipelineYaml(relativeFile) as Mapping;
   const declared = (document.parameters ?? []) as ParameterDeclaration[];
   const bound = bindParameters(declared, passed, relativeFile);
-  const { parameters: _declarations, ...body } = document;
+  const body = Object.fromEntries(Object.entries(document).filter(([key]) => key !== "parameters"));
   const substituted = substitute(body, bound, relativeFile);
   return expandNode(substituted, path.join(REPO_ROOT, relativeFile));
 }

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The policy gate (`npm run test:policy`): installs the pinned scanners when missing or out of date,
+# synthesizes every stack, runs checkov and trivy over cdktf.out, prints checks passed / failed /
+# skipped per stack and writes $REPORTS_DIR/policy.{xml,json}. Exits non-zero on any failed check.
+#
+#   checkov  PyPI, pinned with its dependencies in scripts/checkov-requirements.txt, in .venv-policy/
+#   trivy    `go install` of a pinned release into .tools/bin/ (needs Go >= 1.26; the first build
+#            takes several minutes, later ones reuse Go's module and build caches)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+
+TRIVY_VERSION="v0.74.0"
+CHECKOV_REQUIREMENTS="scripts/checkov-requirements.txt"
+export REPORTS_DIR="${REPORTS_DIR:-$root/reports}"
+mkdir -p "$REPORTS_DIR"
+
+# --- checkov -----------------------------------------------------------------------------------
+venv="$root/.venv-policy"
+stamp="$venv/.requirements.sha256"
+wanted="$(sha256sum "$CHECKOV_REQUIREMENTS" | cut -d' ' -f1)"
+if [ ! -x "$venv/bin/checkov" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  echo "Installing checkov from $CHECKOV_REQUIREMENTS into .venv-policy/ ..."
+  started=$SECONDS
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$CHECKOV_REQUIREMENTS"
+  echo "$wanted" >"$stamp"
+  echo "checkov installed in $((SECONDS - started))s"
+fi
+
+# --- trivy -------------------------------------------------------------------------------------
+tools="$root/.tools/bin"
+trivy="$tools/trivy"
+installed_trivy() {
+  # The module version recorded in the binary; `trivy --version` depends on link flags.
+  [ -x "$trivy" ] && go version -m "$trivy" 2>/dev/null | awk '$1 == "mod" && $2 == "github.com/aquasecurity/trivy" { print $3 }'
+}
+if [ "$(installed_trivy || true)" != "$TRIVY_VERSION" ]; then
+  command -v go >/dev/null || { echo "error: Go 1.26+ is needed to install trivy $TRIVY_VERSION" >&2; exit 1; }
+  echo "Building trivy $TRIVY_VERSION into .tools/bin/ (several minutes the first time) ..."
+  started=$SECONDS
+  mkdir -p "$tools"
+  # trivy 0.74 imports encoding/json/v2, which Go 1.26 ships behind the jsonv2 experiment.
+  GOBIN="$tools" GOEXPERIMENT=jsonv2 go install \
+    -ldflags "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=${TRIVY_VERSION#v}" \
+    "github.com/aquasecurity/trivy/cmd/trivy@$TRIVY_VERSION"
+  echo "trivy built in $((SECONDS - started))s"
+fi
+
+# --- synthesize and scan -----------------------------------------------------------------------
+npm run -s synth
+node lib/tools/policy-report.js --checkov "$venv/bin/checkov" --trivy "$trivy" --outdir cdktf.out --reports-dir "$REPORTS_DIR"

@@ -1,0 +1,516 @@
+/**
+ * The diagram model: a pure function from one synthesized stack to boxes, boundaries and arrows.
+ * Nothing here is drawn by hand: boxes come from resources, boundaries from construct paths and
+ * subnet references, arrows from `${...}` references (see `semanticEdges` for the few that are
+ * reinterpreted as data flow).
+ */
+import { CONSTRUCT_SIGNATURES, EdgeKind, literalList, MEMBER_NOUNS, Presentation, presentationOf, serviceNameOfType } from "./catalog";
+import { compareText, findReferences, literal, ResourceReference, stringsIn, TerraformResource, TerraformStackJson, valueAt, listResources } from "./terraform-json";
+
+export type ClusterKind = "resource-group" | "construct" | "construct-part" | "virtual-network" | "subnet";
+
+/** A boundary: the resource group, a construct, the VNet, a subnet, or a construct's part inside a subnet. */
+export interface DiagramCluster {
+  readonly id: string;
+  readonly kind: ClusterKind;
+  /** First line is the title; further lines are details. */
+  readonly label: readonly string[];
+  /** Construct kind (`LakeStorage`, ...) for construct clusters and their parts. */
+  readonly construct?: string;
+  readonly parent?: string;
+}
+
+/** A box: one Azure or Databricks resource with the resources folded into it. */
+export interface DiagramNode {
+  readonly id: string;
+  /** Azure service name people know, such as `Key Vault`. */
+  readonly service: string;
+  /** The resource's name where it is a literal. */
+  readonly name?: string;
+  readonly details: readonly string[];
+  readonly cluster: string;
+  /** A box drawn inside another one (a container inside its storage account). */
+  readonly parent?: string;
+  readonly construct?: string;
+  /** Terraform addresses shown by this box, its own first. */
+  readonly resources: readonly string[];
+}
+
+/** An arrow between boxes or boundaries (a NAT gateway's egress goes to a subnet). */
+export interface DiagramEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly kind: EdgeKind;
+  readonly label?: string;
+}
+
+export interface DiagramModel {
+  readonly stack: string;
+  readonly title: string;
+  readonly clusters: readonly DiagramCluster[];
+  readonly nodes: readonly DiagramNode[];
+  readonly edges: readonly DiagramEdge[];
+}
+
+/**
+ * Lake containers the quarterly job reads; every other container it names is one it writes
+ * (curated, features, quarantine). The Data contract names these areas.
+ */
+export const SOURCE_CONTAINERS: readonly string[] = ["landing"];
+
+const ROOT = "stack";
+
+/** Builds the diagram model of one synthesized stack. */
+export function buildDiagramModel(stackName: string, stack: TerraformStackJson): DiagramModel {
+  return new ModelBuilder(stackName, listResources(stack)).build();
+}
+
+interface Entity {
+  readonly id: string;
+  readonly kind: "node" | "group" | "resource-group" | "virtual-network" | "subnet";
+  readonly primary: TerraformResource;
+  readonly presentation: Presentation;
+}
+
+class ModelBuilder {
+  private readonly byAddress = new Map<string, TerraformResource>();
+  private readonly references = new Map<string, ResourceReference[]>();
+  private readonly referrers = new Map<string, string[]>();
+  /** Resources listing another in `depends_on`: a weaker tie, used only to fold helpers (code files into their job). */
+  private readonly dependents = new Map<string, string[]>();
+  private readonly ownerCache = new Map<string, Entity>();
+  private readonly constructKinds = new Map<string, string>();
+
+  constructor(
+    private readonly stackName: string,
+    private readonly resources: readonly TerraformResource[],
+  ) {
+    for (const resource of resources) this.byAddress.set(resource.address, resource);
+    const known = new Set(this.byAddress.keys());
+    for (const resource of resources) {
+      const found = findReferences(resource.body, known);
+      this.references.set(resource.address, found);
+      for (const reference of found) {
+        const list = this.referrers.get(reference.target) ?? [];
+        if (!list.includes(resource.address)) list.push(resource.address);
+        this.referrers.set(reference.target, list);
+      }
+      const dependsOn = Array.isArray(resource.body.depends_on) ? resource.body.depends_on : [];
+      for (const target of dependsOn) {
+        if (typeof target !== "string" || !this.byAddress.has(target)) continue;
+        this.dependents.set(target, [...(this.dependents.get(target) ?? []), resource.address]);
+      }
+    }
+    for (const [constructId, members] of groupBy(resources.filter((r) => r.constructPath.length > 1), (r) => r.constructPath[0])) {
+      const types = new Set(members.map((member) => member.type));
+      const signature = CONSTRUCT_SIGNATURES.find(([, signatureTypes]) => signatureTypes.some((type) => types.has(type)));
+      this.constructKinds.set(constructId, signature?.[0] ?? constructId);
+    }
+  }
+
+  build(): DiagramModel {
+    const entities = new Map<string, { entity: Entity; members: TerraformResource[] }>();
+    for (const resource of this.resources) {
+      const entity = this.ownerOf(resource.address);
+      const entry = entities.get(entity.id) ?? { entity, members: [] };
+      entry.members.push(resource);
+      entities.set(entity.id, entry);
+    }
+
+    const clusters = new Map<string, DiagramCluster>();
+    const addCluster = (cluster: DiagramCluster): string => {
+      if (!clusters.has(cluster.id)) clusters.set(cluster.id, cluster);
+      return cluster.id;
+    };
+    const resourceGroup = [...entities.values()].find(({ entity }) => entity.kind === "resource-group");
+    addCluster({ id: ROOT, kind: "resource-group", label: this.resourceGroupLabel(resourceGroup?.entity.primary) });
+
+    const constructCluster = (constructId: string | undefined): string => {
+      if (constructId === undefined) return ROOT;
+      const kind = this.constructKinds.get(constructId) ?? constructId;
+      return addCluster({ id: `construct:${constructId}`, kind: "construct", construct: kind, label: [kind, `construct "${constructId}"`], parent: ROOT });
+    };
+
+    // The network boundaries: VNets inside their construct, subnets inside their VNet.
+    const subnetParent = new Map<string, string>();
+    for (const { entity } of entities.values()) {
+      if (entity.kind === "virtual-network") {
+        addCluster({ id: entity.id, kind: "virtual-network", label: present(["Virtual Network", literal(entity.primary.body.name), literalList(entity.primary, "address_space").join(", ")]), parent: constructCluster(this.constructIdOf(entity.primary)), construct: this.constructKindOf(entity.primary) });
+      }
+    }
+    for (const { entity } of entities.values()) {
+      if (entity.kind !== "subnet") continue;
+      const vnet = this.referencedEntity(entity.primary, (ref) => this.ownerOf(ref.target).kind === "virtual-network");
+      subnetParent.set(entity.id, vnet?.id ?? constructCluster(this.constructIdOf(entity.primary)));
+    }
+
+    // Boxes, placed in their subnet (as a part of their construct) or in their construct.
+    const nodes: DiagramNode[] = [];
+    const nodeParent = new Map<string, string>();
+    for (const { entity, members } of sortedValues(entities)) {
+      if (entity.kind !== "node" && entity.kind !== "group") continue;
+      const constructId = this.constructIdOf(entity.primary);
+      const construct = constructId === undefined ? undefined : this.constructKinds.get(constructId);
+      const subnets = unique(members.flatMap((member) => this.placementSubnets(member))).sort(compareText);
+      let cluster = constructCluster(constructId);
+      // The network's own boxes (NSGs) sit directly in the subnet; others in a part of their construct.
+      const ownCluster = subnets.length > 0 && construct === this.constructKindOfSubnet(subnets[0]);
+      if (subnets.length === 1) {
+        cluster = ownCluster ? subnets[0] : addCluster({ id: `part:${constructId ?? ROOT}@${subnets[0]}`, kind: "construct-part", construct, label: [construct ?? "stack"], parent: subnets[0] });
+      } else if (subnets.length > 1) {
+        // A resource injected into several subnets (the Databricks workspace) gets a boundary of
+        // its construct around those subnets.
+        const vnet = subnetParent.get(subnets[0]) ?? ROOT;
+        cluster = addCluster({ id: `part:${constructId ?? ROOT}@${vnet}`, kind: "construct-part", construct, label: [construct ?? "stack", "VNet injection"], parent: vnet });
+        for (const subnet of subnets) subnetParent.set(subnet, cluster);
+      }
+      const presentation = entity.presentation;
+      if (presentation.role === "node" && presentation.parentField) {
+        const parent = this.referencedEntity(entity.primary, (ref) => presentation.parentField?.includes(ref.field) ?? false);
+        if (parent) nodeParent.set(entity.id, parent.id);
+      }
+      nodes.push({
+        id: entity.id,
+        service: this.serviceOf(entity),
+        name: entity.kind === "group" ? undefined : literal(entity.primary.body.name),
+        details: this.detailsOf(entity, members),
+        cluster,
+        construct,
+        resources: [entity.primary.address, ...members.map((m) => m.address).filter((a) => a !== entity.primary.address)],
+      });
+    }
+    for (const { entity } of entities.values()) {
+      if (entity.kind === "subnet") addCluster({ id: entity.id, kind: "subnet", label: this.subnetLabel(entity.primary), parent: subnetParent.get(entity.id), construct: this.constructKindOf(entity.primary) });
+    }
+    const placedNodes = nodes.map((node) => {
+      const parent = nodeParent.get(node.id);
+      const parentNode = parent === undefined ? undefined : nodes.find((candidate) => candidate.id === parent);
+      return parentNode ? { ...node, parent: parentNode.id, cluster: parentNode.cluster } : node;
+    });
+
+    const edges = this.semanticEdges(this.referenceEdges(entities), placedNodes);
+    const keptClusters = pruneEmptyClusters([...clusters.values()], placedNodes);
+    return {
+      stack: this.stackName,
+      title: `${this.stackName}: architecture synthesized from the CDK for Terraform stack`,
+      clusters: keptClusters.sort((a, b) => compareText(a.id, b.id)),
+      nodes: placedNodes.sort((a, b) => compareText(a.id, b.id)),
+      edges: edges.sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to) || compareText(a.kind, b.kind)),
+    };
+  }
+
+  /** The box or boundary a resource is drawn as (itself, or the resource it folds into). */
+  private ownerOf(address: string, visiting: Set<string> = new Set()): Entity {
+    const cached = this.ownerCache.get(address);
+    if (cached) return cached;
+    const resource = this.byAddress.get(address);
+    if (!resource) throw new Error(`Diagram: no resource ${address} in the stack.`);
+    const own = (kind: Entity["kind"], presentation: Presentation, id = address): Entity => ({ id, kind, primary: resource, presentation });
+    const presentation = presentationOf(resource.type);
+    visiting.add(address);
+    let owner: Entity | undefined;
+    switch (presentation.role) {
+      case "node":
+        owner = own("node", presentation);
+        break;
+      case "group":
+        owner = this.groupEntity(resource, presentation.group, presentation);
+        break;
+      case "resource-group":
+      case "virtual-network":
+      case "subnet":
+        owner = own(presentation.role, presentation);
+        break;
+      case "fold": {
+        const into = presentation.into
+          .flatMap((field) => (this.references.get(address) ?? []).filter((ref) => ref.field === field))
+          .find((ref) => !visiting.has(ref.target));
+        owner = into ? this.ownerOf(into.target, visiting) : own("node", { role: "node", service: serviceNameOfType(resource.type) });
+        break;
+      }
+      case "fold-into-referrer": {
+        // Attachments of this resource (permissions on a folder) fold into it, so they cannot be its owner.
+        const direct = (this.referrers.get(address) ?? []).filter((referrer) => !visiting.has(referrer) && !this.foldsInto(referrer, address));
+        const referrers = direct.length > 0 ? direct : (this.dependents.get(address) ?? []).filter((dependent) => !visiting.has(dependent));
+        const sameConstruct = (referrer: string) => this.byAddress.get(referrer)?.constructPath[0] === resource.constructPath[0];
+        const referrer = referrers.find(sameConstruct) ?? referrers[0];
+        if (referrer) owner = this.ownerOf(referrer, visiting);
+        else if (presentation.fallbackGroup) owner = this.groupEntity(resource, presentation.fallbackGroup, { role: "group", group: presentation.fallbackGroup, service: presentation.fallbackService ?? resource.type });
+        else owner = own("node", { role: "node", service: serviceNameOfType(resource.type) });
+        break;
+      }
+    }
+    this.ownerCache.set(address, owner);
+    return owner;
+  }
+
+  /** True when `address` is a `fold` resource whose parent field references `target`. */
+  private foldsInto(address: string, target: string): boolean {
+    const resource = this.byAddress.get(address);
+    const presentation = resource ? presentationOf(resource.type) : undefined;
+    if (presentation?.role !== "fold") return false;
+    return (this.references.get(address) ?? []).some((ref) => ref.target === target && presentation.into.includes(ref.field));
+  }
+
+  private groupEntity(resource: TerraformResource, group: string, presentation: Presentation): Entity {
+    const constructId = this.constructIdOf(resource) ?? ROOT;
+    const id = `${constructId}/${group}`;
+    // The group's primary is its first resource by address, so its choice never depends on order.
+    const primary = this.resources.find((candidate) => this.constructIdOf(candidate) === this.constructIdOf(resource) && groupOf(candidate) === group) ?? resource;
+    return { id, kind: "group", primary, presentation };
+  }
+
+  private constructIdOf(resource: TerraformResource): string | undefined {
+    return resource.constructPath.length > 1 ? resource.constructPath[0] : undefined;
+  }
+
+  private constructKindOf(resource: TerraformResource): string | undefined {
+    const id = this.constructIdOf(resource);
+    return id === undefined ? undefined : this.constructKinds.get(id);
+  }
+
+  private constructKindOfSubnet(subnetAddress: string): string | undefined {
+    const subnet = this.byAddress.get(subnetAddress);
+    return subnet ? this.constructKindOf(subnet) : undefined;
+  }
+
+  private referencedEntity(resource: TerraformResource, accept: (reference: ResourceReference) => boolean): Entity | undefined {
+    const reference = (this.references.get(resource.address) ?? []).find(accept);
+    return reference ? this.ownerOf(reference.target) : undefined;
+  }
+
+  /** Subnets a resource sits in, from its placement fields (`subnet_id`, `delegated_subnet_id`, ...). */
+  private placementSubnets(resource: TerraformResource): string[] {
+    const fields = presentationOf(resource.type).placementFields ?? [];
+    return (this.references.get(resource.address) ?? [])
+      .filter((ref) => fields.includes(ref.field) && this.ownerOf(ref.target).kind === "subnet")
+      .map((ref) => this.ownerOf(ref.target).id);
+  }
+
+  /** Arrows from references, between the boxes the two resources are drawn in. */
+  private referenceEdges(entities: Map<string, { entity: Entity; members: TerraformResource[] }>): DiagramEdge[] {
+    const edges: DiagramEdge[] = [];
+    for (const { entity, members } of sortedValues(entities)) {
+      if (entity.kind === "resource-group") continue;
+      const isBoundary = entity.kind === "subnet" || entity.kind === "virtual-network";
+      for (const member of members) {
+        const presentation = presentationOf(member.type);
+        for (const reference of this.references.get(member.address) ?? []) {
+          const target = this.ownerOf(reference.target);
+          const special = presentation.edgeFields?.[reference.field];
+          if (target.id === entity.id || target.kind === "resource-group") continue;
+          // A boundary's own references (a subnet naming its VNet) are its nesting; only its diagnostics are drawn.
+          if (isBoundary && special?.kind !== "diagnostics") continue;
+          // Subnet associations only say which NSG or NAT gateway guards a subnet, which the nesting shows.
+          if (this.byAddress.get(reference.target)?.type.endsWith("_association") && !special) continue;
+          // A container names its account, which the nesting shows too.
+          if (entity.presentation.role === "node" && entity.presentation.parentField?.includes(reference.field)) continue;
+          // Subnet and VNet references place boxes (drawn as nesting), except where an edge kind says otherwise.
+          if ((target.kind === "subnet" || target.kind === "virtual-network") && !special) continue;
+          // Every private endpoint and delegated server references its DNS zone: the zone box lists them instead.
+          if (target.kind === "group" && target.presentation.role === "group" && target.presentation.group === "private-dns-zones" && !special) continue;
+          const label = special?.label ?? (special?.labelField ? literalList(member, special.labelField).join(", ") || undefined : undefined);
+          const edge: DiagramEdge = special?.reversed
+            ? { from: target.id, to: entity.id, kind: special.kind, label }
+            : { from: entity.id, to: target.id, kind: special?.kind ?? "reference", label };
+          edges.push(edge);
+        }
+      }
+    }
+    return withoutShadowedReferences(dedupeEdges(edges));
+  }
+
+  /**
+   * The explicit, small set of references read as data or secret flow (documented in
+   * docs/readme/diagram.md):
+   * - a job referencing the lake account reads the source containers (`landing`) its parameters
+   *   name (`abfss://landing@${account}...`) and writes the others they name; a templated lake
+   *   root (`abfss://{container}@${account}...`) writes every other container except Unity
+   *   Catalog storage roots; a job referencing a container directly does the same;
+   * - a job referencing a PostgreSQL server (its fqdn) loads into it;
+   * - a secret scope referencing a Key Vault receives its secrets, and a job referencing the
+   *   scope, or naming it in a parameter or a `{{secrets/<scope>/<key>}}` reference, reads them.
+   */
+  private semanticEdges(edges: DiagramEdge[], nodes: DiagramNode[]): DiagramEdge[] {
+    const node = new Map(nodes.map((n) => [n.id, n]));
+    const typeOf = (id: string): string | undefined => this.byAddress.get(node.get(id)?.resources[0] ?? "")?.type;
+    const isJob = (id: string) => typeOf(id) === "databricks_job";
+    const textOf = (id: string) => (node.get(id)?.resources ?? []).flatMap((address) => stringsIn(this.byAddress.get(address)?.body));
+    const catalogRoots = new Set(this.resources.filter((r) => r.type === "databricks_catalog").flatMap((r) => stringsIn(r.body.storage_root)).flatMap(abfssContainers));
+    const containerFlow = (job: string, container: DiagramNode): DiagramEdge =>
+      SOURCE_CONTAINERS.includes(container.name ?? "")
+        ? { from: container.id, to: job, kind: "data-flow", label: "reads" }
+        : { from: job, to: container.id, kind: "data-flow", label: "writes" };
+    const lakeFlows = (job: string, account: string): DiagramEdge[] => {
+      const text = textOf(job);
+      const named = new Set(text.flatMap(abfssContainers));
+      const templated = text.some((value) => /abfss:\/\/\{[^}]*\}@/.test(value));
+      const containers = nodes.filter((n) => n.parent === account && n.name !== undefined);
+      const flows = containers.filter((c) => named.has(c.name as string) || (templated && !SOURCE_CONTAINERS.includes(c.name as string) && !catalogRoots.has(c.name as string)));
+      return flows.length > 0 ? flows.map((c) => containerFlow(job, c)) : [{ from: job, to: account, kind: "data-flow" }];
+    };
+
+    const result: DiagramEdge[] = [];
+    for (const edge of edges) {
+      const to = node.get(edge.to);
+      const toType = typeOf(edge.to);
+      const isReference = edge.kind === "reference";
+      if (isReference && isJob(edge.from) && toType === "azurerm_storage_account") {
+        result.push(...lakeFlows(edge.from, edge.to));
+      } else if (isReference && isJob(edge.from) && to?.parent !== undefined && typeOf(to.parent) === "azurerm_storage_account") {
+        result.push(containerFlow(edge.from, to));
+      } else if (isReference && isJob(edge.from) && toType === "azurerm_postgresql_flexible_server") {
+        result.push({ ...edge, kind: "data-flow", label: "loads (JDBC)" });
+      } else if (isReference && isJob(edge.from) && toType === "databricks_secret_scope") {
+        result.push({ from: edge.to, to: edge.from, kind: "secret", label: "secrets" });
+      } else if (isReference && typeOf(edge.from) === "databricks_secret_scope" && toType === "azurerm_key_vault") {
+        result.push({ from: edge.to, to: edge.from, kind: "secret", label: "secrets" });
+      } else {
+        result.push(edge);
+      }
+    }
+    // A job may name its scope only as a literal (a parameter, or `{{secrets/<scope>/<key>}}`),
+    // which Terraform does not see as a reference.
+    for (const job of nodes.filter((n) => isJob(n.id))) {
+      const text = textOf(job.id);
+      for (const scope of nodes.filter((n) => typeOf(n.id) === "databricks_secret_scope" && n.name !== undefined)) {
+        if (text.some((value) => value === scope.name || value.includes(`{{secrets/${scope.name}/`))) result.push({ from: scope.id, to: job.id, kind: "secret", label: "secrets" });
+      }
+    }
+    return dedupeEdges(result);
+  }
+
+  private serviceOf(entity: Entity): string {
+    const presentation = entity.presentation;
+    if (presentation.role === "node" || presentation.role === "group") {
+      if (entity.primary.type === "azurerm_storage_account" && entity.primary.body.is_hns_enabled === true) return "Storage (ADLS Gen2)";
+      return presentation.service;
+    }
+    return entity.primary.type;
+  }
+
+  private detailsOf(entity: Entity, members: TerraformResource[]): string[] {
+    const presentation = entity.presentation;
+    const details: string[] = [];
+    if (presentation.role === "node" && presentation.details) details.push(...presentation.details(entity.primary).filter((line) => !line.startsWith("ADLS")));
+    if (entity.kind === "group") details.push(...groupDetails(members.filter((m) => presentationOf(m.type).role === "group")));
+    const folded = members.filter((m) => m.address !== entity.primary.address);
+    const countOf = (type: string) => folded.filter((m) => m.type === type).length;
+    const describe = (type: string, singular: string, plural: string) => {
+      const count = countOf(type);
+      if (count > 0) details.push(count === 1 ? `1 ${singular}` : `${count} ${plural}`);
+    };
+    const secretNames = folded.filter((m) => m.type === "azurerm_key_vault_secret").map((m) => literal(m.body.name)).filter((n): n is string => n !== undefined);
+    if (secretNames.length > 0) details.push(`secrets: ${secretNames.sort(compareText).join(", ")}`);
+    const databases = folded.filter((m) => m.type === "azurerm_postgresql_flexible_server_database").map((m) => literal(m.body.name)).filter((n): n is string => n !== undefined);
+    if (databases.length > 0) details.push(`database: ${databases.sort(compareText).join(", ")}`);
+    describe("azurerm_postgresql_flexible_server_configuration", "server parameter", "server parameters");
+    const rules = folded.filter((m) => m.type === "azurerm_network_security_rule");
+    if (rules.length > 0) details.push(...rules.map((rule) => `${literal(valueAt(rule.body, "access")) ?? "rule"} ${literal(rule.body.direction)?.toLowerCase() ?? ""} from ${literal(rule.body.source_address_prefix) ?? "?"}`.replace(/\s+/g, " ")).sort(compareText));
+    const publicIps = folded.filter((m) => m.type === "azurerm_public_ip").map((m) => literal(m.body.name)).filter((n): n is string => n !== undefined);
+    if (publicIps.length > 0) details.push(`public IP ${publicIps.sort(compareText).join(", ")}`);
+    const policies = folded.filter((m) => m.type === "databricks_cluster_policy").map((m) => literal(m.body.name)).filter((n): n is string => n !== undefined);
+    if (policies.length > 0) details.push(`cluster policy: ${policies.sort(compareText).join(", ")}`);
+    const files = countOf("databricks_workspace_file");
+    const folders = folded.filter((m) => m.type === "databricks_directory").map((m) => literal(m.body.path)).filter((p): p is string => p !== undefined);
+    if (files > 0) details.push(`code: ${files} files${folders.length > 0 ? ` in ${folders.sort(compareText).join(", ")}` : ""}`);
+    const acls = folded.filter((m) => m.type === "databricks_secret_acl").map((m) => literal(m.body.permission)).filter((p): p is string => p !== undefined);
+    if (acls.length > 0) details.push(`ACL: ${unique(acls).sort(compareText).join(", ")}`);
+    describe("azurerm_role_assignment", "role assignment", "role assignments");
+    for (const note of unique(folded.map((m) => presentationOf(m.type)).flatMap((p) => (p.role === "fold" && p.note ? [p.note] : []))).sort(compareText)) details.push(note);
+    return details;
+  }
+
+  private subnetLabel(subnet: TerraformResource): string[] {
+    const delegation = literal(valueAt(subnet.body, "delegation.service_delegation.name"));
+    const delegatedTo = delegation === undefined ? undefined : `delegated to ${delegation.split("/")[0].replace(/^Microsoft\./, "")}`;
+    return present(["Subnet", literal(subnet.body.name), literalList(subnet, "address_prefixes").join(", "), delegatedTo]);
+  }
+
+  private resourceGroupLabel(resourceGroup: TerraformResource | undefined): string[] {
+    if (!resourceGroup) return [this.stackName];
+    return present(["Resource group", literal(resourceGroup.body.name), literal(resourceGroup.body.location), `stack ${this.stackName}`]);
+  }
+}
+
+/** One line per type in a merged box: the names where they fit, else a count. */
+function groupDetails(members: TerraformResource[]): string[] {
+  const lines: string[] = [];
+  for (const [type, list] of [...groupBy(members, (m) => m.type)].sort(([a], [b]) => compareText(a, b))) {
+    const names = list.map((m) => literal(m.body.name)).filter((name): name is string => name !== undefined).sort(compareText);
+    // Zone names are what a reader looks for; they get a line each.
+    if (type === "azurerm_private_dns_zone") {
+      lines.push(...names);
+      continue;
+    }
+    const [singular, plural] = MEMBER_NOUNS[type] ?? [serviceNameOfType(type), `${serviceNameOfType(type)}s`];
+    const noun = list.length === 1 ? singular : plural;
+    const listed = names.join(", ");
+    lines.push(names.length === list.length && names.length > 0 && listed.length <= 40 ? `${noun}: ${listed}` : `${list.length} ${noun}`);
+  }
+  return lines;
+}
+
+function groupOf(resource: TerraformResource): string | undefined {
+  const presentation = presentationOf(resource.type);
+  if (presentation.role === "group") return presentation.group;
+  return undefined;
+}
+
+/** Containers named in ADLS URLs: `abfss://curated@st.dfs.core.windows.net/` names `curated`. */
+function abfssContainers(text: string): string[] {
+  return [...text.matchAll(/abfss:\/\/([a-z0-9-]+)@/g)].map((match) => match[1]);
+}
+
+/** A plain reference adds nothing where a more telling edge (identity, private link, ...) joins the same boxes. */
+function withoutShadowedReferences(edges: DiagramEdge[]): DiagramEdge[] {
+  const pair = (edge: DiagramEdge) => [edge.from, edge.to].sort(compareText).join("\u0000");
+  const specific = new Set(edges.filter((edge) => edge.kind !== "reference").map(pair));
+  return edges.filter((edge) => edge.kind !== "reference" || !specific.has(pair(edge)));
+}
+
+function present(lines: Array<string | undefined>): string[] {
+  return lines.filter((line): line is string => line !== undefined && line.length > 0);
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const list = groups.get(key(item)) ?? [];
+    list.push(item);
+    groups.set(key(item), list);
+  }
+  return groups;
+}
+
+function sortedValues<V>(map: Map<string, V>): V[] {
+  return [...map.entries()].sort(([a], [b]) => compareText(a, b)).map(([, value]) => value);
+}
+
+function dedupeEdges(edges: DiagramEdge[]): DiagramEdge[] {
+  const byKey = new Map<string, DiagramEdge>();
+  for (const edge of edges) {
+    const key = `${edge.from}\u0000${edge.to}\u0000${edge.kind}`;
+    const existing = byKey.get(key);
+    if (!existing) byKey.set(key, edge);
+    else if (edge.label && existing.label !== edge.label) {
+      const labels = unique([...(existing.label?.split(", ") ?? []), ...edge.label.split(", ")]).sort(compareText);
+      byKey.set(key, { ...existing, label: labels.join(", ") });
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Drops boundaries with no box anywhere inside them (Graphviz would not draw them anyway). */
+function pruneEmptyClusters(clusters: DiagramCluster[], nodes: DiagramNode[]): DiagramCluster[] {
+  const occupied = new Set<string>();
+  const parentOf = new Map(clusters.map((cluster) => [cluster.id, cluster.parent]));
+  for (const node of nodes) {
+    for (let id: string | undefined = node.cluster; id !== undefined && !occupied.has(id); id = parentOf.get(id)) occupied.add(id);
+  }
+  return clusters.filter((cluster) => occupied.has(cluster.id));
+}

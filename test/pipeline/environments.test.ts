@@ -1,0 +1,320 @@
+import { ENVIRONMENTS, EnvironmentName } from "../../src/stacks/config";
+import { DATABRICKS_RUNTIME } from "../../src/constructs/cluster-policy";
+import { CONFIGS, logicalNameAt, ref, resourceAt, resourcesOf, synthEnvironment } from "../helpers/synth";
+
+type Body = Record<string, unknown>;
+
+const workspaceOf = (environment: EnvironmentName): Body => resourceAt(synthEnvironment(environment), "azurerm_databricks_workspace", "/pipeline/workspace");
+const jobOf = (environment: EnvironmentName): Body => resourceAt(synthEnvironment(environment), "databricks_job", "/pipeline/quarterly-job");
+const taskOf = (environment: EnvironmentName): Body => (jobOf(environment).task as Body[])[0];
+const parametersOf = (environment: EnvironmentName): string[] => (taskOf(environment).spark_python_task as { parameters: string[] }).parameters;
+const parameter = (environment: EnvironmentName, name: string): string | undefined => {
+  const parameters = parametersOf(environment);
+  const index = parameters.indexOf(name);
+  return index === -1 ? undefined : parameters[index + 1];
+};
+const workspaceRef = (environment: EnvironmentName, attribute: string): string =>
+  ref("azurerm_databricks_workspace", logicalNameAt(synthEnvironment(environment), "azurerm_databricks_workspace", "/pipeline/workspace"), attribute);
+const lakeAccountName = (environment: EnvironmentName): string =>
+  ref("azurerm_storage_account", logicalNameAt(synthEnvironment(environment), "azurerm_storage_account", "/lake/account"), "name");
+
+describe.each(ENVIRONMENTS)("the %s pipeline's workspace", (environment) => {
+  it("is a premium workspace named by the environment with its own managed resource group", () => {
+    expect(workspaceOf(environment)).toMatchObject({ sku: "premium", name: `dbw-bank-${environment}`, managed_resource_group_name: `rg-dbw-bank-${environment}-managed` });
+  });
+
+  it("is injected into the network's Databricks subnets with their NSG associations and no public IPs", () => {
+    const synthesized = synthEnvironment(environment);
+    const subnet = (key: string) => ref("azurerm_subnet", logicalNameAt(synthesized, "azurerm_subnet", `/network/${key}-subnet`), "name");
+    const association = (key: string) =>
+      ref("azurerm_subnet_network_security_group_association", logicalNameAt(synthesized, "azurerm_subnet_network_security_group_association", `/network/${key}-nsg-association`));
+    expect(workspaceOf(environment).custom_parameters).toEqual({
+      no_public_ip: true,
+      virtual_network_id: ref("azurerm_virtual_network", logicalNameAt(synthesized, "azurerm_virtual_network", "/network/vnet")),
+      public_subnet_name: subnet("databricks-host"),
+      private_subnet_name: subnet("databricks-container"),
+      public_subnet_network_security_group_association_id: association("databricks-host"),
+      private_subnet_network_security_group_association_id: association("databricks-container"),
+    });
+  });
+
+  it("sends the workspace's logs to Log Analytics", () => {
+    const diagnostics = resourceAt(synthEnvironment(environment), "azurerm_monitor_diagnostic_setting", "/pipeline/workspace-diagnostics");
+    expect(diagnostics.target_resource_id).toBe(workspaceRef(environment, "id"));
+    expect(diagnostics.enabled_log).toEqual([{ category_group: "allLogs" }]);
+  });
+
+  it("configures the databricks provider from the workspace's URL and resource id, without credentials", () => {
+    const [provider] = synthEnvironment(environment).provider?.databricks as Body[];
+    expect(provider).toEqual({ host: `https://${workspaceRef(environment, "workspace_url")}`, azure_workspace_resource_id: workspaceRef(environment, "id") });
+  });
+
+  it("outputs the workspace URL and the job id", () => {
+    const synthesized = synthEnvironment(environment);
+    const job = logicalNameAt(synthesized, "databricks_job", "/pipeline/quarterly-job");
+    expect(synthesized.output).toMatchObject({
+      databricks_workspace_url: { value: `https://${workspaceRef(environment, "workspace_url")}` },
+      databricks_job_id: { value: ref("databricks_job", job) },
+    });
+  });
+});
+
+describe("workspace network access", () => {
+  it("keeps prod private with back-end Private Link and a databricks_ui_api private endpoint", () => {
+    const prod = synthEnvironment("prod");
+    expect(workspaceOf("prod")).toMatchObject({ public_network_access_enabled: false, network_security_group_rules_required: "NoAzureDatabricksRules" });
+    const endpoint = resourceAt(prod, "azurerm_private_endpoint", "/pipeline/ui-api-private-endpoint");
+    expect(endpoint.private_service_connection).toMatchObject({ private_connection_resource_id: workspaceRef("prod", "id"), subresource_names: ["databricks_ui_api"] });
+    expect(endpoint.subnet_id).toBe(ref("azurerm_subnet", logicalNameAt(prod, "azurerm_subnet", "/network/private-endpoints-subnet")));
+    expect(endpoint.private_dns_zone_group).toEqual({
+      name: "default",
+      private_dns_zone_ids: [ref("azurerm_private_dns_zone", logicalNameAt(prod, "azurerm_private_dns_zone", "/network/databricks-dns-zone"))],
+    });
+  });
+
+  it.each(["dev", "test"] as const)("keeps %s public with the Azure Databricks NSG rules and says why in its config", (environment) => {
+    expect(workspaceOf(environment)).toMatchObject({ public_network_access_enabled: true, network_security_group_rules_required: "AllRules" });
+    expect(resourcesOf(synthEnvironment(environment), "azurerm_private_endpoint").map(([name]) => name).filter((name) => name.includes("ui-api"))).toEqual([]);
+    expect(CONFIGS[environment].pipeline.publicNetworkAccessReason?.length).toBeGreaterThan(20);
+    expect(CONFIGS[environment].relaxations["pipeline.publicNetworkAccess"]).toBe(CONFIGS[environment].pipeline.publicNetworkAccessReason);
+  });
+});
+
+describe.each(ENVIRONMENTS)("the %s pipeline's identity and secrets", (environment) => {
+  it("gives the access connector a system-assigned identity with Storage Blob Data Contributor on the lake", () => {
+    const synthesized = synthEnvironment(environment);
+    expect(resourceAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/access-connector")).toMatchObject({ name: `dbac-bank-${environment}`, identity: { type: "SystemAssigned" } });
+    const connector = logicalNameAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/access-connector");
+    const role = resourceAt(synthesized, "azurerm_role_assignment", "/lake/databricks-connector-blob-contributor");
+    expect(role).toEqual(expect.objectContaining({
+      scope: ref("azurerm_storage_account", logicalNameAt(synthesized, "azurerm_storage_account", "/lake/account")),
+      principal_id: ref("azurerm_databricks_access_connector", connector, "identity[0].principal_id"),
+      role_definition_name: "Storage Blob Data Contributor",
+    }));
+  });
+
+  it("lets the access connector through the lake's network rules as a trusted resource instance", () => {
+    const synthesized = synthEnvironment(environment);
+    const account = resourceAt(synthesized, "azurerm_storage_account", "/lake/account");
+    const connector = logicalNameAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/access-connector");
+    expect((account.network_rules as Body).private_link_access).toEqual([
+      { endpoint_resource_id: ref("azurerm_databricks_access_connector", connector), endpoint_tenant_id: "${data.azurerm_client_config.client.tenant_id}" },
+    ]);
+  });
+
+  it("backs the secret scope with the vault, after the AzureDatabricks application may read its secrets", () => {
+    const synthesized = synthEnvironment(environment);
+    const vault = logicalNameAt(synthesized, "azurerm_key_vault", "/secrets/vault");
+    const role = resourceAt(synthesized, "azurerm_role_assignment", "/secrets/azure-databricks-secrets-user");
+    expect(role).toMatchObject({ scope: ref("azurerm_key_vault", vault), principal_id: CONFIGS[environment].pipeline.azureDatabricksObjectId, role_definition_name: "Key Vault Secrets User" });
+    const scope = resourceAt(synthesized, "databricks_secret_scope", "/pipeline/secret-scope");
+    expect(scope).toMatchObject({ name: `bank-${environment}-kv`, keyvault_metadata: { resource_id: ref("azurerm_key_vault", vault), dns_name: ref("azurerm_key_vault", vault, "vault_uri") } });
+    expect(scope.depends_on).toEqual([`azurerm_role_assignment.${logicalNameAt(synthesized, "azurerm_role_assignment", "/secrets/azure-databricks-secrets-user")}`]);
+    expect(scope.initial_manage_principal).toBeUndefined();
+  });
+
+  it("lets only the job's service principal read the secret scope", () => {
+    const synthesized = synthEnvironment(environment);
+    const acls = resourcesOf(synthesized, "databricks_secret_acl").map(([, body]) => ({ principal: body.principal, permission: body.permission }));
+    expect(acls).toEqual([{ principal: CONFIGS[environment].pipeline.jobServicePrincipalApplicationId, permission: "READ" }]);
+  });
+});
+
+describe.each(ENVIRONMENTS)("the %s pipeline's Unity Catalog", (environment) => {
+  const catalogName = `bank_${environment}`;
+
+  it("assigns the configured metastore to the workspace", () => {
+    expect(resourceAt(synthEnvironment(environment), "databricks_metastore_assignment", "/pipeline/metastore-assignment")).toMatchObject({
+      metastore_id: CONFIGS[environment].pipeline.metastoreId,
+      workspace_id: workspaceRef(environment, "workspace_id"),
+    });
+  });
+
+  it("makes a storage credential of the access connector, usable from this workspace only", () => {
+    const synthesized = synthEnvironment(environment);
+    const connector = logicalNameAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/access-connector");
+    expect(resourceAt(synthesized, "databricks_storage_credential", "/pipeline/storage-credential")).toMatchObject({
+      name: `${catalogName}_lake`,
+      azure_managed_identity: { access_connector_id: ref("azurerm_databricks_access_connector", connector) },
+      isolation_mode: "ISOLATION_MODE_ISOLATED",
+    });
+  });
+
+  it.each(["landing", "curated", "features", "quarantine", "catalog"])("registers the lake's %s container as an external location", (area) => {
+    const synthesized = synthEnvironment(environment);
+    const credential = logicalNameAt(synthesized, "databricks_storage_credential", "/pipeline/storage-credential");
+    expect(resourceAt(synthesized, "databricks_external_location", `/pipeline/external-location-${area}`)).toMatchObject({
+      name: `${catalogName}_${area}`,
+      url: `abfss://${area}@${lakeAccountName(environment)}.dfs.core.windows.net/`,
+      credential_name: ref("databricks_storage_credential", credential, "name"),
+      isolation_mode: "ISOLATION_MODE_ISOLATED",
+    });
+  });
+
+  it("makes the landing external location read-only", () => {
+    expect(resourceAt(synthEnvironment(environment), "databricks_external_location", "/pipeline/external-location-landing").read_only).toBe(true);
+  });
+
+  it("creates the environment's catalog, bound to its workspace, with its root in the catalog container", () => {
+    expect(resourceAt(synthEnvironment(environment), "databricks_catalog", "/pipeline/catalog")).toMatchObject({
+      name: catalogName,
+      isolation_mode: "ISOLATED",
+      storage_root: `abfss://catalog@${lakeAccountName(environment)}.dfs.core.windows.net/${catalogName}/`,
+    });
+  });
+
+  it("creates the raw, curated, features and ops schemas in the catalog", () => {
+    const synthesized = synthEnvironment(environment);
+    const catalog = logicalNameAt(synthesized, "databricks_catalog", "/pipeline/catalog");
+    const schemas = resourcesOf(synthesized, "databricks_schema").map(([, body]) => body);
+    expect(schemas.map((schema) => schema.name).sort()).toEqual(["curated", "features", "ops", "raw"]);
+    for (const schema of schemas) expect(schema.catalog_name).toBe(ref("databricks_catalog", catalog, "name"));
+  });
+});
+
+describe.each(ENVIRONMENTS)("the %s job cluster policy", (environment) => {
+  const definition = (): Record<string, Body> =>
+    JSON.parse(resourceAt(synthEnvironment(environment), "databricks_cluster_policy", "/pipeline/job-cluster-policy").definition as string) as Record<string, Body>;
+
+  it("admits job clusters only, on the pinned runtime and access mode", () => {
+    expect(definition()).toMatchObject({
+      cluster_type: { type: "fixed", value: "job" },
+      spark_version: { type: "fixed", value: DATABRICKS_RUNTIME },
+      data_security_mode: { type: "fixed", value: "SINGLE_USER" },
+    });
+  });
+
+  it("allows only the configured VM sizes and no instance pools", () => {
+    const nodeTypes = CONFIGS[environment].pipeline.cluster.nodeTypeIds;
+    expect(definition().node_type_id).toEqual({ type: "allowlist", values: nodeTypes, defaultValue: nodeTypes[0] });
+    expect(definition().driver_node_type_id).toEqual({ type: "allowlist", values: nodeTypes, defaultValue: nodeTypes[0] });
+    expect(definition().instance_pool_id).toEqual({ type: "forbidden", hidden: true });
+  });
+
+  it("bounds autoscaling by the configured workers", () => {
+    const { minWorkers, maxWorkers } = CONFIGS[environment].pipeline.cluster;
+    expect(definition()["autoscale.min_workers"]).toMatchObject({ type: "range", minValue: minWorkers, maxValue: maxWorkers });
+    expect(definition()["autoscale.max_workers"]).toMatchObject({ type: "range", minValue: minWorkers, maxValue: maxWorkers });
+  });
+
+  it("requires the environment and cost centre tags", () => {
+    expect(definition()["custom_tags.environment"]).toEqual({ type: "fixed", value: environment });
+    expect(definition()["custom_tags.cost-centre"]).toEqual({ type: "fixed", value: CONFIGS[environment].costCentre });
+  });
+
+  it("lets only the job's service principal use the policy", () => {
+    expect(resourceAt(synthEnvironment(environment), "databricks_permissions", "/pipeline/job-cluster-policy-permissions").access_control).toEqual([
+      { service_principal_name: CONFIGS[environment].pipeline.jobServicePrincipalApplicationId, permission_level: "CAN_USE" },
+    ]);
+  });
+});
+
+describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
+  const config = CONFIGS[environment].pipeline;
+
+  it("runs on the first day of each quarter in the configured time zone", () => {
+    expect(jobOf(environment).schedule).toMatchObject({ quartz_cron_expression: "0 0 2 1 1,4,7,10 ?", timezone_id: config.schedule.timezoneId });
+  });
+
+  it(`is ${environment === "dev" ? "paused" : "not paused"} in ${environment}`, () => {
+    expect((jobOf(environment).schedule as Body).pause_status).toBe(environment === "dev" ? "PAUSED" : "UNPAUSED");
+  });
+
+  it("runs one at a time as the configured service principal", () => {
+    expect(jobOf(environment)).toMatchObject({ max_concurrent_runs: 1, run_as: { service_principal_name: config.jobServicePrincipalApplicationId } });
+  });
+
+  it("runs on a job cluster under the policy, with the configured autoscale and the pinned runtime", () => {
+    const synthesized = synthEnvironment(environment);
+    const policy = logicalNameAt(synthesized, "databricks_cluster_policy", "/pipeline/job-cluster-policy");
+    const [cluster] = jobOf(environment).job_cluster as Body[];
+    expect(cluster.new_cluster).toMatchObject({
+      policy_id: ref("databricks_cluster_policy", policy),
+      apply_policy_default_values: true,
+      spark_version: DATABRICKS_RUNTIME,
+      node_type_id: config.cluster.nodeTypeIds[0],
+      data_security_mode: "SINGLE_USER",
+      single_user_name: config.jobServicePrincipalApplicationId,
+      autoscale: { min_workers: config.cluster.minWorkers, max_workers: config.cluster.maxWorkers },
+      custom_tags: { environment, "cost-centre": CONFIGS[environment].costCentre },
+    });
+    expect(taskOf(environment).job_cluster_key).toBe(cluster.job_cluster_key);
+  });
+
+  it("runs the uploaded entry script from the workspace", () => {
+    const synthesized = synthEnvironment(environment);
+    const entry = logicalNameAt(synthesized, "databricks_workspace_file", "/pipeline/code-run_etl-py");
+    expect(taskOf(environment).spark_python_task).toMatchObject({ python_file: ref("databricks_workspace_file", entry, "workspace_path"), source: "WORKSPACE" });
+  });
+
+  it("reads the newest landing file and writes the lake through the {container} template", () => {
+    expect(parameter(environment, "--input")).toBe(`abfss://landing@${lakeAccountName(environment)}.dfs.core.windows.net/bank/transactions/`);
+    expect(parameter(environment, "--lake")).toBe(`abfss://{container}@${lakeAccountName(environment)}.dfs.core.windows.net/`);
+  });
+
+  it("loads the sink over TLS and takes its credentials from the secret scope, not from a literal", () => {
+    const synthesized = synthEnvironment(environment);
+    const server = logicalNameAt(synthesized, "azurerm_postgresql_flexible_server", "/database/server");
+    expect(parameter(environment, "--pg-url")).toBe(`postgresql://${ref("azurerm_postgresql_flexible_server", server, "fqdn")}:5432/bank?sslmode=require`);
+    expect(parameter(environment, "--schema")).toBe("bank");
+    expect(parameter(environment, "--secret-scope")).toBe(`bank-${environment}-kv`);
+    expect(parameter(environment, "--pg-user-key")).toBe("pg-admin-user");
+    expect(parameter(environment, "--pg-password-key")).toBe("pg-admin-password");
+    expect(parametersOf(environment).join(" ")).not.toMatch(/password=|:\/\/[^/]*:[^/]*@/i);
+  });
+
+  it("leaves the quarter to the ETL, which loads the last quarter that ended", () => {
+    expect(parametersOf(environment)).not.toContain("--quarter");
+    expect(parametersOf(environment)).not.toContain("--all");
+  });
+
+  it("retries after a pause, stops a run at its timeout and warns before then", () => {
+    expect(taskOf(environment)).toMatchObject({
+      max_retries: config.maxRetries,
+      min_retry_interval_millis: config.minRetryIntervalMillis,
+      timeout_seconds: config.timeoutSeconds,
+    });
+    expect(jobOf(environment).health).toEqual({ rules: [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: config.runDurationWarningSeconds }] });
+  });
+
+  it("e-mails the configured addresses on failure and on long runs", () => {
+    expect(jobOf(environment).email_notifications).toMatchObject({
+      on_failure: config.notificationAddresses,
+      on_duration_warning_threshold_exceeded: config.notificationAddresses,
+    });
+  });
+
+  it("installs each pinned line of spark/requirements.txt as a PyPI library", () => {
+    const libraries = (taskOf(environment).library as Array<{ pypi: { package: string } }>).map((library) => library.pypi.package);
+    expect(libraries.length).toBeGreaterThan(0);
+    for (const requirement of libraries) expect(requirement).toMatch(/^[A-Za-z0-9._[\]-]+==\S+$/);
+  });
+
+  it("lets data engineers run the job but not change it", () => {
+    expect(resourceAt(synthEnvironment(environment), "databricks_permissions", "/pipeline/job-permissions").access_control).toEqual([
+      { group_name: config.dataEngineersGroup, permission_level: "CAN_MANAGE_RUN" },
+    ]);
+  });
+});
+
+describe.each(ENVIRONMENTS)("the %s job code", (environment) => {
+  it("uploads the entry script, the package's .py and .sql files and the requirements under the environment's folder", () => {
+    const paths = resourcesOf(synthEnvironment(environment), "databricks_workspace_file").map(([, body]) => body.path as string);
+    const folder = `/bank-etl/${environment}`;
+    expect(paths).toEqual(expect.arrayContaining([`${folder}/run_etl.py`, `${folder}/requirements.txt`, `${folder}/bank_etl/config.py`]));
+    expect(paths.some((path) => path.endsWith(".sql"))).toBe(true);
+    for (const path of paths) {
+      expect(path.startsWith(`${folder}/`)).toBe(true);
+      expect(path.slice(folder.length)).not.toMatch(/\/tests?\/|__pycache__|\.pyc$|\/\.data\/|venv/);
+    }
+  });
+
+  it("keeps the code outside /Shared, readable by the job's service principal and the data engineers only", () => {
+    const synthesized = synthEnvironment(environment);
+    expect(resourceAt(synthesized, "databricks_directory", "/pipeline/code-folder").path).toBe(`/bank-etl/${environment}`);
+    expect(resourceAt(synthesized, "databricks_permissions", "/pipeline/code-folder-permissions").access_control).toEqual([
+      { service_principal_name: CONFIGS[environment].pipeline.jobServicePrincipalApplicationId, permission_level: "CAN_READ" },
+      { group_name: CONFIGS[environment].pipeline.dataEngineersGroup, permission_level: "CAN_READ" },
+    ]);
+  });
+});
