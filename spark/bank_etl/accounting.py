@@ -24,6 +24,8 @@ class RunCounts:
     rows_out_of_scope: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
     valid_by_quarter: dict[tuple[int, int], int] = field(default_factory=dict)
+    rows_per_split: dict[int, int] = field(default_factory=dict)
+    valid_before_dedup: int = 0
 
     def as_record(self) -> dict[str, object]:
         return {
@@ -37,9 +39,9 @@ class RunCounts:
         }
 
 
-def reason_summary(classified: DataFrame) -> DataFrame:
-    """Quarantined rows per reason code."""
-    return classified.where(F.col("reason").isNotNull()).groupBy("reason").agg(F.count(F.lit(1)).alias("rows"))
+def read_summary(classified: DataFrame) -> DataFrame:
+    """Rows per reader split and reason (reason null = valid): a few dozen rows at most."""
+    return classified.groupBy("source_split", "reason").agg(F.count(F.lit(1)).alias("rows"))
 
 
 def scope_summary(scoped: DataFrame) -> DataFrame:
@@ -49,13 +51,18 @@ def scope_summary(scoped: DataFrame) -> DataFrame:
     )
 
 
-def tally(rows_read: int, reason_rows, scope_rows) -> RunCounts:
-    """Folds the two summaries into the run's counts. rows_read comes from the reader, so the
-    identity check below catches rows lost or invented between reading and loading."""
-    counts = RunCounts(rows_read=rows_read)
-    for row in reason_rows:
-        counts.by_reason[row["reason"]] = int(row["rows"])
-        counts.rows_quarantined += int(row["rows"])
+def tally(read_rows, scope_rows) -> RunCounts:
+    """Folds the two summaries into the run's counts."""
+    counts = RunCounts()
+    for row in read_rows:
+        split, reason, n = int(row["source_split"]), row["reason"], int(row["rows"])
+        counts.rows_read += n
+        counts.rows_per_split[split] = counts.rows_per_split.get(split, 0) + n
+        if reason is None:
+            counts.valid_before_dedup += n
+        else:
+            counts.by_reason[reason] = counts.by_reason.get(reason, 0) + n
+            counts.rows_quarantined += n
     for row in scope_rows:
         distinct, occurrences = int(row["distinct_rows"]), int(row["rows"])
         counts.rows_duplicate += occurrences - distinct
@@ -68,13 +75,30 @@ def tally(rows_read: int, reason_rows, scope_rows) -> RunCounts:
     return counts
 
 
+def source_row_offsets(counts: RunCounts) -> dict[int, int]:
+    """Rows before each reader split: source_row = offset[split] + source_position + 1."""
+    offsets, running = {}, 0
+    for split in sorted(counts.rows_per_split):
+        offsets[split] = running
+        running += counts.rows_per_split[split]
+    return offsets
+
+
 def check_identity(counts: RunCounts) -> None:
+    """rows_read = rows_valid + rows_quarantined + rows_duplicate + rows_out_of_scope, and the valid
+    rows that went into de-duplication all came out of it (as kept rows or duplicates)."""
     accounted = counts.rows_valid + counts.rows_quarantined + counts.rows_duplicate + counts.rows_out_of_scope
     if accounted != counts.rows_read:
         raise AccountingError(
             f"accounting identity violated: rows_read={counts.rows_read} but valid {counts.rows_valid} + "
             f"quarantined {counts.rows_quarantined} + duplicate {counts.rows_duplicate} + "
             f"out_of_scope {counts.rows_out_of_scope} = {accounted}"
+        )
+    after_dedup = counts.rows_valid + counts.rows_duplicate + counts.rows_out_of_scope
+    if after_dedup != counts.valid_before_dedup:
+        raise AccountingError(
+            f"accounting identity violated: {counts.valid_before_dedup} valid rows went into de-duplication "
+            f"but {after_dedup} came out"
         )
     if sum(counts.by_reason.values()) != counts.rows_quarantined:
         raise AccountingError("accounting identity violated: quarantined rows per reason do not add up")

@@ -1,9 +1,10 @@
 """Extract: find the landing file and read it into the raw shape every later step expects.
 
-The raw shape (RAW_COLUMNS) is one row per data record of the source, in source order:
-source_row (1-based data record number), the five required fields as the source wrote them,
-raw_record (the whole record's text, only for malformed records) and malformed (the record does
-not have the header's number of fields).
+The raw shape (RAW_COLUMNS) is one row per data record of the source: where it is in the source
+(source_split, the reader's split of the file in file order, and source_position, 0-based within
+the split; accounting.source_row_offsets turns them into the 1-based data record number), the
+five required fields as the source wrote them, raw_record (the whole record's text, only for
+malformed records) and malformed (the record does not have the header's number of fields).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType
+from pyspark.sql.types import BooleanType, IntegerType, LongType, StringType, StructField, StructType
 
 from .lake import HadoopFs
 
@@ -31,7 +32,7 @@ REQUIRED_FIELDS = {
     "transaction_count": "raw_transaction_count",
 }
 RAW_SCHEMA = StructType(
-    [StructField("source_row", LongType(), False)]
+    [StructField("source_split", IntegerType(), False), StructField("source_position", LongType(), False)]
     + [StructField(name, StringType(), True) for name in REQUIRED_FIELDS.values()]
     + [StructField("raw_record", StringType(), True), StructField("malformed", BooleanType(), False)]
 )
@@ -46,10 +47,8 @@ class InputError(ValueError):
 @dataclass(frozen=True)
 class Extracted:
     raw: DataFrame
-    rows_read: int  # data records read from the source, counted by the reader
     input_path: str
     file_format: str
-    cached: tuple[DataFrame, ...] = ()  # to unpersist when the run ends
 
 
 def resolve_input(fs: HadoopFs, uri: str) -> str:
@@ -104,29 +103,18 @@ def read_csv(spark: SparkSession, fs: HadoopFs, path: str) -> Extracted:
         .option("multiLine", False)
         .option("encoding", "UTF-8")
         .csv(path)
-        # Source order: file splits are numbered in file order, and within a split the id grows.
-        .withColumn("_split", F.spark_partition_id())
-        .withColumn("_seq", F.monotonically_increasing_id())
-        .persist()
     )
-    per_split = sorted((r["_split"], r["count"]) for r in parsed.groupBy("_split").count().collect())
-    offsets, running = {}, 0
-    for split, count in per_split:
-        offsets[split] = running
-        running += count
-    rows_read = running
-    offset = F.lit(0).cast("long")
-    for split, start in offsets.items():
-        offset = F.when(F.col("_split") == split, F.lit(start).cast("long")).otherwise(offset)
-    position_in_split = F.col("_seq") - F.shiftleft(F.col("_split").cast("long"), 33)
+    # File splits are numbered in file order, and within a split monotonically_increasing_id
+    # counts up from split << 33: together they give each record's place in the file.
     malformed = F.col("_corrupt_record").isNotNull()
     raw = parsed.select(
-        (offset + position_in_split + 1).alias("source_row"),
+        F.spark_partition_id().alias("source_split"),
+        (F.monotonically_increasing_id() - F.shiftleft(F.spark_partition_id().cast("long"), 33)).alias("source_position"),
         *(F.col(f"_c{positions[name]}").alias(column) for name, column in REQUIRED_FIELDS.items()),
         F.when(malformed, F.regexp_replace("_corrupt_record", r"[\r\n]+$", "")).alias("raw_record"),
         malformed.alias("malformed"),
     )
-    return Extracted(raw, rows_read, path, "csv", (parsed,))
+    return Extracted(raw, path, "csv")
 
 
 def cell_text(value: object) -> str | None:
@@ -171,20 +159,21 @@ def xlsx_rows_to_columns(rows) -> tuple[dict[str, list], int]:
     positions = match_required_columns(header)
     width = len(header)
     columns: dict[str, list] = {name: [] for name in RAW_COLUMNS}
-    source_row = 0
+    records = 0
     for row in iterator:
         texts = [cell_text(c) for c in row]
         if not any(t is not None and t != "" for t in texts):
             continue
-        source_row += 1
         malformed = any(t is not None and t != "" for t in texts[width:])
-        columns["source_row"].append(source_row)
+        columns["source_split"].append(0)
+        columns["source_position"].append(records)
+        records += 1
         for name, column in REQUIRED_FIELDS.items():
             index = positions[name]
             columns[column].append(texts[index] if index < len(texts) else None)
         columns["raw_record"].append(_csv_line(texts) if malformed else None)
         columns["malformed"].append(malformed)
-    return columns, source_row
+    return columns, records
 
 
 def read_xlsx(spark: SparkSession, path: str) -> Extracted:
@@ -196,15 +185,15 @@ def read_xlsx(spark: SparkSession, path: str) -> Extracted:
     content = spark.read.format("binaryFile").load(path).select("content").head()[0]
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
     sheet = workbook.get_sheet_by_index(0)
-    columns, rows_read = xlsx_rows_to_columns(sheet.iter_rows())
+    columns, _ = xlsx_rows_to_columns(sheet.iter_rows())
     arrow_schema = pa.schema(
-        [pa.field("source_row", pa.int64(), False)]
+        [pa.field("source_split", pa.int32(), False), pa.field("source_position", pa.int64(), False)]
         + [pa.field(name, pa.string()) for name in REQUIRED_FIELDS.values()]
         + [pa.field("raw_record", pa.string()), pa.field("malformed", pa.bool_(), False)]
     )
     table = pa.table(columns, schema=arrow_schema)
     raw = spark.createDataFrame(table)
-    return Extracted(raw, rows_read, path, "xlsx")
+    return Extracted(raw, path, "xlsx")
 
 
 def extract(spark: SparkSession, fs: HadoopFs, path: str) -> Extracted:

@@ -19,7 +19,7 @@ from typing import Callable
 from pyspark.sql import DataFrame, SparkSession
 
 from . import load_pg
-from .accounting import RunCounts, check_identity, reason_summary, scope_summary, tally
+from .accounting import RunCounts, check_identity, read_summary, scope_summary, source_row_offsets, tally
 from .config import JobConfig, mask_url, strip_url_credentials
 from .extract import extract, resolve_input
 from .lake import HadoopFs, PartitionSwap, lake_layout, partition_path
@@ -116,18 +116,15 @@ def run_job(
             record["input_uri"] = strip_url_credentials(input_path)
             record["input_sha256"] = input_sha256 = fs.sha256(input_path)
             extracted = extract(spark, fs, input_path)
-            cached.extend(extracted.cached)
 
         with stage("validate"):
             scope_quarters = None if config.scope.is_all else [(config.scope.quarter.year, config.scope.quarter.quarter)]
             classified = classify(extracted.raw).persist()
             scoped = apply_scope(deduplicate(classified), scope_quarters).persist()
             cached.extend([classified, scoped])
-            counts = tally(extracted.rows_read, reason_summary(classified).collect(), scope_summary(scoped).collect())
+            counts = tally(read_summary(classified).collect(), scope_summary(scoped).collect())
             record.update(counts.as_record())
             check_identity(counts)
-            for df in extracted.cached:  # the classified rows are cached now; the raw ones can go
-                df.unpersist()
             if counts.rows_valid == 0:
                 raise EmptyScopeError(f"no valid rows for scope {config.scope} in the input; nothing was replaced")
             quarters = sorted(counts.valid_by_quarter)
@@ -137,7 +134,7 @@ def run_job(
             curated = curated_transactions(scoped, run_id)
             features = quarterly_features(curated).persist()
             cached.append(features)
-            quarantine = quarantine_rows(classified, run_id, input_sha256)
+            quarantine = quarantine_rows(classified, run_id, input_sha256, source_row_offsets(counts))
 
         with stage("write lake"):
             curated.write.mode("overwrite").partitionBy("year", "quarter").parquet(staging["curated"])

@@ -61,10 +61,20 @@ def parse_whole_number(raw: Column, minimum: int) -> Column:
     return F.when(text.rlike(WHOLE_NUMBER) & (number >= minimum), number)
 
 
+RAW_FIELDS = ("raw_date", "raw_domain", "raw_location", "raw_value", "raw_transaction_count", "raw_record")
+
+
 def classify(raw: DataFrame) -> DataFrame:
-    """Adds the normalised fields and `reason` (null for a valid row, else the first failing rule)."""
+    """Adds the normalised fields and `reason` (null for a valid row, else the first failing rule).
+
+    The raw text is kept only on rejected rows, which the quarantine needs; valid rows carry
+    their normalised fields instead (this keeps the cached rows small).
+    """
     normalised = raw.select(
-        "*",
+        "source_split",
+        "source_position",
+        *RAW_FIELDS,
+        "malformed",
         parse_date(F.col("raw_date")).alias("txn_date"),
         normalise_domain(F.col("raw_domain")).alias("domain"),
         normalise_location(F.col("raw_location")).alias("location"),
@@ -79,7 +89,15 @@ def classify(raw: DataFrame) -> DataFrame:
         .when(F.col("value").isNull(), F.lit("bad_value"))
         .when(F.col("transaction_count").isNull(), F.lit("bad_transaction_count"))
     )
-    return normalised.withColumn("reason", reason)
+    with_reason = normalised.withColumn("reason", reason)
+    rejected = F.col("reason").isNotNull()
+    return with_reason.select(
+        "source_split",
+        "source_position",
+        *(F.when(rejected, F.col(c)).alias(c) for c in RAW_FIELDS),
+        *NORMALISED_FIELDS,
+        "reason",
+    )
 
 
 def deduplicate(classified: DataFrame) -> DataFrame:

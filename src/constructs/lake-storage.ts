@@ -266,6 +266,7 @@ export class LakeStorage extends Construct {
 
 function validate(path: string, props: LakeStorageProps): void {
   const v = new PropValidator("LakeStorage", path);
+  v.required("accountName", props.accountName, NAME_RULES.storageAccount.rule);
   v.matches("accountName", props.accountName, NAME_RULES.storageAccount.pattern, NAME_RULES.storageAccount.rule);
   v.oneOf("replicationType", props.replicationType, REPLICATION_TYPES);
   v.oneOf("landingColdTier", props.landingColdTier, LANDING_COLD_TIERS);

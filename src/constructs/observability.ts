@@ -36,6 +36,7 @@ export class Observability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const v = new PropValidator("Observability", this.node.path);
+    v.required("workspaceName", props.workspaceName, "4-63 characters, letters, digits and hyphens");
     v.matches("workspaceName", props.workspaceName, /^[a-zA-Z0-9][a-zA-Z0-9-]{2,61}[a-zA-Z0-9]$/, "4-63 characters, letters, digits and hyphens, not starting or ending with a hyphen");
     v.range("retentionInDays", props.retentionInDays, 30, 730);
     v.throwIfInvalid();

@@ -226,7 +226,9 @@ export class RelationalSink extends Construct {
 
 function validate(path: string, props: RelationalSinkProps): void {
   const v = new PropValidator("RelationalSink", path);
+  v.required("serverName", props.serverName, NAME_RULES.postgresServer.rule);
   v.matches("serverName", props.serverName, NAME_RULES.postgresServer.pattern, NAME_RULES.postgresServer.rule);
+  v.required("credentialExpirationDate", props.credentialExpirationDate, "an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z");
   v.matches("databaseName", props.databaseName, NAME_RULES.postgresDatabase.pattern, NAME_RULES.postgresDatabase.rule);
   v.matches("skuName", props.skuName, POSTGRES_SKU, "B_Standard_B<n>s|ms, GP_Standard_D<n>s|ds|ads_v3-6 or MO_Standard_E<n>s|ds|ads_v3-6, such as GP_Standard_D2ds_v5");
   v.oneOf("version", props.version, POSTGRES_VERSIONS);

@@ -132,7 +132,9 @@ export class SecretStore extends Construct {
   constructor(scope: Construct, id: string, props: SecretStoreProps) {
     super(scope, id);
     const v = new PropValidator("SecretStore", this.node.path);
+    v.required("vaultName", props.vaultName, NAME_RULES.keyVault.rule);
     v.matches("vaultName", props.vaultName, NAME_RULES.keyVault.pattern, NAME_RULES.keyVault.rule);
+    v.required("tenantId", props.tenantId, "the Entra ID tenant id the vault trusts");
     v.oneOf("skuName", props.skuName, KEY_VAULT_SKUS);
     v.range("softDeleteRetentionDays", props.softDeleteRetentionDays, 7, 90);
     v.throwIfInvalid();

@@ -224,11 +224,15 @@ function validate(path: string, props: SecureNetworkProps): void {
   v.check("postgresDnsZoneName", props.postgresDnsZoneName, (name) => /^[a-z0-9.-]+\.postgres\.database\.azure\.com$/.test(name), "a DNS name ending in .postgres.database.azure.com");
   v.check("natGatewayZones", props.natGatewayZones, (zones) => zones.length === 1 && ["1", "2", "3"].includes(zones[0]), 'one zone of "1", "2" or "3" (a NAT gateway is zonal or regional)');
 
-  const vnet = isUnresolved(props.addressSpace) ? undefined : parseCidr(props.addressSpace);
+  const vnet = props.addressSpace === undefined || isUnresolved(props.addressSpace) ? undefined : parseCidr(props.addressSpace);
   if (typeof vnet === "string") v.fail("addressSpace", props.addressSpace, vnet);
 
+  v.required("nameSuffix", props.nameSuffix, "2-42 characters, lowercase letters, digits and hyphens, such as bank-prod");
+  v.required("addressSpace", props.addressSpace, "an IPv4 CIDR such as 10.30.0.0/16");
+  v.required("subnets", props.subnets, "the CIDRs of the databricksHost, databricksContainer, postgres and privateEndpoints subnets");
   const parsed: Array<[keyof SubnetCidrs, ReturnType<typeof parseCidr>]> = [];
   for (const key of Object.keys(MIN_SUBNET_SIZE) as Array<keyof SubnetCidrs>) {
+    if (props.subnets === undefined || props.subnets === null) break;
     const cidr = props.subnets[key];
     const prop = `subnets.${key}`;
     if (cidr === undefined) {

@@ -27,6 +27,7 @@ export function isUnresolved(value: unknown): boolean {
 }
 
 function show(value: unknown): string {
+  if (value === undefined) return "(missing)";
   return typeof value === "string" ? `"${value}"` : JSON.stringify(value);
 }
 
@@ -49,6 +50,14 @@ export class PropValidator {
   check<T>(prop: string, value: T | undefined, isValid: (value: T) => boolean, allowed: string): void {
     if (value === undefined || isUnresolved(value)) return;
     if (!isValid(value)) this.fail(prop, value, allowed);
+  }
+
+  /**
+   * Records a problem when a required prop is missing or blank. TypeScript enforces required props,
+   * but JavaScript callers and configs read from files can still omit them.
+   */
+  required(prop: string, value: unknown, allowed: string): void {
+    if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) this.fail(prop, value, allowed);
   }
 
   /** Records a problem unconditionally (for rules that relate several props). */

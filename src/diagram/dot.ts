@@ -27,7 +27,7 @@ export const EDGE_STYLES: Readonly<Record<EdgeKind, { attributes: Record<string,
   identity: { attributes: { color: "#188038", fontcolor: "#188038", style: "dashed", penwidth: "1.4" }, legend: "managed identity → role on a resource" },
   egress: { attributes: { color: "#1967d2", fontcolor: "#1967d2", penwidth: "1.4" }, legend: "outbound internet through the NAT gateway" },
   diagnostics: { attributes: {}, legend: "sends diagnostics to Log Analytics (drawn as a mark, not an arrow)" },
-  reference: { attributes: { color: "#9aa0a6", style: "dashed", arrowsize: "0.6" }, legend: "other reference (from the referring resource)" },
+  reference: { attributes: { color: "#9aa0a6", fontcolor: "#80868b", style: "dashed", arrowsize: "0.6" }, legend: "other reference (from the referring resource)" },
 };
 const EDGE_ORDER: readonly EdgeKind[] = ["data-flow", "secret", "private-link", "identity", "egress", "diagnostics", "reference"];
 
@@ -47,6 +47,8 @@ class DotWriter {
   /** Boxes and boundaries with diagnostic settings: marked, instead of an arrow each to Log Analytics. */
   private readonly logSenders: Set<string>;
   private readonly logReceivers: Map<string, number>;
+  /** Boxes that data flows into and out of (the job). */
+  private readonly processingSteps: Set<string>;
 
   constructor(private readonly model: DiagramModel) {
     this.byId = new Map(model.nodes.map((node) => [node.id, node]));
@@ -55,6 +57,8 @@ class DotWriter {
     this.logSenders = new Set(diagnostics.map((edge) => edge.from));
     this.logReceivers = new Map<string, number>();
     for (const edge of diagnostics) this.logReceivers.set(edge.to, (this.logReceivers.get(edge.to) ?? 0) + 1);
+    const dataFlow = model.edges.filter((edge) => edge.kind === "data-flow");
+    this.processingSteps = new Set(dataFlow.filter((edge) => dataFlow.some((other) => other.to === edge.from)).map((edge) => edge.from));
     const sortedClusters = [...model.clusters].sort((a, b) => compareText(a.id, b.id));
     sortedClusters.forEach((cluster, index) => {
       this.clusterNames.set(cluster.id, `cluster_${index}`);
@@ -96,7 +100,9 @@ class DotWriter {
     this.lines.push(`${indent}subgraph ${this.clusterNames.get(cluster.id)} {`);
     this.lines.push(`${indent}  graph [${attributes({ ...style, fontname: FONT, fontsize: cluster.kind === "resource-group" ? "13" : "12", labeljust: "l", margin: "12" })} label=${html(labelLines(cluster.label, this.logSenders.has(cluster.id)))}];`);
     for (const child of this.childClusters.get(cluster.id) ?? []) this.writeCluster(child, `${indent}  `);
-    for (const node of this.clusterNodes.get(cluster.id) ?? []) this.writeNode(node, `${indent}  `);
+    const nodes = this.clusterNodes.get(cluster.id) ?? [];
+    for (const node of nodes) this.writeNode(node, `${indent}  `);
+    this.writeColumn(nodes, `${indent}  `);
     this.lines.push(`${indent}}`);
   }
 
@@ -108,10 +114,23 @@ class DotWriter {
       this.lines.push(`${indent}subgraph ${this.nodeClusterName(node)} {`);
       this.lines.push(`${indent}  graph [${attributes({ style: "rounded,filled", color: colours.line, fillcolor: "white", penwidth: "1.4", fontname: FONT, fontsize: "11", labeljust: "l", margin: "10" })} label=${html(this.nodeLabel(node))}];`);
       for (const child of children) this.writeNode(child, `${indent}  `);
+      this.writeColumn(children, `${indent}  `);
       this.lines.push(`${indent}}`);
       return;
     }
     this.lines.push(`${indent}${quote(node.id)} [${attributes({ color: colours.line, penwidth: "1.3" })} label=${html(this.nodeLabel(node))}];`);
+  }
+
+  /**
+   * Boxes no ranking arrow touches would all fall into the leftmost column, stretching their
+   * boundary across the page; they share the column of the first box beside them that is ranked.
+   */
+  private writeColumn(nodes: readonly DiagramNode[], indent: string): void {
+    const drawn = nodes.filter((node) => !this.childNodes.has(node.id));
+    const ranked = new Set(this.model.edges.filter((edge) => this.ranks(edge)).flatMap((edge) => [edge.from, edge.to]));
+    const anchor = drawn.find((node) => ranked.has(node.id));
+    const loose = drawn.filter((node) => !ranked.has(node.id));
+    if (anchor && loose.length > 0) this.lines.push(`${indent}{ rank="same"; ${[anchor, ...loose].map((node) => quote(node.id)).join("; ")}; }`);
   }
 
   private nodeClusterName(node: DiagramNode): string {
@@ -140,13 +159,16 @@ class DotWriter {
     return undefined;
   }
 
-  private insideVnet(id: string): boolean {
-    let cluster: string | undefined = this.byId.get(id)?.cluster ?? id;
-    while (cluster !== undefined) {
-      if (this.clusterById.get(cluster)?.kind === "virtual-network") return true;
-      cluster = this.clusterById.get(cluster)?.parent;
-    }
-    return false;
+  /**
+   * Which arrows order the columns (left to right): private endpoints before their targets, the
+   * stores and secrets before the job. A job's outputs point back to stores that already have a
+   * column, plain references and identities are context; letting them rank would stretch every
+   * boundary across the page.
+   */
+  private ranks(edge: DiagramEdge): boolean {
+    if (edge.kind === "reference" || edge.kind === "identity" || edge.kind === "diagnostics") return false;
+    if (edge.kind === "data-flow") return !this.processingSteps.has(edge.from);
+    return true;
   }
 
   private writeEdge(edge: DiagramEdge): void {
@@ -158,12 +180,7 @@ class DotWriter {
     if (from.boundary) extra.ltail = from.boundary;
     if (to.boundary) extra.lhead = to.boundary;
     // Plain references are context; letting them rank boxes would bend the data flow out of line.
-    if (edge.kind === "reference") extra.constraint = "false";
-    if (process.env.DIAGRAM_EXPERIMENT === "4" && ((edge.kind === "data-flow" && this.model.edges.some((e) => e.kind === "data-flow" && e.to === edge.from)) || edge.kind === "identity")) extra.constraint = "false";
-    if (process.env.DIAGRAM_EXPERIMENT === "5" && ((edge.kind === "data-flow" && this.model.edges.some((e) => e.kind === "data-flow" && e.to === edge.from)))) extra.constraint = "false";
-    if (process.env.DIAGRAM_EXPERIMENT === "1" && edge.kind === "data-flow" && (edge.label === "reads" || this.insideVnet(edge.to))) extra.constraint = "false";
-    if (process.env.DIAGRAM_EXPERIMENT === "2" && edge.kind === "data-flow" && edge.label === "reads") extra.constraint = "false";
-    if (process.env.DIAGRAM_EXPERIMENT === "3" && (edge.kind === "data-flow" || edge.kind === "secret")) extra.constraint = "false";
+    if (!this.ranks(edge)) extra.constraint = "false";
     if (edge.label) extra.label = ` ${edge.label} `;
     this.lines.push(`  ${quote(from.node)} -> ${quote(to.node)} [${attributes(extra)}];`);
   }

@@ -18,6 +18,8 @@ export interface DiagramCluster {
   /** Construct kind (`LakeStorage`, ...) for construct clusters and their parts. */
   readonly construct?: string;
   readonly parent?: string;
+  /** Terraform addresses this boundary shows (the VNet or subnet, with what folds into it). */
+  readonly resources?: readonly string[];
 }
 
 /** A box: one Azure or Databricks resource with the resources folded into it. */
@@ -123,7 +125,7 @@ class ModelBuilder {
       return cluster.id;
     };
     const resourceGroup = [...entities.values()].find(({ entity }) => entity.kind === "resource-group");
-    addCluster({ id: ROOT, kind: "resource-group", label: this.resourceGroupLabel(resourceGroup?.entity.primary) });
+    addCluster({ id: ROOT, kind: "resource-group", label: this.resourceGroupLabel(resourceGroup?.entity.primary), resources: resourceGroup ? addressesOf(resourceGroup.entity, resourceGroup.members) : undefined });
 
     const constructCluster = (constructId: string | undefined): string => {
       if (constructId === undefined) return ROOT;
@@ -133,9 +135,10 @@ class ModelBuilder {
 
     // The network boundaries: VNets inside their construct, subnets inside their VNet.
     const subnetParent = new Map<string, string>();
-    for (const { entity } of entities.values()) {
+    for (const { entity, members } of entities.values()) {
       if (entity.kind === "virtual-network") {
-        addCluster({ id: entity.id, kind: "virtual-network", label: present(["Virtual Network", literal(entity.primary.body.name), literalList(entity.primary, "address_space").join(", ")]), parent: constructCluster(this.constructIdOf(entity.primary)), construct: this.constructKindOf(entity.primary) });
+        const label = present(["Virtual Network", literal(entity.primary.body.name), literalList(entity.primary, "address_space").join(", ")]);
+        addCluster({ id: entity.id, kind: "virtual-network", label, parent: constructCluster(this.constructIdOf(entity.primary)), construct: this.constructKindOf(entity.primary), resources: addressesOf(entity, members) });
       }
     }
     for (const { entity } of entities.values()) {
@@ -176,11 +179,11 @@ class ModelBuilder {
         details: this.detailsOf(entity, members),
         cluster,
         construct,
-        resources: [entity.primary.address, ...members.map((m) => m.address).filter((a) => a !== entity.primary.address)],
+        resources: addressesOf(entity, members),
       });
     }
-    for (const { entity } of entities.values()) {
-      if (entity.kind === "subnet") addCluster({ id: entity.id, kind: "subnet", label: this.subnetLabel(entity.primary), parent: subnetParent.get(entity.id), construct: this.constructKindOf(entity.primary) });
+    for (const { entity, members } of entities.values()) {
+      if (entity.kind === "subnet") addCluster({ id: entity.id, kind: "subnet", label: this.subnetLabel(entity.primary), parent: subnetParent.get(entity.id), construct: this.constructKindOf(entity.primary), resources: addressesOf(entity, members) });
     }
     const placedNodes = nodes.map((node) => {
       const parent = nodeParent.get(node.id);
@@ -232,8 +235,11 @@ class ModelBuilder {
         // Attachments of this resource (permissions on a folder) fold into it, so they cannot be its owner.
         const direct = (this.referrers.get(address) ?? []).filter((referrer) => !visiting.has(referrer) && !this.foldsInto(referrer, address));
         const referrers = direct.length > 0 ? direct : (this.dependents.get(address) ?? []).filter((dependent) => !visiting.has(dependent));
+        // Prefer a referrer with its own box in the same construct (an identity folds into the
+        // account that uses it, not into the role assignment that grants it a key).
         const sameConstruct = (referrer: string) => this.byAddress.get(referrer)?.constructPath[0] === resource.constructPath[0];
-        const referrer = referrers.find(sameConstruct) ?? referrers[0];
+        const ownBox = (referrer: string) => presentationOf(this.byAddress.get(referrer)?.type ?? "").role === "node";
+        const referrer = referrers.find((r) => sameConstruct(r) && ownBox(r)) ?? referrers.find(sameConstruct) ?? referrers[0];
         if (referrer) owner = this.ownerOf(referrer, visiting);
         else if (presentation.fallbackGroup) owner = this.groupEntity(resource, presentation.fallbackGroup, { role: "group", group: presentation.fallbackGroup, service: presentation.fallbackService ?? resource.type });
         else owner = own("node", { role: "node", service: serviceNameOfType(resource.type) });
@@ -449,6 +455,11 @@ function groupDetails(members: TerraformResource[]): string[] {
     lines.push(names.length === list.length && names.length > 0 && listed.length <= 40 ? `${noun}: ${listed}` : `${list.length} ${noun}`);
   }
   return lines;
+}
+
+/** The entity's own address first, then what folds into it. */
+function addressesOf(entity: Entity, members: readonly TerraformResource[]): string[] {
+  return [entity.primary.address, ...members.map((member) => member.address).filter((address) => address !== entity.primary.address)];
 }
 
 function groupOf(resource: TerraformResource): string | undefined {

@@ -62,11 +62,17 @@ export interface LandResult {
   readonly uploadMs: number;
 }
 
-async function localFileSize(file: string): Promise<number> {
+/** Size and modification time; compared before and after the upload to catch a file that changed meanwhile. */
+interface FileVersion {
+  readonly size: number;
+  readonly modifiedMs: number;
+}
+
+async function localFileVersion(file: string): Promise<FileVersion> {
   try {
     const stats = await stat(file);
     if (!stats.isFile()) throw new LakeError(`Not a file: ${file}; land takes one CSV or XLSX file`, ExitCode.usage);
-    return stats.size;
+    return { size: stats.size, modifiedMs: stats.mtimeMs };
   } catch (error) {
     if (error instanceof LakeError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -105,7 +111,8 @@ export async function landFile(connection: LakeConnection, options: LandOptions)
   const container = options.container;
   const context = { authMode: connection.authMode, accountName: connection.accountName, container, writes: true };
   const blockSize = options.blockSizeBytes ?? DEFAULT_BLOCK_SIZE_BYTES;
-  const sizeBytes = await localFileSize(options.file);
+  const before = await localFileVersion(options.file);
+  const sizeBytes = before.size;
   if (sizeBytes === 0) throw new LakeError(`${options.file} is empty; the quarterly job needs a header row and data`, ExitCode.usage);
   if (!JOB_INPUT_EXTENSIONS.includes(extname(options.file).toLowerCase())) {
     options.warn?.(`warning: ${basename(options.file)} is not .csv or .xlsx; the quarterly job only reads those`);
@@ -164,6 +171,10 @@ export async function landFile(connection: LakeConnection, options: LandOptions)
   }
 
   const uploadMs = Date.now() - uploadStartedAt;
+  const after = await localFileVersion(options.file);
+  if (after.size !== before.size || after.modifiedMs !== before.modifiedMs) {
+    throw new LakeError(`${options.file} changed while it was being landed; ${container}/${blobName} may not match its recorded hashes, so run land again once the file is complete`, ExitCode.mismatch);
+  }
   // The service's view of the committed blob must match the local file.
   let committed: BlobGetPropertiesResponse;
   try {

@@ -5,14 +5,14 @@ import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurer
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { LakeStorage } from "../constructs/lake-storage";
+import { GEO_REDUNDANT_REPLICATION, LakeStorage } from "../constructs/lake-storage";
 import { Observability } from "../constructs/observability";
 import { RelationalSink } from "../constructs/relational-sink";
 import { SecretStore } from "../constructs/secret-store";
 import { SecureNetwork } from "../constructs/secure-network";
 import { SparkBatchPipeline } from "../constructs/spark-batch-pipeline";
 import { PropValidator } from "../constructs/validation";
-import { EnvironmentConfig, resourceNames } from "./config";
+import { ENVIRONMENTS, EnvironmentConfig, resourceNames } from "./config";
 
 /**
  * One environment of the estate: providers, remote state, the resource group and the composed
@@ -171,13 +171,32 @@ export class EstateStack extends TerraformStack {
 
 function validateConfig(path: string, config: EnvironmentConfig): void {
   const v = new PropValidator("EstateStack", path);
+  v.oneOf("config.environment", config.environment, ENVIRONMENTS);
+  for (const field of ["workload", "instance", "location"] as const) {
+    v.required(`config.${field}`, config[field], "a value (see EnvironmentConfig)");
+  }
+  // A missing section would otherwise surface as a TypeError deep inside a construct.
+  for (const section of ["backend", "network", "vault", "lake", "database", "logs", "pipeline", "relaxations"] as const) {
+    v.required(`config.${section}`, config[section], `the ${section} section of the environment's settings (see EnvironmentConfig)`);
+  }
+  v.required("config.pipeline.metastoreId", config.pipeline?.metastoreId, "the id (a GUID) of the region's Unity Catalog metastore");
+  v.required("config.pipeline.cluster", config.pipeline?.cluster, "the job cluster's node types and autoscale bounds");
+  v.required("config.pipeline.schedule", config.pipeline?.schedule, "the quarterly schedule's time zone and paused flag");
+  // Secure defaults are relaxed only with a justification, which the README and policy config repeat.
+  const relaxations = config.relaxations ?? {};
+  const relaxed = (setting: string, isRelaxed: boolean, secure: string) => {
+    if (isRelaxed && !(relaxations[setting] ?? "").trim()) v.fail(`config.${setting}`, "(relaxed)", `${secure}, or a justification in config.relaxations["${setting}"]`);
+  };
+  relaxed("lake.replicationType", config.lake !== undefined && !GEO_REDUNDANT_REPLICATION.includes(config.lake.replicationType), `a geo-redundant replication type (${GEO_REDUNDANT_REPLICATION.join(", ")})`);
+  relaxed("lake.customerManagedKey", config.lake !== undefined && config.lake.customerManagedKey === undefined, "a customer-managed key for the lake");
+  relaxed("database.geoRedundantBackup", config.database !== undefined && !config.database.geoRedundantBackup, "geo-redundant backups");
   v.matches("config.workload", config.workload, /^[a-z][a-z0-9]{1,9}$/, "2-10 lowercase letters and digits, starting with a letter (it appears in every resource name)");
   v.matches("config.instance", config.instance, /^[0-9]{2}$/, "two digits, such as 01");
   v.matches("config.location", config.location, /^[a-z]+[a-z0-9]*$/, "an Azure region name such as westeurope");
-  v.check("config.owner", config.owner, (owner) => owner.trim().length > 0, "a non-empty owner (team or address) for the owner tag");
-  v.check("config.costCentre", config.costCentre, (centre) => centre.trim().length > 0, "a non-empty cost centre for the cost-centre tag");
+  v.required("config.owner", config.owner, "a non-empty owner (team or address) for the owner tag");
+  v.required("config.costCentre", config.costCentre, "a non-empty cost centre for the cost-centre tag");
   v.check("config.subscriptionId", config.subscriptionId, (id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id), "a subscription GUID, or leave it unset to use ARM_SUBSCRIPTION_ID");
-  v.matches("config.backend.storageAccountName", config.backend.storageAccountName, /^[a-z0-9]{3,24}$/, "3-24 lowercase letters and digits");
-  v.matches("config.backend.key", config.backend.key, /^[A-Za-z0-9._/-]+\.tfstate$/, "a blob name ending in .tfstate");
+  v.matches("config.backend.storageAccountName", config.backend?.storageAccountName, /^[a-z0-9]{3,24}$/, "3-24 lowercase letters and digits");
+  v.matches("config.backend.key", config.backend?.key, /^[A-Za-z0-9._/-]+\.tfstate$/, "a blob name ending in .tfstate");
   v.throwIfInvalid();
 }

@@ -1,5 +1,6 @@
 import { BlockBlobClient } from "@azure/storage-blob";
 import { createHash } from "node:crypto";
+import { appendFileSync } from "node:fs";
 import type { LakeConnection } from "../../src/lake/credentials";
 import { ExitCode, LakeError } from "../../src/lake/errors";
 import { describeLandResult, landFile } from "../../src/lake/land";
@@ -148,6 +149,24 @@ describe("lake land", () => {
     await expect(landFile(lake, { file, container: "no-such-container", prefix: DEFAULT_LANDING_PREFIX })).rejects.toMatchObject({
       exitCode: ExitCode.notFound,
       message: 'Container "no-such-container" does not exist in storage account "devstoreaccount1"; check --container (the lake has landing, curated, features and quarantine) or deploy LakeStorage first',
+    });
+  });
+
+  it("fails when the file changes while it is being uploaded", async () => {
+    const container = await newContainer();
+    const file = temp.file("growing.csv", randomContent(3 * MiB));
+    let appended = false;
+    const appendOnFirstBlock = () => ({
+      update: () => {
+        if (!appended) appendFileSync(file, "late rows\n");
+        appended = true;
+      },
+      stop: () => undefined,
+    });
+
+    await expect(landFile(lake, { file, container, prefix: "grow", blockSizeBytes: 1 * MiB, concurrency: 1, progress: appendOnFirstBlock })).rejects.toMatchObject({
+      exitCode: ExitCode.mismatch,
+      message: `${file} changed while it was being landed; ${container}/grow/growing.csv may not match its recorded hashes, so run land again once the file is complete`,
     });
   });
 

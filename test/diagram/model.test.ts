@@ -1,0 +1,150 @@
+import { buildDiagramModel, DiagramModel, DiagramNode } from "../../src/diagram/model";
+import { findReferences, listResources, TerraformStackJson } from "../../src/diagram/terraform-json";
+import { synthEnvironment } from "../helpers/synth";
+import { reversedKeys } from "./json";
+
+const CONSTRUCTS = ["SecureNetwork", "SecretStore", "LakeStorage", "RelationalSink", "SparkBatchPipeline", "Observability"];
+
+const prodJson = synthEnvironment("prod") as unknown as TerraformStackJson;
+const prod = buildDiagramModel("estate-prod", prodJson);
+
+/** The resources an edge end shows: a box's, or a boundary's (a subnet, the VNet). */
+function resourcesAt(model: DiagramModel, id: string): readonly string[] {
+  return model.nodes.find((node) => node.id === id)?.resources ?? model.clusters.find((cluster) => cluster.id === id)?.resources ?? [];
+}
+
+/** The box that shows a Terraform resource (its own box or the one it is folded into). */
+function boxOf(model: DiagramModel, address: string): DiagramNode {
+  const box = model.nodes.find((node) => node.resources.includes(address));
+  if (!box) throw new Error(`no box shows ${address}`);
+  return box;
+}
+
+function addressesOf(json: TerraformStackJson, type: string): string[] {
+  return listResources(json)
+    .filter((resource) => resource.type === type)
+    .map((resource) => resource.address);
+}
+
+function only(json: TerraformStackJson, type: string): string {
+  const addresses = addressesOf(json, type);
+  if (addresses.length !== 1) throw new Error(`expected one ${type}, found ${addresses.length}`);
+  return addresses[0];
+}
+
+/** The boundaries around a box, innermost first. */
+function boundariesAround(model: DiagramModel, box: DiagramNode): string[] {
+  const parentOf = new Map(model.clusters.map((cluster) => [cluster.id, cluster.parent]));
+  const chain: string[] = [];
+  for (let id: string | undefined = box.cluster; id !== undefined; id = parentOf.get(id)) chain.push(id);
+  return chain;
+}
+
+function hasEdge(model: DiagramModel, from: string, to: string, kind: string): boolean {
+  return model.edges.some((edge) => edge.from === from && edge.to === to && edge.kind === kind);
+}
+
+describe("the diagram model of the prod stack", () => {
+  it("draws a boundary for every construct of the estate", () => {
+    const drawn = new Set(prod.clusters.filter((cluster) => cluster.kind === "construct" || cluster.kind === "construct-part").map((cluster) => cluster.construct));
+    expect([...drawn].sort()).toEqual([...CONSTRUCTS].sort());
+  });
+
+  it("draws an edge from every private endpoint to the resource it connects to", () => {
+    const endpoints = addressesOf(prodJson, "azurerm_private_endpoint");
+    expect(endpoints.length).toBeGreaterThanOrEqual(4);
+    const known = new Set(listResources(prodJson).map((resource) => resource.address));
+    for (const endpoint of endpoints) {
+      const body = listResources(prodJson).find((resource) => resource.address === endpoint)?.body ?? {};
+      const target = findReferences(body, known).find((ref) => ref.field === "private_service_connection.private_connection_resource_id")?.target;
+      expect(target).toBeDefined();
+      expect(hasEdge(prod, boxOf(prod, endpoint).id, boxOf(prod, target as string).id, "private-link")).toBe(true);
+    }
+  });
+
+  it("places every private endpoint inside the private endpoint subnet", () => {
+    const subnet = listResources(prodJson).find((resource) => resource.constructPath.join("/") === "network/private-endpoints-subnet")?.address;
+    for (const endpoint of addressesOf(prodJson, "azurerm_private_endpoint")) {
+      expect(boundariesAround(prod, boxOf(prod, endpoint))).toContain(subnet);
+    }
+  });
+
+  it("places the PostgreSQL server inside its delegated subnet, inside the VNet", () => {
+    const server = boxOf(prod, only(prodJson, "azurerm_postgresql_flexible_server"));
+    const around = boundariesAround(prod, server);
+    const subnet = listResources(prodJson).find((resource) => resource.constructPath.join("/") === "network/postgres-subnet")?.address;
+    expect(around).toContain(subnet);
+    expect(around).toContain(only(prodJson, "azurerm_virtual_network"));
+  });
+
+  it("draws the Databricks workspace in a pipeline boundary around the host and container subnets", () => {
+    const workspace = boxOf(prod, only(prodJson, "azurerm_databricks_workspace"));
+    const boundary = prod.clusters.find((cluster) => cluster.id === workspace.cluster);
+    expect(boundary).toMatchObject({ kind: "construct-part", construct: "SparkBatchPipeline" });
+    const subnetsInside = prod.clusters.filter((cluster) => cluster.kind === "subnet" && cluster.parent === workspace.cluster).map((cluster) => cluster.label[1]);
+    expect(subnetsInside).toEqual(["snet-dbw-container-bank-prod", "snet-dbw-host-bank-prod"]);
+  });
+
+  it("draws the data flow from landing through the quarterly job to curated, features and PostgreSQL", () => {
+    const job = boxOf(prod, only(prodJson, "databricks_job")).id;
+    const container = (name: string) => prod.nodes.find((node) => node.service === "Container" && node.name === name)?.id as string;
+    expect(hasEdge(prod, container("landing"), job, "data-flow")).toBe(true);
+    expect(hasEdge(prod, job, container("curated"), "data-flow")).toBe(true);
+    expect(hasEdge(prod, job, container("features"), "data-flow")).toBe(true);
+    expect(hasEdge(prod, job, boxOf(prod, only(prodJson, "azurerm_postgresql_flexible_server")).id, "data-flow")).toBe(true);
+  });
+
+  it("draws secrets flowing from Key Vault through the secret scope to the job", () => {
+    const vault = boxOf(prod, only(prodJson, "azurerm_key_vault")).id;
+    const scope = boxOf(prod, only(prodJson, "databricks_secret_scope")).id;
+    const job = boxOf(prod, only(prodJson, "databricks_job")).id;
+    expect(hasEdge(prod, vault, scope, "secret")).toBe(true);
+    expect(hasEdge(prod, scope, job, "secret")).toBe(true);
+  });
+
+  it("takes every edge from a reference between the resources at its two ends", () => {
+    const resources = listResources(prodJson);
+    const known = new Set(resources.map((resource) => resource.address));
+    const bodyOf = new Map(resources.map((resource) => [resource.address, resource.body]));
+    const references = (from: readonly string[], to: readonly string[]) => from.some((address) => findReferences(bodyOf.get(address) ?? {}, known).some((ref) => to.includes(ref.target)));
+    // A container's end includes its account: the job's parameters name the account and the container.
+    const withAccount = (id: string) => [...resourcesAt(prod, id), ...resourcesAt(prod, prod.nodes.find((node) => node.id === id)?.parent ?? "")];
+    // The job names its secret scope as a literal parameter, the one edge read from a name.
+    const scopeToJob = { from: boxOf(prod, only(prodJson, "databricks_secret_scope")).id, to: boxOf(prod, only(prodJson, "databricks_job")).id };
+    for (const edge of prod.edges) {
+      const [from, to] = [withAccount(edge.from), withAccount(edge.to)];
+      const fromReference = references(from, to) || references(to, from) || (edge.from === scopeToJob.from && edge.to === scopeToJob.to);
+      expect({ edge, fromReference }).toEqual({ edge, fromReference: true });
+    }
+  });
+
+  it("labels boxes with the Azure service names people know", () => {
+    const services = new Set(prod.nodes.map((node) => node.service));
+    for (const service of ["Key Vault", "Storage (ADLS Gen2)", "PostgreSQL Flexible Server", "Azure Databricks", "Private Endpoint", "Log Analytics", "NAT Gateway", "Private DNS Zone"]) {
+      expect(services).toContain(service);
+    }
+    expect(prod.clusters.find((cluster) => cluster.kind === "virtual-network")?.label.slice(0, 2)).toEqual(["Virtual Network", "vnet-bank-prod"]);
+  });
+
+  it("folds rules, associations, diagnostics, locks, role assignments and DNS links into the box they belong to", () => {
+    for (const type of ["azurerm_network_security_rule", "azurerm_subnet_network_security_group_association", "azurerm_monitor_diagnostic_setting", "azurerm_management_lock", "azurerm_role_assignment", "azurerm_private_dns_zone_virtual_network_link"]) {
+      for (const address of addressesOf(prodJson, type)) {
+        const shownBy = [...prod.nodes, ...prod.clusters].find((shown) => shown.resources?.includes(address));
+        expect(shownBy?.resources?.[0]).toBeDefined();
+        expect(shownBy?.resources?.[0]).not.toBe(address);
+      }
+    }
+  });
+
+  it("draws each diagnosed resource's logs as one edge to Log Analytics", () => {
+    const workspace = boxOf(prod, only(prodJson, "azurerm_log_analytics_workspace")).id;
+    const diagnosed = prod.edges.filter((edge) => edge.kind === "diagnostics");
+    expect(diagnosed.every((edge) => edge.to === workspace)).toBe(true);
+    expect(new Set(diagnosed.map((edge) => edge.from)).size).toBe(diagnosed.length);
+    expect(diagnosed.map((edge) => edge.from)).toContain(boxOf(prod, only(prodJson, "azurerm_key_vault")).id);
+  });
+
+  it("does not depend on the order of the JSON", () => {
+    expect(buildDiagramModel("estate-prod", reversedKeys(prodJson) as TerraformStackJson)).toEqual(prod);
+  });
+});
