@@ -50,4 +50,15 @@ fi
 
 # --- synthesize and scan -----------------------------------------------------------------------
 npm run -s synth
-node lib/tools/policy-report.js --checkov "$venv/bin/checkov" --trivy "$trivy" --outdir cdktf.out --reports-dir "$REPORTS_DIR"
+status=0
+node lib/tools/policy-report.js --checkov "$venv/bin/checkov" --trivy "$trivy" --outdir cdktf.out --reports-dir "$REPORTS_DIR" || status=$?
+
+# The jest step's leak test ran before the later steps wrote their logs; scan every log again now.
+# Only the default reporter, so jest's JUnit report of the main run is not overwritten.
+echo; echo "Scanning test logs and synthesized files for secrets ..."
+npx jest --ci test/security/secret-leak.test.ts --reporters=default >"$REPORTS_DIR/policy-leak-scan.txt" 2>&1 || {
+  status=1
+  cat "$REPORTS_DIR/policy-leak-scan.txt"
+}
+tail -n 4 "$REPORTS_DIR/policy-leak-scan.txt" | head -n 1
+exit "$status"

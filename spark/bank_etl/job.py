@@ -12,11 +12,12 @@ import json
 import logging
 import secrets
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from . import load_pg
 from .accounting import RunCounts, check_identity, read_summary, scope_summary, source_row_offsets, tally
@@ -137,26 +138,39 @@ def run_job(
             quarantine = quarantine_rows(classified, run_id, input_sha256, source_row_offsets(counts))
 
         with stage("write lake"):
-            curated.write.mode("overwrite").partitionBy("year", "quarter").parquet(staging["curated"])
-            features.write.mode("overwrite").partitionBy("year", "quarter").parquet(staging["features"])
+            # One plain write per quarter into its staged partition directory: no partitionBy sort,
+            # and the year/quarter values live in the directory names (Hive layout).
+            for year, quarter in quarters:
+                partition = {"year": year, "quarter": quarter}
+                in_quarter = (F.col("year") == year) & (F.col("quarter") == quarter)
+                curated.where(in_quarter).drop("year", "quarter").write.mode("overwrite").parquet(
+                    partition_path(staging["curated"], partition)
+                )
+                features.where(in_quarter).drop("year", "quarter").coalesce(1).write.mode("overwrite").parquet(
+                    partition_path(staging["features"], partition)
+                )
             quarantine_partition = {"input_sha256": input_sha256}
             quarantine.drop("input_sha256").coalesce(1).write.mode("overwrite").parquet(
                 partition_path(staging["quarantine"], quarantine_partition)
             )
 
         loader = load_pg.PgLoader(conn, config.schema)
-        with stage("load postgres"):
-            loader.stage("transactions", CURATED_COLUMNS, curated.toArrow())
-            loader.stage("quarterly_features", FEATURE_COLUMNS, features.toArrow())
-            loader.stage("quarantine", QUARANTINE_COLUMNS, quarantine.toArrow())
-            _check_loaded(loader.staged_rows, counts)
-
-        with stage("publish"):
-            with conn.transaction():
-                loaded = loader.replace(quarters, input_sha256)
-                _check_loaded(
-                    {"transactions": loaded.transactions, "quarantine": loaded.quarantine}, counts
-                )
+        sources = {
+            # Generators: each quarter is fetched only when the loader gets to it, so PostgreSQL
+            # ingests one quarter while the next is collected. run_id is left out: the table's
+            # default fills it in from the transaction's setting.
+            "transactions": (CURATED_COLUMNS[:-1], (
+                _staged_quarter(fs, curated, partition_path(staging["curated"], {"year": y, "quarter": q}), y, q)
+                for y, q in quarters)),
+            "quarterly_features": (FEATURE_COLUMNS, _arrow_tables(features)),
+            "quarantine": (QUARANTINE_COLUMNS, _arrow_tables(quarantine)),
+        }
+        with ExitStack() as transaction:
+            with stage("load postgres"):
+                transaction.enter_context(conn.transaction())
+                loaded = loader.replace(quarters, input_sha256, sources, run_id)
+                _check_loaded({"transactions": loaded.transactions, "quarantine": loaded.quarantine}, counts)
+            with stage("publish"):
                 for year, quarter in quarters:
                     partition = {"year": year, "quarter": quarter}
                     swap.replace(layout.curated, partition_path(staging["curated"], partition), partition)
@@ -170,13 +184,18 @@ def run_job(
                                  "quarantine": loaded.quarantine},
                 )
                 load_pg.record_run(conn, config.schema, record)
-            swap.commit()
+                transaction.close()  # COMMIT: PostgreSQL and the swapped lake partitions go live together
+        swap.commit()
         log.info("run %s succeeded: %s", run_id, _summary(counts))
         return result
     except BaseException as error:
         swap.rollback()
         record.update(status="failed", finished_at=_utc_now(), error=_describe(error))
         log.error("run %s failed: %s", run_id, record["error"])
+        try:
+            error.run_record = record  # lets a caller (the local runner) report the failed run
+        except AttributeError:
+            pass
         _record_failure_in_postgres(config, conn, record)
         raise
     finally:
@@ -192,6 +211,31 @@ def run_job(
             df.unpersist()
         if conn is not None:
             conn.close()
+
+
+def _arrow_tables(*frames: DataFrame):
+    """Collects each DataFrame to the driver as an Arrow table, one at a time, when asked for."""
+    for frame in frames:
+        yield frame.toArrow()
+
+
+def _staged_quarter(fs: HadoopFs, curated: DataFrame, staged_dir: str, year: int, quarter: int):
+    """One quarter's curated rows as an Arrow table (without run_id).
+
+    When the lake is on local disk, the staged Parquet files are read with pyarrow: the rows loaded
+    are then exactly the rows about to be published, and reading them costs far less than
+    converting them again in the JVM. Elsewhere (abfss://, dbfs:/) Spark collects them.
+    """
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    local = fs.local_path(staged_dir)
+    if local is None:
+        return curated.where((F.col("year") == year) & (F.col("quarter") == quarter)).drop("run_id").toArrow()
+    table = pads.dataset(local, format="parquet").to_table()
+    table = table.append_column("year", pa.repeat(pa.scalar(year, pa.int32()), table.num_rows))
+    table = table.append_column("quarter", pa.repeat(pa.scalar(quarter, pa.int32()), table.num_rows))
+    return table.select(list(CURATED_COLUMNS[:-1]))
 
 
 def _check_loaded(rows: dict[str, int], counts: RunCounts) -> None:

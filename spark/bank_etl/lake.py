@@ -10,7 +10,6 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +90,15 @@ class HadoopFs:
     def _fs(self, path):
         return path.getFileSystem(self._conf)
 
+    def local_path(self, uri: str) -> str | None:
+        """The path on this machine's disk when `uri` resolves to Hadoop's local file system
+        (a plain path outside Databricks, or file://); None for abfss://, dbfs:/ and the like."""
+        path = self._path(uri)
+        fs = self._fs(path)
+        if str(fs.getScheme()) != "file":
+            return None
+        return str(fs.makeQualified(path).toUri().getPath())
+
     def exists(self, uri: str) -> bool:
         path = self._path(uri)
         return bool(self._fs(path).exists(path))
@@ -135,13 +143,6 @@ class HadoopFs:
         statuses = self._fs(path).listStatus(path)
         return [(s.getPath().toString(), int(s.getModificationTime())) for s in statuses if s.isFile()]
 
-    def list_dirs(self, uri: str) -> list[str]:
-        path = self._path(uri)
-        fs = self._fs(path)
-        if not fs.exists(path):
-            return []
-        return [s.getPath().getName() for s in fs.listStatus(path) if s.isDirectory()]
-
     def read_first_line(self, uri: str) -> str:
         path = self._path(uri)
         stream = self._fs(path).open(path)
@@ -165,14 +166,6 @@ class HadoopFs:
         stream = self._fs(path).create(path, True)
         try:
             stream.write(bytearray(text.encode("utf-8")))
-        finally:
-            stream.close()
-
-    def read_text(self, uri: str) -> str:
-        path = self._path(uri)
-        stream = self._fs(path).open(path)
-        try:
-            return str(self._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8"))
         finally:
             stream.close()
 
@@ -234,7 +227,3 @@ class PartitionSwap:
             except Exception:
                 log.warning("could not remove lake backup %s", root)
         self._backup_roots.clear()
-
-
-def storage_scheme(uri: str) -> str:
-    return urlsplit(uri).scheme or "file"

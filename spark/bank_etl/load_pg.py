@@ -1,8 +1,8 @@
-"""Load PostgreSQL: versioned migrations, COPY into staging tables, and the one transaction that
-replaces a run's quarters.
+"""Load PostgreSQL: versioned migrations, and the one transaction that replaces a run's quarters.
 
-Rows travel from Spark as Arrow record batches, are encoded to CSV by Arrow's C++ writer and sent
-with COPY ... FROM STDIN through psycopg 3, so the server does the same work as for `psql \\copy`.
+Rows arrive as Arrow tables (one per quarter, fetched in a background thread while the previous
+one is being sent), are encoded to CSV by Arrow's C++ writer and sent with COPY ... FROM STDIN
+through psycopg 3, so the server does the same work as for `psql \\copy`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from importlib import resources
-from typing import Callable, Iterable
+from queue import Full, Queue
+from typing import Callable, Iterable, Iterator
 
 import psycopg
 from psycopg import sql
@@ -103,29 +105,73 @@ def record_run(conn: psycopg.Connection, schema: str, record: dict[str, object])
     conn.execute(statement, [record.get(c) for c in columns])
 
 
-def _csv_chunks(batches: Iterable) -> Iterable[bytes]:
+def _csv_chunks(arrow_tables: Iterable, columns: tuple[str, ...]) -> Iterator[bytes]:
+    """Arrow tables -> CSV bytes (Arrow's C++ writer; empty unquoted = NULL, "" = empty string)."""
     import pyarrow.csv as pacsv
 
     options = pacsv.WriteOptions(include_header=False, batch_size=COPY_BATCH_ROWS)
-    for batch in batches:
-        if batch.num_rows == 0:
-            continue
-        buffer = io.BytesIO()
-        pacsv.write_csv(batch, buffer, options)
-        yield buffer.getvalue()
+    for arrow_table in arrow_tables:
+        for batch in arrow_table.select(list(columns)).to_batches(max_chunksize=COPY_BATCH_ROWS):
+            if batch.num_rows:
+                buffer = io.BytesIO()
+                pacsv.write_csv(batch, buffer, options)
+                yield buffer.getvalue()
 
 
-def copy_arrow(conn: psycopg.Connection, table: sql.Composable, columns: tuple[str, ...], arrow_table) -> int:
-    """COPY an Arrow table into `table` (CSV: empty unquoted = NULL, "" = empty string)."""
+def prefetch(items: Iterable, depth: int = 4) -> Iterator:
+    """Produces `items` in a background thread, so that Spark's work for the next batch overlaps
+    with PostgreSQL ingesting the current one. Errors in the producer are raised here."""
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put(item, timeout=0.2)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as error:  # handed to the consumer
+            failure.append(error)
+        finally:
+            while not stop.is_set():
+                try:
+                    queue.put(done, timeout=0.2)
+                    break
+                except Full:
+                    continue
+
+    thread = threading.Thread(target=produce, name="bank-etl-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is done:
+                break
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+    if failure:
+        raise failure[0]
+
+
+def copy_rows(conn: psycopg.Connection, table: sql.Composable, columns: tuple[str, ...], arrow_tables: Iterable) -> int:
+    """COPY Arrow tables into `table`; returns the number of rows the server stored."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
         table, sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-    arrow_table = arrow_table.select(list(columns))
     with conn.cursor() as cur:
         with cur.copy(statement) as copy:
-            for chunk in _csv_chunks(arrow_table.to_batches(max_chunksize=COPY_BATCH_ROWS)):
+            for chunk in prefetch(_csv_chunks(arrow_tables, columns)):
                 copy.write(chunk)
-        return cur.rowcount if cur.rowcount >= 0 else arrow_table.num_rows
+        return cur.rowcount
 
 
 @dataclass(frozen=True)
@@ -135,56 +181,49 @@ class LoadResult:
     quarantine: int
 
 
-class PgLoader:
-    """Stages a run's rows in session-local temp tables, then replaces the run's quarters (and the
-    input's quarantine rows) from them inside one transaction."""
+TableSource = tuple[tuple[str, ...], Iterable]  # (columns, Arrow tables produced lazily)
 
-    STAGED = ("transactions", "quarterly_features", "quarantine")
+
+class PgLoader:
+    """Replaces a run's quarters (and its input's quarantine rows) in the caller's transaction:
+    DELETE, then COPY the new rows straight into the tables.
+
+    Loading inside the replacing transaction is what makes the replacement atomic: readers keep
+    seeing the previous rows until COMMIT (MVCC), and a failure at any point rolls back to them.
+    COPY goes straight into the target tables rather than through a staging table, which would
+    write every row twice (COPY to staging, then INSERT ... SELECT) for the same guarantee.
+    """
+
+    TABLES = ("transactions", "quarterly_features", "quarantine")
 
     def __init__(self, conn: psycopg.Connection, schema: str):
         self.conn = conn
         self.schema = schema
-        self.staged_rows: dict[str, int] = {}
 
     def _target(self, table: str) -> sql.Composable:
         return sql.Identifier(self.schema, table)
 
-    @staticmethod
-    def _stage(table: str) -> sql.Composable:
-        return sql.Identifier(f"stage_{table}")
-
-    def stage(self, table: str, columns: tuple[str, ...], arrow_table) -> int:
-        with self.conn.transaction():
-            self.conn.execute(
-                sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS)").format(
-                    self._stage(table), self._target(table)
-                )
-            )
-            self.conn.execute(sql.SQL("TRUNCATE {}").format(self._stage(table)))
-            rows = copy_arrow(self.conn, self._stage(table), columns, arrow_table)
-        self.staged_rows[table] = rows
-        return rows
-
-    def replace(self, quarters: list[tuple[int, int]], input_sha256: str,
-                before_insert: Callable[[str], None] | None = None) -> LoadResult:
-        """Deletes the quarters' rows and the input's quarantine rows, then inserts the staged rows.
-        Must run inside the caller's transaction. `before_insert` is a test hook."""
-        missing = [t for t in self.STAGED if t not in self.staged_rows]
+    def replace(self, quarters: list[tuple[int, int]], input_sha256: str, sources: dict[str, TableSource],
+                run_id: str, before_insert: Callable[[str], None] | None = None) -> LoadResult:
+        """Must run inside the caller's transaction. Transactions rows get `run_id` from the column
+        default (so their sources may leave it out). `before_insert` is a test hook."""
+        if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+            raise RuntimeError("PgLoader.replace must run inside a transaction")
+        self.conn.execute("SELECT set_config('bank_etl.run_id', %s, true)", (run_id,))
+        missing = [t for t in self.TABLES if t not in sources]
         if missing:
-            raise RuntimeError(f"tables not staged: {', '.join(missing)}")
+            raise ValueError(f"no rows given for {', '.join(missing)}")
         in_quarters = sql.SQL("(year, quarter) IN ({})").format(
             sql.SQL(", ").join(sql.SQL("({}, {})").format(sql.Literal(y), sql.Literal(q)) for y, q in quarters)
         )
         counts = {}
-        for table in self.STAGED:
+        for table in self.TABLES:
             condition = in_quarters if table != "quarantine" else sql.SQL("input_sha256 = {}").format(
                 sql.Literal(input_sha256)
             )
             self.conn.execute(sql.SQL("DELETE FROM {} WHERE {}").format(self._target(table), condition))
             if before_insert is not None:
                 before_insert(table)
-            cur = self.conn.execute(
-                sql.SQL("INSERT INTO {} SELECT * FROM {}").format(self._target(table), self._stage(table))
-            )
-            counts[table] = cur.rowcount
+            columns, arrow_tables = sources[table]
+            counts[table] = copy_rows(self.conn, self._target(table), columns, arrow_tables)
         return LoadResult(counts["transactions"], counts["quarterly_features"], counts["quarantine"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from pyspark.sql import SparkSession
 
@@ -21,7 +22,11 @@ def get_session(app_name: str = "bank-etl") -> SparkSession:
 
 
 def local_session(app_name: str = "bank-etl", master: str | None = None, shuffle_partitions: int = 4) -> SparkSession:
-    """Spark in local mode sized for a small machine: no UI, few shuffle partitions, UTC."""
+    """Spark in local mode sized for a small machine: no UI, few shuffle partitions, UTC, bound to
+    the loopback address, quiet logging."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    log_config = Path(__file__).with_name("log4j2-local.properties")
+    java_options = f"-XX:+UseParallelGC -Dlog4j2.configurationFile=file:{log_config} " + os.environ.get("BANK_ETL_JAVA_OPTIONS", "")
     spark = (
         SparkSession.builder.appName(app_name)
         .master(master or os.environ.get("BANK_ETL_SPARK_MASTER", "local[2]"))
@@ -31,7 +36,7 @@ def local_session(app_name: str = "bank-etl", master: str | None = None, shuffle
         .config("spark.driver.memory", os.environ.get("BANK_ETL_DRIVER_MEMORY", "3g"))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.extraJavaOptions", "-XX:+UseParallelGC -Xss4m")
+        .config("spark.driver.extraJavaOptions", java_options)
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel(os.environ.get("BANK_ETL_SPARK_LOG_LEVEL", "ERROR"))

@@ -7,6 +7,11 @@ import { DiagramCluster, DiagramEdge, DiagramModel, DiagramNode } from "./model"
 import { compareText } from "./terraform-json";
 
 const FONT = "Helvetica";
+/** Columns left to right: the network, then the stores it reaches privately, then the job. */
+const RANKDIR = "LR";
+/** Marks a box whose diagnostic settings send logs and metrics to Log Analytics. */
+const LOG_MARK = "◆";
+const LOG_MARK_COLOUR = "#8e24aa";
 
 /** Fill and outline of each construct's boundary (outline also frames its boxes). */
 export const CONSTRUCT_COLOURS: Readonly<Record<string, { fill: string; line: string }>> = {
@@ -64,7 +69,10 @@ class DotWriter {
       this.clusterNames.set(cluster.id, `cluster_${index}`);
       push(this.childClusters, cluster.parent, cluster);
     });
-    for (const node of [...model.nodes].sort((a, b) => compareText(a.id, b.id))) {
+    const sortedNodes = [...model.nodes].sort((a, b) => compareText(a.id, b.id));
+    // A box with boxes inside (an account with its containers) is drawn as a boundary of its own.
+    sortedNodes.forEach((node, index) => this.clusterNames.set(node.id, `cluster_box_${index}`));
+    for (const node of sortedNodes) {
       if (node.parent !== undefined) push(this.childNodes, node.parent, node);
       else push(this.clusterNodes, node.cluster, node);
     }
@@ -111,7 +119,7 @@ class DotWriter {
     const colours = CONSTRUCT_COLOURS[node.construct ?? ""] ?? OTHER_CONSTRUCT;
     const children = this.childNodes.get(node.id) ?? [];
     if (children.length > 0) {
-      this.lines.push(`${indent}subgraph ${this.nodeClusterName(node)} {`);
+      this.lines.push(`${indent}subgraph ${this.clusterNames.get(node.id)} {`);
       this.lines.push(`${indent}  graph [${attributes({ style: "rounded,filled", color: colours.line, fillcolor: "white", penwidth: "1.4", fontname: FONT, fontsize: "11", labeljust: "l", margin: "10" })} label=${html(this.nodeLabel(node))}];`);
       for (const child of children) this.writeNode(child, `${indent}  `);
       this.writeColumn(children, `${indent}  `);
@@ -133,16 +141,13 @@ class DotWriter {
     if (anchor && loose.length > 0) this.lines.push(`${indent}{ rank="same"; ${[anchor, ...loose].map((node) => quote(node.id)).join("; ")}; }`);
   }
 
-  private nodeClusterName(node: DiagramNode): string {
-    return `cluster_box_${[...this.byId.keys()].sort(compareText).indexOf(node.id)}`;
-  }
 
   /** Graphviz joins nodes, not boundaries: an arrow to a boundary ends at its edge via lhead/ltail. */
   private endpoint(id: string): { node: string; boundary?: string } | undefined {
     const children = this.childNodes.get(id);
     const node = this.byId.get(id);
     if (node && !children) return { node: id };
-    if (node && children) return { node: children[0].id, boundary: this.nodeClusterName(node) };
+    if (node && children) return { node: children[0].id, boundary: this.clusterNames.get(node.id) };
     const cluster = this.clusterById.get(id);
     if (!cluster) return undefined;
     const inside = this.firstNodeInside(id);
@@ -214,11 +219,6 @@ class DotWriter {
     return lines.join("<br/>");
   }
 }
-
-const RANKDIR = "LR";
-/** Marks a box whose diagnostic settings send logs and metrics to Log Analytics. */
-const LOG_MARK = "◆";
-const LOG_MARK_COLOUR = "#8e24aa";
 
 function legendRow(sample: string, text: string): string {
   return `<tr><td align="left">${sample}</td><td align="left"><font point-size="10">${escape(text)}</font></td></tr>`;

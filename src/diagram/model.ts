@@ -422,7 +422,10 @@ class ModelBuilder {
     if (files > 0) details.push(`code: ${files} files${folders.length > 0 ? ` in ${folders.sort(compareText).join(", ")}` : ""}`);
     const acls = folded.filter((m) => m.type === "databricks_secret_acl").map((m) => literal(m.body.permission)).filter((p): p is string => p !== undefined);
     if (acls.length > 0) details.push(`ACL: ${unique(acls).sort(compareText).join(", ")}`);
-    describe("azurerm_role_assignment", "role assignment", "role assignments");
+    // Assignments to an identity that has its own box are drawn as identity edges instead.
+    const drawnAsEdge = (assignment: TerraformResource) => (this.references.get(assignment.address) ?? []).some((ref) => ref.field === "principal_id" && this.ownerOf(ref.target).id !== entity.id);
+    const assignments = folded.filter((m) => m.type === "azurerm_role_assignment" && !drawnAsEdge(m)).length;
+    if (assignments > 0) details.push(assignments === 1 ? "1 role assignment" : `${assignments} role assignments`);
     for (const note of unique(folded.map((m) => presentationOf(m.type)).flatMap((p) => (p.role === "fold" && p.note ? [p.note] : []))).sort(compareText)) details.push(note);
     return details;
   }

@@ -12,7 +12,9 @@ CREATE TABLE IF NOT EXISTS transactions (
     quarter               integer          NOT NULL CHECK (quarter BETWEEN 1 AND 4),
     month                 integer          NOT NULL,
     day_of_week           integer          NOT NULL CHECK (day_of_week BETWEEN 1 AND 7),
-    run_id                text             NOT NULL
+    -- The loader sets bank_etl.run_id for its transaction instead of sending the same id on
+    -- every row; without it the default is NULL and the NOT NULL constraint rejects the row.
+    run_id                text             NOT NULL DEFAULT current_setting('bank_etl.run_id', true)
 );
 -- Each run replaces whole quarters, and readers select by quarter.
 CREATE INDEX IF NOT EXISTS transactions_year_quarter_idx ON transactions (year, quarter);

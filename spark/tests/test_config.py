@@ -1,0 +1,99 @@
+import datetime as dt
+
+import pytest
+
+from bank_etl.config import ConfigError, Quarter, mask_url, parse_args, parse_pg_url, strip_url_credentials
+from bank_etl.lake import lake_layout
+
+
+def test_parses_a_quarter():
+    assert Quarter.parse("2022-Q3") == Quarter(2022, 3)
+
+
+@pytest.mark.parametrize("text", ["2022Q3", "2022-Q5", "22-Q1", "2022-q1x"])
+def test_rejects_a_malformed_quarter(text):
+    with pytest.raises(ConfigError, match="--quarter"):
+        Quarter.parse(text)
+
+
+@pytest.mark.parametrize(
+    "today, expected",
+    [(dt.date(2026, 11, 28), Quarter(2026, 3)), (dt.date(2023, 2, 1), Quarter(2022, 4)), (dt.date(2022, 7, 1), Quarter(2022, 2))],
+)
+def test_defaults_to_the_last_quarter_that_ended_before_today(today, expected):
+    assert Quarter.last_ended_before(today) == expected
+
+
+def test_default_scope_is_the_last_ended_quarter():
+    config = parse_args(["--input", "x.csv", "--lake", "lake", "--pg-url", "postgresql://h/db"], today=dt.date(2023, 4, 2))
+    assert str(config.scope) == "2023-Q1"
+
+
+def test_all_selects_every_quarter():
+    config = parse_args(["--input", "x.csv", "--lake", "lake", "--pg-url", "postgresql://h/db", "--all"])
+    assert config.scope.is_all
+
+
+def test_reads_a_libpq_uri_with_credentials_and_sslmode():
+    settings = parse_pg_url("postgresql://etl:s%40cret@db.example:5433/bank?sslmode=require")
+    assert (settings.host, settings.port, settings.dbname, settings.user, settings.password) == (
+        "db.example", 5433, "bank", "etl", "s@cret")
+    assert settings.sslmode == "require"
+
+
+def test_reads_a_jdbc_url_and_maps_ssl_true_to_sslmode_require():
+    settings = parse_pg_url("jdbc:postgresql://db.example:5432/bank?ssl=true&user=etl&password=pw&loginTimeout=5")
+    assert (settings.host, settings.user, settings.password, settings.sslmode) == ("db.example", "etl", "pw", "require")
+    assert "loginTimeout" not in dict(settings.params)
+
+
+def test_leaves_credentials_to_the_environment_when_the_url_has_none():
+    kwargs = parse_pg_url("jdbc:postgresql://db.example:5432/bank?sslmode=require").connect_kwargs()
+    assert "user" not in kwargs and "password" not in kwargs
+
+
+def test_rejects_a_url_of_another_database():
+    with pytest.raises(ConfigError, match="postgresql://"):
+        parse_pg_url("mysql://u:p@h/db")
+
+
+def test_masks_passwords_in_urls():
+    assert mask_url("postgresql://etl:topsecret@h:5432/bank") == "postgresql://etl:***@h:5432/bank"
+    assert mask_url("jdbc:postgresql://h/bank?user=etl&password=topsecret&ssl=true") == (
+        "jdbc:postgresql://h/bank?user=etl&password=***&ssl=true")
+
+
+def test_masked_settings_never_show_the_password():
+    settings = parse_pg_url("postgresql://etl:topsecret@h/bank")
+    assert "topsecret" not in settings.masked_url() and "topsecret" not in repr(settings)
+
+
+def test_records_input_uris_without_sas_tokens():
+    assert strip_url_credentials("abfss://landing@acct.dfs.core.windows.net/bank/x.csv?sig=abc") == (
+        "abfss://landing@acct.dfs.core.windows.net/bank/x.csv")
+
+
+def test_maps_a_plain_lake_root_to_areas_under_it():
+    layout = lake_layout("/data/lake")
+    assert layout.curated == "/data/lake/curated/transactions"
+    assert layout.features == "/data/lake/features/quarterly"
+    assert layout.quarantine == "/data/lake/quarantine"
+    assert layout.runs == "/data/lake/_runs"
+
+
+def test_maps_a_container_template_to_one_container_per_area():
+    layout = lake_layout("abfss://{container}@stbankprod.dfs.core.windows.net/")
+    assert layout.curated == "abfss://curated@stbankprod.dfs.core.windows.net/transactions"
+    assert layout.features == "abfss://features@stbankprod.dfs.core.windows.net/quarterly"
+    assert layout.quarantine == "abfss://quarantine@stbankprod.dfs.core.windows.net/"
+    assert layout.runs == "abfss://curated@stbankprod.dfs.core.windows.net/_runs"
+
+
+def test_maps_a_single_container_uri_like_a_plain_root():
+    layout = lake_layout("abfss://lake@acct.dfs.core.windows.net/bank")
+    assert layout.curated == "abfss://lake@acct.dfs.core.windows.net/bank/curated/transactions"
+
+
+def test_secret_arguments_go_together():
+    with pytest.raises(ConfigError, match="go together"):
+        parse_args(["--input", "x", "--lake", "l", "--pg-url", "postgresql://h/db", "--secret-scope", "kv"])

@@ -1,0 +1,70 @@
+"""The developer commands: etl-local end to end, the throwaway PostgreSQL, the data generator."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import psycopg
+
+from bank_etl.config import parse_pg_url
+from devtools import pgserver
+from devtools.datagen import generate
+
+SPARK_DIR = Path(__file__).resolve().parent.parent
+
+
+def test_etl_local_loads_a_file_and_prints_the_summary(pg_url, schema, tmp_path):
+    path = tmp_path / "landing.csv"
+    expected = generate(path, rows=730, seed=11, messy=True)
+    completed = subprocess.run(
+        [str(SPARK_DIR / "bin/etl-local"), "--input", str(path), "--lake", str(tmp_path / "lake"),
+         "--pg-url", pg_url, "--schema", schema, "--all", "--no-progress"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "INIT_CWD": str(tmp_path)})
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert f"{expected['rows_valid']:,}" in completed.stdout
+    assert "bad_transaction_count" in completed.stdout and "time per stage" in completed.stdout
+    with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs()) as conn:
+        loaded = conn.execute(f'SELECT count(*) FROM "{schema}".transactions').fetchone()[0]
+    assert loaded == expected["rows_valid"]
+    assert (tmp_path / "lake/curated/transactions/year=2022/quarter=4").is_dir()
+
+
+def test_etl_local_exits_non_zero_on_a_bad_argument(tmp_path):
+    completed = subprocess.run([str(SPARK_DIR / "bin/etl-local"), "--input", "x.csv", "--lake", str(tmp_path),
+                                "--pg-url", "postgresql://127.0.0.1:1/none", "--quarter", "2022-Q9"],
+                               capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 2
+    assert "--quarter must look like 2022-Q3" in completed.stderr
+
+
+def test_throwaway_postgres_listens_on_loopback_with_tls_and_keeps_its_password_out_of_the_output():
+    output = subprocess.run([str(SPARK_DIR / "bin/pg"), "start"], capture_output=True, text=True, check=True).stdout
+    env = dict(line.removeprefix("export ").split("=", 1) for line in output.splitlines())
+    try:
+        password = Path(env["PGPASSFILE"]).read_text().strip().rsplit(":", 1)[1]
+        assert password and password not in output
+        assert oct(Path(env["PGPASSFILE"]).stat().st_mode & 0o777) == "0o600"
+        with psycopg.connect(host="127.0.0.1", port=int(env["PGPORT"]), user=env["PGUSER"], dbname="bank",
+                             passfile=env["PGPASSFILE"], sslmode="require") as conn:
+            assert conn.pgconn.ssl_in_use
+            assert conn.execute("SHOW listen_addresses").fetchone()[0] == "127.0.0.1"
+    finally:
+        pgserver.stop(env["BANK_PG_DIR"])
+    assert not Path(env["BANK_PG_DIR"]).exists()
+
+
+def test_generator_is_deterministic_and_shaped_like_the_published_file(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    summary = generate(first, rows=3650, seed=5)
+    generate(second, rows=3650, seed=5)
+    assert first.read_bytes() == second.read_bytes()
+    lines = first.read_text().splitlines()
+    assert lines[0] == "Date,Domain,Location,Value,Transaction_count"
+    rows = [line.split(",") for line in lines[1:]]
+    assert len(rows) == summary["rows_read"] == 3650
+    assert len({r[1] for r in rows}) == 7 and "RESTRAUNT" in {r[1] for r in rows}
+    assert len({r[2] for r in rows}) == 46
+    assert len({r[0] for r in rows}) == 365
+    mean_value = sum(int(r[3]) for r in rows) / len(rows)
+    mean_count = sum(int(r[4]) for r in rows) / len(rows)
+    assert 730_000 < mean_value < 770_000 and 1_440 < mean_count < 1_510
