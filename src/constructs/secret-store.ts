@@ -127,7 +127,8 @@ export class SecretStore extends Construct {
   private readonly officerAssignments: ITerraformDependable[] = [];
   private readonly cryptoOfficerAssignments: ITerraformDependable[] = [];
   private readonly officerPrincipalIds: string[];
-  private readonly skuName: KeyVaultSku;
+  /** Vault SKU; customer-managed keys need "premium". */
+  readonly skuName: KeyVaultSku;
 
   constructor(scope: Construct, id: string, props: SecretStoreProps) {
     super(scope, id);

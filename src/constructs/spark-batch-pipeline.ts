@@ -4,6 +4,8 @@ import { Construct } from "constructs";
 import { Annotations, Token } from "cdktf";
 import { DatabricksAccessConnector } from "@cdktf/provider-azurerm/lib/databricks-access-connector";
 import { DatabricksWorkspace } from "@cdktf/provider-azurerm/lib/databricks-workspace";
+import { DatabricksWorkspaceRootDbfsCustomerManagedKey } from "@cdktf/provider-azurerm/lib/databricks-workspace-root-dbfs-customer-managed-key";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { Catalog } from "@cdktf/provider-databricks/lib/catalog";
 import { ClusterPolicy } from "@cdktf/provider-databricks/lib/cluster-policy";
 import { Directory } from "@cdktf/provider-databricks/lib/directory";
@@ -41,7 +43,7 @@ import { privateEndpoint } from "./private-endpoint";
 import { RelationalSink } from "./relational-sink";
 import { SecretStore } from "./secret-store";
 import { SecureNetwork } from "./secure-network";
-import { isUnresolved, PropValidator } from "./validation";
+import { isRfc3339Utc, isUnresolved, PropValidator } from "./validation";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GUID_RULE = "a GUID such as 00000000-0000-0000-0000-000000000000";
@@ -213,10 +215,23 @@ export interface SparkBatchPipelineProps extends Placement {
    */
   readonly codeFolder?: string;
   /**
+   * Encrypt the workspace's root DBFS storage account with an HSM-backed key in `secretStore`
+   * (which must be a premium vault). The key rotates itself; the workspace's storage identity
+   * gets "Key Vault Crypto Service Encryption User" on it.
+   * @default - Microsoft-managed keys for root DBFS
+   */
+  readonly dbfsCustomerManagedKey?: DbfsCustomerManagedKey;
+  /**
    * Where the workspace's diagnostic logs go.
    * @default - no diagnostic settings
    */
   readonly observability?: Observability;
+}
+
+/** The customer-managed key of the workspace's root DBFS storage. */
+export interface DbfsCustomerManagedKey {
+  /** When the first key version expires (RFC 3339 UTC); automatic rotation moves it on. */
+  readonly keyExpirationDate: string;
 }
 
 /**
@@ -232,6 +247,8 @@ export interface SparkBatchPipelineProps extends Placement {
  */
 export class SparkBatchPipeline extends Construct {
   readonly workspace: DatabricksWorkspace;
+  /** The root DBFS encryption key's binding, when `dbfsCustomerManagedKey` is set. */
+  readonly dbfsKey?: DatabricksWorkspaceRootDbfsCustomerManagedKey;
   /** Resource id of the workspace (the databricks provider's `azure_workspace_resource_id`). */
   readonly workspaceResourceId: string;
   /** `https://` URL of the workspace (the databricks provider's `host`). */
@@ -287,6 +304,7 @@ export class SparkBatchPipeline extends Construct {
       sku: "premium",
       managedResourceGroupName: props.managedResourceGroupName ?? `rg-dbw-${suffix}-managed`,
       publicNetworkAccessEnabled: publicAccess,
+      customerManagedKeyEnabled: props.dbfsCustomerManagedKey !== undefined,
       // A private workspace reaches its control plane over back-end Private Link only.
       networkSecurityGroupRulesRequired: publicAccess ? "AllRules" : "NoAzureDatabricksRules",
       customParameters: {
@@ -312,6 +330,9 @@ export class SparkBatchPipeline extends Construct {
     }
     // Databricks emits logs only (no platform metrics).
     props.observability?.diagnose(this, "workspace-diagnostics", this.workspaceResourceId, { logs: true, metrics: false });
+    if (props.dbfsCustomerManagedKey) {
+      this.dbfsKey = this.encryptRootDbfs(props.secretStore, workspaceName, props.dbfsCustomerManagedKey);
+    }
 
     // --- Identity and storage access ------------------------------------------------------------
     this.accessConnector = new DatabricksAccessConnector(this, "access-connector", {
@@ -522,6 +543,23 @@ export class SparkBatchPipeline extends Construct {
     }
     return requirements.pinned;
   }
+
+  /** Root DBFS encryption: an HSM key, the workspace storage identity's role on it, and the binding. */
+  private encryptRootDbfs(secretStore: SecretStore, workspaceName: string, options: DbfsCustomerManagedKey) {
+    const key = secretStore.addKey("dbfs-cmk", { name: `cmk-${workspaceName}-dbfs`, expirationDate: options.keyExpirationDate });
+    const keyAccess = new RoleAssignment(this, "dbfs-key-access", {
+      scope: key.resourceVersionlessId,
+      principalId: this.workspace.storageAccountIdentity.get(0).principalId,
+      roleDefinitionName: "Key Vault Crypto Service Encryption User",
+    });
+    // The binding names a key version: after an automatic rotation the next apply moves it to the
+    // new version, and the old version stays usable until then.
+    return new DatabricksWorkspaceRootDbfsCustomerManagedKey(this, "dbfs-key", {
+      workspaceId: this.workspaceResourceId,
+      keyVaultKeyId: key.id,
+      dependsOn: [keyAccess],
+    });
+  }
 }
 
 /** Workspace access control entries from a permission table: groups by name, the job principal by application id. */
@@ -558,6 +596,10 @@ function validate(nodePath: string, props: SparkBatchPipelineProps): void {
   v.matches("catalogName", props.catalogName, /^[a-z][a-z0-9_]{0,254}$/, "1-255 lowercase letters, digits and underscores, starting with a letter");
   v.matches("secretScopeName", props.secretScopeName, /^[A-Za-z0-9._-]{1,128}$/, "1-128 letters, digits, dashes, underscores and periods");
   v.matches("codeFolder", props.codeFolder, /^\/(?!Workspace\/)(?!Shared(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "an absolute workspace folder outside /Shared without the /Workspace prefix, such as /bank-etl/prod");
+  v.check("dbfsCustomerManagedKey.keyExpirationDate", props.dbfsCustomerManagedKey?.keyExpirationDate, isRfc3339Utc, "an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z");
+  if (props.dbfsCustomerManagedKey && !isUnresolved(props.secretStore.skuName) && props.secretStore.skuName !== "premium") {
+    v.fail("dbfsCustomerManagedKey", "(set)", `a premium secretStore (it is "${props.secretStore.skuName}"): DBFS keys are HSM-backed`);
+  }
   v.matches("quarter", props.quarter, QUARTER, "a quarter such as 2022-Q3, or unset for the last finished quarter");
   v.matches("databaseSchema", props.databaseSchema, /^[a-z_][a-z0-9_]{0,62}$/, "1-63 lowercase letters, digits and underscores, not starting with a digit");
   v.check("landingPrefix", props.landingPrefix, (prefix) => prefix === "" || /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/.test(prefix), "a folder path ending in /, such as bank/transactions/");

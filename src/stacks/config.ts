@@ -104,6 +104,8 @@ export interface PipelineConfig {
   readonly publicNetworkAccess: boolean;
   /** Why the workspace stays public; required when `publicNetworkAccess` is true. */
   readonly publicNetworkAccessReason?: string;
+  /** Encrypt root DBFS with an HSM key in the (premium) vault; unset needs a relaxation. */
+  readonly dbfsCustomerManagedKey?: { readonly keyExpirationDate: string };
   readonly cluster: {
     /** Allowed VM sizes; the first is the job's. */
     readonly nodeTypeIds: string[];

@@ -1,4 +1,5 @@
 import { EnvironmentConfig } from "./config";
+import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 const DEV_PUBLIC_WORKSPACE_REASON =
   "Public: engineers reach the dev workspace from their machines without a VPN; clusters still have no public IPs and the lake, vault and database stay private.";
@@ -6,11 +7,7 @@ const DEV_PUBLIC_WORKSPACE_REASON =
 /** Dev is cheap and disposable: it is rebuilt from code, so it trades resilience for cost. */
 export const dev: EnvironmentConfig = {
   environment: "dev",
-  workload: "bank",
-  instance: "01",
-  location: "westeurope",
-  owner: "data-platform@example.com",
-  costCentre: "cc-1234",
+  ...ESTATE_IDENTITY,
   backend: { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstatebank01", containerName: "tfstate", key: "estate-dev.tfstate" },
   network: {
     addressSpace: "10.10.0.0/16",
@@ -37,13 +34,9 @@ export const dev: EnvironmentConfig = {
   },
   logs: { retentionInDays: 30 },
   pipeline: {
-    // Placeholders: replace with your account's metastore id, this tenant's AzureDatabricks object id
-    // and the job's service principal (see docs/readme/pipeline.md, "What must exist first").
-    metastoreId: "00000000-0000-4000-8000-00000000a001",
-    azureDatabricksObjectId: "00000000-0000-4000-8000-00000000a002",
+    ...DATABRICKS_ACCOUNT,
+    // Placeholder: the application id of the service principal the job runs as in this environment.
     jobServicePrincipalApplicationId: "00000000-0000-4000-8000-00000000d001",
-    dataEngineersGroup: "bank-data-engineers",
-    mlConsumersGroup: "bank-ml-consumers",
     dataEngineerAccess: "all",
     publicNetworkAccess: true,
     publicNetworkAccessReason: DEV_PUBLIC_WORKSPACE_REASON,
@@ -63,6 +56,7 @@ export const dev: EnvironmentConfig = {
     "database.highAvailability": "Disabled: the burstable SKU that keeps dev cheap offers no HA.",
     deletionProtection: "Off: dev is torn down and rebuilt from code.",
     "lake.customerManagedKey": "Microsoft-managed keys: dev holds only generated data, and a standard vault keeps it cheap.",
+    "pipeline.dbfsCustomerManagedKey": "Microsoft-managed keys: dev's standard vault has no HSM keys, and its DBFS holds only generated data.",
     "pipeline.publicNetworkAccess": DEV_PUBLIC_WORKSPACE_REASON,
   },
 };

@@ -144,6 +144,7 @@ export class EstateStack extends TerraformStack {
       dataEngineerAccess: pipeline.dataEngineerAccess,
       publicNetworkAccess: pipeline.publicNetworkAccess,
       publicNetworkAccessReason: pipeline.publicNetworkAccessReason,
+      dbfsCustomerManagedKey: pipeline.dbfsCustomerManagedKey,
       cluster: pipeline.cluster,
       schedule: pipeline.schedule,
       quarter: pipeline.quarter,
@@ -189,6 +190,7 @@ function validateConfig(path: string, config: EnvironmentConfig): void {
   };
   relaxed("lake.replicationType", config.lake !== undefined && !GEO_REDUNDANT_REPLICATION.includes(config.lake.replicationType), `a geo-redundant replication type (${GEO_REDUNDANT_REPLICATION.join(", ")})`);
   relaxed("lake.customerManagedKey", config.lake !== undefined && config.lake.customerManagedKey === undefined, "a customer-managed key for the lake");
+  relaxed("pipeline.dbfsCustomerManagedKey", config.pipeline !== undefined && config.pipeline.dbfsCustomerManagedKey === undefined, "a customer-managed key for the workspace's root DBFS");
   relaxed("database.geoRedundantBackup", config.database !== undefined && !config.database.geoRedundantBackup, "geo-redundant backups");
   v.matches("config.workload", config.workload, /^[a-z][a-z0-9]{1,9}$/, "2-10 lowercase letters and digits, starting with a letter (it appears in every resource name)");
   v.matches("config.instance", config.instance, /^[0-9]{2}$/, "two digits, such as 01");

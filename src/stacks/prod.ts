@@ -1,13 +1,10 @@
 import { EnvironmentConfig } from "./config";
+import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 /** Prod is resilient: geo-redundant lake and backups, zone-redundant HA, delete protection. */
 export const prod: EnvironmentConfig = {
   environment: "prod",
-  workload: "bank",
-  instance: "01",
-  location: "westeurope",
-  owner: "data-platform@example.com",
-  costCentre: "cc-1234",
+  ...ESTATE_IDENTITY,
   backend: { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstatebank01", containerName: "tfstate", key: "estate-prod.tfstate" },
   network: {
     addressSpace: "10.30.0.0/16",
@@ -37,16 +34,13 @@ export const prod: EnvironmentConfig = {
   },
   logs: { retentionInDays: 365 },
   pipeline: {
-    // Placeholders: replace with your account's metastore id, this tenant's AzureDatabricks object id
-    // and the job's service principal (see docs/readme/pipeline.md, "What must exist first").
-    metastoreId: "00000000-0000-4000-8000-00000000a001",
-    azureDatabricksObjectId: "00000000-0000-4000-8000-00000000a002",
+    ...DATABRICKS_ACCOUNT,
+    // Placeholder: the application id of the service principal the job runs as in this environment.
     jobServicePrincipalApplicationId: "00000000-0000-4000-8000-00000000f001",
-    dataEngineersGroup: "bank-data-engineers",
-    mlConsumersGroup: "bank-ml-consumers",
     dataEngineerAccess: "read",
     // Private: a databricks_ui_api private endpoint and back-end Private Link only.
     publicNetworkAccess: false,
+    dbfsCustomerManagedKey: { keyExpirationDate: "2027-06-30T00:00:00Z" },
     cluster: { nodeTypeIds: ["Standard_D8ds_v5", "Standard_D4ds_v5"], minWorkers: 2, maxWorkers: 8 },
     schedule: { timezoneId: "UTC", paused: false },
     notificationAddresses: ["data-platform@example.com"],

@@ -1,4 +1,5 @@
 import { EnvironmentConfig } from "./config";
+import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 const TEST_PUBLIC_WORKSPACE_REASON =
   "Public: the test pipelines and reviewers reach the workspace from Microsoft-hosted agents; clusters still have no public IPs and the lake, vault and database stay private.";
@@ -9,11 +10,7 @@ const TEST_PUBLIC_WORKSPACE_REASON =
  */
 export const test: EnvironmentConfig = {
   environment: "test",
-  workload: "bank",
-  instance: "01",
-  location: "westeurope",
-  owner: "data-platform@example.com",
-  costCentre: "cc-1234",
+  ...ESTATE_IDENTITY,
   backend: { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstatebank01", containerName: "tfstate", key: "estate-test.tfstate" },
   network: {
     addressSpace: "10.20.0.0/16",
@@ -44,16 +41,13 @@ export const test: EnvironmentConfig = {
   },
   logs: { retentionInDays: 60 },
   pipeline: {
-    // Placeholders: replace with your account's metastore id, this tenant's AzureDatabricks object id
-    // and the job's service principal (see docs/readme/pipeline.md, "What must exist first").
-    metastoreId: "00000000-0000-4000-8000-00000000a001",
-    azureDatabricksObjectId: "00000000-0000-4000-8000-00000000a002",
+    ...DATABRICKS_ACCOUNT,
+    // Placeholder: the application id of the service principal the job runs as in this environment.
     jobServicePrincipalApplicationId: "00000000-0000-4000-8000-00000000e001",
-    dataEngineersGroup: "bank-data-engineers",
-    mlConsumersGroup: "bank-ml-consumers",
     dataEngineerAccess: "read",
     publicNetworkAccess: true,
     publicNetworkAccessReason: TEST_PUBLIC_WORKSPACE_REASON,
+    dbfsCustomerManagedKey: { keyExpirationDate: "2027-06-30T00:00:00Z" },
     cluster: { nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 4 },
     schedule: { timezoneId: "UTC", paused: false },
     notificationAddresses: ["data-platform@example.com"],

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { connectToLake, LakeConnection } from "../../src/lake/credentials";
 import { startProgress } from "../../src/lake/progress";
+import { RunningAzurite, startAzurite } from "./azurite";
 
 export const MiB = 1024 * 1024;
 
@@ -57,4 +58,29 @@ let containerCounter = 0;
 export function uniqueContainerName(purpose: string): string {
   containerCounter += 1;
   return `${purpose}-${process.pid}-${containerCounter}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63);
+}
+
+/** What a suite against Azurite works with; filled by the hooks of {@link useAzuriteLake}. */
+export interface AzuriteLake {
+  azurite: RunningAzurite;
+  lake: LakeConnection;
+  /** A fresh temporary directory per test. */
+  temp: TempDirectory;
+}
+
+/** Starts Azurite for the suite and a temporary directory for each test, and cleans both up. */
+export function useAzuriteLake(): AzuriteLake {
+  const context = {} as AzuriteLake;
+  beforeAll(async () => {
+    context.azurite = await startAzurite();
+    context.lake = await connectWith(context.azurite.connectionString);
+  });
+  afterAll(async () => {
+    await context.azurite?.stop();
+  });
+  beforeEach(() => {
+    context.temp = new TempDirectory();
+  });
+  afterEach(() => context.temp.remove());
+  return context;
 }

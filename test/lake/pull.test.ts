@@ -1,34 +1,18 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { LakeConnection } from "../../src/lake/credentials";
 import { ExitCode } from "../../src/lake/errors";
 import { localPathFor, pull } from "../../src/lake/pull";
-import { RunningAzurite, startAzurite } from "./azurite";
-import { CapturedProgress, connectWith, MiB, randomContent, TempDirectory, uniqueContainerName } from "./fixtures";
+import { CapturedProgress, MiB, randomContent, uniqueContainerName, useAzuriteLake } from "./fixtures";
 
-let azurite: RunningAzurite;
-let lake: LakeConnection;
-let temp: TempDirectory;
-
-beforeAll(async () => {
-  azurite = await startAzurite();
-  lake = await connectWith(azurite.connectionString);
-});
-afterAll(async () => {
-  await azurite?.stop();
-});
-beforeEach(() => {
-  temp = new TempDirectory();
-});
-afterEach(() => temp.remove());
+const ctx = useAzuriteLake();
 
 const q3 = "quarterly/year=2022/quarter=3/";
 
 /** A features container with two files in 2022-Q3 and one in 2022-Q2, each with a Content-MD5. */
 async function featuresContainer(): Promise<{ container: string; contents: Map<string, Buffer> }> {
   const container = uniqueContainerName("features");
-  const client = lake.service.getContainerClient(container);
+  const client = ctx.lake.service.getContainerClient(container);
   await client.create();
   const contents = new Map<string, Buffer>([
     [`${q3}part-00000.snappy.parquet`, randomContent(3 * MiB)],
@@ -46,43 +30,43 @@ describe("lake pull", () => {
     const { container, contents } = await featuresContainer();
     const progress = new CapturedProgress();
 
-    const result = await pull(lake, { container, prefix: q3, to: temp.path, progress: progress.factory });
+    const result = await pull(ctx.lake, { container, prefix: q3, to: ctx.temp.path, progress: progress.factory });
 
     expect(result.downloaded).toEqual([`${q3}part-00000.snappy.parquet`, `${q3}part-00001.snappy.parquet`]);
     for (const name of result.downloaded) {
-      expect(readFileSync(join(temp.path, name)).equals(contents.get(name) as Buffer)).toBe(true);
+      expect(readFileSync(join(ctx.temp.path, name)).equals(contents.get(name) as Buffer)).toBe(true);
     }
-    expect(existsSync(join(temp.path, "quarterly/year=2022/quarter=2"))).toBe(false);
-    expect(readdirSync(join(temp.path, q3)).some((name) => name.endsWith(".lake-partial"))).toBe(false);
+    expect(existsSync(join(ctx.temp.path, "quarterly/year=2022/quarter=2"))).toBe(false);
+    expect(readdirSync(join(ctx.temp.path, q3)).some((name) => name.endsWith(".lake-partial"))).toBe(false);
     expect(progress.lines.at(-1)).toMatch(/^pull .*quarterly\/year=2022\/quarter=3\/: .* \(100%\)/);
   });
 
   it("skips files already present with the same MD5", async () => {
     const { container } = await featuresContainer();
-    await pull(lake, { container, prefix: q3, to: temp.path });
-    const firstWrite = statSync(join(temp.path, q3, "part-00000.snappy.parquet")).mtimeMs;
+    await pull(ctx.lake, { container, prefix: q3, to: ctx.temp.path });
+    const firstWrite = statSync(join(ctx.temp.path, q3, "part-00000.snappy.parquet")).mtimeMs;
 
-    const again = await pull(lake, { container, prefix: q3, to: temp.path });
+    const again = await pull(ctx.lake, { container, prefix: q3, to: ctx.temp.path });
 
     expect(again.downloaded).toEqual([]);
     expect(again.skipped).toHaveLength(2);
-    expect(statSync(join(temp.path, q3, "part-00000.snappy.parquet")).mtimeMs).toBe(firstWrite);
+    expect(statSync(join(ctx.temp.path, q3, "part-00000.snappy.parquet")).mtimeMs).toBe(firstWrite);
   });
 
   it("downloads again a local file whose content differs", async () => {
     const { container, contents } = await featuresContainer();
-    await pull(lake, { container, prefix: q3, to: temp.path });
-    const local = join(temp.path, q3, "part-00001.snappy.parquet");
+    await pull(ctx.lake, { container, prefix: q3, to: ctx.temp.path });
+    const local = join(ctx.temp.path, q3, "part-00001.snappy.parquet");
     writeFileSync(local, randomContent(1000));
 
-    const again = await pull(lake, { container, prefix: q3, to: temp.path });
+    const again = await pull(ctx.lake, { container, prefix: q3, to: ctx.temp.path });
 
     expect(again.downloaded).toEqual([`${q3}part-00001.snappy.parquet`]);
     expect(readFileSync(local).equals(contents.get(`${q3}part-00001.snappy.parquet`) as Buffer)).toBe(true);
   });
 
   it("fails with a one-line message when the container does not exist", async () => {
-    await expect(pull(lake, { container: "no-such-features", prefix: q3, to: temp.path })).rejects.toMatchObject({
+    await expect(pull(ctx.lake, { container: "no-such-features", prefix: q3, to: ctx.temp.path })).rejects.toMatchObject({
       exitCode: ExitCode.notFound,
       message: expect.stringMatching(/^Container "no-such-features" does not exist in storage account "devstoreaccount1"/),
     });
@@ -91,7 +75,7 @@ describe("lake pull", () => {
   it("fails with a one-line message when nothing is under the prefix", async () => {
     const { container } = await featuresContainer();
 
-    await expect(pull(lake, { container, prefix: "quarterly/year=1999/", to: temp.path })).rejects.toMatchObject({
+    await expect(pull(ctx.lake, { container, prefix: "quarterly/year=1999/", to: ctx.temp.path })).rejects.toMatchObject({
       exitCode: ExitCode.notFound,
       message: `Nothing to pull: no blobs under ${container}/quarterly/year=1999/; check --container and --prefix (e.g. quarterly/year=2022/quarter=3/)`,
     });

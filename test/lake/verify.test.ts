@@ -1,45 +1,29 @@
 import { createHash } from "node:crypto";
-import type { LakeConnection } from "../../src/lake/credentials";
 import { ExitCode } from "../../src/lake/errors";
 import { landFile } from "../../src/lake/land";
 import { DEFAULT_LANDING_PREFIX } from "../../src/lake/layout";
 import { verify } from "../../src/lake/verify";
-import { RunningAzurite, startAzurite } from "./azurite";
-import { bankCsv, connectWith, TempDirectory, uniqueContainerName } from "./fixtures";
+import { bankCsv, uniqueContainerName, useAzuriteLake } from "./fixtures";
 
-let azurite: RunningAzurite;
-let lake: LakeConnection;
-let temp: TempDirectory;
-
-beforeAll(async () => {
-  azurite = await startAzurite();
-  lake = await connectWith(azurite.connectionString);
-});
-afterAll(async () => {
-  await azurite?.stop();
-});
-beforeEach(() => {
-  temp = new TempDirectory();
-});
-afterEach(() => temp.remove());
+const ctx = useAzuriteLake();
 
 async function upload(container: string, name: string, content: string | Buffer, metadata?: Record<string, string>): Promise<void> {
   const body = typeof content === "string" ? Buffer.from(content) : content;
-  await lake.service.getContainerClient(container).getBlockBlobClient(name).upload(body, body.length, { metadata });
+  await ctx.lake.service.getContainerClient(container).getBlockBlobClient(name).upload(body, body.length, { metadata });
 }
 
 describe("lake verify on landed files", () => {
   async function landedContainer(): Promise<{ container: string; blobName: string }> {
     const container = uniqueContainerName("landing");
-    await lake.service.createContainer(container);
-    const result = await landFile(lake, { file: temp.file("bankdataset.csv", bankCsv(300)), container, prefix: DEFAULT_LANDING_PREFIX });
+    await ctx.lake.service.createContainer(container);
+    const result = await landFile(ctx.lake, { file: ctx.temp.file("bankdataset.csv", bankCsv(300)), container, prefix: DEFAULT_LANDING_PREFIX });
     return { container, blobName: result.blobName };
   }
 
   it("passes when every blob matches its Content-MD5 and sha256 metadata", async () => {
     const { container } = await landedContainer();
 
-    const report = await verify(lake, { container, prefix: DEFAULT_LANDING_PREFIX });
+    const report = await verify(ctx.lake, { container, prefix: DEFAULT_LANDING_PREFIX });
 
     expect(report.ok).toBe(true);
     expect(report.table).toMatch(/bank\/transactions\/bankdataset\.csv\s+\S+ KiB\s+\S+==\s+[0-9a-f]{12}…\s+ok/);
@@ -48,7 +32,7 @@ describe("lake verify on landed files", () => {
 
   it("fails after a blob's content is replaced behind the recorded hashes", async () => {
     const { container, blobName } = await landedContainer();
-    const blob = lake.service.getContainerClient(container).getBlockBlobClient(blobName);
+    const blob = ctx.lake.service.getContainerClient(container).getBlockBlobClient(blobName);
     const original = await blob.getProperties();
     // Tamper the way a careless writer would: new bytes committed with the old headers and metadata.
     const tampered = Buffer.from(bankCsv(300, 9));
@@ -56,7 +40,7 @@ describe("lake verify on landed files", () => {
     await blob.stageBlock(blockId, tampered, tampered.length);
     await blob.commitBlockList([blockId], { blobHTTPHeaders: { blobContentMD5: original.contentMD5, blobContentType: "text/csv" }, metadata: original.metadata });
 
-    const report = await verify(lake, { container, prefix: DEFAULT_LANDING_PREFIX });
+    const report = await verify(ctx.lake, { container, prefix: DEFAULT_LANDING_PREFIX });
 
     expect(report.ok).toBe(false);
     expect(report.table).toContain("MD5+SHA-256 MISMATCH");
@@ -67,7 +51,7 @@ describe("lake verify on landed files", () => {
     const { container } = await landedContainer();
     await upload(container, `${DEFAULT_LANDING_PREFIX}dropped-by-hand.csv`, bankCsv(10));
 
-    const report = await verify(lake, { container, prefix: DEFAULT_LANDING_PREFIX });
+    const report = await verify(ctx.lake, { container, prefix: DEFAULT_LANDING_PREFIX });
 
     expect(report.ok).toBe(false);
     expect(report.table).toMatch(/dropped-by-hand\.csv.*NO RECORDED HASH/);
@@ -75,16 +59,16 @@ describe("lake verify on landed files", () => {
 
   it("fails with a one-line message when there is nothing under the prefix", async () => {
     const container = uniqueContainerName("landing");
-    await lake.service.createContainer(container);
+    await ctx.lake.service.createContainer(container);
 
-    await expect(verify(lake, { container, prefix: DEFAULT_LANDING_PREFIX })).rejects.toMatchObject({
+    await expect(verify(ctx.lake, { container, prefix: DEFAULT_LANDING_PREFIX })).rejects.toMatchObject({
       exitCode: ExitCode.notFound,
       message: `Nothing to verify: no blobs under ${container}/bank/transactions/; land a file first or check --container and --prefix`,
     });
   });
 
   it("fails with a one-line message when the container does not exist", async () => {
-    await expect(verify(lake, { container: "no-such-landing", prefix: "" })).rejects.toMatchObject({
+    await expect(verify(ctx.lake, { container: "no-such-landing", prefix: "" })).rejects.toMatchObject({
       exitCode: ExitCode.notFound,
       message: expect.stringMatching(/^Container "no-such-landing" does not exist/),
     });
@@ -107,7 +91,7 @@ describe("lake verify on curated and features partitions", () => {
       rows_quarantined: 4,
       rows_duplicate: 1,
       rows_out_of_scope: 5,
-      input_uri: "abfss://landing@lake.dfs.core.windows.net/bank/transactions/bankdataset.csv",
+      input_uri: "abfss://landing@ctx.lake.dfs.core.windows.net/bank/transactions/bankdataset.csv",
       input_sha256: createHash("sha256").update("input").digest("hex"),
       ...fields,
     });
@@ -115,7 +99,7 @@ describe("lake verify on curated and features partitions", () => {
 
   async function writeRuns(...records: string[]): Promise<void> {
     runsContainer = uniqueContainerName("curated-runs");
-    await lake.service.createContainer(runsContainer);
+    await ctx.lake.service.createContainer(runsContainer);
     for (const [index, record] of records.entries()) await upload(runsContainer, `_runs/run-${index}.json`, record);
   }
 
@@ -124,7 +108,7 @@ describe("lake verify on curated and features partitions", () => {
   /** A features container holding the given quarters' partitions (empty ones with only a _SUCCESS marker). */
   async function featuresWith(quarters: { key: string; empty?: boolean }[]): Promise<void> {
     featuresContainer = uniqueContainerName("features");
-    await lake.service.createContainer(featuresContainer);
+    await ctx.lake.service.createContainer(featuresContainer);
     for (const { key, empty } of quarters) {
       await upload(featuresContainer, `quarterly/${key}/_SUCCESS`, "");
       if (!empty) await upload(featuresContainer, `quarterly/${key}/part-00000-abc.c000.snappy.parquet`, parquet);
@@ -132,7 +116,7 @@ describe("lake verify on curated and features partitions", () => {
   }
 
   const verifyFeatures = (strict = false) =>
-    verify(lake, { container: featuresContainer, mode: "partitions", prefix: "quarterly/", runsContainer, runsPrefix: "_runs/", strict });
+    verify(ctx.lake, { container: featuresContainer, mode: "partitions", prefix: "quarterly/", runsContainer, runsPrefix: "_runs/", strict });
 
   it("passes when the quarter of the latest successful run is present and non-empty", async () => {
     await writeRuns(runRecord({}));
@@ -235,12 +219,12 @@ describe("lake verify on curated and features partitions", () => {
   });
 
   it("checks curated transactions/ against curated _runs/ by default", async () => {
-    const curated = lake.service.getContainerClient("curated");
+    const curated = ctx.lake.service.getContainerClient("curated");
     await curated.createIfNotExists();
     await upload("curated", "_runs/run-2022q3.json", runRecord({ partitions: { curated: ["2022-Q3"], features: ["2022-Q3"] } }));
     await upload("curated", "transactions/year=2022/quarter=3/part-00000.snappy.parquet", parquet);
 
-    const report = await verify(lake, { container: "curated", prefix: "transactions/" });
+    const report = await verify(ctx.lake, { container: "curated", prefix: "transactions/" });
 
     expect(report.ok).toBe(true);
     expect(report.heading[0]).toBe("verify curated/transactions/: partitions against run run-2022q3 (status succeeded, finished 2026-10-01T02:10:00Z)");

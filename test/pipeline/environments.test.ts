@@ -80,6 +80,33 @@ describe("workspace network access", () => {
   });
 });
 
+describe("root DBFS encryption", () => {
+  it.each(["test", "prod"] as const)("encrypts %s's root DBFS with an HSM key the workspace's storage identity may use", (environment) => {
+    const synthesized = synthEnvironment(environment);
+    expect(workspaceOf(environment).customer_managed_key_enabled).toBe(true);
+    const keyName = logicalNameAt(synthesized, "azurerm_key_vault_key", "/secrets/dbfs-cmk");
+    expect(resourceAt(synthesized, "azurerm_key_vault_key", "/secrets/dbfs-cmk")).toMatchObject({ name: `cmk-dbw-bank-${environment}-dbfs`, key_type: "RSA-HSM" });
+    const access = resourceAt(synthesized, "azurerm_role_assignment", "/pipeline/dbfs-key-access");
+    expect(access).toMatchObject({
+      scope: ref("azurerm_key_vault_key", keyName, "resource_versionless_id"),
+      principal_id: "${" + `azurerm_databricks_workspace.${logicalNameAt(synthesized, "azurerm_databricks_workspace", "/pipeline/workspace")}.storage_account_identity[0].principal_id` + "}",
+      role_definition_name: "Key Vault Crypto Service Encryption User",
+    });
+    const binding = resourceAt(synthesized, "azurerm_databricks_workspace_root_dbfs_customer_managed_key", "/pipeline/dbfs-key");
+    expect(binding).toMatchObject({
+      workspace_id: workspaceRef(environment, "id"),
+      key_vault_key_id: ref("azurerm_key_vault_key", keyName, "id"),
+      depends_on: [`azurerm_role_assignment.${logicalNameAt(synthesized, "azurerm_role_assignment", "/pipeline/dbfs-key-access")}`],
+    });
+  });
+
+  it("keeps dev's root DBFS on Microsoft-managed keys and says why in its config", () => {
+    expect(workspaceOf("dev").customer_managed_key_enabled).toBe(false);
+    expect(resourcesOf(synthEnvironment("dev"), "azurerm_databricks_workspace_root_dbfs_customer_managed_key")).toEqual([]);
+    expect(CONFIGS.dev.relaxations["pipeline.dbfsCustomerManagedKey"]?.length).toBeGreaterThan(20);
+  });
+});
+
 describe.each(ENVIRONMENTS)("the %s pipeline's identity and secrets", (environment) => {
   it("gives the access connector a system-assigned identity with Storage Blob Data Contributor on the lake", () => {
     const synthesized = synthEnvironment(environment);

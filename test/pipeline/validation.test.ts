@@ -58,6 +58,14 @@ describe("SparkBatchPipeline validation", () => {
     expect(pipelineError({ quarter: "2022Q3" })).toContain('quarter "2022Q3" is not allowed: a quarter such as 2022-Q3');
   });
 
+  it("refuses a DBFS key expiry that is not an RFC 3339 UTC timestamp", () => {
+    expect(pipelineError({ dbfsCustomerManagedKey: { keyExpirationDate: "30/06/2027" } })).toContain('dbfsCustomerManagedKey.keyExpirationDate "30/06/2027" is not allowed: an RFC 3339 UTC timestamp');
+  });
+
+  it("refuses a DBFS customer-managed key in a standard vault, which has no HSM keys", () => {
+    expect(pipelineError({ dbfsCustomerManagedKey: { keyExpirationDate: "2030-01-01T00:00:00Z" } })).toContain('a premium secretStore (it is "standard")');
+  });
+
   it("reports every problem in one error", () => {
     const message = pipelineError({ metastoreId: "", schedule: { timezoneId: "Mars/Olympus" }, cluster: { ...BASE_PROPS.cluster, nodeTypeIds: [] } });
     expect(message).toContain("has 3 invalid props");
