@@ -188,11 +188,12 @@ describe("the CI pipeline", () => {
     expect(scripts).toContain("bash .azure-devops/scripts/install-postgresql.sh 15");
   });
 
-  it("publishes jest and pytest JUnit results even when tests fail", () => {
+  it("publishes jest, pytest and policy-scan JUnit results even when tests fail", () => {
     const published = steps.filter((step) => step.task === "PublishTestResults@2");
     expect(published.map((step) => [step.inputs?.testResultsFiles, step.inputs?.testResultsFormat, step.condition])).toEqual([
       ["jest.xml", "JUnit", "succeededOrFailed()"],
       ["pytest.xml", "JUnit", "succeededOrFailed()"],
+      ["policy.xml", "JUnit", "succeededOrFailed()"],
     ]);
     expect(published.every((step) => step.inputs?.searchFolder === "$(REPORTS_DIR)")).toBe(true);
   });
