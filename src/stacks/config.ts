@@ -4,6 +4,7 @@ import type { LandingColdTier, ReplicationType } from "../constructs/lake-storag
 import type { SubnetCidrs } from "../constructs/secure-network";
 import type { DataSecurityMode } from "../constructs/cluster-policy";
 import type { DataEngineerAccess } from "../constructs/pipeline-grants";
+import type { DbfsCustomerManagedKey } from "../constructs/spark-batch-pipeline";
 
 export const ENVIRONMENTS = ["dev", "test", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -105,7 +106,7 @@ export interface PipelineConfig {
   /** Why the workspace stays public; required when `publicNetworkAccess` is true. */
   readonly publicNetworkAccessReason?: string;
   /** Encrypt root DBFS with an HSM key in the (premium) vault; unset needs a relaxation. */
-  readonly dbfsCustomerManagedKey?: { readonly keyExpirationDate: string };
+  readonly dbfsCustomerManagedKey?: DbfsCustomerManagedKey;
   readonly cluster: {
     /** Allowed VM sizes; the first is the job's. */
     readonly nodeTypeIds: string[];
