@@ -126,26 +126,26 @@ def prefetch(items: Iterable, depth: int = 4) -> Iterator:
     failure: list[BaseException] = []
     stop = threading.Event()
 
+    def put(item) -> bool:
+        """Waits for room in the queue; False once the consumer has stopped."""
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.2)
+                return True
+            except Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for item in items:
-                while not stop.is_set():
-                    try:
-                        queue.put(item, timeout=0.2)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
+                # Stop producing (no more Spark work) as soon as the consumer has stopped.
+                if not put(item) or stop.is_set():
                     return
         except BaseException as error:  # handed to the consumer
             failure.append(error)
         finally:
-            while not stop.is_set():
-                try:
-                    queue.put(done, timeout=0.2)
-                    break
-                except Full:
-                    continue
+            put(done)
 
     thread = threading.Thread(target=produce, name="bank-etl-prefetch", daemon=True)
     thread.start()
