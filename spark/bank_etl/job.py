@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from . import load_pg
 from .accounting import RunCounts, check_identity, read_summary, scope_summary, source_row_offsets, tally
@@ -25,7 +24,7 @@ from .config import JobConfig, mask_url, strip_url_credentials
 from .extract import extract, resolve_input
 from .lake import HadoopFs, PartitionSwap, lake_layout, partition_path
 from .transform import CURATED_COLUMNS, FEATURE_COLUMNS, QUARANTINE_COLUMNS, curated_transactions, quarterly_features, quarantine_rows
-from .validate import apply_scope, classify, deduplicate
+from .validate import apply_scope, classify, deduplicate, in_quarter
 
 log = logging.getLogger(__name__)
 
@@ -142,11 +141,10 @@ def run_job(
             # and the year/quarter values live in the directory names (Hive layout).
             for year, quarter in quarters:
                 partition = {"year": year, "quarter": quarter}
-                in_quarter = (F.col("year") == year) & (F.col("quarter") == quarter)
-                curated.where(in_quarter).drop("year", "quarter").write.mode("overwrite").parquet(
+                curated.where(in_quarter(year, quarter)).drop("year", "quarter").write.mode("overwrite").parquet(
                     partition_path(staging["curated"], partition)
                 )
-                features.where(in_quarter).drop("year", "quarter").coalesce(1).write.mode("overwrite").parquet(
+                features.where(in_quarter(year, quarter)).drop("year", "quarter").coalesce(1).write.mode("overwrite").parquet(
                     partition_path(staging["features"], partition)
                 )
             quarantine_partition = {"input_sha256": input_sha256}
@@ -231,7 +229,7 @@ def _staged_quarter(fs: HadoopFs, curated: DataFrame, staged_dir: str, year: int
 
     local = fs.local_path(staged_dir)
     if local is None:
-        return curated.where((F.col("year") == year) & (F.col("quarter") == quarter)).drop("run_id").toArrow()
+        return curated.where(in_quarter(year, quarter)).drop("run_id").toArrow()
     table = pads.dataset(local, format="parquet").to_table()
     table = table.append_column("year", pa.repeat(pa.scalar(year, pa.int32()), table.num_rows))
     table = table.append_column("quarter", pa.repeat(pa.scalar(quarter, pa.int32()), table.num_rows))

@@ -111,6 +111,11 @@ def deduplicate(classified: DataFrame) -> DataFrame:
     )
 
 
+def in_quarter(year: int, quarter: int) -> Column:
+    """True for rows of one quarter (rows with `year` and `quarter` columns)."""
+    return (F.col("year") == year) & (F.col("quarter") == quarter)
+
+
 def apply_scope(distinct: DataFrame, quarters: list[tuple[int, int]] | None) -> DataFrame:
     """Adds `year`, `quarter` and `in_scope`; `quarters` None means every quarter is in scope."""
     with_quarter = distinct.withColumn("year", F.year("txn_date")).withColumn("quarter", F.quarter("txn_date"))
@@ -119,5 +124,5 @@ def apply_scope(distinct: DataFrame, quarters: list[tuple[int, int]] | None) -> 
     else:
         in_scope = F.lit(False)
         for year, quarter in quarters:
-            in_scope = in_scope | ((F.col("year") == year) & (F.col("quarter") == quarter))
+            in_scope = in_scope | in_quarter(year, quarter)
     return with_quarter.withColumn("in_scope", in_scope)
