@@ -3,7 +3,10 @@
 # service connection of the AzureCLI@2 task that runs this script (workload identity federation).
 #
 #   terraform-stack.sh plan  <stack-dir>   terraform init; plan -out=tfplan; plan.txt and plan.json
-#   terraform-stack.sh apply <stack-dir>   terraform init from the saved lock file; apply tfplan
+#   terraform-stack.sh apply <stack-dir>   terraform init from the saved lock file; apply tfplan;
+#                                          then (even if apply failed) publish the outputs named
+#                                          in TF_EXPORT_OUTPUTS (space-separated, non-sensitive
+#                                          ones only) as job variables TF_OUTPUT_<name>
 #
 # One identity for everything: the azurerm provider and the azurerm backend exchange the job's
 # OIDC token for an Entra token (ARM_USE_OIDC + the ADO service connection id); the databricks
@@ -67,7 +70,18 @@ case "$command" in
     [[ -f tfplan ]] || fail "$stack_dir has no saved plan (tfplan); apply only runs a reviewed plan"
     [[ -f .terraform.lock.hcl ]] || fail "$stack_dir has no .terraform.lock.hcl from the plan job"
     terraform init -input=false -no-color -lockfile=readonly
-    terraform apply -input=false -no-color tfplan
+    status=0
+    terraform apply -input=false -no-color tfplan || status=$?
+    # Also after a failed apply: a first apply that stops at Unity Catalog because the NCC's
+    # endpoints to the lake are still pending needs the lake's id for their approval.
+    for name in ${TF_EXPORT_OUTPUTS:-}; do
+      if value="$(terraform output -no-color -raw "$name" 2>/dev/null)"; then
+        echo "##vso[task.setvariable variable=TF_OUTPUT_$name]$value"
+      elif ((status == 0)); then
+        fail "the stack has no output $name, which a later step needs"
+      fi
+    done
+    exit "$status"
     ;;
   *)
     fail "unknown command '$command'; $usage"

@@ -24,7 +24,9 @@ interface Stage extends Mapping {
 
 const stepsOf = (job: Job): Step[] => job.steps ?? job.strategy?.runOnce.deploy.steps ?? [];
 const allSteps = (stages: Stage[]): Step[] => stages.flatMap((stage) => stage.jobs.flatMap(stepsOf));
-const azureCliSteps = (steps: Step[]) => steps.filter((step) => step.task === "AzureCLI@2");
+/** The AzureCLI@2 steps that run Terraform (the endpoint approval is the other AzureCLI@2 step). */
+const azureCliSteps = (steps: Step[]) =>
+  steps.filter((step) => step.task === "AzureCLI@2" && step.inputs?.scriptPath === "$(Build.SourcesDirectory)/.azure-devops/scripts/terraform-stack.sh");
 
 const deployStages = (expandTemplateFile(".azure-devops/deploy.yml") as { stages: Stage[] }).stages;
 const prPlanStages = (expandTemplateFile(".azure-devops/pr-plan.yml") as { stages: Stage[] }).stages;
@@ -74,6 +76,8 @@ describe("the deploy pipeline", () => {
     expect(applySteps).toContainEqual(expect.objectContaining({ download: "current", artifact: `tfplan-${stack}` }));
     // The whole run's artifacts are not downloaded: only this stack's plan.
     expect(applySteps.filter((step) => "download" in step)).toHaveLength(1);
+    // Apply publishes the lake's id for the approval of the NCC's private endpoints after it.
+    expect(applySteps[applySteps.length - 1].inputs?.scriptPath).toBe("$(Build.SourcesDirectory)/.azure-devops/scripts/approve-lake-endpoints.sh");
 
     const [plan] = azureCliSteps(planSteps);
     const [apply] = azureCliSteps(applySteps);
@@ -145,14 +149,14 @@ describe("every Terraform step", () => {
     stages.flatMap((s) => azureCliSteps(s.jobs.flatMap(stepsOf)).map((step) => [`${pipeline} ${s.stage}`, step] as const));
   const steps = [...labelled("deploy", deployStages), ...labelled("pr-plan", prPlanStages)];
 
-  it("is one AzureCLI@2 step per plan and apply stage", () => {
+  it("is one terraform-stack.sh AzureCLI@2 step per plan and apply stage", () => {
     expect(steps.map(([label]) => label)).toEqual([
       "deploy plan_dev", "deploy apply_dev", "deploy plan_test", "deploy apply_test", "deploy plan_prod", "deploy apply_prod",
       "pr-plan plan_dev", "pr-plan plan_test", "pr-plan plan_prod",
     ]);
   });
 
-  it.each(steps)("signs in with workload identity federation in %s", (_, step) => {
+  it.each(steps)("signs in with workload identity federation in %s", (label, step) => {
     expect(step.inputs).toMatchObject({
       scriptType: "bash",
       scriptLocation: "scriptPath",
@@ -162,6 +166,7 @@ describe("every Terraform step", () => {
     expect(step.env).toMatchObject({
       ARM_USE_OIDC: "true",
       ARM_SUBSCRIPTION_ID: "$(ARM_SUBSCRIPTION_ID)",
+      TF_EXPORT_OUTPUTS: label.includes("apply") ? "lake_account_id" : "",
       SYSTEM_ACCESSTOKEN: "$(System.AccessToken)",
       SYSTEM_OIDCREQUESTURI: "$(System.OidcRequestUri)",
       DATABRICKS_AUTH_TYPE: "azure-cli",

@@ -21,7 +21,12 @@ set -euo pipefail
 case "$1" in
   init) touch .terraform.lock.hcl; mkdir -p .terraform/providers ;;
   plan) touch tfplan ;;
+  apply) if [[ -n "\${FAIL_APPLY:-}" ]]; then echo "Error: creating external location" >&2; exit 1; fi ;;
   show) if [[ "$2" == "-json" ]]; then echo '{"format_version":"1.2"}'; else echo "No changes."; fi ;;
+  output)
+    name="\${*: -1}"
+    if [[ "$name" == "lake_account_id" ]]; then printf '%s' "/subscriptions/44444444-4444-4444-4444-444444444444/resourceGroups/rg-bank-dev-01/providers/Microsoft.Storage/storageAccounts/stbankdev01"
+    else echo "Error: output $name not found" >&2; exit 1; fi ;;
 esac
 `;
 
@@ -121,6 +126,39 @@ describe("terraform-stack.sh", () => {
       "terraform init -input=false -no-color -lockfile=readonly",
       "terraform apply -input=false -no-color tfplan",
     ]);
+  });
+
+  it("publishes the outputs a later step needs as job variables after apply", () => {
+    writeFileSync(path.join(box.stackDir, "tfplan"), "");
+    writeFileSync(path.join(box.stackDir, ".terraform.lock.hcl"), "");
+    const result = box.run(["apply", box.stackDir], { TF_EXPORT_OUTPUTS: "lake_account_id" });
+    expect(result.status).toBe(0);
+    expect(commands()).toEqual([
+      "terraform init -input=false -no-color -lockfile=readonly",
+      "terraform apply -input=false -no-color tfplan",
+      "terraform output -no-color -raw lake_account_id",
+    ]);
+    expect(result.stdout).toContain(
+      "##vso[task.setvariable variable=TF_OUTPUT_lake_account_id]/subscriptions/44444444-4444-4444-4444-444444444444/resourceGroups/rg-bank-dev-01/providers/Microsoft.Storage/storageAccounts/stbankdev01",
+    );
+  });
+
+  it("fails, naming it, when the stack lacks an output to publish", () => {
+    writeFileSync(path.join(box.stackDir, "tfplan"), "");
+    writeFileSync(path.join(box.stackDir, ".terraform.lock.hcl"), "");
+    const result = box.run(["apply", box.stackDir], { TF_EXPORT_OUTPUTS: "lake_acount_id" });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("the stack has no output lake_acount_id");
+  });
+
+  it("still publishes the outputs when apply fails, and fails with it", () => {
+    writeFileSync(path.join(box.stackDir, "tfplan"), "");
+    writeFileSync(path.join(box.stackDir, ".terraform.lock.hcl"), "");
+    const result = box.run(["apply", box.stackDir], { TF_EXPORT_OUTPUTS: "lake_account_id not_yet_created", FAIL_APPLY: "1" });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("##vso[task.setvariable variable=TF_OUTPUT_lake_account_id]/subscriptions/");
+    expect(result.stdout).not.toContain("not_yet_created]");
+    expect(result.stdout).not.toContain("has no output");
   });
 
   it("refuses to apply without a saved plan", () => {

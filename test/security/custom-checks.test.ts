@@ -1,7 +1,7 @@
 /**
  * Security controls that neither checkov nor trivy checks on this estate (or that trivy cannot read
  * from Terraform JSON), asserted on the synthesized JSON of every environment's stack.
- * README.md ("Security") maps each to its CIS control.
+ * docs/security.md ("Controls the estate enforces") maps each to its CIS control.
  */
 import { ENVIRONMENTS, EnvironmentName } from "../../src/stacks/config";
 import { ref, resourcesOf, synthEnvironment, SynthesizedStack } from "../helpers/synth";

@@ -1,0 +1,198 @@
+import { expandTemplateFile, readPipelineYaml } from "./azure-pipelines";
+import {
+  agentPoolProblems,
+  approvalProblems,
+  ENVIRONMENTS,
+  type Environment,
+  isTerraformStep,
+  PLAN_APPLY_PIPELINES,
+  poolParameter,
+  preflightProblems,
+  type Stage,
+  stepsOf,
+  vmImageProblems,
+} from "./first-apply-rules";
+
+type Mapping = Record<string, unknown>;
+const stagesOf = (file: string, passed: Mapping = {}) => (expandTemplateFile(file, passed) as { stages: Stage[] }).stages;
+const clone = <T>(value: T): T => structuredClone(value);
+const stageNamed = (stages: Stage[], name: string): Stage => {
+  const found = stages.find((s) => s.stage === name);
+  if (found === undefined) throw new Error(`no stage ${name}`);
+  return found;
+};
+
+/** The defaults of the pipeline's per-environment pool parameters. */
+function declaredPools(file: string): Record<Environment, string> {
+  const parameters = ((readPipelineYaml(file) as Mapping).parameters ?? []) as Array<{ name: string; default?: string }>;
+  return Object.fromEntries(ENVIRONMENTS.map((environment) => [environment, parameters.find((p) => p.name === poolParameter(environment))?.default])) as Record<Environment, string>;
+}
+
+describe("rule 1: the plan and apply pipelines never use a Microsoft-hosted agent", () => {
+  it.each(PLAN_APPLY_PIPELINES)("%s and every template it uses have no vmImage", (file) => {
+    const { problems, files } = vmImageProblems(file);
+    expect(problems).toEqual([]);
+    // The walk reached the templates that hold the plan and apply jobs.
+    expect(files).toEqual(expect.arrayContaining([".azure-devops/templates/jobs/synth.yml", ".azure-devops/templates/jobs/terraform-plan.yml"]));
+    if (file.endsWith("deploy.yml")) expect(files).toContain(".azure-devops/templates/jobs/terraform-apply.yml");
+  });
+
+  it("catches a vmImage added to the pipeline itself", () => {
+    const read = (file: string) => {
+      const document = readPipelineYaml(file) as Mapping;
+      return file === ".azure-devops/deploy.yml" ? { ...document, pool: { vmImage: "ubuntu-latest" } } : document;
+    };
+    expect(vmImageProblems(".azure-devops/deploy.yml", read).problems).toEqual([".azure-devops/deploy.yml: /pool/vmImage is 'ubuntu-latest', a Microsoft-hosted agent"]);
+  });
+
+  it("catches a vmImage in a template three references deep", () => {
+    const apply = ".azure-devops/templates/jobs/terraform-apply.yml";
+    const read = (file: string) => {
+      const document = readPipelineYaml(file) as { jobs: Mapping[] };
+      if (file !== apply) return document;
+      const broken = clone(document);
+      broken.jobs[0].pool = { vmImage: "ubuntu-latest" };
+      return broken;
+    };
+    expect(vmImageProblems(".azure-devops/deploy.yml", read).problems).toEqual([`${apply}: /jobs/0/pool/vmImage is 'ubuntu-latest', a Microsoft-hosted agent`]);
+  });
+
+  it("lets CI, which only builds, tests and synthesizes, stay Microsoft-hosted", () => {
+    expect(PLAN_APPLY_PIPELINES).not.toContain(".azure-devops/ci.yml");
+    const ci = expandTemplateFile(".azure-devops/ci.yml") as { jobs: Array<Mapping & { steps: Mapping[] }> };
+    expect(ci.jobs.flatMap((job) => job.steps).some((step) => isTerraformStep(step))).toBe(false);
+  });
+});
+
+describe("rule 2: each environment's plan and apply jobs run on that environment's agent pool", () => {
+  it.each(PLAN_APPLY_PIPELINES)("%s declares one pool parameter per environment, with distinct defaults", (file) => {
+    const pools = declaredPools(file);
+    for (const environment of ENVIRONMENTS) expect({ environment, pool: pools[environment] }).toEqual({ environment, pool: expect.stringMatching(/\S/) });
+    expect(new Set(Object.values(pools)).size).toBe(ENVIRONMENTS.length);
+  });
+
+  it("pr-plan and deploy default to the same pools", () => {
+    expect(declaredPools(".azure-devops/pr-plan.yml")).toEqual(declaredPools(".azure-devops/deploy.yml"));
+  });
+
+  it.each(PLAN_APPLY_PIPELINES)("%s runs each environment's jobs on its pool parameter's default", (file) => {
+    expect(agentPoolProblems(stagesOf(file), declaredPools(file))).toEqual([]);
+  });
+
+  it.each(PLAN_APPLY_PIPELINES)("%s follows pools given at queue time", (file) => {
+    const given = { dev: "pool-a", test: "pool-b", prod: "pool-c" };
+    const passed = Object.fromEntries(ENVIRONMENTS.map((environment) => [poolParameter(environment), given[environment]]));
+    const stages = stagesOf(file, passed);
+    expect(agentPoolProblems(stages, given)).toEqual([]);
+    expect(stageNamed(stages, "plan_prod").jobs[0].pool).toEqual({ name: "pool-c" });
+  });
+
+  it("catches an environment's job on another environment's pool", () => {
+    const stages = clone(stagesOf(".azure-devops/deploy.yml"));
+    stageNamed(stages, "apply_prod").jobs[0].pool = { name: "estate-dev-agents" };
+    expect(agentPoolProblems(stages, declaredPools(".azure-devops/deploy.yml"))).toEqual(["apply_prod/apply runs on pool 'estate-dev-agents', not prodAgentPool's 'estate-prod-agents'"]);
+  });
+
+  it("catches a job that names no pool, or a hosted image", () => {
+    const stages = clone(stagesOf(".azure-devops/pr-plan.yml"));
+    delete stageNamed(stages, "plan_test").jobs[0].pool;
+    stageNamed(stages, "build").jobs[0].pool = { vmImage: "ubuntu-latest" };
+    expect(agentPoolProblems(stages, declaredPools(".azure-devops/pr-plan.yml"))).toEqual([
+      "build/synth names no agent pool",
+      "build/synth asks for vmImage 'ubuntu-latest'",
+      "plan_test/plan names no agent pool",
+    ]);
+  });
+});
+
+describe("rule 3: preflight runs before every plan", () => {
+  it.each(PLAN_APPLY_PIPELINES)("%s runs npm run preflight -- <stack> before planning the stack", (file) => {
+    const stages = stagesOf(file);
+    expect(preflightProblems(stages)).toEqual([]);
+    for (const environment of ENVIRONMENTS) {
+      const steps = stepsOf(stageNamed(stages, `plan_${environment}`).jobs[0]);
+      const preflight = steps.findIndex((step) => step.script === `npm run preflight -- estate-${environment}`);
+      // npm ci first: preflight runs the project's own code.
+      expect(preflight).toBeGreaterThan(steps.findIndex((step) => step.script === "npm ci --no-audit --no-fund"));
+    }
+  });
+
+  it("catches a plan without preflight", () => {
+    const stages = clone(stagesOf(".azure-devops/pr-plan.yml"));
+    const job = stageNamed(stages, "plan_dev").jobs[0];
+    job.steps = stepsOf(job).filter((step) => !step.script?.startsWith("npm run preflight"));
+    expect(preflightProblems(stages)).toEqual(["plan_dev: no 'npm run preflight -- estate-dev' step before the plan"]);
+  });
+
+  it("catches preflight moved after the plan", () => {
+    const stages = clone(stagesOf(".azure-devops/deploy.yml"));
+    const job = stageNamed(stages, "plan_prod").jobs[0];
+    const steps = stepsOf(job);
+    const [preflight] = steps.splice(steps.findIndex((step) => step.script?.startsWith("npm run preflight")), 1);
+    steps.push(preflight);
+    expect(preflightProblems(stages)).toEqual(["plan_prod: 'npm run preflight -- estate-prod' runs after the plan"]);
+  });
+
+  it("catches preflight of the wrong stack", () => {
+    const stages = clone(stagesOf(".azure-devops/deploy.yml"));
+    const step = stepsOf(stageNamed(stages, "plan_test").jobs[0]).find((s) => s.script?.startsWith("npm run preflight"));
+    if (step === undefined) throw new Error("no preflight step");
+    step.script = "npm run preflight -- estate-dev";
+    expect(preflightProblems(stages)).toEqual(["plan_test: no 'npm run preflight -- estate-test' step before the plan"]);
+  });
+});
+
+describe("rule 4: after every apply, the NCC's private endpoint connections on the lake are approved", () => {
+  const deployStages = stagesOf(".azure-devops/deploy.yml");
+
+  it("holds for every apply in deploy", () => {
+    expect(approvalProblems(deployStages)).toEqual([]);
+    for (const environment of ENVIRONMENTS) {
+      const steps = stepsOf(stageNamed(deployStages, `apply_${environment}`).jobs[0]);
+      const approval = steps[steps.length - 1];
+      expect(approval).toMatchObject({
+        task: "AzureCLI@2",
+        condition: "succeededOrFailed()",
+        inputs: { azureSubscription: `estate-${environment}`, scriptType: "bash", arguments: '"$(TF_OUTPUT_lake_account_id)"' },
+      });
+    }
+  });
+
+  it("pr-plan applies nothing, so approves nothing", () => {
+    expect(approvalProblems(stagesOf(".azure-devops/pr-plan.yml"))).toEqual(["no apply step found"]);
+  });
+
+  it("catches an apply without the approval", () => {
+    const stages = clone(deployStages);
+    const job = stageNamed(stages, "apply_test").jobs[0];
+    const steps = stepsOf(job);
+    steps.splice(steps.length - 1, 1);
+    expect(approvalProblems(stages)).toEqual(["apply_test: no approval of the NCC's private endpoint connections"]);
+  });
+
+  it("catches the approval moved before the apply", () => {
+    const stages = clone(deployStages);
+    const steps = stepsOf(stageNamed(stages, "apply_dev").jobs[0]);
+    const approval = steps.pop();
+    if (approval === undefined) throw new Error("no steps");
+    steps.splice(steps.findIndex((step) => isTerraformStep(step, "apply")), 0, approval);
+    expect(approvalProblems(stages)).toEqual(["apply_dev: the endpoint approval runs before the apply"]);
+  });
+
+  it("catches an approval as another identity, or without the lake's id", () => {
+    const stages = clone(deployStages);
+    const steps = stepsOf(stageNamed(stages, "apply_prod").jobs[0]);
+    const approval = steps[steps.length - 1];
+    approval.inputs = { ...approval.inputs, azureSubscription: "estate-dev", arguments: "" };
+    delete approval.condition;
+    const apply = steps.find((step) => isTerraformStep(step, "apply"));
+    if (apply === undefined) throw new Error("no apply");
+    apply.env = { ...apply.env, TF_EXPORT_OUTPUTS: "" };
+    expect(approvalProblems(stages)).toEqual([
+      "apply_prod: the apply step does not export the lake_account_id output",
+      "apply_prod: the endpoint approval signs in as 'estate-dev', not the apply's 'estate-prod'",
+      "apply_prod: the endpoint approval is not given the stack's lake_account_id output",
+      "apply_prod: the endpoint approval is skipped when apply fails (condition 'succeeded()')",
+    ]);
+  });
+});
