@@ -10,12 +10,12 @@
 export const DATABRICKS_RUNTIME = "17.3.x-scala2.13";
 
 /**
- * Access modes a job cluster under the policy may use with Unity Catalog. `SINGLE_USER`
- * (dedicated) runs as one identity, the job's service principal, with the full Spark API;
- * `USER_ISOLATION` (standard) is meant for clusters shared by several users and restricts APIs
- * the ETL may rely on (such as the Spark context), so it is offered but not the default.
+ * Access modes a job cluster under the policy may use with Unity Catalog: only `SINGLE_USER`
+ * (dedicated), which runs as one identity, the job's service principal, with the full Spark API
+ * and `dbutils.fs` credential vending. `USER_ISOLATION` (standard) is not offered: it blocks the
+ * APIs the ETL relies on.
  */
-export const DATA_SECURITY_MODES = ["SINGLE_USER", "USER_ISOLATION"] as const;
+export const DATA_SECURITY_MODES = ["SINGLE_USER"] as const;
 export type DataSecurityMode = (typeof DATA_SECURITY_MODES)[number];
 
 /** One rule of a Databricks cluster policy definition. */
@@ -36,6 +36,11 @@ export interface JobClusterPolicyOptions {
   readonly dataSecurityMode: DataSecurityMode;
   /** Tags every cluster must carry, such as environment and cost centre. */
   readonly requiredTags: Readonly<Record<string, string>>;
+  /**
+   * The one identity a dedicated cluster runs as (the job's service principal), pinned by the policy.
+   * @default - not pinned
+   */
+  readonly singleUserName?: string;
 }
 
 /**
@@ -55,6 +60,7 @@ export function jobClusterPolicyDefinition(options: JobClusterPolicyOptions): Re
     "autoscale.min_workers": { type: "range", minValue: options.minWorkers, maxValue: options.maxWorkers, defaultValue: options.minWorkers },
     "autoscale.max_workers": { type: "range", minValue: options.minWorkers, maxValue: options.maxWorkers, defaultValue: options.maxWorkers },
   };
+  if (options.singleUserName !== undefined) definition.single_user_name = { type: "fixed", value: options.singleUserName };
   for (const [key, value] of Object.entries(options.requiredTags)) {
     definition[`custom_tags.${key}`] = { type: "fixed", value };
   }

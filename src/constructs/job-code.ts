@@ -12,14 +12,20 @@ export interface JobCodeFile {
   readonly sha256: string;
 }
 
-/** What the job package is made of, relative to the code directory. */
+/** The bank ETL's entry scripts, in the order its tasks run them (issue 13: check, migrate, load). */
+export const BANK_ETL_ENTRY_POINTS = ["run_check.py", "run_migrate.py", "run_etl.py"] as const;
+/** @deprecated the load task's entry script; use {@link BANK_ETL_ENTRY_POINTS}. */
 export const JOB_ENTRY_POINT = "run_etl.py";
+/** The requirements file a job's pinned cluster libraries come from, by default. */
 export const JOB_REQUIREMENTS = "requirements.txt";
+/** The bank ETL's Python package folder. */
 export const JOB_PACKAGE = "bank_etl";
-/** File types of the package that the job needs at run time. */
+/** What the bank ETL's package is made of, relative to its code directory. */
+export const BANK_ETL_CODE_PATHS: readonly string[] = [...BANK_ETL_ENTRY_POINTS, JOB_REQUIREMENTS, JOB_PACKAGE];
+/** File types a job needs at run time; entries named explicitly are uploaded whatever their type. */
 const PACKAGE_EXTENSIONS = [".py", ".sql"];
 /** Folders that never ship: tests, caches, local data and virtual environments. */
-const SKIPPED_FOLDERS = new Set(["tests", "test", "__pycache__", "node_modules", "venv", "env"]);
+const SKIPPED_FOLDERS = new Set(["tests", "test", "__pycache__", "node_modules", "venv", "env", ".venv"]);
 
 function compareNames(a: string, b: string): number {
   // Code-point order, so the result never depends on the machine's locale.
@@ -32,10 +38,10 @@ function readJobFile(root: string, relativePath: string): JobCodeFile {
 }
 
 function walkPackage(root: string, relativeFolder: string, found: string[]): void {
-  const entries = readdirSync(path.join(root, ...relativeFolder.split("/")), { withFileTypes: true }).sort((a, b) => compareNames(a.name, b.name));
+  const entries = readdirSync(path.join(root, ...relativeFolder.split("/").filter((part) => part !== "")), { withFileTypes: true }).sort((a, b) => compareNames(a.name, b.name));
   for (const entry of entries) {
     if (entry.name.startsWith(".")) continue;
-    const relativePath = `${relativeFolder}/${entry.name}`;
+    const relativePath = relativeFolder === "" ? entry.name : `${relativeFolder}/${entry.name}`;
     if (entry.isDirectory()) {
       if (!SKIPPED_FOLDERS.has(entry.name)) walkPackage(root, relativePath, found);
     } else if (entry.isFile() && PACKAGE_EXTENSIONS.includes(path.extname(entry.name))) {
@@ -44,22 +50,37 @@ function walkPackage(root: string, relativeFolder: string, found: string[]): voi
   }
 }
 
+/** True when `codeDirectory` exists and is a directory. */
+export function isCodeDirectory(codeDirectory: string): boolean {
+  return existsSync(codeDirectory) && statSync(codeDirectory).isDirectory();
+}
+
 /**
- * Reads the job package from `codeDirectory`: the entry script, the requirements file and every
- * `.py`/`.sql` file under the package folder (no tests, caches, hidden folders or virtual
- * environments), in a fixed order so that synthesis is deterministic. Missing parts are simply
- * absent from the result; the caller decides how loudly to report them.
+ * Reads a job's code from `codeDirectory`, in a fixed order so that synthesis is deterministic.
+ * `include` lists files and folders relative to the directory: a file is uploaded as it is, a
+ * folder contributes every `.py`/`.sql` file under it (no tests, caches, hidden folders or
+ * virtual environments). Without `include` the whole directory is walked that way, plus its
+ * `requirements.txt`. Missing entries are simply absent from the result; the caller decides how
+ * loudly to report them.
+ *
+ * @default include - the whole directory
  */
-export function collectJobCode(codeDirectory: string): JobCodeFile[] {
-  if (!existsSync(codeDirectory) || !statSync(codeDirectory).isDirectory()) return [];
-  const relativePaths: string[] = [];
-  for (const single of [JOB_ENTRY_POINT, JOB_REQUIREMENTS]) {
-    const file = path.join(codeDirectory, single);
-    if (existsSync(file) && statSync(file).isFile()) relativePaths.push(single);
+export function collectJobCode(codeDirectory: string, include: readonly string[] = ["", JOB_REQUIREMENTS]): JobCodeFile[] {
+  if (!isCodeDirectory(codeDirectory)) return [];
+  const relativePaths = new Set<string>();
+  for (const entry of include) {
+    const relative = entry.replace(/\\/g, "/").replace(/^\.\/|\/$/g, "");
+    const full = path.join(codeDirectory, ...relative.split("/").filter((part) => part !== ""));
+    if (!existsSync(full)) continue;
+    if (statSync(full).isDirectory()) {
+      const found: string[] = [];
+      walkPackage(codeDirectory, relative, found);
+      found.forEach((file) => relativePaths.add(file));
+    } else if (statSync(full).isFile()) {
+      relativePaths.add(relative);
+    }
   }
-  const packageFolder = path.join(codeDirectory, JOB_PACKAGE);
-  if (existsSync(packageFolder) && statSync(packageFolder).isDirectory()) walkPackage(codeDirectory, JOB_PACKAGE, relativePaths);
-  return relativePaths.sort(compareNames).map((relativePath) => readJobFile(codeDirectory, relativePath));
+  return [...relativePaths].sort(compareNames).map((relativePath) => readJobFile(codeDirectory, relativePath));
 }
 
 /** One hash over every file's path and content: changes whenever any shipped file changes. */

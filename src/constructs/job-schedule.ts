@@ -105,3 +105,48 @@ function ianaTimeZones(): ReadonlySet<string> {
   zones ??= new Set(Intl.supportedValuesOf("timeZone"));
   return zones;
 }
+
+/** The rule shown to users when a cron expression is not a Quartz expression. */
+export const QUARTZ_CRON_RULE =
+  'a Quartz cron expression of 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]) with "?" in exactly one ' +
+  'of day-of-month and day-of-week, such as "0 0 2 1 1,4,7,10 ?" or "0 30 6 ? * MON-FRI"';
+
+const QUARTZ_FIELD = {
+  seconds: /^(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?(,(\d{1,2}(-\d{1,2})?)(\/\d{1,2})?)*$/,
+  hoursMinutes: /^(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?(,(\d{1,2}(-\d{1,2})?)(\/\d{1,2})?)*$/,
+  dayOfMonth: /^(\?|L(-\d{1,2})?|LW|\d{1,2}W|(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?(,\d{1,2}(-\d{1,2})?(\/\d{1,2})?)*)$/,
+  dayOfWeek: /^(\?|[1-7A-Za-z]{1,3}(#[1-5]|L)|(\*|[1-7A-Za-z]{1,3}(-[1-7A-Za-z]{1,3})?)(\/\d)?(,[1-7A-Za-z]{1,3}(-[1-7A-Za-z]{1,3})?)*)$/,
+  year: /^(\*|\d{4}(-\d{4})?)(\/\d{1,3})?(,\d{4}(-\d{4})?)*$/,
+};
+const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+function numbersWithin(field: string, min: number, max: number): boolean {
+  return (field.match(/\d+/g) ?? []).every((n, i, all) => {
+    const value = Number(n);
+    // A step ("/n") may exceed the field's range only up to its size.
+    const isStep = field.includes(`/${n}`) && i === all.length - 1;
+    return isStep ? value >= 1 && value <= max - min + 1 : value >= min && value <= max;
+  });
+}
+
+/**
+ * True when an expression is a well-formed Quartz cron expression, as Databricks job schedules take
+ * them: fields in range, month and day names spelt as Quartz spells them, and "?" in exactly one of
+ * day-of-month and day-of-week. It says nothing about how often the expression fires.
+ */
+export function isQuartzCron(expression: string): boolean {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 6 && fields.length !== 7) return false;
+  const [seconds, minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields;
+  if (!QUARTZ_FIELD.seconds.test(seconds) || !numbersWithin(seconds, 0, 59)) return false;
+  if (!QUARTZ_FIELD.hoursMinutes.test(minutes) || !numbersWithin(minutes, 0, 59)) return false;
+  if (!QUARTZ_FIELD.hoursMinutes.test(hours) || !numbersWithin(hours, 0, 23)) return false;
+  if ((dayOfMonth === "?") === (dayOfWeek === "?")) return false;
+  if (!QUARTZ_FIELD.dayOfMonth.test(dayOfMonth) || !numbersWithin(dayOfMonth.replace(/^L-?/, ""), 1, 31)) return false;
+  if (expandMonthField(month) === undefined) return false;
+  if (!QUARTZ_FIELD.dayOfWeek.test(dayOfWeek)) return false;
+  const names = dayOfWeek.match(/[A-Za-z]{2,3}/g) ?? [];
+  if (!names.every((name) => DAY_NAMES.includes(name.toUpperCase()))) return false;
+  if (!numbersWithin(dayOfWeek.replace(/#\d|L/g, ""), 1, 7)) return false;
+  return year === undefined || QUARTZ_FIELD.year.test(year);
+}

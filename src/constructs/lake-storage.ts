@@ -1,5 +1,5 @@
-import { Construct } from "constructs";
-import { Lazy } from "cdktf";
+import { Construct, IConstruct } from "constructs";
+import { Annotations, ITerraformDependable, Lazy } from "cdktf";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
@@ -7,10 +7,14 @@ import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-man
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { protectFromDeletion } from "./deletion-protection";
 import { Observability } from "./observability";
-import { Placement } from "./placement";
-import { privateEndpoint } from "./private-endpoint";
-import { SecretStore } from "./secret-store";
-import { isRfc3339Utc, NAME_RULES, PropValidator } from "./validation";
+import { checkPlacement, Placement } from "./placement";
+import { checkObjectId, IAzurePrincipal } from "./principal";
+import { checkPrivateEndpointName, privateEndpoint } from "./private-endpoint";
+import { checkResourceId, ID_SEGMENT, idSegment } from "./resource-id";
+import { ISecretStore } from "./secret-store";
+import { ISecureNetwork } from "./secure-network";
+import { propagationWait } from "./time-provider";
+import { checkExpiry, checkName, NAME_RULES, PropValidator } from "./validation";
 
 export const REPLICATION_TYPES = ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const;
 export type ReplicationType = (typeof REPLICATION_TYPES)[number];
@@ -33,20 +37,80 @@ export type LakeRole = (typeof LAKE_ROLES)[number];
 /** Encryption of the lake with a key the estate holds (CKV2_AZURE_1, CIS 9.x). */
 export interface LakeCustomerManagedKey {
   /** Premium vault that holds the HSM-backed key; the account reaches it as a trusted service. */
-  readonly secretStore: SecretStore;
-  /** When the first key version expires, RFC 3339 UTC; Azure rotates it 30 days before. */
+  readonly secretStore: ISecretStore;
+  /** When the first key version expires, RFC 3339 UTC in the future; Azure rotates it 30 days before. */
   readonly keyExpirationDate: string;
+  /**
+   * Name of the key in the vault.
+   * @default - `cmk-<accountName>`
+   */
+  readonly keyName?: string;
+}
+
+/**
+ * A data lake other constructs read and write: the one {@link LakeStorage} creates, or an existing
+ * ADLS Gen2 account imported with {@link LakeStorage.fromExisting}.
+ */
+export interface ILakeStorage extends IConstruct {
+  /** Resource id of the account. */
+  readonly accountId: string;
+  /** Account name. */
+  readonly accountName: string;
+  /** Primary DFS endpoint, such as `https://stbankprod01.dfs.core.windows.net/`. */
+  readonly dfsEndpoint: string;
+  /** Primary blob endpoint, such as `https://stbankprod01.blob.core.windows.net/`. */
+  readonly blobEndpoint: string;
+  /** Container names, by data area. */
+  readonly containerNames: Readonly<Record<LakeContainerName, string>>;
+  /**
+   * What any data-plane access to the account waits for: its blob and dfs private endpoints (with
+   * their DNS zone groups), the zones' VNet links and the network's line of sight to the agents.
+   */
+  readonly dataPlaneReady: readonly ITerraformDependable[];
+  /** What a user of a container (a Unity Catalog external location) must wait for. */
+  readonly containerReady: Readonly<Record<LakeContainerName, readonly ITerraformDependable[]>>;
+  /** The `abfss://` URI of a container (and optional path), as Spark and Unity Catalog use it. */
+  abfssUri(container: LakeContainerName, path?: string): string;
+  /** Grants a principal a data-plane role on the whole account; the assignment is created in `scope`. */
+  grant(scope: Construct, id: string, principal: IAzurePrincipal, role: LakeRole): RoleAssignment;
+  /**
+   * Lets an Azure resource with a managed identity (such as a Databricks access connector) through
+   * the account's network ACL as a trusted resource instance.
+   */
+  allowTrustedResource(resourceId: string, tenantId: string): void;
 }
 
 export interface LakeStorageProps extends Placement {
   /** Storage account name, such as `stbankprod01` (3-24 lowercase letters and digits, globally unique). */
   readonly accountName: string;
-  /** Subnet that hosts the blob and dfs private endpoints. */
-  readonly privateEndpointSubnetId: string;
-  /** Private DNS zone `privatelink.blob.core.windows.net`. */
-  readonly blobDnsZoneId: string;
-  /** Private DNS zone `privatelink.dfs.core.windows.net`. */
-  readonly dfsDnsZoneId: string;
+  /**
+   * The network the blob and dfs private endpoints go in: its private endpoint subnet, its blob and
+   * dfs DNS zones, and what data-plane access waits for (the zones' VNet links and the network's
+   * line of sight to the deployment agents).
+   * @default - none; give `privateEndpointSubnetId`, `blobDnsZoneId` and `dfsDnsZoneId`
+   */
+  readonly network?: ISecureNetwork;
+  /**
+   * Subnet that hosts the blob and dfs private endpoints.
+   * @default - `network.privateEndpointSubnet.id`
+   */
+  readonly privateEndpointSubnetId?: string;
+  /**
+   * Private DNS zone `privatelink.blob.core.windows.net`.
+   * @default - `network.privateDnsZoneIds.blob`
+   */
+  readonly blobDnsZoneId?: string;
+  /**
+   * Private DNS zone `privatelink.dfs.core.windows.net`.
+   * @default - `network.privateDnsZoneIds.dfs`
+   */
+  readonly dfsDnsZoneId?: string;
+  /**
+   * More resources that data-plane access waits for, such as peerings or DNS links made
+   * elsewhere when the network is not given.
+   * @default - only the private endpoints and what `network` names
+   */
+  readonly dataPlaneDependencies?: ITerraformDependable[];
   /**
    * How the account replicates. Geo-redundant by default; a cheaper environment may choose LRS or
    * ZRS (its justification lives in that environment's config).
@@ -82,7 +146,8 @@ export interface LakeStorageProps extends Placement {
   readonly landingColdTier?: LandingColdTier;
   /**
    * Encrypt the account with a customer-managed key instead of a Microsoft-managed one. Creates a
-   * user-assigned identity, an HSM-backed key in the vault and the identity's role on that key.
+   * user-assigned identity, an HSM-backed key in the vault and the identity's role on that key;
+   * the account is created only once that role has taken effect.
    * @default - Microsoft-managed keys (the environment's config justifies it)
    */
   readonly customerManagedKey?: LakeCustomerManagedKey;
@@ -98,6 +163,73 @@ export interface LakeStorageProps extends Placement {
   readonly deletionProtection?: boolean;
 }
 
+/** Attributes of an existing ADLS Gen2 account for {@link LakeStorage.fromExisting}. */
+export interface LakeStorageAttributes {
+  /** Resource id of the storage account. */
+  readonly accountId: string;
+  /**
+   * Account name.
+   * @default - parsed from `accountId`
+   */
+  readonly accountName?: string;
+  /**
+   * Primary DFS endpoint.
+   * @default - `https://<accountName>.dfs.core.windows.net/`
+   */
+  readonly dfsEndpoint?: string;
+  /**
+   * Primary blob endpoint.
+   * @default - `https://<accountName>.blob.core.windows.net/`
+   */
+  readonly blobEndpoint?: string;
+  /**
+   * Names of the existing containers, by data area.
+   * @default - each data area's own name (`landing`, `curated`, ...)
+   */
+  readonly containerNames?: Partial<Record<LakeContainerName, string>>;
+  /**
+   * The network whose line of sight (peerings, DNS links) data-plane access waits for.
+   * @default - none
+   */
+  readonly network?: ISecureNetwork;
+  /**
+   * What data-plane access waits for, such as the account's private endpoints when made in this stack.
+   * @default - nothing: the account's owner has made it reachable from the deployment agents
+   */
+  readonly dataPlaneDependencies?: ITerraformDependable[];
+}
+
+/** What the created and the imported lake share. */
+abstract class LakeStorageBase extends Construct implements ILakeStorage {
+  abstract readonly accountId: string;
+  abstract readonly accountName: string;
+  abstract readonly dfsEndpoint: string;
+  abstract readonly blobEndpoint: string;
+  abstract readonly containerNames: Readonly<Record<LakeContainerName, string>>;
+  abstract readonly dataPlaneReady: readonly ITerraformDependable[];
+  abstract readonly containerReady: Readonly<Record<LakeContainerName, readonly ITerraformDependable[]>>;
+  abstract allowTrustedResource(resourceId: string, tenantId: string): void;
+
+  grant(scope: Construct, id: string, principal: IAzurePrincipal, role: LakeRole): RoleAssignment {
+    const v = new PropValidator("LakeStorage.grant", `${scope?.node.path}/${id}`);
+    v.oneOf("role", role, LAKE_ROLES);
+    v.required("principal", principal, "an IAzurePrincipal, such as AzurePrincipal.servicePrincipal(objectId)");
+    v.required("principal.objectId", principal?.objectId, "the principal's object id (a GUID)");
+    checkObjectId(v, "principal.objectId", principal?.objectId, "the principal's object id");
+    v.report(scope);
+    return new RoleAssignment(scope, id, {
+      scope: this.accountId,
+      principalId: principal?.objectId,
+      principalType: principal?.principalType,
+      roleDefinitionName: role,
+    });
+  }
+
+  abfssUri(container: LakeContainerName, path = ""): string {
+    return `abfss://${this.containerNames[container] ?? container}@${this.accountName}.dfs.core.windows.net/${path}`;
+  }
+}
+
 /**
  * The data lake: an ADLS Gen2 account (hierarchical namespace) with a container per data area,
  * lifecycle tiering of landed files, blob and dfs private endpoints, and every storage hardening
@@ -105,26 +237,36 @@ export interface LakeStorageProps extends Placement {
  * network or anonymous access, a Deny network ACL, soft delete of blobs and containers,
  * infrastructure encryption, no cross-tenant replication, and geo-redundancy unless relaxed.
  */
-export class LakeStorage extends Construct {
+export class LakeStorage extends LakeStorageBase {
+  /**
+   * An existing ADLS Gen2 account for the constructs that take an {@link ILakeStorage}. Nothing is
+   * created; `grant` still creates role assignments, but `allowTrustedResource` cannot change the
+   * account's network ACL and only records a warning saying what the owner must do.
+   */
+  static fromExisting(scope: Construct, id: string, attributes: LakeStorageAttributes): ILakeStorage {
+    return new ImportedLakeStorage(scope, id, attributes);
+  }
+
   readonly account: StorageAccount;
-  /** Resource id of the account. */
   readonly accountId: string;
-  /** Account name. */
   readonly accountName: string;
-  /** Primary DFS endpoint, such as `https://stbankprod01.dfs.core.windows.net/`. */
   readonly dfsEndpoint: string;
-  /** Primary blob endpoint, such as `https://stbankprod01.blob.core.windows.net/`. */
   readonly blobEndpoint: string;
   /** The containers, by data area. */
   readonly containers: Record<LakeContainerName, StorageContainer>;
+  readonly containerNames: Readonly<Record<LakeContainerName, string>>;
+  readonly containerReady: Readonly<Record<LakeContainerName, readonly ITerraformDependable[]>>;
+  readonly dataPlaneReady: readonly ITerraformDependable[];
   private readonly trustedResources: Array<{ resourceId: string; tenantId: string }> = [];
 
   constructor(scope: Construct, id: string, props: LakeStorageProps) {
     super(scope, id);
-    validate(this.node.path, props);
+    props = props ?? ({} as LakeStorageProps);
+    validate(this, props);
     const coolAfter = props.landingCoolAfterDays ?? 30;
     const coldAfter = props.landingColdAfterDays ?? 90;
     const coldTier = props.landingColdTier ?? "Archive";
+    const subnetId = props.privateEndpointSubnetId ?? props.network?.privateEndpointSubnet.id ?? "";
     const encryption = props.customerManagedKey ? this.customerManagedKey(props, props.customerManagedKey) : undefined;
 
     this.account = new StorageAccount(this, "account", {
@@ -163,8 +305,9 @@ export class LakeStorage extends Construct {
       },
       identity: encryption ? { type: "UserAssigned", identityIds: [encryption.identity.id] } : undefined,
       customerManagedKey: encryption ? { keyVaultKeyId: encryption.keyVersionlessId, userAssignedIdentityId: encryption.identity.id } : undefined,
-      // Azure checks that the identity can use the key when the account is created.
-      dependsOn: encryption ? [encryption.keyAccess] : undefined,
+      // Azure checks that the identity can use the key when the account is created: wait for the
+      // key, the identity's role on it and the role's propagation.
+      dependsOn: encryption ? [encryption.key, encryption.keyAccess, encryption.keyAccessReady] : undefined,
       tags: props.tags,
     });
     this.accountId = this.account.id;
@@ -172,6 +315,8 @@ export class LakeStorage extends Construct {
     this.dfsEndpoint = this.account.primaryDfsEndpoint;
     this.blobEndpoint = this.account.primaryBlobEndpoint;
 
+    // azurerm_storage_container with storage_account_id goes through the management plane (ARM),
+    // not the blob endpoint, so it needs neither the private endpoints nor a data-plane role.
     const containers: Partial<Record<LakeContainerName, StorageContainer>> = {};
     for (const name of LAKE_CONTAINERS) {
       containers[name] = new StorageContainer(this, `${name}-container`, {
@@ -181,7 +326,9 @@ export class LakeStorage extends Construct {
       });
     }
     this.containers = containers as Record<LakeContainerName, StorageContainer>;
+    this.containerNames = Object.fromEntries(LAKE_CONTAINERS.map((name) => [name, name])) as Record<LakeContainerName, string>;
 
+    // The lifecycle policy is a management-plane resource too.
     new StorageManagementPolicy(this, "lifecycle", {
       storageAccountId: this.accountId,
       rule: [
@@ -200,21 +347,34 @@ export class LakeStorage extends Construct {
       ],
     });
 
+    const endpoints: ITerraformDependable[] = [];
+    const zonesReady: ITerraformDependable[] = [];
     for (const [subresource, zoneId] of [
-      ["blob", props.blobDnsZoneId],
-      ["dfs", props.dfsDnsZoneId],
+      ["blob", props.blobDnsZoneId ?? props.network?.privateDnsZoneIds.blob],
+      ["dfs", props.dfsDnsZoneId ?? props.network?.privateDnsZoneIds.dfs],
     ] as const) {
-      privateEndpoint(this, `${subresource}-private-endpoint`, {
-        name: `pe-${props.accountName}-${subresource}`,
-        resourceGroupName: props.resourceGroupName,
-        location: props.location,
-        tags: props.tags,
-        subnetId: props.privateEndpointSubnetId,
-        targetResourceId: this.accountId,
-        subresource,
-        privateDnsZoneId: zoneId,
-      });
+      const zoneReady = props.network?.privateDnsZoneReady[subresource] ?? [];
+      zonesReady.push(...zoneReady);
+      endpoints.push(
+        privateEndpoint(this, `${subresource}-private-endpoint`, {
+          name: `pe-${props.accountName}-${subresource}`,
+          resourceGroupName: props.resourceGroupName,
+          location: props.location,
+          tags: props.tags,
+          subnetId,
+          targetResourceId: this.accountId,
+          subresource,
+          privateDnsZoneId: zoneId ?? "",
+          dependsOn: [...zoneReady],
+        }),
+      );
     }
+    // Any storage data-plane resource (a blob, a path, an ACL) waits for all of these.
+    this.dataPlaneReady = [...endpoints, ...zonesReady, ...(props.network?.lineOfSight ?? []), ...(props.dataPlaneDependencies ?? [])];
+    this.containerReady = Object.fromEntries(LAKE_CONTAINERS.map((name) => [name, [this.containers[name]]])) as unknown as Record<
+      LakeContainerName,
+      readonly ITerraformDependable[]
+    >;
 
     // Account-level settings emit metrics only; the blob service carries the access logs.
     props.observability?.diagnose(this, "account-diagnostics", this.accountId, { logs: false, metrics: true });
@@ -224,7 +384,7 @@ export class LakeStorage extends Construct {
     if (props.deletionProtection ?? true) protectFromDeletion(this, this.account, "data lake");
   }
 
-  /** The identity, key and role assignment behind customer-managed encryption. */
+  /** The identity, key, role assignment and propagation wait behind customer-managed encryption. */
   private customerManagedKey(props: LakeStorageProps, options: LakeCustomerManagedKey) {
     const identity = new UserAssignedIdentity(this, "encryption-identity", {
       name: `id-${props.accountName}-cmk`,
@@ -232,14 +392,16 @@ export class LakeStorage extends Construct {
       location: props.location,
       tags: props.tags,
     });
-    const key = options.secretStore.addKey(`${props.accountName}-cmk`, { name: `cmk-${props.accountName}`, expirationDate: options.keyExpirationDate });
+    const key = options.secretStore.addKey(this, "encryption-key", { name: options.keyName ?? `cmk-${props.accountName}`, expirationDate: options.keyExpirationDate });
     const keyAccess = new RoleAssignment(this, "encryption-key-access", {
       scope: key.resourceVersionlessId,
       principalId: identity.principalId,
+      principalType: "ServicePrincipal",
       roleDefinitionName: "Key Vault Crypto Service Encryption User",
     });
+    const keyAccessReady = propagationWait(this, "encryption-key-access-propagation", [keyAccess], { role_assignment_id: keyAccess.id });
     // The versionless id lets the account follow each automatic rotation of the key.
-    return { identity, keyVersionlessId: key.versionlessId, keyAccess };
+    return { identity, key, keyVersionlessId: key.versionlessId, keyAccess, keyAccessReady };
   }
 
   /**
@@ -249,28 +411,70 @@ export class LakeStorage extends Construct {
   allowTrustedResource(resourceId: string, tenantId: string): void {
     this.trustedResources.push({ resourceId, tenantId });
   }
+}
 
-  /** Grants a principal a data-plane role on the whole account. */
-  grant(id: string, principalId: string, role: LakeRole): RoleAssignment {
-    const v = new PropValidator("LakeStorage.grant", `${this.node.path}/${id}`);
-    v.oneOf("role", role, LAKE_ROLES);
-    v.throwIfInvalid();
-    return new RoleAssignment(this, id, { scope: this.accountId, principalId, roleDefinitionName: role });
+/** An existing account, imported by {@link LakeStorage.fromExisting}. */
+class ImportedLakeStorage extends LakeStorageBase {
+  readonly accountId: string;
+  readonly accountName: string;
+  readonly dfsEndpoint: string;
+  readonly blobEndpoint: string;
+  readonly containerNames: Readonly<Record<LakeContainerName, string>>;
+  readonly containerReady: Readonly<Record<LakeContainerName, readonly ITerraformDependable[]>>;
+  readonly dataPlaneReady: readonly ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, attributes: LakeStorageAttributes) {
+    super(scope, id);
+    attributes = attributes ?? ({} as LakeStorageAttributes);
+    const v = new PropValidator("LakeStorage.fromExisting", this.node.path);
+    v.required("accountId", attributes.accountId, "the storage account's resource id");
+    checkResourceId(v, "accountId", attributes.accountId, "storageAccount");
+    checkName(v, "accountName", attributes.accountName, NAME_RULES.storageAccount);
+    for (const [area, name] of Object.entries(attributes.containerNames ?? {})) {
+      if (!(LAKE_CONTAINERS as readonly string[]).includes(area)) v.fail(`containerNames.${area}`, area, `a data area of ${LAKE_CONTAINERS.join(", ")}`);
+      v.matches(`containerNames.${area}`, name, /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "3-63 lowercase letters, digits and single hyphens");
+    }
+    v.report(this);
+    this.accountId = attributes.accountId ?? "";
+    this.accountName = attributes.accountName ?? idSegment(this.accountId, ID_SEGMENT.name);
+    this.dfsEndpoint = attributes.dfsEndpoint ?? `https://${this.accountName}.dfs.core.windows.net/`;
+    this.blobEndpoint = attributes.blobEndpoint ?? `https://${this.accountName}.blob.core.windows.net/`;
+    this.containerNames = Object.fromEntries(LAKE_CONTAINERS.map((area) => [area, attributes.containerNames?.[area] ?? area])) as Record<LakeContainerName, string>;
+    this.dataPlaneReady = [...(attributes.network?.lineOfSight ?? []), ...(attributes.dataPlaneDependencies ?? [])];
+    this.containerReady = Object.fromEntries(LAKE_CONTAINERS.map((area) => [area, this.dataPlaneReady])) as unknown as Record<LakeContainerName, readonly ITerraformDependable[]>;
   }
 
-  /** The `abfss://` URI of a container (and optional path), as Spark and Unity Catalog use it. */
-  abfssUri(container: LakeContainerName, path = ""): string {
-    return `abfss://${container}@${this.accountName}.dfs.core.windows.net/${path}`;
+  /** An imported account's network ACL belongs to its owner: records what they must add. */
+  allowTrustedResource(resourceId: string, tenantId: string): void {
+    Annotations.of(this).addWarning(
+      `LakeStorage ${this.node.path} is imported, so this stack cannot change its network ACL. ` +
+        `Ask the account's owner to add a resource instance rule for ${resourceId} (tenant ${tenantId}) to storage account ${this.accountName}, ` +
+        `e.g. az storage account network-rule add --account-name ${this.accountName} --resource-id ${resourceId} --tenant-id ${tenantId}; until then that resource cannot reach the account.`,
+    );
   }
 }
 
-function validate(path: string, props: LakeStorageProps): void {
-  const v = new PropValidator("LakeStorage", path);
+function validate(scope: Construct, props: LakeStorageProps): void {
+  const v = new PropValidator("LakeStorage", scope.node.path);
+  checkPlacement(v, props);
   v.required("accountName", props.accountName, NAME_RULES.storageAccount.rule);
-  v.matches("accountName", props.accountName, NAME_RULES.storageAccount.pattern, NAME_RULES.storageAccount.rule);
+  checkName(v, "accountName", props.accountName, NAME_RULES.storageAccount);
+  if (typeof props.accountName === "string") {
+    for (const subresource of ["blob", "dfs"]) checkPrivateEndpointName(v, "accountName", `pe-${props.accountName}-${subresource}`);
+  }
+  v.required("privateEndpointSubnetId", props.privateEndpointSubnetId ?? props.network?.privateEndpointSubnet.id, "a subnet id for the private endpoints, or a network");
+  v.required("blobDnsZoneId", props.blobDnsZoneId ?? props.network?.privateDnsZoneIds.blob, "the id of the privatelink.blob.core.windows.net zone, or a network");
+  v.required("dfsDnsZoneId", props.dfsDnsZoneId ?? props.network?.privateDnsZoneIds.dfs, "the id of the privatelink.dfs.core.windows.net zone, or a network");
+  checkResourceId(v, "privateEndpointSubnetId", props.privateEndpointSubnetId, "subnet");
+  checkResourceId(v, "blobDnsZoneId", props.blobDnsZoneId, "privateDnsZone");
+  checkResourceId(v, "dfsDnsZoneId", props.dfsDnsZoneId, "privateDnsZone");
   v.oneOf("replicationType", props.replicationType, REPLICATION_TYPES);
   v.oneOf("landingColdTier", props.landingColdTier, LANDING_COLD_TIERS);
-  v.check("customerManagedKey.keyExpirationDate", props.customerManagedKey?.keyExpirationDate, isRfc3339Utc, "an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z");
+  if (props.customerManagedKey !== undefined) {
+    v.required("customerManagedKey.secretStore", props.customerManagedKey?.secretStore, "the premium vault that holds the key");
+    v.required("customerManagedKey.keyExpirationDate", props.customerManagedKey?.keyExpirationDate, "an RFC 3339 UTC timestamp in the future, such as 2027-06-30T00:00:00Z");
+    checkExpiry(v, "customerManagedKey.keyExpirationDate", props.customerManagedKey?.keyExpirationDate);
+  }
   v.range("blobSoftDeleteDays", props.blobSoftDeleteDays, 1, 365);
   v.range("containerSoftDeleteDays", props.containerSoftDeleteDays, 1, 365);
   v.range("landingCoolAfterDays", props.landingCoolAfterDays, 0, 99999);
@@ -284,5 +488,5 @@ function validate(path: string, props: LakeStorageProps): void {
   if ((props.landingColdTier ?? "Archive") === "Archive" && ZONE_REDUNDANT_REPLICATION.includes(replication)) {
     v.fail("landingColdTier", "Archive", `"Cold" with replicationType ${replication}: Azure offers the archive tier only on LRS, GRS and RAGRS accounts`);
   }
-  v.throwIfInvalid();
+  v.report(scope);
 }

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
-import { Placement } from "./placement";
+import { checkPlacement, Placement } from "./placement";
 import { PropValidator } from "./validation";
 
 export interface ObservabilityProps extends Placement {
@@ -35,11 +35,13 @@ export class Observability extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
+    props = props ?? ({} as ObservabilityProps);
     const v = new PropValidator("Observability", this.node.path);
+    checkPlacement(v, props);
     v.required("workspaceName", props.workspaceName, "4-63 characters, letters, digits and hyphens");
     v.matches("workspaceName", props.workspaceName, /^[a-zA-Z0-9][a-zA-Z0-9-]{2,61}[a-zA-Z0-9]$/, "4-63 characters, letters, digits and hyphens, not starting or ending with a hyphen");
     v.range("retentionInDays", props.retentionInDays, 30, 730);
-    v.throwIfInvalid();
+    v.report(this);
 
     this.workspace = new LogAnalyticsWorkspace(this, "workspace", {
       name: props.workspaceName,

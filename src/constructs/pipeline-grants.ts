@@ -31,14 +31,21 @@ export type GrantSet = Readonly<Record<Securable, Readonly<Partial<Record<Grante
 const READ_SCHEMA = ["USE_SCHEMA", "SELECT"];
 const WRITE_SCHEMA = ["USE_SCHEMA", "SELECT", "MODIFY", "CREATE_TABLE"];
 const READ_FILES = ["READ_FILES"];
-const READ_WRITE_FILES = ["READ_FILES", "WRITE_FILES"];
+/**
+ * What the job needs on a data area it writes: its files, and registering the Unity Catalog
+ * external tables over them (`<catalog>.curated.transactions` at curated/transactions/,
+ * `<catalog>.features.quarterly` at features/quarterly/, `<catalog>.ops.quarantine` at
+ * quarantine/), which also needs CREATE_TABLE and USE_SCHEMA on the table's schema.
+ */
+const WRITE_TABLE_FILES = ["READ_FILES", "WRITE_FILES", "CREATE_EXTERNAL_TABLE"];
 
 /**
  * The Unity Catalog grants of one environment.
  *
  * - Job service principal: uses the catalog; reads `raw`; reads and writes `curated`,
- *   `features` and `ops`; reads files in landing; reads and writes files in curated, features
- *   and quarantine.
+ *   `features` and `ops` (USE_SCHEMA, SELECT, MODIFY, CREATE_TABLE); reads files in landing;
+ *   reads and writes files in curated, features and quarantine and creates the external tables
+ *   there (CREATE_EXTERNAL_TABLE).
  * - Data engineers: everything in the catalog where `all` (dev), otherwise browse and read.
  * - ML consumers: read the `features` schema only.
  */
@@ -54,9 +61,9 @@ export function pipelineGrantSet(dataEngineers: DataEngineerAccess): GrantSet {
     "schema:features": { jobServicePrincipal: WRITE_SCHEMA, mlConsumers: READ_SCHEMA },
     "schema:ops": { jobServicePrincipal: WRITE_SCHEMA },
     "external-location:landing": { jobServicePrincipal: READ_FILES },
-    "external-location:curated": { jobServicePrincipal: READ_WRITE_FILES },
-    "external-location:features": { jobServicePrincipal: READ_WRITE_FILES },
-    "external-location:quarantine": { jobServicePrincipal: READ_WRITE_FILES },
+    "external-location:curated": { jobServicePrincipal: WRITE_TABLE_FILES },
+    "external-location:features": { jobServicePrincipal: WRITE_TABLE_FILES },
+    "external-location:quarantine": { jobServicePrincipal: WRITE_TABLE_FILES },
   };
 }
 

@@ -1,14 +1,19 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { PostgresqlFlexibleServer } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server";
 import { PostgresqlFlexibleServerConfiguration } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration";
 import { PostgresqlFlexibleServerDatabase } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-database";
 import { Password } from "@cdktf/provider-random/lib/password";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { protectFromDeletion } from "./deletion-protection";
 import { Observability } from "./observability";
-import { Placement } from "./placement";
-import { SecretStore } from "./secret-store";
-import { isRfc3339Utc, NAME_RULES, PropValidator } from "./validation";
+import { checkPlacement, Placement } from "./placement";
+import { isBurstableSku, isPostgresSku, POSTGRES_SKUS } from "./postgres-skus";
+import { ensureProvider } from "./providers";
+import { checkResourceId } from "./resource-id";
+import { ISecretStore } from "./secret-store";
+import { ISecureNetwork } from "./secure-network";
+import { checkExpiry, checkName, isUnresolved, NAME_RULES, PropValidator } from "./validation";
 
 export const HIGH_AVAILABILITY_MODES = ["ZoneRedundant", "SameZone", "Disabled"] as const;
 export type HighAvailabilityMode = (typeof HIGH_AVAILABILITY_MODES)[number];
@@ -16,8 +21,6 @@ export const POSTGRES_VERSIONS = ["14", "15", "16", "17"] as const;
 export type PostgresVersion = (typeof POSTGRES_VERSIONS)[number];
 /** Storage sizes Flexible Server offers, in MB. */
 export const POSTGRES_STORAGE_MB = [32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4193280, 4194304, 8388608, 16777216, 33553408] as const;
-/** Burstable (B), General Purpose (D) and Memory Optimized (E) compute names. */
-const POSTGRES_SKU = /^(B_Standard_B\d+(s|ms)|GP_Standard_D\d+(s|ds|ads)_v[3-6]|MO_Standard_E\d+(s|ds|ads)_v[3-6])$/;
 const RESERVED_LOGINS = ["admin", "administrator", "root", "guest", "public", "azure_superuser", "azure_pg_admin", "sa"];
 
 /** Server parameters the estate enforces (CIS PostgreSQL 5.2.x, trivy AZU PostgreSQL checks). */
@@ -30,26 +33,63 @@ export const ENFORCED_SERVER_PARAMETERS: Record<string, string> = {
   "connection_throttle.enable": "ON",
 };
 
+/** A login of the database whose name and password the vault keeps. */
+export interface DatabaseCredential {
+  /** Login (role) name. */
+  readonly login: string;
+  /** Vault secret holding the login name. */
+  readonly userSecretName: string;
+  /** Vault secret holding the password. */
+  readonly passwordSecretName: string;
+}
+
+/** A PostgreSQL database the pipeline loads. */
+export interface IRelationalSink extends IConstruct {
+  /** Resource id of the server. */
+  readonly serverId: string;
+  /** Private host name of the server. */
+  readonly fqdn: string;
+  /** Name of the database. */
+  readonly databaseName: string;
+  /** libpq URI of the database without credentials, verifying the server's certificate. */
+  readonly connectionUri: string;
+  /** The administrator's credential in the vault (used only to create schemas and roles). */
+  readonly adminCredential: DatabaseCredential;
+}
+
 export interface RelationalSinkProps extends Placement {
   /** Server name, such as `psql-bank-prod` (3-63 lowercase letters, digits and hyphens, globally unique). */
   readonly serverName: string;
-  /** Subnet delegated to `Microsoft.DBforPostgreSQL/flexibleServers`. */
-  readonly delegatedSubnetId: string;
-  /** Private DNS zone (name ending in `.postgres.database.azure.com`) linked to the VNet. */
-  readonly privateDnsZoneId: string;
   /** Entra ID tenant for Entra authentication. */
   readonly tenantId: string;
-  /** Vault that keeps the generated administrator credential. */
-  readonly secretStore: SecretStore;
-  /** When the stored credential expires, RFC 3339 UTC; rotate before then. */
+  /** Vault that keeps the generated credentials (it may be shared with other sinks). */
+  readonly secretStore: ISecretStore;
+  /** When the stored credentials expire, RFC 3339 UTC in the future; rotate before then. */
   readonly credentialExpirationDate: string;
   /**
+   * The network whose PostgreSQL subnet and private DNS zone the server uses; the server waits for
+   * the zone's VNet link, as Azure requires.
+   * @default - none; give `delegatedSubnetId` and `privateDnsZoneId`
+   */
+  readonly network?: ISecureNetwork;
+  /**
+   * Subnet delegated to `Microsoft.DBforPostgreSQL/flexibleServers`.
+   * @default - `network.postgresSubnet.id`
+   */
+  readonly delegatedSubnetId?: string;
+  /**
+   * Private DNS zone (name ending in `.postgres.database.azure.com`) linked to the VNet.
+   * @default - `network.privateDnsZoneIds.postgres`
+   */
+  readonly privateDnsZoneId?: string;
+  /**
    * The zone's VNet link; the server is created only after it exists, as Azure requires.
-   * @default - no explicit dependency
+   * @default - `network.privateDnsZoneReady.postgres`, or no explicit dependency without a network
    */
   readonly privateDnsZoneLink?: ITerraformDependable;
   /**
-   * Compute SKU: `B_Standard_*` (burstable), `GP_Standard_D*` or `MO_Standard_E*`.
+   * Compute SKU of the Flexible Server catalogue: `B_Standard_B*` (burstable), `GP_Standard_D*` or
+   * `MO_Standard_E*`, such as `GP_Standard_D2ds_v5`.
    * @default "GP_Standard_D2ds_v5"
    */
   readonly skuName?: string;
@@ -99,6 +139,16 @@ export interface RelationalSinkProps extends Placement {
    */
   readonly administratorLogin?: string;
   /**
+   * Vault secret that holds the administrator login (unique in the vault).
+   * @default - `<serverName>-admin-user`
+   */
+  readonly adminUserSecretName?: string;
+  /**
+   * Vault secret that holds the administrator password (unique in the vault).
+   * @default - `<serverName>-admin-password`
+   */
+  readonly adminPasswordSecretName?: string;
+  /**
    * Version of the generated administrator password; bump it to rotate the password on the server
    * and in the vault in one apply.
    * @default 1
@@ -121,6 +171,46 @@ export interface RelationalSinkProps extends Placement {
   readonly deletionProtection?: boolean;
 }
 
+/** A database login to issue with {@link RelationalSink.addLoginCredential}. */
+export interface LoginCredentialOptions {
+  /** Login (role) name, such as `bank_etl` (1-63 lowercase letters, digits and underscores). */
+  readonly login: string;
+  /**
+   * Vault secret that holds the login name.
+   * @default - `<serverName>-<login>-user` (underscores become hyphens)
+   */
+  readonly userSecretName?: string;
+  /**
+   * Vault secret that holds the password.
+   * @default - `<serverName>-<login>-password` (underscores become hyphens)
+   */
+  readonly passwordSecretName?: string;
+  /**
+   * Version of the generated password; bump it to send a new one to the vault (the job's migrate
+   * task then sets it on the role).
+   * @default 1
+   */
+  readonly passwordVersion?: number;
+}
+
+const LOGIN_RULE = `1-63 lowercase letters, digits and underscores starting with a letter, not pg_* nor one of ${RESERVED_LOGINS.join(", ")}`;
+const isValidLogin = (login: string): boolean => /^[a-z][a-z0-9_]{0,62}$/.test(login) && !login.startsWith("pg_") && !RESERVED_LOGINS.includes(login);
+
+/** A generated password: 40 characters, safe in URIs and shells, kept in the random provider's state only. */
+function generatedPassword(scope: Construct, id: string, version: number): Password {
+  ensureProvider(scope, RandomProvider, "random");
+  return new Password(scope, id, {
+    length: 40,
+    special: true,
+    overrideSpecial: "-_.~",
+    minLower: 2,
+    minUpper: 2,
+    minNumeric: 2,
+    minSpecial: 2,
+    keepers: { version: String(version) },
+  });
+}
+
 /**
  * The PostgreSQL sink: a Flexible Server reachable only inside the VNet (delegated subnet and
  * private DNS zone, public access off), TLS 1.2+ required, connection logging and throttling on,
@@ -128,40 +218,41 @@ export interface RelationalSinkProps extends Placement {
  * generated administrator password that reaches the server and the vault only as write-only
  * arguments, so it never appears in the synthesized configuration or in their state.
  */
-export class RelationalSink extends Construct {
+export class RelationalSink extends Construct implements IRelationalSink {
   readonly server: PostgresqlFlexibleServer;
-  /** Resource id of the server. */
   readonly serverId: string;
-  /** Private host name of the server. */
   readonly fqdn: string;
-  /** Name of the database the ETL loads. */
   readonly databaseName: string;
   /** Vault secret holding the administrator login. */
-  readonly adminUserSecretName = "pg-admin-user";
+  readonly adminUserSecretName: string;
   /** Vault secret holding the administrator password. */
-  readonly adminPasswordSecretName = "pg-admin-password";
-  /** libpq URI of the database without credentials; TLS required. */
+  readonly adminPasswordSecretName: string;
+  readonly adminCredential: DatabaseCredential;
+  /** libpq URI of the database without credentials; TLS required and the server's certificate verified. */
   readonly connectionUri: string;
+  private readonly secretStore: ISecretStore;
+  private readonly serverName: string;
+  private readonly credentialExpirationDate: string;
+  private readonly logins = new Set<string>();
 
   constructor(scope: Construct, id: string, props: RelationalSinkProps) {
     super(scope, id);
-    validate(this.node.path, props);
+    props = props ?? ({} as RelationalSinkProps);
+    this.serverName = props.serverName;
+    this.adminUserSecretName = props.adminUserSecretName ?? `${props.serverName}-admin-user`;
+    this.adminPasswordSecretName = props.adminPasswordSecretName ?? `${props.serverName}-admin-password`;
+    validate(this, props, this.adminUserSecretName, this.adminPasswordSecretName);
     const databaseName = props.databaseName ?? "bank";
     const administratorLogin = props.administratorLogin ?? "bankadmin";
     const passwordVersion = props.passwordVersion ?? 1;
     const highAvailability = props.highAvailability ?? "ZoneRedundant";
+    const zoneLink = props.privateDnsZoneLink ? [props.privateDnsZoneLink] : [...(props.network?.privateDnsZoneReady.postgres ?? [])];
+    this.secretStore = props.secretStore;
+    this.credentialExpirationDate = props.credentialExpirationDate;
+    this.logins.add(administratorLogin);
 
     // The generated value lives in the random provider's state only; see the README's security notes.
-    const password = new Password(this, "admin-password", {
-      length: 40,
-      special: true,
-      overrideSpecial: "-_.~",
-      minLower: 2,
-      minUpper: 2,
-      minNumeric: 2,
-      minSpecial: 2,
-      keepers: { version: String(passwordVersion) },
-    });
+    const password = generatedPassword(this, "admin-password", passwordVersion);
 
     this.server = new PostgresqlFlexibleServer(this, "server", {
       name: props.serverName,
@@ -172,8 +263,8 @@ export class RelationalSink extends Construct {
       storageMb: props.storageMb ?? 32768,
       autoGrowEnabled: true,
       zone: props.zone ?? "1",
-      delegatedSubnetId: props.delegatedSubnetId,
-      privateDnsZoneId: props.privateDnsZoneId,
+      delegatedSubnetId: props.delegatedSubnetId ?? props.network?.postgresSubnet.id,
+      privateDnsZoneId: props.privateDnsZoneId ?? props.network?.privateDnsZoneIds.postgres,
       publicNetworkAccessEnabled: false,
       backupRetentionDays: props.backupRetentionDays ?? 35,
       geoRedundantBackupEnabled: props.geoRedundantBackup ?? true,
@@ -183,13 +274,13 @@ export class RelationalSink extends Construct {
       administratorPasswordWo: password.result,
       administratorPasswordWoVersion: passwordVersion,
       authentication: { passwordAuthEnabled: true, activeDirectoryAuthEnabled: true, tenantId: props.tenantId },
-      dependsOn: props.privateDnsZoneLink ? [props.privateDnsZoneLink] : undefined,
+      dependsOn: zoneLink.length > 0 ? zoneLink : undefined,
       tags: props.tags,
     });
     this.serverId = this.server.id;
     this.fqdn = this.server.fqdn;
     this.databaseName = databaseName;
-    this.connectionUri = `postgresql://${this.fqdn}:5432/${databaseName}?sslmode=require`;
+    this.connectionUri = `postgresql://${this.fqdn}:5432/${databaseName}?sslmode=verify-full`;
 
     new PostgresqlFlexibleServerDatabase(this, "database", { name: databaseName, serverId: this.serverId, charset: "UTF8", collation: "en_US.utf8" });
 
@@ -205,32 +296,88 @@ export class RelationalSink extends Construct {
       });
     }
 
-    props.secretStore.addSecret("pg-admin-user", {
+    // The secrets are created here, in the sink's scope, so several sinks can share one vault.
+    this.secretStore?.addSecret(this, "admin-user-secret", {
       name: this.adminUserSecretName,
-      value: administratorLogin,
+      publicValue: administratorLogin,
       contentType: "text/plain; postgres-login",
       expirationDate: props.credentialExpirationDate,
     });
-    props.secretStore.addSecret("pg-admin-password", {
+    this.secretStore?.addSecret(this, "admin-password-secret", {
       name: this.adminPasswordSecretName,
       writeOnlyValue: password.result,
       writeOnlyValueVersion: passwordVersion,
       contentType: "text/plain; postgres-password",
       expirationDate: props.credentialExpirationDate,
     });
+    this.adminCredential = { login: administratorLogin, userSecretName: this.adminUserSecretName, passwordSecretName: this.adminPasswordSecretName };
 
     props.observability?.diagnose(this, "diagnostics", this.serverId, { logs: true, metrics: true });
     if (props.deletionProtection ?? true) protectFromDeletion(this, this.server, "PostgreSQL sink");
   }
+
+  /**
+   * Issues a database login for a consumer (such as the ETL's `bank_etl` loader): a generated
+   * password sent write-only to the vault, and the login name, under the given secret names.
+   * Terraform cannot reach the private server, so the role itself and its password are created
+   * inside PostgreSQL by the job's migrate task, which reads both secrets with the admin credential.
+   */
+  addLoginCredential(id: string, options: LoginCredentialOptions): DatabaseCredential {
+    options = options ?? ({} as LoginCredentialOptions);
+    const login = options.login;
+    const secretBase = `${this.serverName}-${String(login ?? "").replace(/_/g, "-")}`;
+    const userSecretName = options.userSecretName ?? `${secretBase}-user`;
+    const passwordSecretName = options.passwordSecretName ?? `${secretBase}-password`;
+    const version = options.passwordVersion ?? 1;
+    const v = new PropValidator("RelationalSink.addLoginCredential", `${this.node.path}/${id}`);
+    v.required("login", login, LOGIN_RULE);
+    v.check("login", login, isValidLogin, LOGIN_RULE);
+    if (login !== undefined && this.logins.has(login)) v.fail("login", login, "a login this server does not already have (the administrator's or another credential's)");
+    checkName(v, options.userSecretName !== undefined ? "userSecretName" : "login", userSecretName, NAME_RULES.keyVaultObject);
+    checkName(v, options.passwordSecretName !== undefined ? "passwordSecretName" : "login", passwordSecretName, NAME_RULES.keyVaultObject);
+    v.range("passwordVersion", options.passwordVersion, 1, Number.MAX_SAFE_INTEGER);
+    v.report(this);
+    if (login !== undefined) this.logins.add(login);
+
+    const password = generatedPassword(this, `${id}-password`, version);
+    this.secretStore?.addSecret(this, `${id}-user-secret`, {
+      name: userSecretName,
+      publicValue: login,
+      contentType: "text/plain; postgres-login",
+      expirationDate: this.credentialExpirationDate,
+    });
+    this.secretStore?.addSecret(this, `${id}-password-secret`, {
+      name: passwordSecretName,
+      writeOnlyValue: password.result,
+      writeOnlyValueVersion: version,
+      contentType: "text/plain; postgres-password",
+      expirationDate: this.credentialExpirationDate,
+    });
+    return { login, userSecretName, passwordSecretName };
+  }
 }
 
-function validate(path: string, props: RelationalSinkProps): void {
-  const v = new PropValidator("RelationalSink", path);
+function validate(scope: Construct, props: RelationalSinkProps, adminUserSecretName: string, adminPasswordSecretName: string): void {
+  const v = new PropValidator("RelationalSink", scope.node.path);
+  checkPlacement(v, props);
   v.required("serverName", props.serverName, NAME_RULES.postgresServer.rule);
-  v.matches("serverName", props.serverName, NAME_RULES.postgresServer.pattern, NAME_RULES.postgresServer.rule);
-  v.required("credentialExpirationDate", props.credentialExpirationDate, "an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z");
-  v.matches("databaseName", props.databaseName, NAME_RULES.postgresDatabase.pattern, NAME_RULES.postgresDatabase.rule);
-  v.matches("skuName", props.skuName, POSTGRES_SKU, "B_Standard_B<n>s|ms, GP_Standard_D<n>s|ds|ads_v3-6 or MO_Standard_E<n>s|ds|ads_v3-6, such as GP_Standard_D2ds_v5");
+  checkName(v, "serverName", props.serverName, NAME_RULES.postgresServer);
+  v.required("tenantId", props.tenantId, "the Entra ID tenant id for Entra authentication");
+  v.required("secretStore", props.secretStore, "the ISecretStore that keeps the generated credentials");
+  v.required("credentialExpirationDate", props.credentialExpirationDate, "an RFC 3339 UTC timestamp in the future, such as 2027-06-30T00:00:00Z");
+  checkExpiry(v, "credentialExpirationDate", props.credentialExpirationDate);
+  v.required("delegatedSubnetId", props.delegatedSubnetId ?? props.network?.postgresSubnet.id, "the id of a subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers, or a network");
+  v.required("privateDnsZoneId", props.privateDnsZoneId ?? props.network?.privateDnsZoneIds.postgres, "the id of the PostgreSQL private DNS zone, or a network");
+  checkResourceId(v, "delegatedSubnetId", props.delegatedSubnetId, "subnet");
+  checkResourceId(v, "privateDnsZoneId", props.privateDnsZoneId, "privateDnsZone");
+  // The derived secret names follow the vault's rules; a bad serverName is reported once, above.
+  if (props.adminUserSecretName !== undefined) checkName(v, "adminUserSecretName", adminUserSecretName, NAME_RULES.keyVaultObject);
+  if (props.adminPasswordSecretName !== undefined) checkName(v, "adminPasswordSecretName", adminPasswordSecretName, NAME_RULES.keyVaultObject);
+  if (props.adminUserSecretName !== undefined && props.adminUserSecretName === props.adminPasswordSecretName) {
+    v.fail("adminPasswordSecretName", props.adminPasswordSecretName, "a name other than adminUserSecretName");
+  }
+  checkName(v, "databaseName", props.databaseName, NAME_RULES.postgresDatabase);
+  v.check("skuName", props.skuName, isPostgresSku, `a Flexible Server SKU such as GP_Standard_D2ds_v5: one of ${POSTGRES_SKUS.join(", ")}`);
   v.oneOf("version", props.version, POSTGRES_VERSIONS);
   v.check("storageMb", props.storageMb, (mb) => (POSTGRES_STORAGE_MB as readonly number[]).includes(mb), `one of ${POSTGRES_STORAGE_MB.join(", ")}`);
   v.range("backupRetentionDays", props.backupRetentionDays, 7, 35);
@@ -239,15 +386,13 @@ function validate(path: string, props: RelationalSinkProps): void {
   v.oneOf("highAvailability", props.highAvailability, HIGH_AVAILABILITY_MODES);
   v.oneOf("zone", props.zone as "1" | undefined, ["1", "2", "3"]);
   v.oneOf("standbyZone", props.standbyZone as "1" | undefined, ["1", "2", "3"]);
-  v.check("administratorLogin", props.administratorLogin, (login) => /^[a-z][a-z0-9_]{0,62}$/.test(login) && !login.startsWith("pg_") && !RESERVED_LOGINS.includes(login),
-    `1-63 lowercase letters, digits and underscores starting with a letter, not pg_* nor one of ${RESERVED_LOGINS.join(", ")}`);
-  v.check("credentialExpirationDate", props.credentialExpirationDate, isRfc3339Utc, "an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z");
-  const burstable = (props.skuName ?? "GP_Standard_D2ds_v5").startsWith("B_");
-  if (burstable && (props.highAvailability ?? "ZoneRedundant") !== "Disabled") {
+  v.check("administratorLogin", props.administratorLogin, isValidLogin, LOGIN_RULE);
+  const sku = props.skuName ?? "GP_Standard_D2ds_v5";
+  if (!isUnresolved(sku) && isBurstableSku(sku) && (props.highAvailability ?? "ZoneRedundant") !== "Disabled") {
     v.fail("highAvailability", props.highAvailability ?? "ZoneRedundant", `"Disabled" with the burstable SKU ${props.skuName}: Azure offers high availability only on General Purpose and Memory Optimized`);
   }
   if ((props.highAvailability ?? "ZoneRedundant") === "ZoneRedundant" && (props.zone ?? "1") === (props.standbyZone ?? "2")) {
     v.fail("standbyZone", props.standbyZone, `a zone other than the primary zone ${props.zone ?? "1"} for zone-redundant HA`);
   }
-  v.throwIfInvalid();
+  v.report(scope);
 }

@@ -1,14 +1,18 @@
-import { Construct } from "constructs";
-import { Annotations, ITerraformDependable } from "cdktf";
+import { Construct, IConstruct } from "constructs";
+import { ITerraformDependable } from "cdktf";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { protectFromDeletion } from "./deletion-protection";
 import { Observability } from "./observability";
-import { Placement } from "./placement";
-import { privateEndpoint } from "./private-endpoint";
-import { isRfc3339Utc, NAME_RULES, PropValidator } from "./validation";
+import { checkPlacement, Placement } from "./placement";
+import { AzurePrincipal, checkObjectId, IAzurePrincipal } from "./principal";
+import { checkPrivateEndpointName, privateEndpoint } from "./private-endpoint";
+import { checkResourceId, ID_SEGMENT, idSegment } from "./resource-id";
+import { ISecureNetwork } from "./secure-network";
+import { propagationWait } from "./time-provider";
+import { checkExpiry, checkName, checkSecretIsToken, isUnresolved, NAME_RULES, PropValidator } from "./validation";
 
 export const KEY_VAULT_SKUS = ["standard", "premium"] as const;
 export type KeyVaultSku = (typeof KEY_VAULT_SKUS)[number];
@@ -25,15 +29,61 @@ export const KEY_VAULT_ROLES = [
 ] as const;
 export type KeyVaultRole = (typeof KEY_VAULT_ROLES)[number];
 
+/**
+ * A vault other constructs keep secrets and keys in: the one {@link SecretStore} creates, or an
+ * existing (central) vault imported with {@link SecretStore.fromExisting}. Methods that create
+ * resources create them in the caller's `scope`, so several constructs can share one vault.
+ */
+export interface ISecretStore extends IConstruct {
+  /** Resource id of the vault. */
+  readonly vaultId: string;
+  /** Vault name. */
+  readonly vaultName: string;
+  /** Vault URI, such as `https://kv-bank-prod-01.vault.azure.net/`. */
+  readonly vaultUri: string;
+  /** Vault SKU; customer-managed (HSM-backed) keys need "premium". */
+  readonly skuName: KeyVaultSku;
+  /**
+   * What any data-plane access to the vault waits for: its private endpoint (with the DNS zone
+   * group), the zone's VNet link and the network's line of sight to the deployment agents.
+   */
+  readonly dataPlaneReady: readonly ITerraformDependable[];
+  /** Grants a principal a data-plane role on the vault; the assignment is created in `scope`. */
+  grant(scope: Construct, id: string, principal: IAzurePrincipal, role: KeyVaultRole): RoleAssignment;
+  /** Stores a secret (in `scope`) once the vault is reachable and the writer's role has taken effect. */
+  addSecret(scope: Construct, id: string, options: SecretOptions): KeyVaultSecret;
+  /** Creates an HSM-backed key (in `scope`) once the vault is reachable and the writer's role has taken effect. */
+  addKey(scope: Construct, id: string, options: KeyOptions): KeyVaultKey;
+}
+
 export interface SecretStoreProps extends Placement {
   /** Key Vault name, such as `kv-bank-prod-01` (3-24 characters, globally unique). */
   readonly vaultName: string;
   /** Entra ID tenant that the vault trusts. */
   readonly tenantId: string;
-  /** Subnet that hosts the vault's private endpoint. */
-  readonly privateEndpointSubnetId: string;
-  /** Private DNS zone `privatelink.vaultcore.azure.net` linked to the VNet. */
-  readonly privateDnsZoneId: string;
+  /**
+   * The network the vault's private endpoint goes in: its private endpoint subnet, its vault DNS
+   * zone, and what data-plane writes wait for (the zone's VNet link and the network's line of
+   * sight to the deployment agents).
+   * @default - none; give `privateEndpointSubnetId` and `privateDnsZoneId`
+   */
+  readonly network?: ISecureNetwork;
+  /**
+   * Subnet that hosts the vault's private endpoint.
+   * @default - `network.privateEndpointSubnet.id`
+   */
+  readonly privateEndpointSubnetId?: string;
+  /**
+   * Private DNS zone `privatelink.vaultcore.azure.net` linked to the VNet.
+   * @default - `network.privateDnsZoneIds.vault`
+   */
+  readonly privateDnsZoneId?: string;
+  /**
+   * More resources every data-plane write waits for, such as peerings or DNS links made
+   * elsewhere when the network is not given.
+   * @default - only the private endpoint and what `network` names
+   */
+  readonly dataPlaneDependencies?: ITerraformDependable[];
   /**
    * Key Vault SKU; `premium` adds HSM-backed keys.
    * @default "standard"
@@ -45,8 +95,14 @@ export interface SecretStoreProps extends Placement {
    */
   readonly softDeleteRetentionDays?: number;
   /**
-   * Principals that manage secrets (Key Vault Secrets Officer), usually the deploying identity,
-   * which writes the generated PostgreSQL credential.
+   * Principals that write secrets and keys (Key Vault Secrets Officer, and Crypto Officer once a
+   * key is added), usually the deploying identity, which writes the generated credentials.
+   * @default - none
+   */
+  readonly secretsOfficers?: IAzurePrincipal[];
+  /**
+   * Object ids of secrets officers, as with `secretsOfficers`.
+   * @deprecated use `secretsOfficers`
    * @default - none
    */
   readonly secretsOfficerPrincipalIds?: string[];
@@ -62,22 +118,65 @@ export interface SecretStoreProps extends Placement {
   readonly deletionProtection?: boolean;
 }
 
-/** A secret to store: either a plain value or a write-only value that never enters state. */
+/** Attributes of an existing vault for {@link SecretStore.fromExisting}. */
+export interface SecretStoreAttributes {
+  /** Resource id of the vault. */
+  readonly vaultId: string;
+  /**
+   * Vault name.
+   * @default - parsed from `vaultId`
+   */
+  readonly vaultName?: string;
+  /**
+   * Vault URI.
+   * @default - `https://<vaultName>.vault.azure.net/`
+   */
+  readonly vaultUri?: string;
+  /**
+   * The vault's SKU; `addKey` needs "premium".
+   * @default "standard"
+   */
+  readonly skuName?: KeyVaultSku;
+  /**
+   * The network whose line of sight (peerings, DNS links) data-plane writes wait for.
+   * @default - none
+   */
+  readonly network?: ISecureNetwork;
+  /**
+   * What data-plane writes wait for, such as the vault's private endpoint when it is made in
+   * this stack.
+   * @default - nothing: the vault's owner has made it reachable from the deployment agents
+   */
+  readonly dataPlaneDependencies?: ITerraformDependable[];
+  /**
+   * Principals to make Secrets Officer (and Crypto Officer once a key is added) on the vault, so
+   * they can write this stack's secrets and keys; writes wait for the roles to take effect.
+   * @default - none: the deploying identity already holds the roles it needs on the vault
+   */
+  readonly secretsOfficers?: IAzurePrincipal[];
+}
+
+/**
+ * A secret to store. Give exactly one value: `writeOnlyValue` for anything sensitive (it must be
+ * a token, such as a random_password's result, and never enters state or the synthesized JSON),
+ * or `publicValue` for something deliberately not secret, such as a login name.
+ */
 export interface SecretOptions {
-  /** Secret name (1-127 characters, letters, digits and hyphens). */
+  /** Secret name (1-127 characters, letters, digits and hyphens), unique in the vault. */
   readonly name: string;
   /** What the value is, such as `text/plain` or `application/x-postgres-password` (CKV_AZURE_114). */
   readonly contentType: string;
-  /** When the secret expires, RFC 3339 UTC such as `2027-06-30T00:00:00Z` (CKV_AZURE_41, CIS 8.3.x). */
+  /** When the secret expires, RFC 3339 UTC in the future, such as `2027-06-30T00:00:00Z` (CKV_AZURE_41, CIS 8.3.x). */
   readonly expirationDate: string;
   /**
-   * A value that is not sensitive enough to keep out of state, such as a login name.
-   * @default - none; give exactly one of `value` and `writeOnlyValue`
+   * A value that is not secret and may appear in plain text in the synthesized JSON and in state,
+   * such as a login name.
+   * @default - none; give exactly one of `publicValue` and `writeOnlyValue`
    */
-  readonly value?: string;
+  readonly publicValue?: string;
   /**
-   * A sensitive value, sent as the write-only `value_wo` so Terraform never stores it.
-   * @default - none; give exactly one of `value` and `writeOnlyValue`
+   * A sensitive value, as a token, sent as the write-only `value_wo` so Terraform never stores it.
+   * @default - none; give exactly one of `publicValue` and `writeOnlyValue`
    */
   readonly writeOnlyValue?: string;
   /**
@@ -92,11 +191,11 @@ export const KEY_SIZES = [2048, 3072, 4096] as const;
 
 /** A customer-managed encryption key to create in the vault. */
 export interface KeyOptions {
-  /** Key name (1-127 characters, letters, digits and hyphens). */
+  /** Key name (1-127 characters, letters, digits and hyphens), unique in the vault. */
   readonly name: string;
   /**
-   * When the first key version expires, RFC 3339 UTC (CKV_AZURE_40, CIS 8.3.1). Azure rotates the
-   * key 30 days before each expiry, so Terraform ignores later changes to this date.
+   * When the first key version expires, RFC 3339 UTC in the future (CKV_AZURE_40, CIS 8.3.1).
+   * Azure rotates the key 30 days before each expiry, so Terraform ignores later changes to this date.
    */
   readonly expirationDate: string;
   /**
@@ -112,35 +211,186 @@ export interface KeyOptions {
 }
 
 /**
+ * What the created and the imported vault share: grants, and secrets and keys written once the
+ * vault is reachable and the writers' roles have taken effect.
+ */
+abstract class SecretStoreBase extends Construct implements ISecretStore {
+  abstract readonly vaultId: string;
+  abstract readonly vaultName: string;
+  abstract readonly vaultUri: string;
+  abstract readonly skuName: KeyVaultSku;
+  abstract readonly dataPlaneReady: readonly ITerraformDependable[];
+  /** Principals that write this stack's secrets and keys. */
+  protected officers: readonly IAzurePrincipal[] = [];
+  private secretsWriterReady?: ITerraformDependable[];
+  private keysWriterReady?: ITerraformDependable[];
+  private readonly objectNames = new Map<string, string>();
+
+  grant(scope: Construct, id: string, principal: IAzurePrincipal, role: KeyVaultRole): RoleAssignment {
+    const v = new PropValidator("SecretStore.grant", `${scope?.node.path}/${id}`);
+    v.oneOf("role", role, KEY_VAULT_ROLES);
+    v.required("principal", principal, "an IAzurePrincipal, such as AzurePrincipal.servicePrincipal(objectId)");
+    v.required("principal.objectId", principal?.objectId, "the principal's object id (a GUID)");
+    checkObjectId(v, "principal.objectId", principal?.objectId, "the principal's object id");
+    v.report(scope);
+    return new RoleAssignment(scope, id, {
+      scope: this.vaultId,
+      principalId: principal?.objectId,
+      principalType: principal?.principalType,
+      roleDefinitionName: role,
+    });
+  }
+
+  /** Lets a principal read secret values (Key Vault Secrets User); the assignment is created in `scope`. */
+  grantReadSecrets(scope: Construct, id: string, principal: IAzurePrincipal): RoleAssignment {
+    return this.grant(scope, id, principal, "Key Vault Secrets User");
+  }
+
+  addSecret(scope: Construct, id: string, options: SecretOptions): KeyVaultSecret {
+    options = options ?? ({} as SecretOptions);
+    const v = new PropValidator("SecretStore.addSecret", `${scope?.node.path}/${id}`);
+    v.required("name", options.name, NAME_RULES.keyVaultObject.rule);
+    checkName(v, "name", options.name, NAME_RULES.keyVaultObject);
+    this.checkUnique(v, "name", options.name, "secret", `${scope?.node.path}/${id}`);
+    v.required("contentType", options.contentType, "a content type such as text/plain");
+    v.required("expirationDate", options.expirationDate, "an RFC 3339 UTC timestamp in the future, such as 2027-06-30T00:00:00Z");
+    checkExpiry(v, "expirationDate", options.expirationDate);
+    const legacyValue = (options as { value?: unknown }).value;
+    if (legacyValue !== undefined) v.fail("value", "(set)", "publicValue for a value that is deliberately not secret, or writeOnlyValue (a token) for a secret one");
+    if ((options.publicValue === undefined) === (options.writeOnlyValue === undefined) && legacyValue === undefined) {
+      v.fail("writeOnlyValue", options.publicValue === undefined ? "(neither)" : "(both)", "exactly one of publicValue and writeOnlyValue");
+    }
+    checkSecretIsToken(v, "writeOnlyValue", options.writeOnlyValue);
+    v.range("writeOnlyValueVersion", options.writeOnlyValueVersion, 1, Number.MAX_SAFE_INTEGER);
+    v.report(scope);
+
+    const writeOnly = options.writeOnlyValue !== undefined;
+    return new KeyVaultSecret(scope, id, {
+      name: options.name,
+      keyVaultId: this.vaultId,
+      contentType: options.contentType,
+      expirationDate: options.expirationDate,
+      value: writeOnly ? undefined : options.publicValue,
+      valueWo: writeOnly ? options.writeOnlyValue : undefined,
+      valueWoVersion: writeOnly ? (options.writeOnlyValueVersion ?? 1) : undefined,
+      // A data-plane write: the vault must be reachable and resolvable, and the writer's role in effect.
+      dependsOn: [...this.dataPlaneReady, ...this.secretsWriter()],
+    });
+  }
+
+  /**
+   * Creates an HSM-backed RSA key (CKV_AZURE_112) with an expiry (CKV_AZURE_40) and a rotation
+   * policy that renews it 30 days before each expiry, for customer-managed encryption. The vault
+   * must be premium. The officer principals get Key Vault Crypto Officer to manage it.
+   */
+  addKey(scope: Construct, id: string, options: KeyOptions): KeyVaultKey {
+    options = options ?? ({} as KeyOptions);
+    const v = new PropValidator("SecretStore.addKey", `${scope?.node.path}/${id}`);
+    v.required("name", options.name, NAME_RULES.keyVaultObject.rule);
+    checkName(v, "name", options.name, NAME_RULES.keyVaultObject);
+    this.checkUnique(v, "name", options.name, "key", `${scope?.node.path}/${id}`);
+    v.required("expirationDate", options.expirationDate, "an RFC 3339 UTC timestamp in the future, such as 2027-06-30T00:00:00Z");
+    checkExpiry(v, "expirationDate", options.expirationDate);
+    v.matches("versionLifetime", options.versionLifetime, /^P([1-9][0-9]?M|[1-9]Y)$/, "an ISO 8601 duration of months or years from P2M (rotation happens 30 days before expiry), such as P1Y");
+    v.check("versionLifetime", options.versionLifetime, (lifetime) => lifetime !== "P1M", "at least P2M, so the rotation 30 days before expiry has room");
+    v.check("keySize", options.keySize, (size) => (KEY_SIZES as readonly number[]).includes(size), `one of ${KEY_SIZES.join(", ")}`);
+    if (!isUnresolved(this.skuName) && this.skuName !== "premium") {
+      v.fail("skuName", this.skuName, '"premium" on the vault: customer-managed keys are HSM-backed (CKV_AZURE_112), which only premium vaults offer');
+    }
+    v.report(scope);
+
+    return new KeyVaultKey(scope, id, {
+      name: options.name,
+      keyVaultId: this.vaultId,
+      keyType: "RSA-HSM",
+      keySize: options.keySize ?? 3072,
+      keyOpts: ["wrapKey", "unwrapKey"],
+      expirationDate: options.expirationDate,
+      rotationPolicy: {
+        expireAfter: options.versionLifetime ?? "P1Y",
+        notifyBeforeExpiry: "P30D",
+        automatic: { timeBeforeExpiry: "P30D" },
+      },
+      // Each automatic rotation moves the expiry on; Terraform must not move it back.
+      lifecycle: { ignoreChanges: ["expiration_date"] },
+      dependsOn: [...this.dataPlaneReady, ...this.keysWriter()],
+    });
+  }
+
+  /** Grants the officers Secrets Officer (created with the vault) and returns the wait for it. */
+  protected secretsWriter(): ITerraformDependable[] {
+    if (!this.secretsWriterReady) this.secretsWriterReady = this.writerRole("secrets-officer", "Key Vault Secrets Officer");
+    return this.secretsWriterReady;
+  }
+
+  /** Grants the officers Crypto Officer on the first key and returns the wait for it. */
+  private keysWriter(): ITerraformDependable[] {
+    if (!this.keysWriterReady) this.keysWriterReady = this.writerRole("crypto-officer", "Key Vault Crypto Officer");
+    return this.keysWriterReady;
+  }
+
+  /** The officers' role assignments, followed by a propagation wait that writes depend on. */
+  private writerRole(prefix: string, role: KeyVaultRole): ITerraformDependable[] {
+    if (this.officers.length === 0) return [];
+    const assignments = this.officers.map((principal, index) => this.grant(this, `${prefix}-${index}`, principal, role));
+    const triggers = Object.fromEntries(assignments.map((assignment, index) => [`${prefix}_${index}`, assignment.id]));
+    return [propagationWait(this, `${prefix}-propagation`, assignments, triggers)];
+  }
+
+  /** Refuses a second secret (or key) of the same name in this vault from this app. */
+  private checkUnique(v: PropValidator, prop: string, name: string | undefined, kind: string, path: string): void {
+    if (name === undefined || isUnresolved(name)) return;
+    const key = `${kind}:${name.toLowerCase()}`;
+    const previous = this.objectNames.get(key);
+    if (previous !== undefined) v.fail(prop, name, `a ${kind} name not already used in vault ${this.node.path} (${previous} uses it)`);
+    else this.objectNames.set(key, path);
+  }
+}
+
+/**
  * A Key Vault for the estate's secrets: RBAC authorization (no access policies), purge
  * protection and soft delete, public network access off with a Deny ACL, reachable only through
- * its private endpoint, with audit logs to Log Analytics.
+ * its private endpoint, with audit logs to Log Analytics. Secrets and keys are written (in the
+ * caller's scope) only once the endpoint, its DNS record, the network's line of sight and the
+ * writers' roles are in place.
  */
-export class SecretStore extends Construct {
+export class SecretStore extends SecretStoreBase {
+  /**
+   * An existing (central) vault for the constructs that take an {@link ISecretStore}. Nothing is
+   * created for the vault itself; `addSecret`, `addKey` and `grant` still create their resources.
+   */
+  static fromExisting(scope: Construct, id: string, attributes: SecretStoreAttributes): ISecretStore {
+    return new ImportedSecretStore(scope, id, attributes);
+  }
+
   readonly vault: KeyVault;
-  /** Resource id of the vault. */
   readonly vaultId: string;
-  /** Vault name. */
   readonly vaultName: string;
-  /** Vault URI, such as `https://kv-bank-prod-01.vault.azure.net/`. */
   readonly vaultUri: string;
-  private readonly officerAssignments: ITerraformDependable[] = [];
-  private readonly cryptoOfficerAssignments: ITerraformDependable[] = [];
-  private readonly officerPrincipalIds: string[];
-  /** Vault SKU; customer-managed keys need "premium". */
   readonly skuName: KeyVaultSku;
+  readonly dataPlaneReady: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: SecretStoreProps) {
     super(scope, id);
+    props = props ?? ({} as SecretStoreProps);
     const v = new PropValidator("SecretStore", this.node.path);
+    checkPlacement(v, props);
     v.required("vaultName", props.vaultName, NAME_RULES.keyVault.rule);
-    v.matches("vaultName", props.vaultName, NAME_RULES.keyVault.pattern, NAME_RULES.keyVault.rule);
+    checkName(v, "vaultName", props.vaultName, NAME_RULES.keyVault);
+    if (typeof props.vaultName === "string") checkPrivateEndpointName(v, "vaultName", `pe-${props.vaultName}`);
     v.required("tenantId", props.tenantId, "the Entra ID tenant id the vault trusts");
     v.oneOf("skuName", props.skuName, KEY_VAULT_SKUS);
     v.range("softDeleteRetentionDays", props.softDeleteRetentionDays, 7, 90);
-    v.throwIfInvalid();
+    const subnetId = props.privateEndpointSubnetId ?? props.network?.privateEndpointSubnet.id;
+    const zoneId = props.privateDnsZoneId ?? props.network?.privateDnsZoneIds.vault;
+    v.required("privateEndpointSubnetId", subnetId, "a subnet id for the private endpoint, or a network");
+    v.required("privateDnsZoneId", zoneId, "the id of the privatelink.vaultcore.azure.net zone, or a network");
+    checkResourceId(v, "privateEndpointSubnetId", props.privateEndpointSubnetId, "subnet");
+    checkResourceId(v, "privateDnsZoneId", props.privateDnsZoneId, "privateDnsZone");
+    const officers = [...(props.secretsOfficers ?? []), ...(props.secretsOfficerPrincipalIds ?? []).map((objectId) => AzurePrincipal.fromObjectId(objectId))];
+    v.report(this);
     this.skuName = props.skuName ?? "standard";
-    this.officerPrincipalIds = props.secretsOfficerPrincipalIds ?? [];
+    this.officers = officers;
 
     this.vault = new KeyVault(this, "vault", {
       name: props.vaultName,
@@ -159,103 +409,48 @@ export class SecretStore extends Construct {
     this.vaultName = this.vault.name;
     this.vaultUri = this.vault.vaultUri;
 
-    privateEndpoint(this, "private-endpoint", {
+    const zoneReady = props.network?.privateDnsZoneReady.vault ?? [];
+    const endpoint = privateEndpoint(this, "private-endpoint", {
       name: `pe-${props.vaultName}`,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
       tags: props.tags,
-      subnetId: props.privateEndpointSubnetId,
+      subnetId: subnetId ?? "",
       targetResourceId: this.vaultId,
       subresource: "vault",
-      privateDnsZoneId: props.privateDnsZoneId,
+      privateDnsZoneId: zoneId ?? "",
+      dependsOn: [...zoneReady],
     });
+    this.dataPlaneReady = [endpoint, ...zoneReady, ...(props.network?.lineOfSight ?? []), ...(props.dataPlaneDependencies ?? [])];
     props.observability?.diagnose(this, "diagnostics", this.vaultId, { logs: true, metrics: true });
     if (props.deletionProtection ?? true) protectFromDeletion(this, this.vault, "estate's secrets");
-
-    this.officerPrincipalIds.forEach((principalId, index) => {
-      this.officerAssignments.push(this.grant(`secrets-officer-${index}`, principalId, "Key Vault Secrets Officer"));
-    });
+    // The officers can manage secrets from the start (e.g. to rotate them by hand).
+    this.secretsWriter();
   }
+}
 
-  /** Grants a principal a data-plane role on this vault. */
-  grant(id: string, principalId: string, role: KeyVaultRole): RoleAssignment {
-    const v = new PropValidator("SecretStore.grant", `${this.node.path}/${id}`);
-    v.oneOf("role", role, KEY_VAULT_ROLES);
-    v.throwIfInvalid();
-    return new RoleAssignment(this, id, { scope: this.vaultId, principalId, roleDefinitionName: role });
-  }
+/** An existing vault, imported by {@link SecretStore.fromExisting}. */
+class ImportedSecretStore extends SecretStoreBase {
+  readonly vaultId: string;
+  readonly vaultName: string;
+  readonly vaultUri: string;
+  readonly skuName: KeyVaultSku;
+  readonly dataPlaneReady: readonly ITerraformDependable[];
 
-  /** Lets a principal read secret values (Key Vault Secrets User). */
-  grantReadSecrets(id: string, principalId: string): RoleAssignment {
-    return this.grant(id, principalId, "Key Vault Secrets User");
-  }
-
-  /** Stores a secret with an expiry and a content type. */
-  addSecret(id: string, options: SecretOptions): KeyVaultSecret {
-    const v = new PropValidator("SecretStore.addSecret", `${this.node.path}/${id}`);
-    v.matches("name", options.name, /^[a-zA-Z0-9-]{1,127}$/, "1-127 characters, letters, digits and hyphens");
-    v.check("contentType", options.contentType, (type) => type.trim().length > 0, "a non-empty content type such as text/plain");
-    v.check("expirationDate", options.expirationDate, isRfc3339Utc, "an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z");
-    if ((options.value === undefined) === (options.writeOnlyValue === undefined)) {
-      v.fail("value", options.value === undefined ? "(neither)" : "(both)", "exactly one of value and writeOnlyValue");
-    }
-    v.range("writeOnlyValueVersion", options.writeOnlyValueVersion, 1, Number.MAX_SAFE_INTEGER);
-    v.throwIfInvalid();
-    if (isRfc3339Utc(options.expirationDate) && Date.parse(options.expirationDate) < Date.now()) {
-      Annotations.of(this).addWarning(`Secret ${options.name} expired on ${options.expirationDate}; set a later expirationDate and rotate it.`);
-    }
-
-    const writeOnly = options.writeOnlyValue !== undefined;
-    return new KeyVaultSecret(this, id, {
-      name: options.name,
-      keyVaultId: this.vaultId,
-      contentType: options.contentType,
-      expirationDate: options.expirationDate,
-      value: writeOnly ? undefined : options.value,
-      valueWo: writeOnly ? options.writeOnlyValue : undefined,
-      valueWoVersion: writeOnly ? (options.writeOnlyValueVersion ?? 1) : undefined,
-      // The data-plane write needs the officer role to exist first.
-      dependsOn: this.officerAssignments,
-    });
-  }
-
-  /**
-   * Creates an HSM-backed RSA key (CKV_AZURE_112) with an expiry (CKV_AZURE_40) and a rotation
-   * policy that renews it 30 days before each expiry, for customer-managed encryption. The vault
-   * must be premium. The officer principals get Key Vault Crypto Officer to manage it.
-   */
-  addKey(id: string, options: KeyOptions): KeyVaultKey {
-    const v = new PropValidator("SecretStore.addKey", `${this.node.path}/${id}`);
-    v.matches("name", options.name, /^[a-zA-Z0-9-]{1,127}$/, "1-127 characters, letters, digits and hyphens");
-    v.check("expirationDate", options.expirationDate, isRfc3339Utc, "an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z");
-    v.matches("versionLifetime", options.versionLifetime, /^P([1-9][0-9]?M|[1-9]Y)$/, "an ISO 8601 duration of months or years from P2M (rotation happens 30 days before expiry), such as P1Y");
-    v.check("versionLifetime", options.versionLifetime, (lifetime) => lifetime !== "P1M", "at least P2M, so the rotation 30 days before expiry has room");
-    v.check("keySize", options.keySize, (size) => (KEY_SIZES as readonly number[]).includes(size), `one of ${KEY_SIZES.join(", ")}`);
-    if (this.skuName !== "premium") {
-      v.fail("skuName", this.skuName, '"premium" on the vault: customer-managed keys are HSM-backed (CKV_AZURE_112), which only premium vaults offer');
-    }
-    v.throwIfInvalid();
-
-    if (this.cryptoOfficerAssignments.length === 0) {
-      this.officerPrincipalIds.forEach((principalId, index) => {
-        this.cryptoOfficerAssignments.push(this.grant(`crypto-officer-${index}`, principalId, "Key Vault Crypto Officer"));
-      });
-    }
-    return new KeyVaultKey(this, id, {
-      name: options.name,
-      keyVaultId: this.vaultId,
-      keyType: "RSA-HSM",
-      keySize: options.keySize ?? 3072,
-      keyOpts: ["wrapKey", "unwrapKey"],
-      expirationDate: options.expirationDate,
-      rotationPolicy: {
-        expireAfter: options.versionLifetime ?? "P1Y",
-        notifyBeforeExpiry: "P30D",
-        automatic: { timeBeforeExpiry: "P30D" },
-      },
-      // Each automatic rotation moves the expiry on; Terraform must not move it back.
-      lifecycle: { ignoreChanges: ["expiration_date"] },
-      dependsOn: this.cryptoOfficerAssignments,
-    });
+  constructor(scope: Construct, id: string, attributes: SecretStoreAttributes) {
+    super(scope, id);
+    attributes = attributes ?? ({} as SecretStoreAttributes);
+    const v = new PropValidator("SecretStore.fromExisting", this.node.path);
+    v.required("vaultId", attributes.vaultId, "the vault's resource id");
+    checkResourceId(v, "vaultId", attributes.vaultId, "keyVault");
+    checkName(v, "vaultName", attributes.vaultName, NAME_RULES.keyVault);
+    v.oneOf("skuName", attributes.skuName, KEY_VAULT_SKUS);
+    v.report(this);
+    this.vaultId = attributes.vaultId ?? "";
+    this.vaultName = attributes.vaultName ?? idSegment(this.vaultId, ID_SEGMENT.name);
+    this.vaultUri = attributes.vaultUri ?? `https://${this.vaultName}.vault.azure.net/`;
+    this.skuName = attributes.skuName ?? "standard";
+    this.officers = attributes.secretsOfficers ?? [];
+    this.dataPlaneReady = [...(attributes.network?.lineOfSight ?? []), ...(attributes.dataPlaneDependencies ?? [])];
   }
 }

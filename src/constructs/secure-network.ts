@@ -1,4 +1,5 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
+import { ITerraformDependable, TerraformProvider } from "cdktf";
 import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
 import { NatGatewayPublicIpAssociation } from "@cdktf/provider-azurerm/lib/nat-gateway-public-ip-association";
 import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-security-group";
@@ -9,10 +10,13 @@ import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
 import { Subnet, SubnetDelegation } from "@cdktf/provider-azurerm/lib/subnet";
 import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-nat-gateway-association";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
+import { SubnetRouteTableAssociation } from "@cdktf/provider-azurerm/lib/subnet-route-table-association";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
+import { VirtualNetworkPeering } from "@cdktf/provider-azurerm/lib/virtual-network-peering";
 import { Observability } from "./observability";
-import { Placement } from "./placement";
-import { isUnresolved, parseCidr, prefixLength, PropValidator } from "./validation";
+import { checkPlacement, Placement } from "./placement";
+import { checkResourceId, ID_SEGMENT, idSegment, parentId } from "./resource-id";
+import { checkDerivedName, checkName, isUnresolved, parseCidr, prefixLength, PropValidator } from "./validation";
 
 /** The four subnets of the estate, as CIDRs inside the VNet's address space. */
 export interface SubnetCidrs {
@@ -26,6 +30,54 @@ export interface SubnetCidrs {
   readonly privateEndpoints: string;
 }
 
+/** The private DNS zones the estate's private endpoints and VNet-integrated services register in. */
+export const PRIVATE_DNS_ZONE_KEYS = ["blob", "dfs", "vault", "postgres", "databricks"] as const;
+export type PrivateDnsZoneKey = (typeof PRIVATE_DNS_ZONE_KEYS)[number];
+
+/** A subnet that other constructs place resources in. */
+export interface NetworkSubnet {
+  /** Resource id of the subnet. */
+  readonly id: string;
+  /** Name of the subnet. */
+  readonly name: string;
+  /**
+   * Id of the subnet's NSG association, which a VNet-injected Databricks workspace requires;
+   * azurerm gives an association the id of its subnet.
+   */
+  readonly networkSecurityGroupAssociationId: string;
+}
+
+/**
+ * A network the estate's constructs can be placed in: the one {@link SecureNetwork} creates, or an
+ * existing (hub or spoke) network imported with {@link SecureNetwork.fromExisting}.
+ */
+export interface ISecureNetwork extends IConstruct {
+  /** Resource id of the VNet. */
+  readonly virtualNetworkId: string;
+  /** Name of the VNet. */
+  readonly virtualNetworkName: string;
+  /** Databricks host (public) subnet, delegated to Microsoft.Databricks/workspaces. */
+  readonly databricksHostSubnet: NetworkSubnet;
+  /** Databricks container (private) subnet, delegated to Microsoft.Databricks/workspaces. */
+  readonly databricksContainerSubnet: NetworkSubnet;
+  /** Subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers. */
+  readonly postgresSubnet: NetworkSubnet;
+  /** Subnet that hosts private endpoints. */
+  readonly privateEndpointSubnet: NetworkSubnet;
+  /** Ids of the private DNS zones, by zone. */
+  readonly privateDnsZoneIds: Readonly<Record<PrivateDnsZoneKey, string>>;
+  /**
+   * What a resource that resolves a zone's names must wait for (the zone's VNet links); empty for
+   * zones managed elsewhere.
+   */
+  readonly privateDnsZoneReady: Readonly<Record<PrivateDnsZoneKey, readonly ITerraformDependable[]>>;
+  /**
+   * What a caller in a peered network (the deployment agents) needs before it can reach this
+   * network's private endpoints: the peerings and the DNS zone links to those networks.
+   */
+  readonly lineOfSight: readonly ITerraformDependable[];
+}
+
 /** Smallest subnet (largest prefix length) each role accepts. */
 export const MIN_SUBNET_SIZE: Record<keyof SubnetCidrs, number> = {
   databricksHost: 26,
@@ -34,18 +86,116 @@ export const MIN_SUBNET_SIZE: Record<keyof SubnetCidrs, number> = {
   privateEndpoints: 28,
 };
 
+/** The names Azure gives each private DNS zone (postgres's can be changed by a prop). */
+export const PRIVATE_DNS_ZONE_NAMES: Readonly<Record<PrivateDnsZoneKey, string>> = {
+  blob: "privatelink.blob.core.windows.net",
+  dfs: "privatelink.dfs.core.windows.net",
+  vault: "privatelink.vaultcore.azure.net",
+  postgres: "privatelink.postgres.database.azure.com",
+  databricks: "privatelink.azuredatabricks.net",
+};
+
+/** Resource name limits Azure applies to the names SecureNetwork derives. */
+const NAME_LIMITS = { virtualNetwork: 64, subnet: 80, networkSecurityGroup: 80, publicIp: 80, natGateway: 80, dnsZoneLink: 80, peering: 80 } as const;
+
+/** The NAT gateway that gives the Databricks subnets their egress. */
+export interface NatGatewayOptions {
+  /**
+   * Availability zone of the gateway and its public IP (a NAT gateway is zonal or regional).
+   * @default - no zone pinning (regional)
+   */
+  readonly zones?: string[];
+}
+
+/**
+ * A VNet that must reach and resolve this network's private endpoints, such as the VNet of the
+ * deployment agents or a hub VNet. SecureNetwork peers with it and links every private DNS zone it
+ * creates to it.
+ */
+export interface PeeredNetwork {
+  /**
+   * Short name of the remote network, used in the peering and DNS link names and construct ids,
+   * such as `agents` or `hub` (1-30 lowercase letters, digits and hyphens, unique per network).
+   */
+  readonly name: string;
+  /** Resource id of the remote VNet. */
+  readonly virtualNetworkId: string;
+  /** Address spaces of the remote VNet; none may overlap this network's address space. */
+  readonly addressSpaces: string[];
+  /**
+   * Also create the remote side of the peering (in the remote VNet's resource group, whose name
+   * and VNet name are parsed from `virtualNetworkId`). Turn it off when the hub team owns the
+   * remote side; the peering only connects once they create it.
+   * @default true
+   */
+  readonly createReversePeering?: boolean;
+  /**
+   * Provider for the remote side of the peering, when the remote VNet is in another subscription.
+   * @default - the stack's default azurerm provider
+   */
+  readonly reversePeeringProvider?: TerraformProvider;
+  /**
+   * Accept traffic the remote network forwards (from a hub's firewall or VPN).
+   * @default false
+   */
+  readonly allowForwardedTraffic?: boolean;
+  /**
+   * Use the remote (hub) network's gateway to reach on-premises networks.
+   * @default false
+   */
+  readonly useRemoteGateways?: boolean;
+}
+
 export interface SecureNetworkProps extends Placement {
-  /** Suffix of every resource name, usually `<workload>-<environment>`, such as `bank-prod`. */
+  /**
+   * Suffix of every resource name, usually `<workload>-<environment>`, such as `bank-prod`; every
+   * name derived from it must stay within its resource's length limit (a VNet's is 64).
+   */
   readonly nameSuffix: string;
   /** Address space of the VNet, such as `10.30.0.0/16`. */
   readonly addressSpace: string;
   /** Subnet CIDRs; each inside the address space, none overlapping. */
   readonly subnets: SubnetCidrs;
   /**
+   * The NAT gateway (with a static public IP) that carries the Databricks subnets' egress; the
+   * clusters have no public IPs and the subnets no implicit outbound access. `false` creates no
+   * NAT gateway and no public IP: egress then goes through the hub's firewall, along the route
+   * table you give in `routeTableId` (a 0.0.0.0/0 route to the firewall); without one, the
+   * clusters have no egress at all.
+   * @default - a regional NAT gateway
+   */
+  readonly natGateway?: false | NatGatewayOptions;
+  /**
    * Availability zones of the NAT gateway's public IP and the gateway.
+   * @deprecated use `natGateway: { zones }`
    * @default - no zone pinning (regional)
    */
   readonly natGatewayZones?: string[];
+  /**
+   * Route table (resource id) to associate with the Databricks subnets, such as the hub's table
+   * that sends 0.0.0.0/0 to its firewall; usually together with `natGateway: false`.
+   * @default - no route table
+   */
+  readonly routeTableId?: string;
+  /**
+   * Existing private DNS zones to use instead of creating them, by zone (such as a hub's central
+   * zones). An existing zone is not created and, unless `linkExistingDnsZones` is set, not linked to
+   * this VNet or to the peered networks either: its owner links it to the VNets that resolve it.
+   * @default - every zone is created and linked
+   */
+  readonly privateDnsZoneIds?: Partial<Record<PrivateDnsZoneKey, string>>;
+  /**
+   * Link the existing zones of `privateDnsZoneIds` to this VNet (the zone's resource group and name
+   * are parsed from its id; the deploying identity needs rights on it).
+   * @default false
+   */
+  readonly linkExistingDnsZones?: boolean;
+  /**
+   * VNets that must reach and resolve the private endpoints (the deployment agents' or a hub VNet):
+   * each is peered both ways and every private DNS zone this construct creates is linked to it.
+   * @default - none
+   */
+  readonly peeredNetworks?: PeeredNetwork[];
   /**
    * Name of the private DNS zone that PostgreSQL Flexible Server registers in. Must end in
    * `.postgres.database.azure.com`.
@@ -57,6 +207,31 @@ export interface SecureNetworkProps extends Placement {
    * @default - no diagnostic settings
    */
   readonly observability?: Observability;
+}
+
+/** Attributes of an existing network for {@link SecureNetwork.fromExisting}: resource ids as strings. */
+export interface SecureNetworkAttributes {
+  /** Resource id of the Databricks host (public) subnet, delegated to Microsoft.Databricks/workspaces, with an NSG. */
+  readonly databricksHostSubnetId: string;
+  /** Resource id of the Databricks container (private) subnet, delegated to Microsoft.Databricks/workspaces, with an NSG. */
+  readonly databricksContainerSubnetId: string;
+  /** Resource id of the subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers. */
+  readonly postgresSubnetId: string;
+  /** Resource id of the subnet that hosts private endpoints. */
+  readonly privateEndpointSubnetId: string;
+  /** Resource ids of the existing private DNS zones, by zone. */
+  readonly privateDnsZoneIds: Record<PrivateDnsZoneKey, string>;
+  /**
+   * Resource id of the VNet.
+   * @default - parsed from `databricksHostSubnetId`
+   */
+  readonly virtualNetworkId?: string;
+  /**
+   * What a resource must wait for before the deployment agents can reach the endpoints (peerings
+   * or links created elsewhere in this stack).
+   * @default - nothing: the network's owner already gave the agents line of sight
+   */
+  readonly lineOfSight?: ITerraformDependable[];
 }
 
 /** Private DNS zones the estate's private endpoints and VNet-integrated services register in. */
@@ -95,32 +270,65 @@ export interface GuardedSubnet {
   readonly networkSecurityGroupAssociation: SubnetNetworkSecurityGroupAssociation;
 }
 
+/** The subnets by role: construct id key and the name part. */
+const SUBNETS = [
+  { role: "databricksHost", key: "databricks-host", name: "dbw-host" },
+  { role: "databricksContainer", key: "databricks-container", name: "dbw-container" },
+  { role: "postgres", key: "postgres", name: "psql" },
+  { role: "privateEndpoints", key: "private-endpoints", name: "pe" },
+] as const;
+
 /**
  * The estate's network: a VNet with subnets for the Databricks host and container (delegated to
  * Databricks), PostgreSQL (delegated to Flexible Server) and private endpoints; an NSG on every
  * subnet that denies inbound traffic from the internet; a NAT gateway for the clusters' egress
- * (they have no public IPs); and private DNS zones for blob, dfs, vault, postgres and Databricks
- * linked to the VNet.
+ * (they have no public IPs) unless egress goes through a hub firewall; private DNS zones for blob,
+ * dfs, vault, postgres and Databricks linked to the VNet (or existing zones given by id); and
+ * peerings and DNS links to the networks that must reach the private endpoints.
  */
-export class SecureNetwork extends Construct {
+export class SecureNetwork extends Construct implements ISecureNetwork {
+  /**
+   * An existing network (a hub or spoke VNet, its subnets and private DNS zones managed
+   * elsewhere) for the constructs that take an {@link ISecureNetwork}. Nothing is created. The
+   * subnet and VNet names are parsed from the subnet ids.
+   */
+  static fromExisting(scope: Construct, id: string, attributes: SecureNetworkAttributes): ISecureNetwork {
+    return new ImportedSecureNetwork(scope, id, attributes);
+  }
+
   readonly virtualNetwork: VirtualNetwork;
   /** Resource id of the VNet. */
   readonly virtualNetworkId: string;
+  /** Name of the VNet. */
+  readonly virtualNetworkName: string;
   readonly databricksHost: GuardedSubnet;
   readonly databricksContainer: GuardedSubnet;
   readonly postgres: GuardedSubnet;
   readonly privateEndpoints: GuardedSubnet;
-  readonly natGateway: NatGateway;
-  readonly dnsZones: EstateDnsZones;
-  /** The VNet link of each DNS zone, for resources that must wait for name resolution. */
-  readonly dnsZoneLinks: Record<keyof EstateDnsZones, PrivateDnsZoneVirtualNetworkLink>;
+  readonly databricksHostSubnet: NetworkSubnet;
+  readonly databricksContainerSubnet: NetworkSubnet;
+  readonly postgresSubnet: NetworkSubnet;
+  readonly privateEndpointSubnet: NetworkSubnet;
+  /** The NAT gateway, unless `natGateway` is `false`. */
+  readonly natGateway?: NatGateway;
+  /** The private DNS zones this construct created (not those given by id). */
+  readonly dnsZones: Partial<EstateDnsZones>;
+  /** The VNet link of each zone linked to this VNet, for resources that must wait for name resolution. */
+  readonly dnsZoneLinks: Partial<Record<PrivateDnsZoneKey, PrivateDnsZoneVirtualNetworkLink>>;
+  readonly privateDnsZoneIds: Readonly<Record<PrivateDnsZoneKey, string>>;
+  readonly privateDnsZoneReady: Readonly<Record<PrivateDnsZoneKey, readonly ITerraformDependable[]>>;
+  /** The peerings (both sides) to each peered network. */
+  readonly peerings: readonly VirtualNetworkPeering[];
+  readonly lineOfSight: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: SecureNetworkProps) {
     super(scope, id);
-    validate(this.node.path, props);
+    props = props ?? ({} as SecureNetworkProps);
+    validate(this, props);
 
     const placement = { resourceGroupName: props.resourceGroupName, location: props.location, tags: props.tags };
     const suffix = props.nameSuffix;
+    const cidrs: Partial<SubnetCidrs> = props.subnets ?? {};
 
     this.virtualNetwork = new VirtualNetwork(this, "vnet", {
       ...placement,
@@ -128,14 +336,15 @@ export class SecureNetwork extends Construct {
       addressSpace: [props.addressSpace],
     });
     this.virtualNetworkId = this.virtualNetwork.id;
+    this.virtualNetworkName = this.virtualNetwork.name;
     props.observability?.diagnose(this, "vnet-diagnostics", this.virtualNetworkId, { logs: true, metrics: true });
 
-    const guardedSubnet = (key: string, name: string, cidr: string, extra: Partial<ConstructorParameters<typeof Subnet>[2]>): GuardedSubnet => {
+    const guardedSubnet = (key: string, name: string, cidr: string | undefined, extra: Partial<ConstructorParameters<typeof Subnet>[2]>): GuardedSubnet => {
       const subnet = new Subnet(this, `${key}-subnet`, {
         name: `snet-${name}-${suffix}`,
         resourceGroupName: props.resourceGroupName,
         virtualNetworkName: this.virtualNetwork.name,
-        addressPrefixes: [cidr],
+        addressPrefixes: cidr === undefined ? [] : [cidr],
         // Nothing leaves the VNet through Azure's implicit outbound IPs; egress is explicit.
         defaultOutboundAccessEnabled: false,
         ...extra,
@@ -164,70 +373,249 @@ export class SecureNetwork extends Construct {
       return { subnet, networkSecurityGroup, networkSecurityGroupAssociation };
     };
 
-    this.databricksHost = guardedSubnet("databricks-host", "dbw-host", props.subnets.databricksHost, { delegation: [DATABRICKS_DELEGATION] });
-    this.databricksContainer = guardedSubnet("databricks-container", "dbw-container", props.subnets.databricksContainer, {
-      delegation: [DATABRICKS_DELEGATION],
-    });
-    this.postgres = guardedSubnet("postgres", "psql", props.subnets.postgres, { delegation: [POSTGRES_DELEGATION] });
-    this.privateEndpoints = guardedSubnet("private-endpoints", "pe", props.subnets.privateEndpoints, {
+    this.databricksHost = guardedSubnet("databricks-host", "dbw-host", cidrs.databricksHost, { delegation: [DATABRICKS_DELEGATION] });
+    this.databricksContainer = guardedSubnet("databricks-container", "dbw-container", cidrs.databricksContainer, { delegation: [DATABRICKS_DELEGATION] });
+    this.postgres = guardedSubnet("postgres", "psql", cidrs.postgres, { delegation: [POSTGRES_DELEGATION] });
+    this.privateEndpoints = guardedSubnet("private-endpoints", "pe", cidrs.privateEndpoints, {
       // Lets the NSG and route tables apply to private endpoints too.
       privateEndpointNetworkPolicies: "Enabled",
     });
+    const asNetworkSubnet = (guarded: GuardedSubnet): NetworkSubnet => ({
+      id: guarded.subnet.id,
+      name: guarded.subnet.name,
+      networkSecurityGroupAssociationId: guarded.networkSecurityGroupAssociation.id,
+    });
+    this.databricksHostSubnet = asNetworkSubnet(this.databricksHost);
+    this.databricksContainerSubnet = asNetworkSubnet(this.databricksContainer);
+    this.postgresSubnet = asNetworkSubnet(this.postgres);
+    this.privateEndpointSubnet = asNetworkSubnet(this.privateEndpoints);
+    const databricksSubnets = [["databricks-host", this.databricksHost], ["databricks-container", this.databricksContainer]] as const;
 
-    const natPublicIp = new PublicIp(this, "nat-public-ip", {
-      ...placement,
-      name: `pip-ng-${suffix}`,
-      sku: "Standard",
-      allocationMethod: "Static",
-      zones: props.natGatewayZones,
-    });
-    props.observability?.diagnose(this, "nat-public-ip-diagnostics", natPublicIp.id, { logs: true, metrics: true });
-    this.natGateway = new NatGateway(this, "nat-gateway", {
-      ...placement,
-      name: `ng-${suffix}`,
-      skuName: "Standard",
-      idleTimeoutInMinutes: 4,
-      zones: props.natGatewayZones,
-    });
-    new NatGatewayPublicIpAssociation(this, "nat-gateway-ip", { natGatewayId: this.natGateway.id, publicIpAddressId: natPublicIp.id });
-    for (const [key, guarded] of [["databricks-host", this.databricksHost], ["databricks-container", this.databricksContainer]] as const) {
-      new SubnetNatGatewayAssociation(this, `${key}-nat`, { subnetId: guarded.subnet.id, natGatewayId: this.natGateway.id });
+    const nat = natGatewayOptions(props);
+    if (nat) {
+      const natPublicIp = new PublicIp(this, "nat-public-ip", {
+        ...placement,
+        name: `pip-ng-${suffix}`,
+        sku: "Standard",
+        allocationMethod: "Static",
+        zones: nat.zones,
+      });
+      props.observability?.diagnose(this, "nat-public-ip-diagnostics", natPublicIp.id, { logs: true, metrics: true });
+      this.natGateway = new NatGateway(this, "nat-gateway", {
+        ...placement,
+        name: `ng-${suffix}`,
+        skuName: "Standard",
+        idleTimeoutInMinutes: 4,
+        zones: nat.zones,
+      });
+      new NatGatewayPublicIpAssociation(this, "nat-gateway-ip", { natGatewayId: this.natGateway.id, publicIpAddressId: natPublicIp.id });
+      for (const [key, guarded] of databricksSubnets) {
+        new SubnetNatGatewayAssociation(this, `${key}-nat`, { subnetId: guarded.subnet.id, natGatewayId: this.natGateway.id });
+      }
+    }
+    if (props.routeTableId !== undefined) {
+      for (const [key, guarded] of databricksSubnets) {
+        new SubnetRouteTableAssociation(this, `${key}-route-table`, { subnetId: guarded.subnet.id, routeTableId: props.routeTableId });
+      }
     }
 
-    const links: Partial<Record<keyof EstateDnsZones, PrivateDnsZoneVirtualNetworkLink>> = {};
-    const zone = (key: keyof EstateDnsZones, name: string): PrivateDnsZone => {
-      const dnsZone = new PrivateDnsZone(this, `${key}-dns-zone`, { name, resourceGroupName: props.resourceGroupName, tags: props.tags });
+    // Peerings with the networks that must reach the private endpoints (the deployment agents').
+    // A repeated name is reported by validate(); only its first network is built.
+    const peered = (Array.isArray(props.peeredNetworks) ? props.peeredNetworks : []).filter(
+      (peer, index, all) => peer?.name !== undefined && all.findIndex((other) => other?.name === peer.name) === index,
+    );
+    const peerings: VirtualNetworkPeering[] = [];
+    for (const peer of peered) {
+      peerings.push(
+        new VirtualNetworkPeering(this, `peering-to-${peer.name}`, {
+          name: `peer-${suffix}-to-${peer.name}`,
+          resourceGroupName: props.resourceGroupName,
+          virtualNetworkName: this.virtualNetwork.name,
+          remoteVirtualNetworkId: peer.virtualNetworkId,
+          allowVirtualNetworkAccess: true,
+          allowForwardedTraffic: peer.allowForwardedTraffic ?? false,
+          allowGatewayTransit: false,
+          useRemoteGateways: peer.useRemoteGateways ?? false,
+        }),
+      );
+      if (peer.createReversePeering ?? true) {
+        peerings.push(
+          new VirtualNetworkPeering(this, `peering-from-${peer.name}`, {
+            provider: peer.reversePeeringProvider,
+            name: `peer-${peer.name}-to-${suffix}`,
+            resourceGroupName: idSegment(peer.virtualNetworkId ?? "", ID_SEGMENT.resourceGroupName),
+            virtualNetworkName: idSegment(peer.virtualNetworkId ?? "", ID_SEGMENT.name),
+            remoteVirtualNetworkId: this.virtualNetworkId,
+            allowVirtualNetworkAccess: true,
+            allowForwardedTraffic: false,
+            allowGatewayTransit: peer.useRemoteGateways ?? false,
+            useRemoteGateways: false,
+          }),
+        );
+      }
+    }
+    this.peerings = peerings;
+
+    // Private DNS zones: created and linked here, or existing ones given by id.
+    const existing = props.privateDnsZoneIds ?? {};
+    const zones: { -readonly [K in keyof EstateDnsZones]?: PrivateDnsZone } = {};
+    const links: Partial<Record<PrivateDnsZoneKey, PrivateDnsZoneVirtualNetworkLink>> = {};
+    const zoneIds: Partial<Record<PrivateDnsZoneKey, string>> = {};
+    const peeredLinks: PrivateDnsZoneVirtualNetworkLink[] = [];
+    const zoneNames = { ...PRIVATE_DNS_ZONE_NAMES, postgres: props.postgresDnsZoneName ?? PRIVATE_DNS_ZONE_NAMES.postgres };
+    for (const key of PRIVATE_DNS_ZONE_KEYS) {
+      const existingId = existing[key];
+      if (existingId !== undefined) {
+        zoneIds[key] = existingId;
+        if (props.linkExistingDnsZones ?? false) {
+          links[key] = new PrivateDnsZoneVirtualNetworkLink(this, `${key}-dns-link`, {
+            name: `link-${key}-${suffix}`,
+            resourceGroupName: idSegment(existingId, ID_SEGMENT.resourceGroupName),
+            privateDnsZoneName: idSegment(existingId, ID_SEGMENT.name),
+            virtualNetworkId: this.virtualNetworkId,
+            registrationEnabled: false,
+            tags: props.tags,
+          });
+        }
+        continue;
+      }
+      const zone = new PrivateDnsZone(this, `${key}-dns-zone`, { name: zoneNames[key], resourceGroupName: props.resourceGroupName, tags: props.tags });
+      zones[key] = zone;
+      zoneIds[key] = zone.id;
       links[key] = new PrivateDnsZoneVirtualNetworkLink(this, `${key}-dns-link`, {
         name: `link-${key}-${suffix}`,
         resourceGroupName: props.resourceGroupName,
-        privateDnsZoneName: dnsZone.name,
+        privateDnsZoneName: zone.name,
         virtualNetworkId: this.virtualNetworkId,
         registrationEnabled: false,
         tags: props.tags,
       });
-      return dnsZone;
-    };
-    this.dnsZones = {
-      blob: zone("blob", "privatelink.blob.core.windows.net"),
-      dfs: zone("dfs", "privatelink.dfs.core.windows.net"),
-      vault: zone("vault", "privatelink.vaultcore.azure.net"),
-      postgres: zone("postgres", props.postgresDnsZoneName ?? "privatelink.postgres.database.azure.com"),
-      databricks: zone("databricks", "privatelink.azuredatabricks.net"),
-    };
-    this.dnsZoneLinks = links as Record<keyof EstateDnsZones, PrivateDnsZoneVirtualNetworkLink>;
+      for (const peer of peered) {
+        peeredLinks.push(
+          new PrivateDnsZoneVirtualNetworkLink(this, `${key}-dns-link-${peer.name}`, {
+            name: `link-${key}-${peer.name}-${suffix}`,
+            resourceGroupName: props.resourceGroupName,
+            privateDnsZoneName: zone.name,
+            virtualNetworkId: peer.virtualNetworkId,
+            registrationEnabled: false,
+            tags: props.tags,
+          }),
+        );
+      }
+    }
+    this.dnsZones = zones;
+    this.dnsZoneLinks = links;
+    this.privateDnsZoneIds = zoneIds as Record<PrivateDnsZoneKey, string>;
+    this.privateDnsZoneReady = Object.fromEntries(PRIVATE_DNS_ZONE_KEYS.map((key) => [key, links[key] ? [links[key]] : []])) as unknown as Record<PrivateDnsZoneKey, readonly ITerraformDependable[]>;
+    this.lineOfSight = [...peerings, ...peeredLinks];
   }
 }
 
-function validate(path: string, props: SecureNetworkProps): void {
-  const v = new PropValidator("SecureNetwork", path);
-  v.matches("nameSuffix", props.nameSuffix, /^[a-z0-9][a-z0-9-]{0,40}[a-z0-9]$/, "2-42 characters, lowercase letters, digits and hyphens, such as bank-prod");
+/** An existing network, imported by {@link SecureNetwork.fromExisting}. */
+class ImportedSecureNetwork extends Construct implements ISecureNetwork {
+  readonly virtualNetworkId: string;
+  readonly virtualNetworkName: string;
+  readonly databricksHostSubnet: NetworkSubnet;
+  readonly databricksContainerSubnet: NetworkSubnet;
+  readonly postgresSubnet: NetworkSubnet;
+  readonly privateEndpointSubnet: NetworkSubnet;
+  readonly privateDnsZoneIds: Readonly<Record<PrivateDnsZoneKey, string>>;
+  readonly privateDnsZoneReady: Readonly<Record<PrivateDnsZoneKey, readonly ITerraformDependable[]>>;
+  readonly lineOfSight: readonly ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, attributes: SecureNetworkAttributes) {
+    super(scope, id);
+    attributes = attributes ?? ({} as SecureNetworkAttributes);
+    const v = new PropValidator("SecureNetwork.fromExisting", this.node.path);
+    const subnetProps = ["databricksHostSubnetId", "databricksContainerSubnetId", "postgresSubnetId", "privateEndpointSubnetId"] as const;
+    for (const prop of subnetProps) {
+      v.required(prop, attributes[prop], "a subnet resource id");
+      checkResourceId(v, prop, attributes[prop], "subnet");
+    }
+    checkResourceId(v, "virtualNetworkId", attributes.virtualNetworkId, "virtualNetwork");
+    v.required("privateDnsZoneIds", attributes.privateDnsZoneIds, `the ids of the ${PRIVATE_DNS_ZONE_KEYS.join(", ")} private DNS zones`);
+    for (const key of PRIVATE_DNS_ZONE_KEYS) {
+      if (!attributes.privateDnsZoneIds) break;
+      v.required(`privateDnsZoneIds.${key}`, attributes.privateDnsZoneIds[key], `the id of the ${PRIVATE_DNS_ZONE_NAMES[key]} zone`);
+      checkResourceId(v, `privateDnsZoneIds.${key}`, attributes.privateDnsZoneIds[key], "privateDnsZone");
+    }
+    const hostId = attributes.databricksHostSubnetId ?? "";
+    const vnetId = attributes.virtualNetworkId ?? parentId(hostId);
+    // Every subnet must belong to the one VNet (the workspace takes one VNet and two subnet names).
+    for (const prop of subnetProps) {
+      const subnetId = attributes[prop];
+      if (subnetId === undefined || isUnresolved(subnetId) || isUnresolved(vnetId)) continue;
+      if (parentId(subnetId).toLowerCase() !== vnetId.toLowerCase()) v.fail(prop, subnetId, `a subnet of the VNet ${vnetId}`);
+    }
+    v.report(this);
+
+    const subnet = (subnetId: string | undefined): NetworkSubnet => ({
+      id: subnetId ?? "",
+      name: idSegment(subnetId ?? "", ID_SEGMENT.childName),
+      // azurerm gives a subnet's NSG association the id of the subnet.
+      networkSecurityGroupAssociationId: subnetId ?? "",
+    });
+    this.virtualNetworkId = vnetId;
+    this.virtualNetworkName = idSegment(vnetId, ID_SEGMENT.name);
+    this.databricksHostSubnet = subnet(attributes.databricksHostSubnetId);
+    this.databricksContainerSubnet = subnet(attributes.databricksContainerSubnetId);
+    this.postgresSubnet = subnet(attributes.postgresSubnetId);
+    this.privateEndpointSubnet = subnet(attributes.privateEndpointSubnetId);
+    this.privateDnsZoneIds = { ...(attributes.privateDnsZoneIds ?? ({} as Record<PrivateDnsZoneKey, string>)) };
+    this.privateDnsZoneReady = Object.fromEntries(PRIVATE_DNS_ZONE_KEYS.map((key) => [key, []])) as unknown as Record<PrivateDnsZoneKey, readonly ITerraformDependable[]>;
+    this.lineOfSight = [...(attributes.lineOfSight ?? [])];
+  }
+}
+
+/** The NAT gateway's options, or undefined when there is none. */
+function natGatewayOptions(props: SecureNetworkProps): NatGatewayOptions | undefined {
+  if (props.natGateway === false) return undefined;
+  return { zones: props.natGateway?.zones ?? props.natGatewayZones };
+}
+
+const SUFFIX_RULE = {
+  pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/,
+  rule: "at least 2 characters, lowercase letters, digits and hyphens, not starting or ending with a hyphen, such as bank-prod",
+  chars: /[a-z0-9-]/,
+  minLength: 2,
+  maxLength: 59,
+};
+const PEER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?$/;
+
+function validate(scope: Construct, props: SecureNetworkProps): void {
+  const v = new PropValidator("SecureNetwork", scope.node.path);
+  checkPlacement(v, props);
+  v.required("nameSuffix", props.nameSuffix, SUFFIX_RULE.rule);
+  checkName(v, "nameSuffix", props.nameSuffix, SUFFIX_RULE);
   v.check("postgresDnsZoneName", props.postgresDnsZoneName, (name) => /^[a-z0-9.-]+\.postgres\.database\.azure\.com$/.test(name), "a DNS name ending in .postgres.database.azure.com");
-  v.check("natGatewayZones", props.natGatewayZones, (zones) => zones.length === 1 && ["1", "2", "3"].includes(zones[0]), 'one zone of "1", "2" or "3" (a NAT gateway is zonal or regional)');
+  const zones = props.natGateway === false ? undefined : (props.natGateway?.zones ?? props.natGatewayZones);
+  const zonesProp = props.natGateway !== undefined ? "natGateway.zones" : "natGatewayZones";
+  v.check(zonesProp, zones, (list) => Array.isArray(list) && list.length === 1 && ["1", "2", "3"].includes(list[0]), 'one zone of "1", "2" or "3" (a NAT gateway is zonal or regional)');
+  if (props.natGateway === false && props.natGatewayZones !== undefined) v.fail("natGatewayZones", props.natGatewayZones, "unset when natGateway is false (there is no NAT gateway)");
+  checkResourceId(v, "routeTableId", props.routeTableId, "routeTable");
 
-  const vnet = props.addressSpace === undefined || isUnresolved(props.addressSpace) ? undefined : parseCidr(props.addressSpace);
+  // Names derived from nameSuffix, each within its resource's limit.
+  const suffix = props.nameSuffix;
+  if (typeof suffix === "string") {
+    checkDerivedName(v, "nameSuffix", `vnet-${suffix}`, "VNet", NAME_LIMITS.virtualNetwork);
+    for (const { name } of SUBNETS) {
+      checkDerivedName(v, "nameSuffix", `snet-${name}-${suffix}`, "subnet", NAME_LIMITS.subnet);
+      checkDerivedName(v, "nameSuffix", `nsg-${name}-${suffix}`, "network security group", NAME_LIMITS.networkSecurityGroup);
+    }
+    if (props.natGateway !== false) {
+      checkDerivedName(v, "nameSuffix", `pip-ng-${suffix}`, "public IP", NAME_LIMITS.publicIp);
+      checkDerivedName(v, "nameSuffix", `ng-${suffix}`, "NAT gateway", NAME_LIMITS.natGateway);
+    }
+    for (const key of PRIVATE_DNS_ZONE_KEYS) checkDerivedName(v, "nameSuffix", `link-${key}-${suffix}`, "private DNS zone link", NAME_LIMITS.dnsZoneLink);
+  }
+
+  for (const key of Object.keys(props.privateDnsZoneIds ?? {})) {
+    if (!(PRIVATE_DNS_ZONE_KEYS as readonly string[]).includes(key)) v.fail(`privateDnsZoneIds.${key}`, key, `a zone key of ${PRIVATE_DNS_ZONE_KEYS.join(", ")}`);
+    else checkResourceId(v, `privateDnsZoneIds.${key}`, props.privateDnsZoneIds?.[key as PrivateDnsZoneKey], "privateDnsZone");
+  }
+
+  const vnet = props.addressSpace === undefined || props.addressSpace === null || isUnresolved(props.addressSpace) ? undefined : parseCidr(props.addressSpace);
   if (typeof vnet === "string") v.fail("addressSpace", props.addressSpace, vnet);
-
-  v.required("nameSuffix", props.nameSuffix, "2-42 characters, lowercase letters, digits and hyphens, such as bank-prod");
   v.required("addressSpace", props.addressSpace, "an IPv4 CIDR such as 10.30.0.0/16");
   v.required("subnets", props.subnets, "the CIDRs of the databricksHost, databricksContainer, postgres and privateEndpoints subnets");
   const parsed: Array<[keyof SubnetCidrs, ReturnType<typeof parseCidr>]> = [];
@@ -259,5 +647,33 @@ function validate(path: string, props: SecureNetworkProps): void {
       }
     }
   }
-  v.throwIfInvalid();
+
+  // Peered networks: unique short names, real VNet ids, address spaces that do not overlap ours.
+  const peers = props.peeredNetworks ?? [];
+  if (!Array.isArray(peers)) v.fail("peeredNetworks", peers, "an array of peered networks");
+  const seen = new Set<string>();
+  (Array.isArray(peers) ? peers : []).forEach((peer, index) => {
+    const at = `peeredNetworks[${index}]`;
+    v.required(`${at}.name`, peer?.name, "a short name such as agents or hub");
+    v.matches(`${at}.name`, peer?.name, PEER_NAME, "1-30 lowercase letters, digits and hyphens, not starting or ending with a hyphen");
+    if (peer?.name !== undefined && seen.has(peer.name)) v.fail(`${at}.name`, peer.name, "a name no other peered network of this network has");
+    if (peer?.name !== undefined) seen.add(peer.name);
+    v.required(`${at}.virtualNetworkId`, peer?.virtualNetworkId, "the resource id of the remote VNet");
+    checkResourceId(v, `${at}.virtualNetworkId`, peer?.virtualNetworkId, "virtualNetwork");
+    if (typeof suffix === "string" && typeof peer?.name === "string") {
+      checkDerivedName(v, `${at}.name`, `peer-${peer.name}-to-${suffix}`, "VNet peering", NAME_LIMITS.peering);
+      for (const key of PRIVATE_DNS_ZONE_KEYS) checkDerivedName(v, `${at}.name`, `link-${key}-${peer.name}-${suffix}`, "private DNS zone link", NAME_LIMITS.dnsZoneLink);
+    }
+    v.required(`${at}.addressSpaces`, peer?.addressSpaces, "the remote VNet's address spaces, such as [\"10.99.0.0/24\"]");
+    (peer?.addressSpaces ?? []).forEach((space, spaceIndex) => {
+      const prop = `${at}.addressSpaces[${spaceIndex}]`;
+      if (isUnresolved(space)) return;
+      const range = parseCidr(space);
+      if (typeof range === "string") v.fail(prop, space, range);
+      else if (vnet !== undefined && typeof vnet !== "string" && range.isOverlapping(vnet)) {
+        v.fail(prop, space, `an address space that does not overlap this network's ${props.addressSpace} (peered networks' ranges must be disjoint)`);
+      }
+    });
+  });
+  v.report(scope);
 }

@@ -4,7 +4,7 @@ import type { LandingColdTier, ReplicationType } from "../constructs/lake-storag
 import type { SubnetCidrs } from "../constructs/secure-network";
 import type { DataSecurityMode } from "../constructs/cluster-policy";
 import type { DataEngineerAccess } from "../constructs/pipeline-grants";
-import type { DbfsCustomerManagedKey } from "../constructs/spark-batch-pipeline";
+import type { DbfsCustomerManagedKey } from "../constructs/databricks-workspace";
 
 export const ENVIRONMENTS = ["dev", "test", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -87,6 +87,11 @@ export interface PipelineConfig {
    * environment); create it once in the account console and copy its id here.
    */
   readonly metastoreId: string;
+  /**
+   * Id of the Databricks account (account console, top right), for the account-level provider
+   * that creates the workspace's network connectivity configuration (NCC).
+   */
+  readonly databricksAccountId: string;
   /**
    * Object id, in this tenant, of the AzureDatabricks first-party service principal (application
    * id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d); it differs per tenant. It gets "Key Vault Secrets

@@ -1,4 +1,5 @@
 import { EnvironmentConfig } from "./config";
+import { agentPeering, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 const DEV_PUBLIC_WORKSPACE_REASON =
@@ -11,6 +12,8 @@ export const dev: EnvironmentConfig = {
   backend: { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstatebank01", containerName: "tfstate", key: "estate-dev.tfstate" },
   network: {
     addressSpace: "10.10.0.0/16",
+    // The agents' VNet (ESTATE_DEV_AGENT_VNET_ID, ESTATE_DEV_AGENT_VNET_CIDR): peered, and linked to the private DNS zones.
+    ...agentPeering("dev", "10.250.0.0/24"),
     subnets: { databricksHost: "10.10.0.0/24", databricksContainer: "10.10.1.0/24", postgres: "10.10.2.0/27", privateEndpoints: "10.10.3.0/27" },
   },
   vault: { skuName: "standard", softDeleteRetentionDays: 7 },
@@ -35,15 +38,15 @@ export const dev: EnvironmentConfig = {
   logs: { retentionInDays: 30 },
   pipeline: {
     ...DATABRICKS_ACCOUNT,
-    // Placeholder: the application id of the service principal the job runs as in this environment.
-    jobServicePrincipalApplicationId: "00000000-0000-4000-8000-00000000d001",
+    // Placeholder (ESTATE_DEV_JOB_SP_APPLICATION_ID): the application id of the service principal the job runs as here.
+    jobServicePrincipalApplicationId: jobServicePrincipalApplicationId("dev", "00000000-0000-4000-8000-00000000d001"),
     dataEngineerAccess: "all",
     publicNetworkAccess: true,
     publicNetworkAccessReason: DEV_PUBLIC_WORKSPACE_REASON,
     cluster: { nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 2 },
     // Paused: dev runs only when started by hand.
     schedule: { timezoneId: "UTC", paused: true },
-    notificationAddresses: ["data-platform@example.com"],
+    notificationAddresses: [notificationEmail()],
     maxRetries: 1,
     minRetryIntervalMillis: 300_000,
     timeoutSeconds: 7200,

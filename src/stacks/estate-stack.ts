@@ -9,7 +9,9 @@ import { GEO_REDUNDANT_REPLICATION, LakeStorage } from "../constructs/lake-stora
 import { Observability } from "../constructs/observability";
 import { RelationalSink } from "../constructs/relational-sink";
 import { SecretStore } from "../constructs/secret-store";
-import { SecureNetwork } from "../constructs/secure-network";
+import { PeeredNetwork, SecureNetwork } from "../constructs/secure-network";
+import { AZURE_ACCOUNTS_HOST } from "../constructs/databricks-checks";
+import { DatabricksPrincipal } from "../constructs/principal";
 import { SparkBatchPipeline } from "../constructs/spark-batch-pipeline";
 import { PropValidator } from "../constructs/validation";
 import { ENVIRONMENTS, EnvironmentConfig, resourceNames } from "./config";
@@ -70,6 +72,8 @@ export class EstateStack extends TerraformStack {
       addressSpace: config.network.addressSpace,
       subnets: config.network.subnets,
       natGatewayZones: config.network.natGatewayZones,
+      // The deployment agents' VNet (issue 12 rule 4), once the environment's config names it.
+      peeredNetworks: (config.network as { readonly peeredNetworks?: PeeredNetwork[] }).peeredNetworks,
       observability: this.observability,
     });
 
@@ -79,8 +83,7 @@ export class EstateStack extends TerraformStack {
       tenantId: client.tenantId,
       skuName: config.vault.skuName,
       softDeleteRetentionDays: config.vault.softDeleteRetentionDays,
-      privateEndpointSubnetId: this.network.privateEndpoints.subnet.id,
-      privateDnsZoneId: this.network.dnsZones.vault.id,
+      network: this.network,
       secretsOfficerPrincipalIds: [client.objectId, ...(config.vault.secretsOfficerPrincipalIds ?? [])],
       observability: this.observability,
       deletionProtection: config.deletionProtection,
@@ -96,9 +99,7 @@ export class EstateStack extends TerraformStack {
       landingColdAfterDays: config.lake.landingColdAfterDays,
       landingColdTier: config.lake.landingColdTier,
       customerManagedKey: config.lake.customerManagedKey && { secretStore: this.secrets, keyExpirationDate: config.lake.customerManagedKey.keyExpirationDate },
-      privateEndpointSubnetId: this.network.privateEndpoints.subnet.id,
-      blobDnsZoneId: this.network.dnsZones.blob.id,
-      dfsDnsZoneId: this.network.dnsZones.dfs.id,
+      network: this.network,
       observability: this.observability,
       deletionProtection: config.deletionProtection,
     });
@@ -106,9 +107,7 @@ export class EstateStack extends TerraformStack {
     this.database = new RelationalSink(this, "database", {
       ...placement,
       serverName: names.postgresServer,
-      delegatedSubnetId: this.network.postgres.subnet.id,
-      privateDnsZoneId: this.network.dnsZones.postgres.id,
-      privateDnsZoneLink: this.network.dnsZoneLinks.postgres,
+      network: this.network,
       tenantId: client.tenantId,
       secretStore: this.secrets,
       credentialExpirationDate: config.database.credentialExpirationDate,
@@ -124,6 +123,15 @@ export class EstateStack extends TerraformStack {
     });
 
     const pipeline = config.pipeline;
+    // The workspace-level provider of the pipeline's Databricks resources (the workspace sets its
+    // host and resource id) and the account-level one of the NCC; both authenticate from the
+    // environment (ARM_* variables, Azure CLI or OIDC), never from credentials in code.
+    const databricks = new DatabricksProvider(this, "databricks", {});
+    const databricksAccount = new DatabricksProvider(this, "databricks-account", {
+      alias: "account",
+      host: AZURE_ACCOUNTS_HOST,
+      accountId: pipeline.databricksAccountId,
+    });
     this.pipeline = new SparkBatchPipeline(this, "pipeline", {
       ...placement,
       nameSuffix: names.suffix,
@@ -131,6 +139,8 @@ export class EstateStack extends TerraformStack {
       environmentName: config.environment,
       costCentre: config.costCentre,
       tenantId: client.tenantId,
+      provider: databricks,
+      accountProvider: databricksAccount,
       network: this.network,
       secretStore: this.secrets,
       lake: this.lake,
@@ -138,9 +148,9 @@ export class EstateStack extends TerraformStack {
       observability: this.observability,
       metastoreId: pipeline.metastoreId,
       azureDatabricksObjectId: pipeline.azureDatabricksObjectId,
-      jobServicePrincipalApplicationId: pipeline.jobServicePrincipalApplicationId,
-      dataEngineersGroup: pipeline.dataEngineersGroup,
-      mlConsumersGroup: pipeline.mlConsumersGroup,
+      jobServicePrincipal: DatabricksPrincipal.servicePrincipal(pipeline.jobServicePrincipalApplicationId),
+      dataEngineers: DatabricksPrincipal.group(pipeline.dataEngineersGroup),
+      mlConsumers: DatabricksPrincipal.group(pipeline.mlConsumersGroup),
       dataEngineerAccess: pipeline.dataEngineerAccess,
       publicNetworkAccess: pipeline.publicNetworkAccess,
       publicNetworkAccessReason: pipeline.publicNetworkAccessReason,
@@ -153,12 +163,6 @@ export class EstateStack extends TerraformStack {
       minRetryIntervalMillis: pipeline.minRetryIntervalMillis,
       timeoutSeconds: pipeline.timeoutSeconds,
       runDurationWarningSeconds: pipeline.runDurationWarningSeconds,
-    });
-    // The workspace-level provider of the pipeline's Databricks resources; it authenticates from
-    // the environment (ARM_* variables, Azure CLI or OIDC), never from credentials in code.
-    new DatabricksProvider(this, "databricks", {
-      host: this.pipeline.workspaceUrl,
-      azureWorkspaceResourceId: this.pipeline.workspaceResourceId,
     });
 
     new TerraformOutput(this, "lake_account_name", { value: this.lake.accountName });

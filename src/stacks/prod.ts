@@ -1,4 +1,5 @@
 import { EnvironmentConfig } from "./config";
+import { agentPeering, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 /** Prod is resilient: geo-redundant lake and backups, zone-redundant HA, delete protection. */
@@ -8,6 +9,8 @@ export const prod: EnvironmentConfig = {
   backend: { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstatebank01", containerName: "tfstate", key: "estate-prod.tfstate" },
   network: {
     addressSpace: "10.30.0.0/16",
+    // The agents' VNet (ESTATE_PROD_AGENT_VNET_ID, ESTATE_PROD_AGENT_VNET_CIDR): peered, and linked to the private DNS zones.
+    ...agentPeering("prod", "10.250.2.0/24"),
     subnets: { databricksHost: "10.30.0.0/23", databricksContainer: "10.30.2.0/23", postgres: "10.30.4.0/27", privateEndpoints: "10.30.5.0/26" },
     natGatewayZones: ["1"],
   },
@@ -35,15 +38,15 @@ export const prod: EnvironmentConfig = {
   logs: { retentionInDays: 365 },
   pipeline: {
     ...DATABRICKS_ACCOUNT,
-    // Placeholder: the application id of the service principal the job runs as in this environment.
-    jobServicePrincipalApplicationId: "00000000-0000-4000-8000-00000000f001",
+    // Placeholder (ESTATE_PROD_JOB_SP_APPLICATION_ID): the application id of the service principal the job runs as here.
+    jobServicePrincipalApplicationId: jobServicePrincipalApplicationId("prod", "00000000-0000-4000-8000-00000000f001"),
     dataEngineerAccess: "read",
     // Private: a databricks_ui_api private endpoint and back-end Private Link only.
     publicNetworkAccess: false,
     dbfsCustomerManagedKey: { keyExpirationDate: "2027-06-30T00:00:00Z" },
     cluster: { nodeTypeIds: ["Standard_D8ds_v5", "Standard_D4ds_v5"], minWorkers: 2, maxWorkers: 8 },
     schedule: { timezoneId: "UTC", paused: false },
-    notificationAddresses: ["data-platform@example.com"],
+    notificationAddresses: [notificationEmail()],
     maxRetries: 2,
     minRetryIntervalMillis: 900_000,
     timeoutSeconds: 14_400,

@@ -1,4 +1,5 @@
 import { EnvironmentConfig } from "./config";
+import { agentPeering, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 const TEST_PUBLIC_WORKSPACE_REASON =
@@ -14,6 +15,8 @@ export const test: EnvironmentConfig = {
   backend: { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstatebank01", containerName: "tfstate", key: "estate-test.tfstate" },
   network: {
     addressSpace: "10.20.0.0/16",
+    // The agents' VNet (ESTATE_TEST_AGENT_VNET_ID, ESTATE_TEST_AGENT_VNET_CIDR): peered, and linked to the private DNS zones.
+    ...agentPeering("test", "10.250.1.0/24"),
     subnets: { databricksHost: "10.20.0.0/24", databricksContainer: "10.20.1.0/24", postgres: "10.20.2.0/27", privateEndpoints: "10.20.3.0/27" },
     natGatewayZones: ["1"],
   },
@@ -42,15 +45,15 @@ export const test: EnvironmentConfig = {
   logs: { retentionInDays: 60 },
   pipeline: {
     ...DATABRICKS_ACCOUNT,
-    // Placeholder: the application id of the service principal the job runs as in this environment.
-    jobServicePrincipalApplicationId: "00000000-0000-4000-8000-00000000e001",
+    // Placeholder (ESTATE_TEST_JOB_SP_APPLICATION_ID): the application id of the service principal the job runs as here.
+    jobServicePrincipalApplicationId: jobServicePrincipalApplicationId("test", "00000000-0000-4000-8000-00000000e001"),
     dataEngineerAccess: "read",
     publicNetworkAccess: true,
     publicNetworkAccessReason: TEST_PUBLIC_WORKSPACE_REASON,
     dbfsCustomerManagedKey: { keyExpirationDate: "2027-06-30T00:00:00Z" },
     cluster: { nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 4 },
     schedule: { timezoneId: "UTC", paused: false },
-    notificationAddresses: ["data-platform@example.com"],
+    notificationAddresses: [notificationEmail()],
     maxRetries: 2,
     minRetryIntervalMillis: 900_000,
     timeoutSeconds: 14_400,

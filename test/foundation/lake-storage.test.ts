@@ -1,133 +1,179 @@
-import { TerraformOutput } from "cdktf";
+import { Fn } from "cdktf";
 import { LakeStorage, LakeStorageProps } from "../../src/constructs/lake-storage";
-import { PropValidationError } from "../../src/constructs/validation";
-import { bareStack, logicalNameAt, ref, resourceAt, resourcesOf, synthEnvironment, synthStack } from "../helpers/synth";
+import { AzurePrincipal } from "../../src/constructs/principal";
+import { bareStack, logicalNameAt, ref, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
+import { addressAt, dependsOn, EXISTING_ZONES, FUTURE, JOB_PRINCIPAL, network, PAST, PLACEMENT, problemsOf, subnetId, vault } from "./fixtures";
 
-const validProps: LakeStorageProps = {
-  resourceGroupName: "rg-test",
-  location: "westeurope",
+const lakeProps = (props: Partial<LakeStorageProps> = {}): LakeStorageProps => ({
+  ...PLACEMENT,
   accountName: "stbankdev01",
-  privateEndpointSubnetId: "/subscriptions/x/subnets/pe",
-  blobDnsZoneId: "/zones/blob",
-  dfsDnsZoneId: "/zones/dfs",
-};
-
-function errorFor(props: Partial<LakeStorageProps>): PropValidationError {
-  const { stack } = bareStack();
-  try {
-    new LakeStorage(stack, "lake", { ...validProps, ...props });
-  } catch (error) {
-    return error as PropValidationError;
-  }
-  throw new Error("expected a validation error");
-}
+  privateEndpointSubnetId: subnetId("snet-pe"),
+  blobDnsZoneId: EXISTING_ZONES.blob,
+  dfsDnsZoneId: EXISTING_ZONES.dfs,
+  ...props,
+});
 
 describe("LakeStorage", () => {
-  const prod = synthEnvironment("prod");
-  const account = resourceAt(prod, "azurerm_storage_account", "lake/account");
-  const accountRef = ref("azurerm_storage_account", logicalNameAt(prod, "azurerm_storage_account", "lake/account"));
+  const { stack: baseStack } = bareStack();
+  new LakeStorage(baseStack, "lake", lakeProps());
+  const base = synthStack(baseStack);
+  const account = resourceAt(base, "azurerm_storage_account", "lake/account");
 
   it("is an ADLS Gen2 account (hierarchical namespace)", () => {
-    expect(account).toMatchObject({ account_kind: "StorageV2", is_hns_enabled: true });
+    expect(account).toMatchObject({ is_hns_enabled: true, account_kind: "StorageV2" });
   });
 
-  it("requires TLS 1.2 and HTTPS", () => {
-    expect(account).toMatchObject({ min_tls_version: "TLS1_2", https_traffic_only_enabled: true });
+  it("requires TLS 1.2 and HTTPS and accepts only Entra ID", () => {
+    expect(account).toMatchObject({ min_tls_version: "TLS1_2", https_traffic_only_enabled: true, shared_access_key_enabled: false, local_user_enabled: false });
   });
 
-  it("accepts only Entra ID: shared keys and local users are off", () => {
-    expect(account).toMatchObject({ shared_access_key_enabled: false, default_to_oauth_authentication: true, local_user_enabled: false, sftp_enabled: false });
+  it("denies public network access with a Deny ACL", () => {
+    expect(account.public_network_access_enabled).toBe(false);
+    expect(account.network_rules).toMatchObject({ default_action: "Deny" });
   });
 
-  it("denies public network access to the lake", () => {
-    expect(account).toMatchObject({ public_network_access_enabled: false, allow_nested_items_to_be_public: false });
-    expect(account.network_rules).toMatchObject({ default_action: "Deny", bypass: ["AzureServices", "Logging", "Metrics"] });
-  });
-
-  it("keeps deleted blobs and containers recoverable", () => {
-    expect(account.blob_properties).toEqual({ delete_retention_policy: { days: 30 }, container_delete_retention_policy: { days: 30 } });
-  });
-
-  it("encrypts at the infrastructure layer and never replicates to another tenant", () => {
-    expect(account).toMatchObject({ infrastructure_encryption_enabled: true, cross_tenant_replication_enabled: false });
-  });
-
-  it("is geo-redundant in prod and locally redundant in dev", () => {
+  it("is geo-redundant by default", () => {
     expect(account.account_replication_type).toBe("RAGRS");
-    expect(resourceAt(synthEnvironment("dev"), "azurerm_storage_account", "lake/account").account_replication_type).toBe("LRS");
   });
 
   it("has private containers for landing, curated, features, quarantine and the catalog root", () => {
-    const containers = resourcesOf(prod, "azurerm_storage_container").map(([, body]) => body);
-    expect(containers.map((c) => c.name).sort()).toEqual(["catalog", "curated", "features", "landing", "quarantine"]);
-    for (const container of containers) expect(container).toMatchObject({ storage_account_id: accountRef, container_access_type: "private" });
+    const names = resourcesOf(base, "azurerm_storage_container").map(([, body]) => body.name);
+    expect(names.sort()).toEqual(["catalog", "curated", "features", "landing", "quarantine"]);
   });
 
-  it("moves landed files to cool and then archive", () => {
-    const policy = resourceAt(prod, "azurerm_storage_management_policy", "lake/lifecycle");
-    expect(policy.storage_account_id).toBe(accountRef);
-    expect(policy.rule).toEqual([
-      expect.objectContaining({
-        name: "landing-tiering",
-        filters: { blob_types: ["blockBlob"], prefix_match: ["landing/"] },
-        actions: { base_blob: { tier_to_cool_after_days_since_modification_greater_than: 30, tier_to_archive_after_days_since_modification_greater_than: 180 } },
-      }),
-    ]);
-  });
-
-  it("reaches blob and dfs through private endpoints in their own DNS zones", () => {
+  it("reaches blob and dfs through private endpoints in the network's DNS zones", () => {
+    const { stack } = bareStack();
+    const net = network(stack);
+    new LakeStorage(stack, "lake", { ...PLACEMENT, accountName: "stbankdev01", network: net });
+    const result = synthStack(stack);
     for (const subresource of ["blob", "dfs"]) {
-      const endpoint = resourceAt(prod, "azurerm_private_endpoint", `lake/${subresource}-private-endpoint`);
-      expect(endpoint.private_service_connection).toMatchObject({ private_connection_resource_id: accountRef, subresource_names: [subresource] });
-      expect(endpoint.private_dns_zone_group).toMatchObject({
-        private_dns_zone_ids: [ref("azurerm_private_dns_zone", logicalNameAt(prod, "azurerm_private_dns_zone", `network/${subresource}-dns-zone`))],
-      });
+      const endpoint = resourceAt(result, "azurerm_private_endpoint", `lake/${subresource}-private-endpoint`);
+      expect(endpoint.subnet_id).toBe(ref("azurerm_subnet", logicalNameAt(result, "azurerm_subnet", "network/private-endpoints-subnet")));
+      expect(endpoint.private_dns_zone_group).toMatchObject({ private_dns_zone_ids: [ref("azurerm_private_dns_zone", logicalNameAt(result, "azurerm_private_dns_zone", `network/${subresource}-dns-zone`))] });
     }
   });
 
-  it("sends the blob service's logs to Log Analytics", () => {
-    expect(resourceAt(prod, "azurerm_monitor_diagnostic_setting", "lake/blob-diagnostics")).toMatchObject({
-      target_resource_id: `${accountRef}/blobServices/default`,
-      enabled_log: [{ category_group: "allLogs" }],
-    });
+  it("creates the account only after its customer-managed key, the identity's role on it and a propagation wait", () => {
+    const { stack } = bareStack();
+    const store = vault(stack, { skuName: "premium" });
+    new LakeStorage(stack, "lake", lakeProps({ customerManagedKey: { secretStore: store, keyExpirationDate: FUTURE } }));
+    const result = synthStack(stack);
+    const accountDeps = dependsOn(resourceAt(result, "azurerm_storage_account", "lake/account"));
+    const keyAccess = addressAt(result, "azurerm_role_assignment", "lake/encryption-key-access");
+    expect(accountDeps).toEqual(expect.arrayContaining([addressAt(result, "azurerm_key_vault_key", "lake/encryption-key"), keyAccess, addressAt(result, "time_sleep", "lake/encryption-key-access-propagation")]));
+    expect(dependsOn(resourceAt(result, "time_sleep", "lake/encryption-key-access-propagation"))).toEqual([keyAccess]);
+    expect(resourceAt(result, "azurerm_key_vault_key", "lake/encryption-key").name).toBe("cmk-stbankdev01");
+  });
+
+  it("grants two consumers on one lake, each in its own scope", () => {
+    const { stack } = bareStack();
+    const lake = new LakeStorage(stack, "lake", lakeProps());
+    lake.grant(stack, "etl-contributor", AzurePrincipal.servicePrincipal(JOB_PRINCIPAL), "Storage Blob Data Contributor");
+    lake.grant(lake, "etl-contributor", AzurePrincipal.group("7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e"), "Storage Blob Data Reader");
+    const grants = resourcesOf(synthStack(stack), "azurerm_role_assignment").map(([, body]) => body);
+    expect(grants).toHaveLength(2);
+    expect(grants.map((g) => g.principal_type).sort()).toEqual(["Group", "ServicePrincipal"]);
   });
 
   it("lets a trusted resource through the network ACL", () => {
     const { stack } = bareStack();
-    const lake = new LakeStorage(stack, "lake", validProps);
-    lake.allowTrustedResource("/subscriptions/x/accessConnectors/dbw", "tenant-1");
-    const body = resourceAt(synthStack(stack), "azurerm_storage_account", "lake/account");
-    expect(body.network_rules).toMatchObject({ private_link_access: [{ endpoint_resource_id: "/subscriptions/x/accessConnectors/dbw", endpoint_tenant_id: "tenant-1" }] });
+    const lake = new LakeStorage(stack, "lake", lakeProps());
+    lake.allowTrustedResource("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Databricks/accessConnectors/ac", "t");
+    const rules = resourceAt(synthStack(stack), "azurerm_storage_account", "lake/account").network_rules as Record<string, unknown>;
+    expect(rules.private_link_access).toEqual([{ endpoint_resource_id: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Databricks/accessConnectors/ac", endpoint_tenant_id: "t" }]);
   });
 
   it("builds abfss URIs for Spark and Unity Catalog", () => {
     const { stack } = bareStack();
-    const lake = new LakeStorage(stack, "lake", validProps);
-    new TerraformOutput(stack, "curated", { value: lake.abfssUri("curated", "transactions/") });
-    const synthesized = synthStack(stack);
-    const account = logicalNameAt(synthesized, "azurerm_storage_account", "lake/account");
-    expect((synthesized.output?.curated as { value: string }).value).toBe(`abfss://curated@\${azurerm_storage_account.${account}.name}.dfs.core.windows.net/transactions/`);
+    const lake = LakeStorage.fromExisting(stack, "lake", { accountId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stbankdev01" });
+    expect(lake.abfssUri("curated", "bank/")).toBe("abfss://curated@stbankdev01.dfs.core.windows.net/bank/");
   });
 
-  it("refuses an account name with capitals or too long", () => {
-    const error = errorFor({ accountName: "StBankDevelopmentAccount01" });
-    expect(error.message).toContain('LakeStorage at \'under-test/lake\'');
-    expect(error.message).toContain('accountName "StBankDevelopmentAccount01" is not allowed: 3-24 characters, lowercase letters and digits only');
+  describe("fromExisting", () => {
+    const accountId = "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/stcentral01";
+
+    it("creates nothing, derives the name and endpoints from the id and still grants roles", () => {
+      const { stack } = bareStack();
+      const lake = LakeStorage.fromExisting(stack, "lake", { accountId, containerNames: { landing: "raw" } });
+      lake.grant(stack, "reader", AzurePrincipal.servicePrincipal(JOB_PRINCIPAL), "Storage Blob Data Reader");
+      const result = synthStack(stack);
+      expect(resourcesOf(result, "azurerm_storage_account")).toEqual([]);
+      expect(resourceAt(result, "azurerm_role_assignment", "under-test/reader").scope).toBe(accountId);
+      expect(lake.accountName).toBe("stcentral01");
+      expect(lake.dfsEndpoint).toBe("https://stcentral01.dfs.core.windows.net/");
+      expect(lake.abfssUri("landing")).toBe("abfss://raw@stcentral01.dfs.core.windows.net/");
+    });
+
+    it("warns that the owner must add a trusted resource to an imported account's ACL", () => {
+      const { stack } = bareStack();
+      const lake = LakeStorage.fromExisting(stack, "lake", { accountId });
+      lake.allowTrustedResource("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Databricks/accessConnectors/ac", "t");
+      const warnings = lake.node.metadata.filter((entry) => entry.type === "@cdktf/warn").map((entry) => String(entry.data));
+      expect(warnings).toEqual([expect.stringMatching(/cannot change its network ACL[\s\S]*accessConnectors\/ac/)]);
+    });
   });
 
-  it("refuses an unknown replication type", () => {
-    expect(errorFor({ replicationType: "XRS" as "LRS" }).message).toContain('replicationType "XRS" is not allowed: one of LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS');
-  });
+  describe("validation", () => {
+    const problemsFor = (props: Partial<LakeStorageProps>) => {
+      const { stack } = bareStack();
+      new LakeStorage(stack, "lake", lakeProps(props));
+      return problemsOf(stack);
+    };
 
-  it("refuses the archive tier on a zone-redundant account", () => {
-    expect(errorFor({ replicationType: "GZRS" }).message).toContain('landingColdTier "Archive" is not allowed: "Cold" with replicationType GZRS');
-  });
+    it("refuses an account name with capitals or too long", () => {
+      expect(problemsFor({ accountName: "StBankDevelopmentAccount01" })).toEqual([{ construct: "LakeStorage", prop: "accountName" }]);
+    });
 
-  it("refuses a cold tier that comes before the cool tier", () => {
-    expect(errorFor({ landingCoolAfterDays: 60, landingColdAfterDays: 30 }).message).toContain("landingColdAfterDays 30 is not allowed: more days than landingCoolAfterDays (60)");
-  });
+    it("checks the literal part of an account name built from a token", () => {
+      expect(problemsFor({ accountName: `ST_BAD_${Fn.lower("x")}` })).toEqual([{ construct: "LakeStorage", prop: "accountName" }]);
+      expect(problemsFor({ accountName: `st${Fn.lower("x")}` })).toEqual([]);
+    });
 
-  it("refuses blob soft delete outside 1 to 365 days", () => {
-    expect(errorFor({ blobSoftDeleteDays: 0 }).message).toContain("blobSoftDeleteDays 0 is not allowed: a whole number from 1 to 365");
+    it("refuses a literal part longer than the account name limit", () => {
+      expect(problemsFor({ accountName: `stbankdevelopmentlake${Fn.lower("x")}abcd` })).toEqual([{ construct: "LakeStorage", prop: "accountName" }]);
+    });
+
+    it("refuses an unknown replication type and the archive tier on a zone-redundant account", () => {
+      expect(problemsFor({ replicationType: "XRS" as "LRS" })).toEqual([{ construct: "LakeStorage", prop: "replicationType" }]);
+      expect(problemsFor({ replicationType: "ZRS" })).toEqual([{ construct: "LakeStorage", prop: "landingColdTier" }]);
+    });
+
+    it("refuses a cold tier that comes before the cool tier and soft delete outside 1 to 365 days", () => {
+      expect(problemsFor({ landingCoolAfterDays: 90, landingColdAfterDays: 30, blobSoftDeleteDays: 0 })).toEqual([
+        { construct: "LakeStorage", prop: "blobSoftDeleteDays" },
+        { construct: "LakeStorage", prop: "landingColdAfterDays" },
+      ]);
+    });
+
+    it("refuses a customer-managed key whose expiry is in the past", () => {
+      const { stack } = bareStack();
+      const store = vault(stack, { skuName: "premium" });
+      new LakeStorage(stack, "lake", lakeProps({ customerManagedKey: { secretStore: store, keyExpirationDate: PAST } }));
+      expect(problemsOf(stack)).toEqual(
+        expect.arrayContaining([
+          { construct: "LakeStorage", prop: "customerManagedKey.keyExpirationDate" },
+          { construct: "SecretStore.addKey", prop: "expirationDate" },
+        ]),
+      );
+    });
+
+    it("refuses a placeholder principal id in a grant", () => {
+      const { stack } = bareStack();
+      new LakeStorage(stack, "lake", lakeProps()).grant(stack, "bad", AzurePrincipal.fromObjectId("<principal-object-id>"), "Storage Blob Data Reader");
+      expect(problemsOf(stack)).toEqual([{ construct: "LakeStorage.grant", prop: "principal.objectId" }]);
+    });
+
+    it("refuses a tag value longer than Azure allows and a region it does not know", () => {
+      expect(problemsFor({ location: "mars", tags: { owner: "x".repeat(257) } })).toEqual([
+        { construct: "LakeStorage", prop: "location" },
+        { construct: "LakeStorage", prop: "tags.owner" },
+      ]);
+    });
+
+    it("reports missing props of a JavaScript caller without crashing", () => {
+      const { stack } = bareStack();
+      expect(() => new LakeStorage(stack, "lake", {} as never)).not.toThrow();
+      expect(problemsOf(stack).map((p) => p.prop)).toEqual(expect.arrayContaining(["accountName", "privateEndpointSubnetId", "blobDnsZoneId", "dfsDnsZoneId"]));
+    });
   });
 });

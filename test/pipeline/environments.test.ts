@@ -4,17 +4,17 @@ import { CONFIGS, logicalNameAt, ref, resourceAt, resourcesOf, synthEnvironment 
 
 type Body = Record<string, unknown>;
 
-const workspaceOf = (environment: EnvironmentName): Body => resourceAt(synthEnvironment(environment), "azurerm_databricks_workspace", "/pipeline/workspace");
-const jobOf = (environment: EnvironmentName): Body => resourceAt(synthEnvironment(environment), "databricks_job", "/pipeline/quarterly-job");
-const taskOf = (environment: EnvironmentName): Body => (jobOf(environment).task as Body[])[0];
-const parametersOf = (environment: EnvironmentName): string[] => (taskOf(environment).spark_python_task as { parameters: string[] }).parameters;
-const parameter = (environment: EnvironmentName, name: string): string | undefined => {
-  const parameters = parametersOf(environment);
+const workspaceOf = (environment: EnvironmentName): Body => resourceAt(synthEnvironment(environment), "azurerm_databricks_workspace", "/pipeline/workspace/workspace");
+const jobOf = (environment: EnvironmentName): Body => resourceAt(synthEnvironment(environment), "databricks_job", "/pipeline/job/job");
+const taskOf = (environment: EnvironmentName, key = "load"): Body => (jobOf(environment).task as Body[]).find((task) => task.task_key === key) as Body;
+const parametersOf = (environment: EnvironmentName, key = "load"): string[] => (taskOf(environment, key).spark_python_task as { parameters: string[] }).parameters;
+const parameter = (environment: EnvironmentName, name: string, key = "load"): string | undefined => {
+  const parameters = parametersOf(environment, key);
   const index = parameters.indexOf(name);
   return index === -1 ? undefined : parameters[index + 1];
 };
 const workspaceRef = (environment: EnvironmentName, attribute: string): string =>
-  ref("azurerm_databricks_workspace", logicalNameAt(synthEnvironment(environment), "azurerm_databricks_workspace", "/pipeline/workspace"), attribute);
+  ref("azurerm_databricks_workspace", logicalNameAt(synthEnvironment(environment), "azurerm_databricks_workspace", "/pipeline/workspace/workspace"), attribute);
 const lakeAccountName = (environment: EnvironmentName): string =>
   ref("azurerm_storage_account", logicalNameAt(synthEnvironment(environment), "azurerm_storage_account", "/lake/account"), "name");
 
@@ -39,19 +39,21 @@ describe.each(ENVIRONMENTS)("the %s pipeline's workspace", (environment) => {
   });
 
   it("sends the workspace's logs to Log Analytics", () => {
-    const diagnostics = resourceAt(synthEnvironment(environment), "azurerm_monitor_diagnostic_setting", "/pipeline/workspace-diagnostics");
+    const diagnostics = resourceAt(synthEnvironment(environment), "azurerm_monitor_diagnostic_setting", "/pipeline/workspace/workspace-diagnostics");
     expect(diagnostics.target_resource_id).toBe(workspaceRef(environment, "id"));
     expect(diagnostics.enabled_log).toEqual([{ category_group: "allLogs" }]);
   });
 
   it("configures the databricks provider from the workspace's URL and resource id, without credentials", () => {
-    const [provider] = synthEnvironment(environment).provider?.databricks as Body[];
-    expect(provider).toEqual({ host: `https://${workspaceRef(environment, "workspace_url")}`, azure_workspace_resource_id: workspaceRef(environment, "id") });
+    const providers = synthEnvironment(environment).provider?.databricks as Body[];
+    expect(providers.find((provider) => provider.alias === undefined)).toEqual({ host: `https://${workspaceRef(environment, "workspace_url")}`, azure_workspace_resource_id: workspaceRef(environment, "id") });
+    // The account-level provider of the NCC: the accounts host and the account id from config.
+    expect(providers.find((provider) => provider.alias === "account")).toEqual({ alias: "account", host: "https://accounts.azuredatabricks.net", account_id: CONFIGS[environment].pipeline.databricksAccountId });
   });
 
   it("outputs the workspace URL and the job id", () => {
     const synthesized = synthEnvironment(environment);
-    const job = logicalNameAt(synthesized, "databricks_job", "/pipeline/quarterly-job");
+    const job = logicalNameAt(synthesized, "databricks_job", "/pipeline/job/job");
     expect(synthesized.output).toMatchObject({
       databricks_workspace_url: { value: `https://${workspaceRef(environment, "workspace_url")}` },
       databricks_job_id: { value: ref("databricks_job", job) },
@@ -63,7 +65,7 @@ describe("workspace network access", () => {
   it("keeps prod private with back-end Private Link and a databricks_ui_api private endpoint", () => {
     const prod = synthEnvironment("prod");
     expect(workspaceOf("prod")).toMatchObject({ public_network_access_enabled: false, network_security_group_rules_required: "NoAzureDatabricksRules" });
-    const endpoint = resourceAt(prod, "azurerm_private_endpoint", "/pipeline/ui-api-private-endpoint");
+    const endpoint = resourceAt(prod, "azurerm_private_endpoint", "/pipeline/workspace/ui-api-private-endpoint");
     expect(endpoint.private_service_connection).toMatchObject({ private_connection_resource_id: workspaceRef("prod", "id"), subresource_names: ["databricks_ui_api"] });
     expect(endpoint.subnet_id).toBe(ref("azurerm_subnet", logicalNameAt(prod, "azurerm_subnet", "/network/private-endpoints-subnet")));
     expect(endpoint.private_dns_zone_group).toEqual({
@@ -80,24 +82,43 @@ describe("workspace network access", () => {
   });
 });
 
+describe("the first apply of a private workspace", () => {
+  it("makes every workspace-level Databricks resource in prod wait for the UI/API endpoint and every identity assignment", () => {
+    const prod = synthEnvironment("prod");
+    const endpoint = `azurerm_private_endpoint.${logicalNameAt(prod, "azurerm_private_endpoint", "/pipeline/workspace/ui-api-private-endpoint")}`;
+    const assignments = resourcesOf(prod, "databricks_permission_assignment").map(([name]) => `databricks_permission_assignment.${name}`);
+    expect(assignments).toHaveLength(3);
+    for (const [type, byName] of Object.entries(prod.resource)) {
+      if (!type.startsWith("databricks_") || type.startsWith("databricks_mws_") || type === "databricks_workspace_file") continue;
+      for (const [name, body] of Object.entries(byName)) {
+        const required = type === "databricks_permission_assignment" ? [endpoint] : [endpoint, ...assignments];
+        expect({ address: `${type}.${name}`, depends_on: body.depends_on }).toEqual({ address: `${type}.${name}`, depends_on: expect.arrayContaining(required) });
+      }
+    }
+  });
+});
+
 describe("root DBFS encryption", () => {
   it.each(["test", "prod"] as const)("encrypts %s's root DBFS with an HSM key the workspace's storage identity may use", (environment) => {
     const synthesized = synthEnvironment(environment);
     expect(workspaceOf(environment).customer_managed_key_enabled).toBe(true);
-    const keyName = logicalNameAt(synthesized, "azurerm_key_vault_key", "/secrets/dbfs-cmk");
-    expect(resourceAt(synthesized, "azurerm_key_vault_key", "/secrets/dbfs-cmk")).toMatchObject({ name: `cmk-dbw-bank-${environment}-dbfs`, key_type: "RSA-HSM" });
-    const access = resourceAt(synthesized, "azurerm_role_assignment", "/pipeline/dbfs-key-access");
+    const keyName = logicalNameAt(synthesized, "azurerm_key_vault_key", "/pipeline/workspace/dbfs-cmk");
+    expect(resourceAt(synthesized, "azurerm_key_vault_key", "/pipeline/workspace/dbfs-cmk")).toMatchObject({ name: `cmk-dbw-bank-${environment}-dbfs`, key_type: "RSA-HSM" });
+    const access = resourceAt(synthesized, "azurerm_role_assignment", "/pipeline/workspace/dbfs-key-access");
     expect(access).toMatchObject({
       scope: ref("azurerm_key_vault_key", keyName, "resource_versionless_id"),
-      principal_id: "${" + `azurerm_databricks_workspace.${logicalNameAt(synthesized, "azurerm_databricks_workspace", "/pipeline/workspace")}.storage_account_identity[0].principal_id` + "}",
+      principal_id: "${" + `azurerm_databricks_workspace.${logicalNameAt(synthesized, "azurerm_databricks_workspace", "/pipeline/workspace/workspace")}.storage_account_identity[0].principal_id` + "}",
       role_definition_name: "Key Vault Crypto Service Encryption User",
     });
-    const binding = resourceAt(synthesized, "azurerm_databricks_workspace_root_dbfs_customer_managed_key", "/pipeline/dbfs-key");
+    const binding = resourceAt(synthesized, "azurerm_databricks_workspace_root_dbfs_customer_managed_key", "/pipeline/workspace/dbfs-key");
     expect(binding).toMatchObject({
       workspace_id: workspaceRef(environment, "id"),
       key_vault_key_id: ref("azurerm_key_vault_key", keyName, "id"),
-      depends_on: [`azurerm_role_assignment.${logicalNameAt(synthesized, "azurerm_role_assignment", "/pipeline/dbfs-key-access")}`],
     });
+    expect(binding.depends_on).toEqual(expect.arrayContaining([
+      `azurerm_role_assignment.${logicalNameAt(synthesized, "azurerm_role_assignment", "/pipeline/workspace/dbfs-key-access")}`,
+      `time_sleep.${logicalNameAt(synthesized, "time_sleep", "/pipeline/workspace/dbfs-key-access-wait")}`,
+    ]));
   });
 
   it("keeps dev's root DBFS on Microsoft-managed keys and says why in its config", () => {
@@ -110,9 +131,9 @@ describe("root DBFS encryption", () => {
 describe.each(ENVIRONMENTS)("the %s pipeline's identity and secrets", (environment) => {
   it("gives the access connector a system-assigned identity with Storage Blob Data Contributor on the lake", () => {
     const synthesized = synthEnvironment(environment);
-    expect(resourceAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/access-connector")).toMatchObject({ name: `dbac-bank-${environment}`, identity: { type: "SystemAssigned" } });
-    const connector = logicalNameAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/access-connector");
-    const role = resourceAt(synthesized, "azurerm_role_assignment", "/lake/databricks-connector-blob-contributor");
+    expect(resourceAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/workspace/access-connector")).toMatchObject({ name: `dbac-bank-${environment}`, identity: { type: "SystemAssigned" } });
+    const connector = logicalNameAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/workspace/access-connector");
+    const role = resourceAt(synthesized, "azurerm_role_assignment", "/pipeline/catalog/connector-blob-contributor");
     expect(role).toEqual(expect.objectContaining({
       scope: ref("azurerm_storage_account", logicalNameAt(synthesized, "azurerm_storage_account", "/lake/account")),
       principal_id: ref("azurerm_databricks_access_connector", connector, "identity[0].principal_id"),
@@ -123,7 +144,7 @@ describe.each(ENVIRONMENTS)("the %s pipeline's identity and secrets", (environme
   it("lets the access connector through the lake's network rules as a trusted resource instance", () => {
     const synthesized = synthEnvironment(environment);
     const account = resourceAt(synthesized, "azurerm_storage_account", "/lake/account");
-    const connector = logicalNameAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/access-connector");
+    const connector = logicalNameAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/workspace/access-connector");
     expect((account.network_rules as Body).private_link_access).toEqual([
       { endpoint_resource_id: ref("azurerm_databricks_access_connector", connector), endpoint_tenant_id: "${data.azurerm_client_config.client.tenant_id}" },
     ]);
@@ -132,11 +153,11 @@ describe.each(ENVIRONMENTS)("the %s pipeline's identity and secrets", (environme
   it("backs the secret scope with the vault, after the AzureDatabricks application may read its secrets", () => {
     const synthesized = synthEnvironment(environment);
     const vault = logicalNameAt(synthesized, "azurerm_key_vault", "/secrets/vault");
-    const role = resourceAt(synthesized, "azurerm_role_assignment", "/secrets/azure-databricks-secrets-user");
+    const role = resourceAt(synthesized, "azurerm_role_assignment", "/pipeline/job/azure-databricks-secrets-user");
     expect(role).toMatchObject({ scope: ref("azurerm_key_vault", vault), principal_id: CONFIGS[environment].pipeline.azureDatabricksObjectId, role_definition_name: "Key Vault Secrets User" });
-    const scope = resourceAt(synthesized, "databricks_secret_scope", "/pipeline/secret-scope");
+    const scope = resourceAt(synthesized, "databricks_secret_scope", "/pipeline/job/secret-scope");
     expect(scope).toMatchObject({ name: `bank-${environment}-kv`, keyvault_metadata: { resource_id: ref("azurerm_key_vault", vault), dns_name: ref("azurerm_key_vault", vault, "vault_uri") } });
-    expect(scope.depends_on).toEqual([`azurerm_role_assignment.${logicalNameAt(synthesized, "azurerm_role_assignment", "/secrets/azure-databricks-secrets-user")}`]);
+    expect(scope.depends_on).toEqual(expect.arrayContaining([`azurerm_role_assignment.${logicalNameAt(synthesized, "azurerm_role_assignment", "/pipeline/job/azure-databricks-secrets-user")}`]));
     expect(scope.initial_manage_principal).toBeUndefined();
   });
 
@@ -151,7 +172,7 @@ describe.each(ENVIRONMENTS)("the %s pipeline's Unity Catalog", (environment) => 
   const catalogName = `bank_${environment}`;
 
   it("assigns the configured metastore to the workspace", () => {
-    expect(resourceAt(synthEnvironment(environment), "databricks_metastore_assignment", "/pipeline/metastore-assignment")).toMatchObject({
+    expect(resourceAt(synthEnvironment(environment), "databricks_metastore_assignment", "/pipeline/catalog/metastore-assignment")).toMatchObject({
       metastore_id: CONFIGS[environment].pipeline.metastoreId,
       workspace_id: workspaceRef(environment, "workspace_id"),
     });
@@ -159,8 +180,8 @@ describe.each(ENVIRONMENTS)("the %s pipeline's Unity Catalog", (environment) => 
 
   it("makes a storage credential of the access connector, usable from this workspace only", () => {
     const synthesized = synthEnvironment(environment);
-    const connector = logicalNameAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/access-connector");
-    expect(resourceAt(synthesized, "databricks_storage_credential", "/pipeline/storage-credential")).toMatchObject({
+    const connector = logicalNameAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/workspace/access-connector");
+    expect(resourceAt(synthesized, "databricks_storage_credential", "/pipeline/catalog/storage-credential")).toMatchObject({
       name: `${catalogName}_lake`,
       azure_managed_identity: { access_connector_id: ref("azurerm_databricks_access_connector", connector) },
       isolation_mode: "ISOLATION_MODE_ISOLATED",
@@ -169,8 +190,8 @@ describe.each(ENVIRONMENTS)("the %s pipeline's Unity Catalog", (environment) => 
 
   it.each(["landing", "curated", "features", "quarantine", "catalog"])("registers the lake's %s container as an external location", (area) => {
     const synthesized = synthEnvironment(environment);
-    const credential = logicalNameAt(synthesized, "databricks_storage_credential", "/pipeline/storage-credential");
-    expect(resourceAt(synthesized, "databricks_external_location", `/pipeline/external-location-${area}`)).toMatchObject({
+    const credential = logicalNameAt(synthesized, "databricks_storage_credential", "/pipeline/catalog/storage-credential");
+    expect(resourceAt(synthesized, "databricks_external_location", `/pipeline/catalog/external-location-${area}`)).toMatchObject({
       name: `${catalogName}_${area}`,
       url: `abfss://${area}@${lakeAccountName(environment)}.dfs.core.windows.net/`,
       credential_name: ref("databricks_storage_credential", credential, "name"),
@@ -179,11 +200,11 @@ describe.each(ENVIRONMENTS)("the %s pipeline's Unity Catalog", (environment) => 
   });
 
   it("makes the landing external location read-only", () => {
-    expect(resourceAt(synthEnvironment(environment), "databricks_external_location", "/pipeline/external-location-landing").read_only).toBe(true);
+    expect(resourceAt(synthEnvironment(environment), "databricks_external_location", "/pipeline/catalog/external-location-landing").read_only).toBe(true);
   });
 
   it("creates the environment's catalog, bound to its workspace, with its root in the catalog container", () => {
-    expect(resourceAt(synthEnvironment(environment), "databricks_catalog", "/pipeline/catalog")).toMatchObject({
+    expect(resourceAt(synthEnvironment(environment), "databricks_catalog", "/pipeline/catalog/catalog")).toMatchObject({
       name: catalogName,
       isolation_mode: "ISOLATED",
       storage_root: `abfss://catalog@${lakeAccountName(environment)}.dfs.core.windows.net/${catalogName}/`,
@@ -192,7 +213,7 @@ describe.each(ENVIRONMENTS)("the %s pipeline's Unity Catalog", (environment) => 
 
   it("creates the raw, curated, features and ops schemas in the catalog", () => {
     const synthesized = synthEnvironment(environment);
-    const catalog = logicalNameAt(synthesized, "databricks_catalog", "/pipeline/catalog");
+    const catalog = logicalNameAt(synthesized, "databricks_catalog", "/pipeline/catalog/catalog");
     const schemas = resourcesOf(synthesized, "databricks_schema").map(([, body]) => body);
     expect(schemas.map((schema) => schema.name).sort()).toEqual(["curated", "features", "ops", "raw"]);
     for (const schema of schemas) expect(schema.catalog_name).toBe(ref("databricks_catalog", catalog, "name"));
@@ -201,7 +222,7 @@ describe.each(ENVIRONMENTS)("the %s pipeline's Unity Catalog", (environment) => 
 
 describe.each(ENVIRONMENTS)("the %s job cluster policy", (environment) => {
   const definition = (): Record<string, Body> =>
-    JSON.parse(resourceAt(synthEnvironment(environment), "databricks_cluster_policy", "/pipeline/job-cluster-policy").definition as string) as Record<string, Body>;
+    JSON.parse(resourceAt(synthEnvironment(environment), "databricks_cluster_policy", "/pipeline/job/cluster-policy").definition as string) as Record<string, Body>;
 
   it("admits job clusters only, on the pinned runtime and access mode", () => {
     expect(definition()).toMatchObject({
@@ -230,7 +251,7 @@ describe.each(ENVIRONMENTS)("the %s job cluster policy", (environment) => {
   });
 
   it("lets only the job's service principal use the policy", () => {
-    expect(resourceAt(synthEnvironment(environment), "databricks_permissions", "/pipeline/job-cluster-policy-permissions").access_control).toEqual([
+    expect(resourceAt(synthEnvironment(environment), "databricks_permissions", "/pipeline/job/cluster-policy-permissions").access_control).toEqual([
       { service_principal_name: CONFIGS[environment].pipeline.jobServicePrincipalApplicationId, permission_level: "CAN_USE" },
     ]);
   });
@@ -253,7 +274,7 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
 
   it("runs on a job cluster under the policy, with the configured autoscale and the pinned runtime", () => {
     const synthesized = synthEnvironment(environment);
-    const policy = logicalNameAt(synthesized, "databricks_cluster_policy", "/pipeline/job-cluster-policy");
+    const policy = logicalNameAt(synthesized, "databricks_cluster_policy", "/pipeline/job/cluster-policy");
     const [cluster] = jobOf(environment).job_cluster as Body[];
     expect(cluster.new_cluster).toMatchObject({
       policy_id: ref("databricks_cluster_policy", policy),
@@ -270,7 +291,7 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
 
   it("runs the uploaded entry script from the workspace", () => {
     const synthesized = synthEnvironment(environment);
-    const entry = logicalNameAt(synthesized, "databricks_workspace_file", "/pipeline/code-run_etl-py");
+    const entry = logicalNameAt(synthesized, "databricks_workspace_file", "/pipeline/job/code-run_etl-py");
     expect(taskOf(environment).spark_python_task).toMatchObject({ python_file: ref("databricks_workspace_file", entry, "workspace_path"), source: "WORKSPACE" });
   });
 
@@ -279,19 +300,38 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
     expect(parameter(environment, "--lake")).toBe(`abfss://{container}@${lakeAccountName(environment)}.dfs.core.windows.net/`);
   });
 
-  it("loads the sink over TLS and takes its credentials from the secret scope, not from a literal", () => {
+  it("loads the sink over verified TLS as the loader login, with its credentials from the secret scope, not from a literal", () => {
     const synthesized = synthEnvironment(environment);
     const server = logicalNameAt(synthesized, "azurerm_postgresql_flexible_server", "/database/server");
-    expect(parameter(environment, "--pg-url")).toBe(`postgresql://${ref("azurerm_postgresql_flexible_server", server, "fqdn")}:5432/bank?sslmode=require`);
+    const pgUrl = `postgresql://${ref("azurerm_postgresql_flexible_server", server, "fqdn")}:5432/bank?sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca-certificates.crt`;
+    expect(parameter(environment, "--pg-url")).toBe(pgUrl);
+    expect(parameter(environment, "--pg-url", "migrate")).toBe(pgUrl);
     expect(parameter(environment, "--schema")).toBe("bank");
     expect(parameter(environment, "--secret-scope")).toBe(`bank-${environment}-kv`);
-    expect(parameter(environment, "--pg-user-key")).toBe("pg-admin-user");
-    expect(parameter(environment, "--pg-password-key")).toBe("pg-admin-password");
-    expect(parametersOf(environment).join(" ")).not.toMatch(/password=|:\/\/[^/]*:[^/]*@/i);
+    expect(parameter(environment, "--catalog")).toBe(`bank_${environment}`);
+    // The load logs in as bank_etl, whose password the migrate task sets from the same secret.
+    expect(parameter(environment, "--etl-role", "migrate")).toBe("bank_etl");
+    expect(parameter(environment, "--pg-password-key")).toBe(parameter(environment, "--etl-password-key", "migrate"));
+    expect(parameter(environment, "--pg-user-key")).not.toBe(parameter(environment, "--admin-user-key", "migrate"));
+    expect(parameter(environment, "--admin-user-key", "migrate")).toBeTruthy();
+    for (const key of ["check", "migrate", "load"]) expect(parametersOf(environment, key).join(" ")).not.toMatch(/password=|:\/\/[^/]*:[^/]*@/i);
+  });
+
+  it("computes the default quarter in the schedule's time zone", () => {
+    for (const key of ["check", "load"]) expect(parameter(environment, "--timezone", key)).toBe(config.schedule.timezoneId);
+  });
+
+  it("runs check (never retried), migrate and load in order", () => {
+    const tasks = jobOf(environment).task as Array<{ task_key: string; max_retries: number; depends_on?: Array<{ task_key: string }> }>;
+    expect(tasks.map((task) => [task.task_key, task.max_retries, task.depends_on?.[0]?.task_key])).toEqual([
+      ["check", 0, undefined],
+      ["migrate", config.maxRetries, "check"],
+      ["load", config.maxRetries, "migrate"],
+    ]);
   });
 
   it("leaves the quarter to the ETL, which loads the last quarter that ended", () => {
-    expect(parametersOf(environment)).not.toContain("--quarter");
+    for (const key of ["check", "migrate", "load"]) expect(parametersOf(environment, key)).not.toContain("--quarter");
     expect(parametersOf(environment)).not.toContain("--all");
   });
 
@@ -318,7 +358,7 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
   });
 
   it("lets data engineers run the job but not change it", () => {
-    expect(resourceAt(synthEnvironment(environment), "databricks_permissions", "/pipeline/job-permissions").access_control).toEqual([
+    expect(resourceAt(synthEnvironment(environment), "databricks_permissions", "/pipeline/job/job-permissions").access_control).toEqual([
       { group_name: config.dataEngineersGroup, permission_level: "CAN_MANAGE_RUN" },
     ]);
   });
@@ -327,8 +367,12 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
 describe.each(ENVIRONMENTS)("the %s job code", (environment) => {
   it("uploads the entry script, the package's .py and .sql files and the requirements under the environment's folder", () => {
     const paths = resourcesOf(synthEnvironment(environment), "databricks_workspace_file").map(([, body]) => body.path as string);
-    const folder = `/bank-etl/${environment}`;
+    const folder = `/jobs/bank-${environment}-quarterly-etl`;
     expect(paths).toEqual(expect.arrayContaining([`${folder}/run_etl.py`, `${folder}/requirements.txt`, `${folder}/bank_etl/config.py`]));
+    // Every task's entry script is uploaded: the job never runs a file the stack does not upload.
+    for (const task of jobOf(environment).task as Array<{ spark_python_task: { python_file: string } }>) {
+      expect(task.spark_python_task.python_file).toMatch(/^\$\{databricks_workspace_file\.[^.]+\.workspace_path\}$/);
+    }
     expect(paths.some((path) => path.endsWith(".sql"))).toBe(true);
     for (const path of paths) {
       expect(path.startsWith(`${folder}/`)).toBe(true);
@@ -338,8 +382,8 @@ describe.each(ENVIRONMENTS)("the %s job code", (environment) => {
 
   it("keeps the code outside /Shared, readable by the job's service principal and the data engineers only", () => {
     const synthesized = synthEnvironment(environment);
-    expect(resourceAt(synthesized, "databricks_directory", "/pipeline/code-folder").path).toBe(`/bank-etl/${environment}`);
-    expect(resourceAt(synthesized, "databricks_permissions", "/pipeline/code-folder-permissions").access_control).toEqual([
+    expect(resourceAt(synthesized, "databricks_directory", "/pipeline/job/code-folder").path).toBe(`/jobs/bank-${environment}-quarterly-etl`);
+    expect(resourceAt(synthesized, "databricks_permissions", "/pipeline/job/code-folder-permissions").access_control).toEqual([
       { service_principal_name: CONFIGS[environment].pipeline.jobServicePrincipalApplicationId, permission_level: "CAN_READ" },
       { group_name: CONFIGS[environment].pipeline.dataEngineersGroup, permission_level: "CAN_READ" },
     ]);

@@ -6,7 +6,7 @@ type Grant = { principal: string; privileges: string[] };
 
 /** The synthesized grants of one securable, by principal. */
 function grantsAt(environment: EnvironmentName, securable: string): Record<string, string[]> {
-  const body = resourceAt(synthEnvironment(environment), "databricks_grants", `/pipeline/grants-${securable}`);
+  const body = resourceAt(synthEnvironment(environment), "databricks_grants", `/pipeline/catalog/grants-${securable}`);
   return Object.fromEntries((body.grant as Grant[]).map((grant) => [grant.principal, grant.privileges]));
 }
 
@@ -62,8 +62,8 @@ describe.each(ENVIRONMENTS)("the %s Unity Catalog grants", (environment) => {
     expect(grantsAt(environment, "external-location-landing")).toEqual({ [job]: ["READ_FILES"] });
   });
 
-  it.each(["curated", "features", "quarantine"])("lets the job's service principal read and write files in %s", (area) => {
-    expect(grantsAt(environment, `external-location-${area}`)).toEqual({ [job]: ["READ_FILES", "WRITE_FILES"] });
+  it.each(["curated", "features", "quarantine"])("lets the job's service principal read and write files in %s and create its external tables there", (area) => {
+    expect(grantsAt(environment, `external-location-${area}`)).toEqual({ [job]: ["READ_FILES", "WRITE_FILES", "CREATE_EXTERNAL_TABLE"] });
   });
 
   it(`gives data engineers ${environment === "dev" ? "all privileges" : "read access"} on the catalog`, () => {

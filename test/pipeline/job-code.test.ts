@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { collectJobCode, parseRequirements } from "../../src/constructs/job-code";
+import { BANK_ETL_CODE_PATHS, collectJobCode, parseRequirements } from "../../src/constructs/job-code";
+import { validationProblems } from "../../src/constructs/validation";
 import { SparkBatchPipeline } from "../../src/constructs/spark-batch-pipeline";
 import { synthStack, SynthesizedStack } from "../helpers/synth";
-import { buildPipelineStack, copyFixturePackage, synthPipeline } from "./pipeline-stack";
+import { buildPipelineStack, copyFixturePackage, problemKeys, synthPipeline } from "./pipeline-stack";
 
 type Body = Record<string, unknown>;
 
@@ -18,7 +19,7 @@ function jobOf(synthesized: SynthesizedStack): Body {
 }
 
 function warningsOf(pipeline: SparkBatchPipeline): string[] {
-  return pipeline.node.metadata.filter((entry) => entry.type === "@cdktf/warn").map((entry) => String(entry.data));
+  return pipeline.job.node.metadata.filter((entry) => entry.type === "@cdktf/warn").map((entry) => String(entry.data));
 }
 
 const temporaryDirectories: string[] = [];
@@ -39,8 +40,8 @@ describe("the uploaded job code", () => {
     const after = synthPipeline({ codeDirectory });
 
     const changed = Object.keys(uploads(after)).filter((path) => uploads(before)[path] !== uploads(after)[path]);
-    expect(changed).toEqual(["/bank-etl/dev/bank_etl/job.py"]);
-    expect(Buffer.from(uploads(after)["/bank-etl/dev/bank_etl/job.py"], "base64").toString("utf8")).toContain("version 2");
+    expect(changed).toEqual(["/jobs/analytics-dev-quarterly-etl/bank_etl/job.py"]);
+    expect(Buffer.from(uploads(after)["/jobs/analytics-dev-quarterly-etl/bank_etl/job.py"], "base64").toString("utf8")).toContain("version 2");
     expect((jobOf(after).tags as Record<string, string>)["code-version"]).not.toBe((jobOf(before).tags as Record<string, string>)["code-version"]);
   });
 
@@ -51,11 +52,13 @@ describe("the uploaded job code", () => {
 
   it("uploads the entry script, the package's .py and .sql files and the requirements, in sorted order", () => {
     expect(Object.keys(uploads(synthPipeline({ codeDirectory: fixtureCopy() })))).toEqual([
-      "/bank-etl/dev/bank_etl/__init__.py",
-      "/bank-etl/dev/bank_etl/job.py",
-      "/bank-etl/dev/bank_etl/sql/V001__create_schema.sql",
-      "/bank-etl/dev/requirements.txt",
-      "/bank-etl/dev/run_etl.py",
+      "/jobs/analytics-dev-quarterly-etl/bank_etl/__init__.py",
+      "/jobs/analytics-dev-quarterly-etl/bank_etl/job.py",
+      "/jobs/analytics-dev-quarterly-etl/bank_etl/sql/V001__create_schema.sql",
+      "/jobs/analytics-dev-quarterly-etl/requirements.txt",
+      "/jobs/analytics-dev-quarterly-etl/run_check.py",
+      "/jobs/analytics-dev-quarterly-etl/run_etl.py",
+      "/jobs/analytics-dev-quarterly-etl/run_migrate.py",
     ]);
   });
 
@@ -66,14 +69,25 @@ describe("the uploaded job code", () => {
       writeFileSync(join(codeDirectory, relativePath), "x = 1\n");
     };
     for (const path of ["bank_etl/tests/test_job.py", "bank_etl/__pycache__/job.cpython-311.pyc", "bank_etl/.data/rows.py", "bank_etl/venv/lib.py", "bank_etl/notes.md", "tests/test_run.py", "setup.py"]) add(path);
-    expect(collectJobCode(codeDirectory).map((file) => file.relativePath)).toEqual(["bank_etl/__init__.py", "bank_etl/job.py", "bank_etl/sql/V001__create_schema.sql", "requirements.txt", "run_etl.py"]);
+    expect(collectJobCode(codeDirectory, BANK_ETL_CODE_PATHS).map((file) => file.relativePath)).toEqual([
+      "bank_etl/__init__.py",
+      "bank_etl/job.py",
+      "bank_etl/sql/V001__create_schema.sql",
+      "requirements.txt",
+      "run_check.py",
+      "run_etl.py",
+      "run_migrate.py",
+    ]);
+    // Without a list, the whole directory's .py and .sql files ship (tests and caches still left out).
+    expect(collectJobCode(codeDirectory).map((file) => file.relativePath)).toContain("setup.py");
   });
 
   it("runs the uploaded entry script from the configured workspace folder", () => {
     const synthesized = synthPipeline({ codeDirectory: fixtureCopy(), codeFolder: "/Applications/analytics-etl" });
     expect(Object.keys(uploads(synthesized))).toContain("/Applications/analytics-etl/run_etl.py");
-    const [task] = jobOf(synthesized).task as Array<{ spark_python_task: { python_file: string } }>;
-    expect(task.spark_python_task.python_file).toMatch(/^\$\{databricks_workspace_file\..*\.workspace_path\}$/);
+    for (const task of jobOf(synthesized).task as Array<{ spark_python_task: { python_file: string } }>) {
+      expect(task.spark_python_task.python_file).toMatch(/^\$\{databricks_workspace_file\..*\.workspace_path\}$/);
+    }
   });
 });
 
@@ -101,14 +115,18 @@ describe("the job's cluster libraries", () => {
     expect(warningsOf(pipeline)).toEqual([expect.stringContaining("requirements.txt not found")]);
   });
 
-  it("synthesizes with a warning, and nothing to upload, when the code directory does not exist", () => {
+  it("refuses a code directory that does not exist, as an error", () => {
     const missing = join(mkdtempSync(join(tmpdir(), "no-code-")), "spark");
     temporaryDirectories.push(join(missing, ".."));
-    const { stack, pipeline } = buildPipelineStack({ codeDirectory: missing });
-    const synthesized = synthStack(stack);
-    expect(synthesized.resource.databricks_workspace_file).toBeUndefined();
-    const [task] = jobOf(synthesized).task as Array<{ spark_python_task: { python_file: string } }>;
-    expect(task.spark_python_task.python_file).toBe("/Workspace/bank-etl/dev/run_etl.py");
-    expect(warningsOf(pipeline).join("\n")).toContain("run_etl.py not found");
+    const { stack } = buildPipelineStack({ codeDirectory: missing });
+    expect(problemKeys(validationProblems(stack))).toContainEqual({ construct: "BatchJob", prop: "codeDirectory" });
+    expect(() => synthStack(stack)).toThrow(/codeDirectory/);
+  });
+
+  it("refuses a code directory that lacks a task's entry file, so the job never runs a file it does not upload", () => {
+    const codeDirectory = fixtureCopy();
+    unlinkSync(join(codeDirectory, "run_migrate.py"));
+    const { stack } = buildPipelineStack({ codeDirectory });
+    expect(problemKeys(validationProblems(stack))).toEqual([{ construct: "BatchJob", prop: "tasks[1].entryFile" }]);
   });
 });

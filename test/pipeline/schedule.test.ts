@@ -1,4 +1,4 @@
-import { DEFAULT_QUARTERLY_CRON, expandMonthField, isIanaTimeZone, isQuarterlyCron } from "../../src/constructs/job-schedule";
+import { DEFAULT_QUARTERLY_CRON, expandMonthField, isIanaTimeZone, isQuarterlyCron, isQuartzCron } from "../../src/constructs/job-schedule";
 
 describe("quarterly cron expressions", () => {
   it("accepts the default, 02:00 on the first day of each quarter", () => {
@@ -47,5 +47,15 @@ describe("time zones", () => {
 
   it.each(["CET+1", "CEST", "Europe/Atlantis", "GMT+2 ", "europe/amsterdam", ""])("rejects %j, which is not an IANA zone", (zone) => {
     expect(isIanaTimeZone(zone)).toBe(false);
+  });
+});
+
+describe("Quartz cron expressions (any cadence, as BatchJob takes them)", () => {
+  it.each(["0 0 2 1 1,4,7,10 ?", "0 30 6 ? * MON-FRI", "0 0 * * * ?", "0 15 10 ? * 6L", "0 0 12 L * ?", "0 0/5 14 * * ? 2030", "0 0 2 ? * SUN#1"])("accepts %s", (expression) => {
+    expect(isQuartzCron(expression)).toBe(true);
+  });
+
+  it.each(["0 0 2 1 * *", "0 0 2 ? * ?", "0 0 2 1 1", "0 60 2 1 * ?", "0 0 24 1 * ?", "0 0 2 32 * ?", "0 0 2 1 13 ?", "0 0 2 ? * FUNDAY", "@daily", "* * * * * * * *"])("refuses %s", (expression) => {
+    expect(isQuartzCron(expression)).toBe(false);
   });
 });

@@ -1,101 +1,136 @@
-import { PropValidationError } from "../../src/constructs/validation";
-import { EnvironmentConfig } from "../../src/stacks/config";
-import { CONFIGS, synthWithConfig } from "../helpers/synth";
-import { BASE_PROPS, pipelineError, synthPipeline } from "./pipeline-stack";
+import { Testing, TerraformStack } from "cdktf";
+import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
+import { DatabricksPrincipal } from "../../src/constructs/principal";
+import { SparkBatchPipeline } from "../../src/constructs/spark-batch-pipeline";
+import { PropValidationError, validationProblems } from "../../src/constructs/validation";
+import { isReservedEmailDomain } from "../../src/constructs/databricks-checks";
+import { synthStack } from "../helpers/synth";
+import { BASE_PROPS, buildPipelineStack, FIXTURE_PACKAGE, pipelineProblems, problemKeys, sharedEstate } from "./pipeline-stack";
+
+const at = (construct: string, prop: string) => ({ construct, prop });
 
 describe("SparkBatchPipeline validation", () => {
   it("names the construct, its path, the prop, the bad value and the rule", () => {
-    const message = pipelineError({ schedule: { quartzCronExpression: "0 0 2 1 * ?" } });
-    expect(message).toContain("SparkBatchPipeline at 'their-stack/pipeline'");
-    expect(message).toContain('schedule.quartzCronExpression "0 0 2 1 * ?" is not allowed: a Quartz expression that fires once a quarter');
+    const [problem] = pipelineProblems({ schedule: { quartzCronExpression: "0 0 2 1 * ?" } });
+    expect(problem).toMatchObject({ construct: "SparkBatchPipeline", path: "their-stack/pipeline", prop: "schedule.quartzCronExpression", value: '"0 0 2 1 * ?"' });
+    expect(problem.allowed).toContain("once a quarter");
   });
 
   it("refuses a timezone that is not an IANA zone", () => {
-    expect(pipelineError({ schedule: { timezoneId: "CEST" } })).toContain('schedule.timezoneId "CEST" is not allowed: an IANA time zone');
+    expect(problemKeys(pipelineProblems({ schedule: { timezoneId: "CEST" } }))).toEqual([at("BatchJob", "schedule.timezoneId")]);
   });
 
   it("refuses autoscale bounds in reverse order", () => {
-    expect(pipelineError({ cluster: { ...BASE_PROPS.cluster, minWorkers: 4, maxWorkers: 2 } })).toContain("cluster.maxWorkers 2 is not allowed: at least cluster.minWorkers (4)");
+    expect(problemKeys(pipelineProblems({ cluster: { ...BASE_PROPS.cluster, minWorkers: 4, maxWorkers: 2 } }))).toEqual([at("BatchJob", "cluster.maxWorkers")]);
   });
 
-  it("refuses an empty VM size allow-list", () => {
-    expect(pipelineError({ cluster: { ...BASE_PROPS.cluster, nodeTypeIds: [] } })).toContain("cluster.nodeTypeIds [] is not allowed: at least one VM size");
+  it("refuses an empty VM size allow-list and a VM size that is not an Azure size", () => {
+    expect(problemKeys(pipelineProblems({ cluster: { ...BASE_PROPS.cluster, nodeTypeIds: [] } }))).toEqual([at("BatchJob", "cluster.nodeTypeIds")]);
+    expect(problemKeys(pipelineProblems({ cluster: { ...BASE_PROPS.cluster, nodeTypeIds: ["m5.xlarge"] } }))).toEqual([at("BatchJob", "cluster.nodeTypeIds[0]")]);
   });
 
-  it("refuses a VM size that is not an Azure size name", () => {
-    expect(pipelineError({ cluster: { ...BASE_PROPS.cluster, nodeTypeIds: ["m5.xlarge"] } })).toContain('cluster.nodeTypeIds[0] "m5.xlarge" is not allowed');
+  it("refuses the shared access mode, which blocks what the job needs", () => {
+    const cluster = { ...BASE_PROPS.cluster, dataSecurityMode: "USER_ISOLATION" } as unknown as typeof BASE_PROPS.cluster;
+    expect(problemKeys(pipelineProblems({ cluster }))).toEqual([at("BatchJob", "cluster.dataSecurityMode")]);
   });
 
-  it("refuses a missing metastore id", () => {
-    expect(pipelineError({ metastoreId: "" })).toContain('metastoreId "" is not allowed: the metastore\'s id');
+  it("refuses a missing and an all-zero metastore id", () => {
+    expect(problemKeys(pipelineProblems({ metastoreId: "" }))).toContainEqual(at("SparkBatchPipeline", "metastoreId"));
+    expect(problemKeys(pipelineProblems({ metastoreId: "00000000-0000-0000-0000-000000000000" }))).toEqual([at("LakehouseCatalog", "metastoreId")]);
   });
 
   it("refuses a group name with characters Databricks does not allow", () => {
-    expect(pipelineError({ dataEngineersGroup: "engineers;DROP" })).toContain('dataEngineersGroup "engineers;DROP" is not allowed: a Databricks account group name');
+    expect(problemKeys(pipelineProblems({ dataEngineers: DatabricksPrincipal.group("engineers;DROP") }))).toContainEqual(at("SparkBatchPipeline", "dataEngineers.name"));
   });
 
   it.each(["account users", "users"])("refuses to grant to %s, which means everyone", (group) => {
-    expect(pipelineError({ mlConsumersGroup: group })).toContain(`mlConsumersGroup "${group}" is not allowed: a specific group`);
+    expect(problemKeys(pipelineProblems({ mlConsumers: DatabricksPrincipal.group(group) }))).toContainEqual(at("SparkBatchPipeline", "mlConsumers.name"));
   });
 
-  it("refuses a service principal application id that is not a GUID", () => {
-    expect(pipelineError({ jobServicePrincipalApplicationId: "sp-bank-etl" })).toContain('jobServicePrincipalApplicationId "sp-bank-etl" is not allowed: a GUID');
+  it.each(["sp-bank-etl", "<principal-object-id>", "00000000-0000-0000-0000-000000000000"])("refuses the placeholder-looking service principal id %s", (id) => {
+    expect(problemKeys(pipelineProblems({ jobServicePrincipal: DatabricksPrincipal.servicePrincipal(id) }))).toContainEqual(at("SparkBatchPipeline", "jobServicePrincipal.name"));
+  });
+
+  it("refuses a group as the job's run-as principal", () => {
+    expect(problemKeys(pipelineProblems({ jobServicePrincipal: DatabricksPrincipal.group("analytics-runner") }))).toContainEqual(at("SparkBatchPipeline", "jobServicePrincipal"));
+  });
+
+  it.each(["oncall@example.com", "ops@mail.example.org", "ops@example.net", "a@b.example", "a@b.invalid", "a@b.test", "root@localhost", "not-an-address"])(
+    "refuses the notification address %s",
+    (address) => {
+      expect(problemKeys(pipelineProblems({ notificationAddresses: [address] }))).toEqual([at("BatchJob", "notificationAddresses[0]")]);
+    },
+  );
+
+  it("accepts an address on a real-looking domain, and recognises reserved ones", () => {
+    expect(isReservedEmailDomain("ops@contoso.com")).toBe(false);
+    expect(isReservedEmailDomain("ops@examples.com")).toBe(false);
+    expect(isReservedEmailDomain("ops@EXAMPLE.COM")).toBe(true);
   });
 
   it("refuses a public workspace without a reason", () => {
-    expect(pipelineError({ publicNetworkAccess: true })).toContain("publicNetworkAccessReason (missing) is not allowed: a reason why the workspace stays public");
+    expect(problemKeys(pipelineProblems({ publicNetworkAccess: true }))).toEqual([at("DatabricksWorkspace", "publicNetworkAccessReason")]);
   });
 
-  it("refuses a run-duration warning that comes after the timeout", () => {
-    expect(pipelineError({ timeoutSeconds: 3600, runDurationWarningSeconds: 3600 })).toContain("runDurationWarningSeconds 3600 is not allowed: fewer seconds than timeoutSeconds (3600)");
+  it("refuses a run-duration warning that comes after the load's timeout", () => {
+    expect(problemKeys(pipelineProblems({ timeoutSeconds: 3600, runDurationWarningSeconds: 3600 }))).toEqual([at("BatchJob", "runDurationWarningSeconds")]);
   });
 
   it("refuses a code folder under /Shared, where every user may change the job's code", () => {
-    expect(pipelineError({ codeFolder: "/Shared/bank-etl" })).toContain('codeFolder "/Shared/bank-etl" is not allowed: an absolute workspace folder outside /Shared');
+    expect(problemKeys(pipelineProblems({ codeFolder: "/Shared/bank-etl" }))).toEqual([at("BatchJob", "codeFolder")]);
   });
 
   it("refuses a quarter that is not YYYY-Qn", () => {
-    expect(pipelineError({ quarter: "2022Q3" })).toContain('quarter "2022Q3" is not allowed: a quarter such as 2022-Q3');
+    expect(problemKeys(pipelineProblems({ quarter: "2022Q3" }))).toEqual([at("SparkBatchPipeline", "quarter")]);
   });
 
-  it("refuses a DBFS key expiry that is not an RFC 3339 UTC timestamp", () => {
-    expect(pipelineError({ dbfsCustomerManagedKey: { keyExpirationDate: "30/06/2027" } })).toContain('dbfsCustomerManagedKey.keyExpirationDate "30/06/2027" is not allowed: an RFC 3339 UTC timestamp');
+  it.each(["30/06/2027", "2020-01-01T00:00:00Z"])("refuses the DBFS key expiry %s (not RFC 3339 UTC, or in the past)", (keyExpirationDate) => {
+    expect(problemKeys(pipelineProblems({ dbfsCustomerManagedKey: { keyExpirationDate } }))).toContainEqual(at("DatabricksWorkspace", "dbfsCustomerManagedKey.keyExpirationDate"));
   });
 
-  it("refuses a DBFS customer-managed key in a standard vault, which has no HSM keys", () => {
-    expect(pipelineError({ dbfsCustomerManagedKey: { keyExpirationDate: "2030-01-01T00:00:00Z" } })).toContain('a premium secretStore (it is "standard")');
+  it("refuses a name suffix whose derived names break their limits (the NCC's 30 characters)", () => {
+    const nameSuffix = "a".repeat(42);
+    expect(problemKeys(pipelineProblems({ nameSuffix }))).toContainEqual(at("SparkBatchPipeline", "nameSuffix"));
+    expect(problemKeys(pipelineProblems({ nameSuffix: "analytics-dev-x" }))).toEqual([]);
   });
 
-  it("reports every problem in one error", () => {
-    const message = pipelineError({ metastoreId: "", schedule: { timezoneId: "Mars/Olympus" }, cluster: { ...BASE_PROPS.cluster, nodeTypeIds: [] } });
-    expect(message).toContain("has 3 invalid props");
-  });
-
-  it("passes the quarter to the job when one is configured", () => {
-    const [job] = Object.values(synthPipeline({ quarter: "2022-Q3" }).resource.databricks_job);
-    const [task] = job.task as Array<{ spark_python_task: { parameters: string[] } }>;
-    expect(task.spark_python_task.parameters.slice(-2)).toEqual(["--quarter", "2022-Q3"]);
-  });
-});
-
-describe("the environment config's pipeline section", () => {
-  function configError(pipeline: Partial<EnvironmentConfig["pipeline"]>): unknown {
+  it("reports every problem of the stack together, in one error at synth", () => {
+    const { stack } = buildPipelineStack({ metastoreId: "", schedule: { timezoneId: "Mars/Olympus" }, cluster: { ...BASE_PROPS.cluster, nodeTypeIds: [] } });
+    const keys = problemKeys(validationProblems(stack));
+    expect(keys).toEqual(expect.arrayContaining([at("SparkBatchPipeline", "metastoreId"), at("BatchJob", "schedule.timezoneId"), at("BatchJob", "cluster.nodeTypeIds")]));
+    let message = "";
     try {
-      synthWithConfig({ ...CONFIGS.test, pipeline: { ...CONFIGS.test.pipeline, ...pipeline } });
+      synthStack(stack);
     } catch (error) {
-      return error;
+      message = (error as Error).message;
     }
-    return undefined;
-  }
-
-  it("fails synth when the metastore id is missing, naming the prop", () => {
-    const error = configError({ metastoreId: "" });
-    expect(error).toBeInstanceOf(PropValidationError);
-    expect((error as Error).message).toMatch(/estate-test.*\n.*metastoreId "" is not allowed: .*metastore/);
+    for (const prop of ["metastoreId", "schedule.timezoneId", "cluster.nodeTypeIds"]) expect(message).toContain(prop);
   });
 
-  it("fails synth when a custom schedule is not quarterly", () => {
-    const error = configError({ schedule: { quartzCronExpression: "0 0 2 1 1,7 ?", timezoneId: "UTC", paused: false } });
-    expect((error as Error).message).toContain('schedule.quartzCronExpression "0 0 2 1 1,7 ?" is not allowed');
+  it("records missing props of a JavaScript caller instead of crashing", () => {
+    const stack = new TerraformStack(Testing.app(), "js-stack");
+    const { placement, network, secretStore, lake, accountProvider } = sharedEstate(stack);
+    const provider = new DatabricksProvider(stack, "databricks", { alias: "js" });
+    const props = { ...placement, ...BASE_PROPS, codeDirectory: FIXTURE_PACKAGE, provider, accountProvider, network, lake } as Record<string, unknown>;
+    delete props.cluster;
+    expect(() => new SparkBatchPipeline(stack, "pipeline", props as never)).not.toThrow();
+    const keys = problemKeys(validationProblems(stack));
+    expect(keys).toEqual(expect.arrayContaining([at("SparkBatchPipeline", "cluster"), at("SparkBatchPipeline", "secretStore"), at("SparkBatchPipeline", "sink"), at("BatchJob", "cluster")]));
+    expect(secretStore).toBeDefined();
+  });
+
+  it("passes the quarter to the check and load tasks when one is configured", () => {
+    const { stack } = buildPipelineStack({ quarter: "2022-Q3" });
+    const [job] = Object.values(synthStack(stack).resource.databricks_job);
+    const tasks = job.task as Array<{ task_key: string; spark_python_task: { parameters: string[] } }>;
+    for (const key of ["check", "load"]) expect(tasks.find((task) => task.task_key === key)?.spark_python_task.parameters.slice(-2)).toEqual(["--quarter", "2022-Q3"]);
+    expect(tasks.find((task) => task.task_key === "migrate")?.spark_python_task.parameters).not.toContain("--quarter");
+  });
+
+  it("throws a PropValidationError listing the problems when a stack synthesizes", () => {
+    const { stack } = buildPipelineStack({ quarter: "bad" });
+    expect(validationProblems(stack)).toHaveLength(1);
+    expect(() => synthStack(stack)).toThrow();
+    expect(PropValidationError).toBeDefined();
   });
 });

@@ -1,0 +1,538 @@
+import * as path from "node:path";
+import { readFileSync } from "node:fs";
+import { Construct } from "constructs";
+import { Annotations } from "cdktf";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { ClusterPolicy } from "@cdktf/provider-databricks/lib/cluster-policy";
+import { Directory } from "@cdktf/provider-databricks/lib/directory";
+import { Job, JobTask, JobTaskLibrary } from "@cdktf/provider-databricks/lib/job";
+import { Permissions, PermissionsAccessControl } from "@cdktf/provider-databricks/lib/permissions";
+import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
+import { SecretAcl } from "@cdktf/provider-databricks/lib/secret-acl";
+import { SecretScope } from "@cdktf/provider-databricks/lib/secret-scope";
+import { WorkspaceFile } from "@cdktf/provider-databricks/lib/workspace-file";
+import { DATA_SECURITY_MODES, DATABRICKS_RUNTIME, DataSecurityMode, jobClusterPolicyDefinition } from "./cluster-policy";
+import { checkDatabricksPrincipal, checkNotificationAddresses, principalKey } from "./databricks-checks";
+import { checkWorkspaceProvider, IDatabricksWorkspace } from "./databricks-workspace";
+import { codeVersion, collectJobCode, isCodeDirectory, JOB_REQUIREMENTS, JobCodeFile, parseRequirements } from "./job-code";
+import { isIanaTimeZone, isQuartzCron, QUARTZ_CRON_RULE } from "./job-schedule";
+import { checkTags } from "./placement";
+import { AzurePrincipal, checkObjectId, IDatabricksPrincipal } from "./principal";
+import { ISecretStore } from "./secret-store";
+import { checkDerivedName, isUnresolved, PropValidator } from "./validation";
+
+/** The job cluster's size, VM sizes and runtime, which its policy pins. */
+export interface JobClusterOptions {
+  /** VM sizes the cluster policy allows, such as `Standard_D4ds_v5`; the first is the job's. */
+  readonly nodeTypeIds: string[];
+  /** Fewest workers the job cluster scales down to (1 or more). */
+  readonly minWorkers: number;
+  /** Most workers the job cluster scales up to; at least `minWorkers`. */
+  readonly maxWorkers: number;
+  /**
+   * Databricks runtime of the policy and the cluster.
+   * @default DATABRICKS_RUNTIME ("17.3.x-scala2.13", Spark 4.0.0 like spark/)
+   */
+  readonly sparkVersion?: string;
+  /**
+   * Access mode, pinned by the policy: `SINGLE_USER` (dedicated) runs as the job's service
+   * principal alone, with the full Spark API and Unity Catalog. It is the only mode offered.
+   * @default "SINGLE_USER"
+   */
+  readonly dataSecurityMode?: DataSecurityMode;
+}
+
+/** One task of the job: a Python entry file of the uploaded code, run on the job cluster. */
+export interface BatchJobTask {
+  /** Task key, unique in the job: 1-100 letters, digits, `_` and `-`. */
+  readonly key: string;
+  /** Entry file relative to the code directory, such as `run_etl.py`; it must be among the uploaded files. */
+  readonly entryFile: string;
+  /**
+   * Command-line parameters of the entry file.
+   * @default - none
+   */
+  readonly parameters?: string[];
+  /**
+   * Task keys this task waits for (each must succeed first).
+   * @default - none
+   */
+  readonly dependsOn?: string[];
+  /**
+   * Retries of a failed attempt (0 to 10). Keep 0 for failures a retry cannot fix.
+   * @default 0
+   */
+  readonly maxRetries?: number;
+  /**
+   * Wait before a retry, in milliseconds (at least one minute).
+   * @default 900000 (15 minutes)
+   */
+  readonly minRetryIntervalMillis?: number;
+  /**
+   * Time after which an attempt is stopped, in seconds (600 to 172800).
+   * @default 14400 (4 hours)
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/** When the job runs. */
+export interface BatchJobSchedule {
+  /** Quartz cron expression, such as `0 0 2 1 1,4,7,10 ?`. */
+  readonly quartzCronExpression: string;
+  /**
+   * IANA time zone of the cron expression, such as `Europe/Amsterdam`.
+   * @default "UTC"
+   */
+  readonly timezoneId?: string;
+  /**
+   * Create the schedule paused, so the job only runs when started by hand.
+   * @default false
+   */
+  readonly paused?: boolean;
+}
+
+/** A Key Vault-backed secret scope the job reads its credentials from. */
+export interface BatchJobSecretScope {
+  /** Name of the scope: 1-128 letters, digits, `-`, `_` and `.`. */
+  readonly name: string;
+  /** Vault behind the scope. */
+  readonly secretStore: ISecretStore;
+  /**
+   * Object id, in this tenant, of the AzureDatabricks first-party service principal (application
+   * id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d), which reads the vault for the scope. Find it with
+   * `az ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d --query id -o tsv`.
+   */
+  readonly azureDatabricksObjectId: string;
+}
+
+export interface BatchJobProps {
+  /** Workspace-level Databricks provider of `workspace`. */
+  readonly provider: DatabricksProvider;
+  /** Workspace the code, scope, policy and job go to; they wait for its `ready`. */
+  readonly workspace: IDatabricksWorkspace;
+  /** Name of the job (and stem of the policy's), such as `bank-prod-quarterly-etl`. */
+  readonly jobName: string;
+  /**
+   * Description of the job.
+   * @default - none
+   */
+  readonly description?: string;
+  /** Local directory holding the code; it must exist. */
+  readonly codeDirectory: string;
+  /**
+   * Files and folders of `codeDirectory` to upload: files as they are, folders as their `.py` and
+   * `.sql` files (no tests, caches or virtual environments).
+   * @default - every `.py` and `.sql` file of the directory, and its requirements file
+   */
+  readonly codePaths?: string[];
+  /**
+   * Workspace folder the code is uploaded to, outside `/Shared` (where every user can change
+   * files, and the job runs them with the service principal's rights).
+   * @default `/jobs/${jobName}`
+   */
+  readonly codeFolder?: string;
+  /**
+   * Requirements file, relative to `codeDirectory`, whose `==`-pinned lines become the cluster's
+   * PyPI libraries (other lines are left out with a warning).
+   * @default "requirements.txt" (no libraries when it is absent)
+   */
+  readonly requirementsFile?: string;
+  /** The job's tasks, run on one job cluster in dependency order. */
+  readonly tasks: BatchJobTask[];
+  /** When the job runs. */
+  readonly schedule: BatchJobSchedule;
+  /** The job cluster and its policy. */
+  readonly cluster: JobClusterOptions;
+  /** Service principal the job runs as (and the dedicated cluster's single user). */
+  readonly runAs: IDatabricksPrincipal;
+  /** Addresses that receive failure and long-run warnings. */
+  readonly notificationAddresses: string[];
+  /**
+   * Principals that may run the job ("run now") and read its code; they cannot change either.
+   * @default - none
+   */
+  readonly operators?: IDatabricksPrincipal[];
+  /**
+   * A Key Vault-backed secret scope that `runAs` may read.
+   * @default - no secret scope
+   */
+  readonly secretScope?: BatchJobSecretScope;
+  /**
+   * Run duration that triggers the health warning e-mail, in seconds; less than the longest task timeout.
+   * @default 7200 (2 hours)
+   */
+  readonly runDurationWarningSeconds?: number;
+  /**
+   * Tags every job cluster must carry (the policy pins them), such as environment and cost centre.
+   * @default - none
+   */
+  readonly clusterTags?: Record<string, string>;
+  /**
+   * Tags of the job.
+   * @default - none
+   */
+  readonly tags?: Record<string, string>;
+  /**
+   * Name of the job's cluster policy (1-100 characters).
+   * @default `${jobName}-job`
+   */
+  readonly clusterPolicyName?: string;
+}
+
+const TASK_KEY = /^[A-Za-z0-9_-]{1,100}$/;
+const CODE_FOLDER = /^\/(?!Workspace\/)(?!Shared(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+const JOB_CLUSTER_KEY = "job";
+const DEFAULT_TIMEOUT_SECONDS = 14_400;
+
+/** Which of an entry file's uploads a task runs, normalised to `/` separators. */
+function normaliseEntry(entryFile: string): string {
+  return entryFile.replace(/\\/g, "/").replace(/^\.\//, "");
+}
+
+/**
+ * A generic scheduled batch job on a Databricks workspace: its code uploaded from a local folder
+ * (each file a `databricks_workspace_file`, the content hash in the job's tags), an optional Key
+ * Vault-backed secret scope, a job-only cluster policy (pinned runtime, dedicated access mode
+ * for the run-as principal, allow-listed VM sizes, bounded autoscale, required tags), the job
+ * (one job cluster, its tasks in dependency order, run as a service principal) and its
+ * permissions. It never runs a file it does not upload: each task's entry file must be uploaded.
+ */
+export class BatchJob extends Construct {
+  readonly clusterPolicy: ClusterPolicy;
+  readonly secretScope?: SecretScope;
+  /** Name of the secret scope, when there is one. */
+  readonly secretScopeName?: string;
+  /** Uploaded files, by path relative to the code directory. */
+  readonly codeFiles: Readonly<Record<string, WorkspaceFile>>;
+  /** Workspace folder of the code. */
+  readonly codeFolder: string;
+  /** Hash of every uploaded file; changes whenever the code changes. */
+  readonly codeVersion: string;
+  /** PyPI packages installed on the job cluster. */
+  readonly libraries: string[];
+  /** Workspace paths of the entry files, by task key. */
+  readonly entryPointPaths: Readonly<Record<string, string>>;
+  readonly job: Job;
+  /** Id of the job (for `databricks jobs run-now --job-id`). */
+  readonly jobId: string;
+
+  constructor(scope: Construct, id: string, props: BatchJobProps) {
+    super(scope, id);
+    const v = new PropValidator("BatchJob", this.node.path);
+    validateProps(v, props);
+    const provider = props.provider;
+    const ready = [...(props.workspace?.ready ?? [])];
+    const runAs = props.runAs;
+    const cluster = props.cluster ?? { nodeTypeIds: [], minWorkers: 1, maxWorkers: 1 };
+    const tasks = props.tasks ?? [];
+    this.codeFolder = props.codeFolder ?? `/jobs/${props.jobName}`;
+
+    // --- Code ------------------------------------------------------------------------------
+    const codeDirectory = props.codeDirectory ?? "";
+    const requirementsFile = normaliseEntry(props.requirementsFile ?? JOB_REQUIREMENTS);
+    if (props.codeDirectory !== undefined && !isCodeDirectory(codeDirectory)) {
+      v.fail("codeDirectory", codeDirectory, "an existing local directory that holds the job's code");
+    }
+    const files = collectJobCode(codeDirectory, props.codePaths ?? ["", requirementsFile]);
+    const uploaded = new Set(files.map((file) => file.relativePath));
+    tasks.forEach((task, index) => {
+      if (task?.entryFile === undefined || !isCodeDirectory(codeDirectory)) return;
+      if (!uploaded.has(normaliseEntry(task.entryFile))) {
+        v.fail(`tasks[${index}].entryFile`, task.entryFile, `a file the job uploads from ${codeDirectory} (uploaded: ${[...uploaded].join(", ") || "none"}); the job must never run a file it does not upload`);
+      }
+    });
+    v.report(this);
+
+    this.codeVersion = codeVersion(files);
+    const folder = new Directory(this, "code-folder", { provider, path: this.codeFolder, dependsOn: ready });
+    const codeFiles: Record<string, WorkspaceFile> = {};
+    for (const file of files) {
+      codeFiles[file.relativePath] = new WorkspaceFile(this, `code-${file.relativePath.replace(/[^A-Za-z0-9_]/g, "-")}`, {
+        provider,
+        path: `${this.codeFolder}/${file.relativePath}`,
+        contentBase64: file.contentBase64,
+        dependsOn: [folder],
+      });
+    }
+    this.codeFiles = codeFiles;
+    this.libraries = this.readLibraries(codeDirectory, requirementsFile, files);
+    const readers = uniquePrincipals([runAs, ...(props.operators ?? [])]);
+    new Permissions(this, "code-folder-permissions", {
+      provider,
+      directoryPath: folder.path,
+      accessControl: readers.map((principal) => accessControl(principal, "CAN_READ")),
+      dependsOn: ready,
+    });
+
+    // --- Secrets ---------------------------------------------------------------------------
+    if (props.secretScope) {
+      const secretScope = props.secretScope;
+      this.secretScopeName = secretScope.name;
+      // The Databricks service reads the vault on behalf of the scope; one role assignment per vault.
+      const vaultRole = grantOnce(this, secretScope.secretStore, secretScope.azureDatabricksObjectId);
+      this.secretScope = new SecretScope(this, "secret-scope", {
+        provider,
+        name: secretScope.name,
+        keyvaultMetadata: { resourceId: secretScope.secretStore?.vaultId, dnsName: secretScope.secretStore?.vaultUri },
+        dependsOn: [...(vaultRole ? [vaultRole] : []), ...ready],
+      });
+      if (runAs) {
+        new SecretAcl(this, "secret-scope-run-as-read", {
+          provider,
+          scope: this.secretScope.name,
+          principal: runAs.name,
+          permission: "READ",
+          dependsOn: ready,
+        });
+      }
+    }
+
+    // --- Cluster policy --------------------------------------------------------------------
+    const sparkVersion = cluster.sparkVersion ?? DATABRICKS_RUNTIME;
+    const dataSecurityMode = cluster.dataSecurityMode ?? "SINGLE_USER";
+    const clusterTags = props.clusterTags ?? {};
+    this.clusterPolicy = new ClusterPolicy(this, "cluster-policy", {
+      provider,
+      name: props.clusterPolicyName ?? `${props.jobName}-job`,
+      description: `Job clusters of ${props.jobName}: pinned runtime, dedicated access mode and tags; allow-listed VM sizes; bounded autoscale.`,
+      definition: JSON.stringify(
+        jobClusterPolicyDefinition({
+          sparkVersion,
+          nodeTypeIds: cluster.nodeTypeIds ?? [],
+          minWorkers: cluster.minWorkers,
+          maxWorkers: cluster.maxWorkers,
+          dataSecurityMode,
+          requiredTags: clusterTags,
+          singleUserName: runAs?.name,
+        }),
+      ),
+      dependsOn: ready,
+    });
+    new Permissions(this, "cluster-policy-permissions", {
+      provider,
+      clusterPolicyId: this.clusterPolicy.id,
+      accessControl: runAs ? [accessControl(runAs, "CAN_USE")] : [],
+      dependsOn: ready,
+    });
+
+    // --- Job -------------------------------------------------------------------------------
+    const libraries: JobTaskLibrary[] = this.libraries.map((requirement) => ({ pypi: { package: requirement } }));
+    const entryPointPaths: Record<string, string> = {};
+    const jobTasks: JobTask[] = tasks.map((task) => {
+      const entry = normaliseEntry(task.entryFile ?? "");
+      const file = codeFiles[entry];
+      const pythonFile = file ? file.workspacePath : `/Workspace${this.codeFolder}/${entry}`;
+      entryPointPaths[task.key] = pythonFile;
+      return {
+        taskKey: task.key,
+        dependsOn: task.dependsOn && task.dependsOn.length > 0 ? task.dependsOn.map((taskKey) => ({ taskKey })) : undefined,
+        jobClusterKey: JOB_CLUSTER_KEY,
+        sparkPythonTask: { pythonFile, source: "WORKSPACE", parameters: task.parameters ?? [] },
+        library: libraries.length > 0 ? libraries : undefined,
+        maxRetries: task.maxRetries ?? 0,
+        minRetryIntervalMillis: (task.maxRetries ?? 0) > 0 ? (task.minRetryIntervalMillis ?? 900_000) : undefined,
+        retryOnTimeout: false,
+        timeoutSeconds: task.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+      };
+    });
+    this.entryPointPaths = entryPointPaths;
+    const schedule = props.schedule ?? { quartzCronExpression: "" };
+    this.job = new Job(this, "job", {
+      provider,
+      name: props.jobName,
+      description: props.description,
+      maxConcurrentRuns: 1,
+      schedule: {
+        quartzCronExpression: schedule.quartzCronExpression,
+        timezoneId: schedule.timezoneId ?? "UTC",
+        pauseStatus: (schedule.paused ?? false) ? "PAUSED" : "UNPAUSED",
+      },
+      runAs: runAs ? runAsOf(runAs) : undefined,
+      emailNotifications: {
+        onFailure: props.notificationAddresses,
+        onDurationWarningThresholdExceeded: props.notificationAddresses,
+        noAlertForSkippedRuns: true,
+      },
+      health: { rules: [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: props.runDurationWarningSeconds ?? 7200 }] },
+      jobCluster: [
+        {
+          jobClusterKey: JOB_CLUSTER_KEY,
+          newCluster: {
+            policyId: this.clusterPolicy.id,
+            applyPolicyDefaultValues: true,
+            sparkVersion,
+            nodeTypeId: (cluster.nodeTypeIds ?? [])[0],
+            driverNodeTypeId: (cluster.nodeTypeIds ?? [])[0],
+            dataSecurityMode,
+            singleUserName: runAs?.name,
+            autoscale: { minWorkers: cluster.minWorkers, maxWorkers: cluster.maxWorkers },
+            customTags: clusterTags,
+          },
+        },
+      ],
+      task: jobTasks,
+      // The code version shows in the job's tags which code a run used.
+      tags: { ...props.tags, ...clusterTags, "code-version": this.codeVersion.slice(0, 12) },
+      dependsOn: [...Object.values(codeFiles), ...ready],
+    });
+    this.jobId = this.job.id;
+    const operators = uniquePrincipals(props.operators ?? []);
+    new Permissions(this, "job-permissions", {
+      provider,
+      jobId: this.jobId,
+      accessControl: operators.map((principal) => accessControl(principal, "CAN_MANAGE_RUN")),
+      dependsOn: ready,
+    });
+  }
+
+  private readLibraries(codeDirectory: string, requirementsFile: string, files: readonly JobCodeFile[]): string[] {
+    const fullPath = path.join(codeDirectory, ...requirementsFile.split("/"));
+    if (!files.some((file) => file.relativePath === requirementsFile)) {
+      if (isCodeDirectory(codeDirectory)) Annotations.of(this).addWarning(`BatchJob: ${fullPath} not found; the job cluster gets no extra libraries.`);
+      return [];
+    }
+    const requirements = parseRequirements(readFileSync(fullPath, "utf8"));
+    for (const line of requirements.skipped) {
+      Annotations.of(this).addWarning(`BatchJob: requirement "${line}" in ${fullPath} is not pinned with == and is not installed.`);
+    }
+    return requirements.pinned;
+  }
+}
+
+const VAULT_ROLES = new WeakMap<ISecretStore, Map<string, RoleAssignment>>();
+
+/**
+ * "Key Vault Secrets User" for the AzureDatabricks application on a vault, created once however
+ * many jobs share the vault (a second identical assignment fails with RoleAssignmentExists).
+ */
+function grantOnce(scope: Construct, secretStore: ISecretStore | undefined, objectId: string | undefined): RoleAssignment | undefined {
+  if (!secretStore || !objectId) return undefined;
+  let byPrincipal = VAULT_ROLES.get(secretStore);
+  if (!byPrincipal) VAULT_ROLES.set(secretStore, (byPrincipal = new Map()));
+  let role = byPrincipal.get(objectId);
+  if (!role) {
+    role = secretStore.grant(scope, "azure-databricks-secrets-user", AzurePrincipal.servicePrincipal(objectId), "Key Vault Secrets User");
+    byPrincipal.set(objectId, role);
+  }
+  return role;
+}
+
+function runAsOf(principal: IDatabricksPrincipal): { servicePrincipalName?: string; userName?: string } {
+  return principal.kind === "user" ? { userName: principal.name } : { servicePrincipalName: principal.name };
+}
+
+/** A workspace access control entry for a principal. */
+export function accessControl(principal: IDatabricksPrincipal, permissionLevel: string): PermissionsAccessControl {
+  if (principal.kind === "servicePrincipal") return { servicePrincipalName: principal.name, permissionLevel };
+  if (principal.kind === "group") return { groupName: principal.name, permissionLevel };
+  return { userName: principal.name, permissionLevel };
+}
+
+function uniquePrincipals(principals: ReadonlyArray<IDatabricksPrincipal | undefined>): IDatabricksPrincipal[] {
+  const seen = new Set<string>();
+  return principals.filter((principal): principal is IDatabricksPrincipal => {
+    if (!principal) return false;
+    const key = principalKey(principal);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** True when the tasks' dependencies form no cycle. */
+function isAcyclic(tasks: readonly BatchJobTask[]): boolean {
+  const byKey = new Map<string, { dependsOn: string[] }>();
+  for (const task of tasks) byKey.set(task.key, { dependsOn: [...(byKey.get(task.key)?.dependsOn ?? []), ...(task.dependsOn ?? [])] });
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (key: string): boolean => {
+    if (state.get(key) === "done") return true;
+    if (state.get(key) === "visiting") return false;
+    state.set(key, "visiting");
+    const ok = (byKey.get(key)?.dependsOn ?? []).every((dependency) => !byKey.has(dependency) || visit(dependency));
+    state.set(key, "done");
+    return ok;
+  };
+  return tasks.every((task) => visit(task.key));
+}
+
+function validateProps(v: PropValidator, props: BatchJobProps): void {
+  v.required("provider", props.provider, "the workspace-level DatabricksProvider of the workspace");
+  v.required("workspace", props.workspace, "an IDatabricksWorkspace");
+  checkWorkspaceProvider(v, props.provider, props.workspace);
+  v.required("jobName", props.jobName, "1-100 letters, digits, spaces, '.', '_' and '-'");
+  v.matches("jobName", props.jobName, /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/, "1-100 letters, digits, spaces, '.', '_' and '-', starting with a letter or digit");
+  if (props.clusterPolicyName === undefined && typeof props.jobName === "string" && !isUnresolved(props.jobName)) checkDerivedName(v, "jobName", `${props.jobName}-job`, "the cluster policy", 100);
+  v.matches("clusterPolicyName", props.clusterPolicyName, /^.{1,100}$/, "1-100 characters");
+  v.required("codeDirectory", props.codeDirectory, "the local directory that holds the job's code");
+  v.matches("codeFolder", props.codeFolder, CODE_FOLDER, "an absolute workspace folder outside /Shared without the /Workspace prefix, such as /jobs/bank-prod");
+  v.required("runAs", props.runAs, "the service principal the job runs as, DatabricksPrincipal.servicePrincipal(applicationId)");
+  checkDatabricksPrincipal(v, "runAs", props.runAs, false);
+  if (props.runAs && props.runAs.kind === "group") v.fail("runAs", `group ${props.runAs.name}`, "a service principal (or user): a job cannot run as a group");
+  (props.operators ?? []).forEach((principal, index) => checkDatabricksPrincipal(v, `operators[${index}]`, principal));
+  checkNotificationAddresses(v, "notificationAddresses", props.notificationAddresses);
+  checkTags(v, "tags", props.tags);
+  checkTags(v, "clusterTags", props.clusterTags);
+
+  const schedule = props.schedule;
+  v.required("schedule", schedule, "the job's schedule: a Quartz cron expression and its time zone");
+  v.required("schedule.quartzCronExpression", schedule?.quartzCronExpression, QUARTZ_CRON_RULE);
+  v.check("schedule.quartzCronExpression", schedule?.quartzCronExpression, isQuartzCron, QUARTZ_CRON_RULE);
+  v.check("schedule.timezoneId", schedule?.timezoneId, isIanaTimeZone, "an IANA time zone such as Europe/Amsterdam or UTC");
+
+  const secretScope = props.secretScope;
+  if (secretScope) {
+    v.required("secretScope.name", secretScope.name, "1-128 letters, digits, dashes, underscores and periods");
+    v.matches("secretScope.name", secretScope.name, /^[A-Za-z0-9._-]{1,128}$/, "1-128 letters, digits, dashes, underscores and periods");
+    v.required("secretScope.secretStore", secretScope.secretStore, "the ISecretStore behind the scope");
+    v.required("secretScope.azureDatabricksObjectId", secretScope.azureDatabricksObjectId, "the AzureDatabricks application's object id in this tenant");
+    checkObjectId(v, "secretScope.azureDatabricksObjectId", secretScope.azureDatabricksObjectId, "the object id of the AzureDatabricks enterprise application in this tenant");
+  }
+
+  const cluster = props.cluster;
+  v.required("cluster", cluster, "the job cluster's VM sizes and autoscale bounds, such as { nodeTypeIds: [\"Standard_D4ds_v5\"], minWorkers: 1, maxWorkers: 4 }");
+  if (cluster) {
+    v.check("cluster.nodeTypeIds", cluster.nodeTypeIds, (ids) => Array.isArray(ids) && ids.length > 0, "at least one VM size, such as Standard_D4ds_v5");
+    if (cluster.nodeTypeIds === undefined) v.fail("cluster.nodeTypeIds", undefined, "at least one VM size, such as Standard_D4ds_v5");
+    (cluster.nodeTypeIds ?? []).forEach((nodeType, index) => v.matches(`cluster.nodeTypeIds[${index}]`, nodeType, /^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5"));
+    v.required("cluster.minWorkers", cluster.minWorkers, "a whole number from 1 to 1000");
+    v.required("cluster.maxWorkers", cluster.maxWorkers, "a whole number from 1 to 1000");
+    v.range("cluster.minWorkers", cluster.minWorkers, 1, 1000);
+    v.range("cluster.maxWorkers", cluster.maxWorkers, 1, 1000);
+    if (!isUnresolved(cluster.minWorkers) && !isUnresolved(cluster.maxWorkers) && cluster.minWorkers > cluster.maxWorkers) {
+      v.fail("cluster.maxWorkers", cluster.maxWorkers, `at least cluster.minWorkers (${cluster.minWorkers})`);
+    }
+    v.matches("cluster.sparkVersion", cluster.sparkVersion, /^\d+\.\d+\.x-(?:[a-z0-9-]+-)?scala\d+\.\d+$/, "a Databricks runtime key such as 17.3.x-scala2.13");
+    v.oneOf("cluster.dataSecurityMode", cluster.dataSecurityMode, DATA_SECURITY_MODES);
+  }
+
+  const tasks = props.tasks;
+  v.required("tasks", tasks, "one or more tasks, each with a key and an entry file");
+  if (tasks !== undefined && (!Array.isArray(tasks) || tasks.length === 0)) v.fail("tasks", tasks, "one or more tasks, each with a key and an entry file");
+  const keys = new Set<string>();
+  (Array.isArray(tasks) ? tasks : []).forEach((task, index) => {
+    const prop = `tasks[${index}]`;
+    v.required(`${prop}.key`, task?.key, "1-100 letters, digits, '_' and '-', unique in the job");
+    v.matches(`${prop}.key`, task?.key, TASK_KEY, "1-100 letters, digits, '_' and '-', unique in the job");
+    if (task?.key !== undefined && keys.has(task.key)) v.fail(`${prop}.key`, task.key, "a task key not used by another task of the job");
+    v.required(`${prop}.entryFile`, task?.entryFile, "an entry file relative to the code directory, such as run_etl.py");
+    v.check(`${prop}.entryFile`, task?.entryFile, (file) => !path.isAbsolute(file) && !normaliseEntry(file).split("/").includes(".."), "a path relative to the code directory, inside it");
+    v.range(`${prop}.maxRetries`, task?.maxRetries, 0, 10);
+    v.range(`${prop}.minRetryIntervalMillis`, task?.minRetryIntervalMillis, 60_000, 86_400_000);
+    v.range(`${prop}.timeoutSeconds`, task?.timeoutSeconds, 600, 172_800);
+    if (task?.key !== undefined) keys.add(task.key);
+  });
+  (Array.isArray(tasks) ? tasks : []).forEach((task, index) => {
+    (task?.dependsOn ?? []).forEach((dependency, position) => {
+      if (!keys.has(dependency)) v.fail(`tasks[${index}].dependsOn[${position}]`, dependency, `the key of another task of the job (${[...keys].join(", ")})`);
+      else if (dependency === task.key) v.fail(`tasks[${index}].dependsOn[${position}]`, dependency, "another task than itself");
+    });
+  });
+  if (Array.isArray(tasks) && !isAcyclic(tasks.filter((task) => task?.key !== undefined))) v.fail("tasks", tasks.map((task) => task?.key), "tasks whose dependencies form no cycle");
+
+  v.range("runDurationWarningSeconds", props.runDurationWarningSeconds, 60, 172_800);
+  const longest = Math.max(0, ...(Array.isArray(tasks) ? tasks : []).map((task) => task?.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS));
+  const warning = props.runDurationWarningSeconds ?? 7200;
+  if (Array.isArray(tasks) && tasks.length > 0 && !isUnresolved(warning) && warning >= longest) {
+    v.fail("runDurationWarningSeconds", warning, `fewer seconds than the longest task timeout (${longest}), so the warning comes before a run is stopped`);
+  }
+}

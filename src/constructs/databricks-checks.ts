@@ -1,0 +1,94 @@
+/**
+ * Checks shared by the Databricks constructs (DatabricksWorkspace, LakehouseCatalog, BatchJob,
+ * SparkBatchPipeline): principals, e-mail addresses and the account-level provider.
+ */
+import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
+import { checkObjectId, IDatabricksPrincipal } from "./principal";
+import { FORBIDDEN_PRINCIPALS } from "./pipeline-grants";
+import { isUnresolved, PropValidator } from "./validation";
+
+/** Databricks account group names: letters, digits, spaces and `._@-`, no leading or trailing space. */
+export const GROUP_NAME = /^[A-Za-z0-9._@-](?:[A-Za-z0-9 ._@-]{0,253}[A-Za-z0-9._@-])?$/;
+const EMAIL = /^[^\s@]+@([^\s@]+\.[^\s@]+|localhost)$/;
+
+/**
+ * Domains reserved for documentation and testing (RFC 2606, RFC 6761): mail to them never arrives,
+ * so an address there is a placeholder that was never replaced.
+ */
+export const RESERVED_EMAIL_DOMAINS = ["example.com", "example.net", "example.org"] as const;
+/** Top-level names reserved the same way; any domain under them is refused. */
+export const RESERVED_TOP_LEVEL_NAMES = ["example", "invalid", "test", "localhost"] as const;
+
+/** True when an address's domain is reserved (example.com and its subdomains, *.invalid, localhost...). */
+export function isReservedEmailDomain(address: string): boolean {
+  const domain = address.slice(address.lastIndexOf("@") + 1).toLowerCase().replace(/\.$/, "");
+  if (RESERVED_EMAIL_DOMAINS.some((reserved) => domain === reserved || domain.endsWith(`.${reserved}`))) return true;
+  const top = domain.slice(domain.lastIndexOf(".") + 1);
+  return (RESERVED_TOP_LEVEL_NAMES as readonly string[]).includes(top);
+}
+
+const ADDRESS_RULE =
+  "a deliverable e-mail address such as data-platform@contoso.com, not on a reserved domain (example.com, example.net, example.org, *.example, *.invalid, *.test, localhost)";
+
+/** Checks one e-mail address: well formed and not on a reserved domain. */
+export function checkEmailAddress(v: PropValidator, prop: string, address: string | undefined): void {
+  v.check(prop, address, (a) => EMAIL.test(a) && !isReservedEmailDomain(a), ADDRESS_RULE);
+}
+
+/** Checks notification addresses: at least one, each deliverable. */
+export function checkNotificationAddresses(v: PropValidator, prop: string, addresses: readonly string[] | undefined): void {
+  v.required(prop, addresses, "at least one e-mail address that receives the job's failure and long-run warnings");
+  if (addresses === undefined || isUnresolved(addresses as string[])) return;
+  if (!Array.isArray(addresses) || addresses.length === 0) {
+    v.fail(prop, addresses, "at least one e-mail address that receives the job's failure and long-run warnings");
+    return;
+  }
+  addresses.forEach((address, index) => checkEmailAddress(v, `${prop}[${index}]`, address));
+}
+
+/**
+ * Checks a Databricks principal: a service principal by a real-looking application id (see
+ * {@link checkObjectId}), a group by a valid account group name that is not "everyone", or a user
+ * by a deliverable e-mail address.
+ */
+export function checkDatabricksPrincipal(v: PropValidator, prop: string, principal: IDatabricksPrincipal | undefined, required = true): void {
+  if (principal === undefined || principal === null) {
+    if (required) v.required(prop, principal, "a Databricks principal, such as DatabricksPrincipal.servicePrincipal(applicationId) or DatabricksPrincipal.group(name)");
+    return;
+  }
+  const name = principal.name;
+  switch (principal.kind) {
+    case "servicePrincipal":
+      v.required(`${prop}.name`, name, "the service principal's application (client) id");
+      checkObjectId(v, `${prop}.name`, name, "the service principal's application (client) id");
+      break;
+    case "group":
+      v.required(`${prop}.name`, name, "a Databricks account group name");
+      v.check(`${prop}.name`, name, (n) => GROUP_NAME.test(n), "a Databricks account group name: 1-255 letters, digits, spaces and . _ @ -, not starting or ending with a space");
+      v.check(`${prop}.name`, name, (n) => !FORBIDDEN_PRINCIPALS.includes(n.trim().toLowerCase()), `a specific group, not ${FORBIDDEN_PRINCIPALS.join(" or ")}`);
+      break;
+    case "user":
+      v.required(`${prop}.name`, name, "the user's e-mail address");
+      checkEmailAddress(v, `${prop}.name`, name);
+      break;
+    default:
+      v.fail(`${prop}.kind`, (principal as { kind?: unknown }).kind, "servicePrincipal, group or user (use DatabricksPrincipal)");
+  }
+}
+
+/** The host of the Databricks account console on Azure. */
+export const AZURE_ACCOUNTS_HOST = "https://accounts.azuredatabricks.net";
+
+/** Checks an account-level provider: the accounts host and a GUID account id. */
+export function checkAccountProvider(v: PropValidator, prop: string, provider: DatabricksProvider | undefined): void {
+  v.required(prop, provider, `an account-level DatabricksProvider (host ${AZURE_ACCOUNTS_HOST}, accountId, an alias)`);
+  if (!provider) return;
+  v.check(`${prop}.host`, provider.host ?? "(missing)", (host) => host.replace(/\/$/, "") === AZURE_ACCOUNTS_HOST, `${AZURE_ACCOUNTS_HOST}, the Azure Databricks account console`);
+  v.required(`${prop}.accountId`, provider.accountId, "the Databricks account id (a GUID, from the account console)");
+  checkObjectId(v, `${prop}.accountId`, provider.accountId, "the Databricks account id");
+}
+
+/** A stable key of a principal, for de-duplicating. */
+export function principalKey(principal: IDatabricksPrincipal): string {
+  return `${principal.kind}:${principal.name}`;
+}

@@ -1,0 +1,352 @@
+import { Construct, IConstruct } from "constructs";
+import { ITerraformDependable, Token } from "cdktf";
+import { DatabricksAccessConnector } from "@cdktf/provider-azurerm/lib/databricks-access-connector";
+import { DatabricksWorkspace as AzurermDatabricksWorkspace } from "@cdktf/provider-azurerm/lib/databricks-workspace";
+import { DatabricksWorkspaceRootDbfsCustomerManagedKey } from "@cdktf/provider-azurerm/lib/databricks-workspace-root-dbfs-customer-managed-key";
+import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { PermissionAssignment } from "@cdktf/provider-databricks/lib/permission-assignment";
+import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
+import { checkDatabricksPrincipal, principalKey } from "./databricks-checks";
+import { Observability } from "./observability";
+import { checkPlacement, Placement } from "./placement";
+import { IDatabricksPrincipal } from "./principal";
+import { privateEndpoint } from "./private-endpoint";
+import { ISecretStore } from "./secret-store";
+import { ISecureNetwork } from "./secure-network";
+import { propagationWait } from "./time-provider";
+import { checkDerivedName, checkExpiry, isUnresolved, PropValidator } from "./validation";
+
+/**
+ * A Databricks workspace other constructs put workspace-level objects in: the one
+ * {@link DatabricksWorkspace} creates, or an existing one from {@link DatabricksWorkspace.fromExisting}.
+ */
+export interface IDatabricksWorkspace extends IConstruct {
+  /** Resource id of the workspace (the databricks provider's `azure_workspace_resource_id`). */
+  readonly workspaceResourceId: string;
+  /** `https://` URL of the workspace (the databricks provider's `host`). */
+  readonly workspaceUrl: string;
+  /** Numeric workspace id, as a string token (use `Token.asNumber` where a number is expected). */
+  readonly workspaceId: string;
+  /** Azure region of the workspace, such as `westeurope`. */
+  readonly location: string;
+  /** Resource id of the access connector whose identity Unity Catalog uses on storage. */
+  readonly accessConnectorId: string;
+  /** Object id of the access connector's system-assigned identity (for role assignments). */
+  readonly accessConnectorPrincipalId: string;
+  /** The workspace-level provider every Databricks object of this workspace goes to. */
+  readonly provider: DatabricksProvider;
+  /** Principals assigned to the workspace (workspace-level objects may name these only). */
+  readonly assignedPrincipals: readonly IDatabricksPrincipal[];
+  /**
+   * What every workspace-level Databricks object must wait for: the UI/API private endpoint (with
+   * its DNS record and the agents' line of sight) when the workspace is private, and the
+   * assignment of every principal in {@link assignedPrincipals}.
+   */
+  readonly ready: readonly ITerraformDependable[];
+}
+
+/** The attributes of an existing workspace, for {@link DatabricksWorkspace.fromExisting}. */
+export interface DatabricksWorkspaceAttributes {
+  readonly workspaceResourceId: string;
+  /** `https://` URL of the workspace. */
+  readonly workspaceUrl: string;
+  /** Numeric workspace id, as a string. */
+  readonly workspaceId: string;
+  readonly location: string;
+  readonly accessConnectorId: string;
+  readonly accessConnectorPrincipalId: string;
+  /** Workspace-level provider of the workspace (its host and resource id are set when unset). */
+  readonly provider: DatabricksProvider;
+  /**
+   * Principals already assigned to the workspace.
+   * @default - none
+   */
+  readonly assignedPrincipals?: IDatabricksPrincipal[];
+  /**
+   * What workspace-level objects must wait for.
+   * @default - nothing
+   */
+  readonly ready?: ITerraformDependable[];
+}
+
+/** The customer-managed key of the workspace's root DBFS storage. */
+export interface DbfsCustomerManagedKey {
+  /** When the first key version expires (RFC 3339 UTC, in the future); automatic rotation moves it on. */
+  readonly keyExpirationDate: string;
+}
+
+export interface DatabricksWorkspaceProps extends Placement {
+  /** Name of the workspace, such as `dbw-bank-prod` (3-64 letters, digits, `_` and `-`). */
+  readonly name: string;
+  /**
+   * Workspace-level Databricks provider of this workspace (one per workspace, with its own alias
+   * when a stack holds several). When its `host` is unset, the workspace sets `host` and
+   * `azure_workspace_resource_id` on it.
+   */
+  readonly provider: DatabricksProvider;
+  /** Network whose Databricks subnets host the clusters and whose endpoint subnet hosts the private endpoint. */
+  readonly network: ISecureNetwork;
+  /**
+   * Account principals to assign to the workspace as users (`databricks_permission_assignment`):
+   * every principal that workspace-level objects name (run as, single user, ACLs, permissions, grants).
+   * @default - none
+   */
+  readonly principals?: IDatabricksPrincipal[];
+  /**
+   * Keep the workspace reachable from the internet. When false the workspace has a
+   * `databricks_ui_api` private endpoint and no Azure Databricks NSG rules (back-end Private Link).
+   * @default false
+   */
+  readonly publicNetworkAccess?: boolean;
+  /**
+   * Why the workspace stays public; required when `publicNetworkAccess` is true.
+   * @default - none
+   */
+  readonly publicNetworkAccessReason?: string;
+  /**
+   * Resource group Azure creates for the workspace's own resources.
+   * @default `rg-${name}-managed`
+   */
+  readonly managedResourceGroupName?: string;
+  /**
+   * Name of the access connector.
+   * @default `dbac-${name}` without a leading `dbw-` in name
+   */
+  readonly accessConnectorName?: string;
+  /**
+   * Encrypt the workspace's root DBFS storage with an HSM-backed key in this (premium) vault. The
+   * workspace's storage identity gets "Key Vault Crypto Service Encryption User" on the key.
+   * @default - Microsoft-managed keys for root DBFS
+   */
+  readonly dbfsCustomerManagedKey?: DbfsCustomerManagedKey & { readonly secretStore: ISecretStore };
+  /**
+   * Where the workspace's diagnostic logs go.
+   * @default - no diagnostic settings
+   */
+  readonly observability?: Observability;
+}
+
+const WORKSPACE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{1,62}[a-zA-Z0-9]$/;
+
+/**
+ * A premium Azure Databricks workspace injected into a network's subnets without public IPs; an
+ * access connector with a system-assigned identity for Unity Catalog; optionally root DBFS under a
+ * customer-managed key; a `databricks_ui_api` private endpoint when private; diagnostics; and the
+ * assignment of the account principals that its objects name.
+ */
+export class DatabricksWorkspace extends Construct implements IDatabricksWorkspace {
+  /** Stands in an existing workspace for one this library would create. */
+  static fromExisting(scope: Construct, id: string, attributes: DatabricksWorkspaceAttributes): IDatabricksWorkspace {
+    class Imported extends Construct implements IDatabricksWorkspace {
+      readonly workspaceResourceId = attributes.workspaceResourceId;
+      readonly workspaceUrl = attributes.workspaceUrl;
+      readonly workspaceId = attributes.workspaceId;
+      readonly location = attributes.location;
+      readonly accessConnectorId = attributes.accessConnectorId;
+      readonly accessConnectorPrincipalId = attributes.accessConnectorPrincipalId;
+      readonly provider = attributes.provider;
+      readonly assignedPrincipals = [...(attributes.assignedPrincipals ?? [])];
+      readonly ready = [...(attributes.ready ?? [])];
+    }
+    const imported = new Imported(scope, id);
+    const v = new PropValidator("DatabricksWorkspace.fromExisting", imported.node.path);
+    for (const attribute of ["workspaceResourceId", "workspaceUrl", "workspaceId", "location", "accessConnectorId", "accessConnectorPrincipalId", "provider"] as const) {
+      v.required(attribute, attributes[attribute], "the existing workspace's attribute (see DatabricksWorkspaceAttributes)");
+    }
+    v.report(imported);
+    if (attributes.provider) configureProvider(attributes.provider, attributes.workspaceUrl, attributes.workspaceResourceId);
+    return imported;
+  }
+
+  readonly workspace: AzurermDatabricksWorkspace;
+  readonly workspaceResourceId: string;
+  readonly workspaceUrl: string;
+  readonly workspaceId: string;
+  readonly location: string;
+  readonly accessConnector: DatabricksAccessConnector;
+  readonly accessConnectorId: string;
+  readonly accessConnectorPrincipalId: string;
+  readonly provider: DatabricksProvider;
+  /** The `databricks_ui_api` private endpoint, when the workspace is private. */
+  readonly uiApiPrivateEndpoint?: PrivateEndpoint;
+  /** The root DBFS encryption key's binding, when `dbfsCustomerManagedKey` is set. */
+  readonly dbfsKey?: DatabricksWorkspaceRootDbfsCustomerManagedKey;
+  /** Permission assignments by principal (`servicePrincipal:<id>`, `group:<name>`, `user:<email>`). */
+  readonly permissionAssignments: Readonly<Record<string, PermissionAssignment>>;
+  readonly assignedPrincipals: readonly IDatabricksPrincipal[];
+  readonly ready: readonly ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: DatabricksWorkspaceProps) {
+    super(scope, id);
+    validate(this, props);
+    const network = props.network;
+    const placement = { resourceGroupName: props.resourceGroupName, location: props.location, tags: props.tags };
+    const publicAccess = props.publicNetworkAccess ?? false;
+    const name = props.name;
+    this.location = props.location;
+    this.provider = props.provider;
+
+    this.workspace = new AzurermDatabricksWorkspace(this, "workspace", {
+      ...placement,
+      name,
+      sku: "premium",
+      managedResourceGroupName: props.managedResourceGroupName ?? `rg-${name}-managed`,
+      publicNetworkAccessEnabled: publicAccess,
+      customerManagedKeyEnabled: props.dbfsCustomerManagedKey !== undefined,
+      // A private workspace reaches its control plane over back-end Private Link only.
+      networkSecurityGroupRulesRequired: publicAccess ? "AllRules" : "NoAzureDatabricksRules",
+      customParameters: {
+        noPublicIp: true,
+        virtualNetworkId: network?.virtualNetworkId,
+        publicSubnetName: network?.databricksHostSubnet?.name,
+        privateSubnetName: network?.databricksContainerSubnet?.name,
+        publicSubnetNetworkSecurityGroupAssociationId: network?.databricksHostSubnet?.networkSecurityGroupAssociationId,
+        privateSubnetNetworkSecurityGroupAssociationId: network?.databricksContainerSubnet?.networkSecurityGroupAssociationId,
+      },
+    });
+    this.workspaceResourceId = this.workspace.id;
+    this.workspaceUrl = `https://${this.workspace.workspaceUrl}`;
+    this.workspaceId = this.workspace.workspaceId;
+    if (props.provider) configureProvider(props.provider, this.workspaceUrl, this.workspaceResourceId);
+
+    // Workspace-level API calls of a private workspace go through this endpoint; they wait for it,
+    // its DNS record and the agents' line of sight (peering, DNS links).
+    const reachable: ITerraformDependable[] = [];
+    if (!publicAccess) {
+      this.uiApiPrivateEndpoint = privateEndpoint(this, "ui-api-private-endpoint", {
+        ...placement,
+        name: `pe-${name}-ui-api`,
+        subnetId: network?.privateEndpointSubnet?.id,
+        targetResourceId: this.workspaceResourceId,
+        subresource: "databricks_ui_api",
+        privateDnsZoneId: network?.privateDnsZoneIds?.databricks,
+      });
+      this.uiApiPrivateEndpoint.dependsOn = [...(network?.privateDnsZoneReady?.databricks ?? []).map(fqn)];
+      reachable.push(this.uiApiPrivateEndpoint, ...(network?.privateDnsZoneReady?.databricks ?? []), ...(network?.lineOfSight ?? []));
+    }
+    // Databricks emits logs only (no platform metrics).
+    props.observability?.diagnose(this, "workspace-diagnostics", this.workspaceResourceId, { logs: true, metrics: false });
+    if (props.dbfsCustomerManagedKey?.secretStore) this.dbfsKey = this.encryptRootDbfs(name, props.dbfsCustomerManagedKey);
+
+    this.accessConnector = new DatabricksAccessConnector(this, "access-connector", {
+      ...placement,
+      name: props.accessConnectorName ?? `dbac-${name.replace(/^dbw-/, "")}`,
+      identity: { type: "SystemAssigned" },
+    });
+    this.accessConnectorId = this.accessConnector.id;
+    this.accessConnectorPrincipalId = this.accessConnector.identity.principalId;
+
+    // Identities exist at account level; a workspace created by the same apply knows none of them
+    // until they are assigned, so everything that names one waits for these.
+    const assignments: Record<string, PermissionAssignment> = {};
+    const principals: IDatabricksPrincipal[] = [];
+    for (const [index, principal] of (props.principals ?? []).entries()) {
+      if (!principal) continue;
+      const key = principalKey(principal);
+      if (assignments[key]) continue;
+      principals.push(principal);
+      const idPart = Token.isUnresolved(principal.name) ? `${index}` : constructIdPart(principal.name);
+      assignments[key] = new PermissionAssignment(this, `assignment-${principal.kind}-${idPart}`, {
+        provider: props.provider,
+        permissions: ["USER"],
+        servicePrincipalName: principal.kind === "servicePrincipal" ? principal.name : undefined,
+        groupName: principal.kind === "group" ? principal.name : undefined,
+        userName: principal.kind === "user" ? principal.name : undefined,
+        dependsOn: [this.workspace, ...reachable],
+      });
+    }
+    this.permissionAssignments = assignments;
+    this.assignedPrincipals = principals;
+    this.ready = [this.workspace, ...reachable, ...Object.values(assignments)];
+  }
+
+  /** Root DBFS encryption: an HSM key, the workspace storage identity's role on it, a propagation wait, the binding. */
+  private encryptRootDbfs(workspaceName: string, options: DbfsCustomerManagedKey & { readonly secretStore: ISecretStore }) {
+    const key = options.secretStore.addKey(this, "dbfs-cmk", { name: `cmk-${workspaceName}-dbfs`, expirationDate: options.keyExpirationDate });
+    const keyAccess = new RoleAssignment(this, "dbfs-key-access", {
+      scope: key.resourceVersionlessId,
+      principalId: this.workspace.storageAccountIdentity.get(0).principalId,
+      roleDefinitionName: "Key Vault Crypto Service Encryption User",
+      principalType: "ServicePrincipal",
+    });
+    const keyAccessEffective = propagationWait(this, "dbfs-key-access-wait", [keyAccess], { roleAssignmentId: keyAccess.id });
+    // The binding names a key version: after an automatic rotation the next apply moves it to the
+    // new version, and the old version stays usable until then.
+    return new DatabricksWorkspaceRootDbfsCustomerManagedKey(this, "dbfs-key", {
+      workspaceId: this.workspaceResourceId,
+      keyVaultKeyId: key.id,
+      dependsOn: [keyAccess, keyAccessEffective],
+    });
+  }
+}
+
+/** Points a workspace-level provider at its workspace, unless the caller configured it already. */
+function configureProvider(provider: DatabricksProvider, workspaceUrl: string, workspaceResourceId: string): void {
+  if (provider.host === undefined) provider.host = workspaceUrl;
+  if (provider.azureWorkspaceResourceId === undefined) provider.azureWorkspaceResourceId = workspaceResourceId;
+}
+
+/** A construct id part from a principal name: letters, digits and hyphens only. */
+function constructIdPart(name: string | undefined): string {
+  if (name === undefined) return "missing";
+  if (Token.isUnresolved(name)) return "token";
+  return name.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase() || "unnamed";
+}
+
+function fqn(dependable: ITerraformDependable): string {
+  return dependable.fqn;
+}
+
+/** Which workspace each workspace-level provider serves: one provider per workspace. */
+const PROVIDER_OWNERS = new WeakMap<DatabricksProvider, string>();
+
+/**
+ * Checks that `provider` is the workspace's own provider, so a construct's Databricks objects go
+ * to the workspace it was given (a stack with several workspaces has one provider each).
+ */
+export function checkWorkspaceProvider(v: PropValidator, provider: DatabricksProvider | undefined, workspace: IDatabricksWorkspace | undefined): void {
+  if (!provider || !workspace?.provider || provider === workspace.provider) return;
+  v.fail("provider", `the provider "${provider.alias ?? provider.node.id}"`, `the workspace's own provider ("${workspace.provider.alias ?? workspace.provider.node.id}"), so its objects go to that workspace`);
+}
+
+function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProps): void {
+  const v = new PropValidator("DatabricksWorkspace", workspace.node.path);
+  if (props.provider) {
+    const owner = PROVIDER_OWNERS.get(props.provider);
+    if (owner !== undefined && owner !== workspace.node.path) {
+      v.fail("provider", `the provider "${props.provider.alias ?? props.provider.node.id}"`, `a workspace-level provider of this workspace alone (it already serves ${owner}); give each workspace its own DatabricksProvider with its own alias`);
+    } else {
+      PROVIDER_OWNERS.set(props.provider, workspace.node.path);
+    }
+  }
+  checkPlacement(v, props);
+  v.required("name", props.name, "3-64 letters, digits, underscores and hyphens, starting and ending with a letter or digit");
+  v.matches("name", props.name, WORKSPACE_NAME, "3-64 letters, digits, underscores and hyphens, starting and ending with a letter or digit");
+  v.required("provider", props.provider, "the workspace-level DatabricksProvider of this workspace");
+  v.required("network", props.network, "an ISecureNetwork (SecureNetwork or SecureNetwork.fromExisting) with Databricks host and container subnets");
+  const name = props.name ?? "";
+  if (typeof name === "string" && !isUnresolved(name)) {
+    checkDerivedName(v, "name", `pe-${name}-ui-api-nic`, "the UI/API private endpoint's network interface", 80);
+    checkDerivedName(v, "name", `cmk-${name}-dbfs`, "the DBFS key", 127);
+    if (props.managedResourceGroupName === undefined) checkDerivedName(v, "name", `rg-${name}-managed`, "the managed resource group", 90);
+    if (props.accessConnectorName === undefined) checkDerivedName(v, "name", `dbac-${name.replace(/^dbw-/, "")}`, "the access connector", 64);
+  }
+  v.matches("managedResourceGroupName", props.managedResourceGroupName, /^[-\w._()]{1,89}[-\w_()]$/, "1-90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period");
+  v.matches("accessConnectorName", props.accessConnectorName, /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}[a-zA-Z0-9_]$/, "2-64 letters, digits, underscores, periods and hyphens");
+  if ((props.publicNetworkAccess ?? false) && (props.publicNetworkAccessReason ?? "").trim() === "") {
+    v.fail("publicNetworkAccessReason", props.publicNetworkAccessReason, "a reason why the workspace stays public, required when publicNetworkAccess is true");
+  }
+  (props.principals ?? []).forEach((principal, index) => checkDatabricksPrincipal(v, `principals[${index}]`, principal));
+  const key = props.dbfsCustomerManagedKey;
+  if (key) {
+    v.required("dbfsCustomerManagedKey.secretStore", key.secretStore, "the premium ISecretStore that holds the DBFS key");
+    v.required("dbfsCustomerManagedKey.keyExpirationDate", key.keyExpirationDate, "an RFC 3339 UTC timestamp in the future, such as 2027-06-30T00:00:00Z");
+    checkExpiry(v, "dbfsCustomerManagedKey.keyExpirationDate", key.keyExpirationDate);
+    const sku = key.secretStore?.skuName;
+    if (sku !== undefined && !isUnresolved(sku) && sku !== "premium") {
+      v.fail("dbfsCustomerManagedKey.secretStore", `(a ${sku} vault)`, `a premium secretStore (it is "${sku}"): DBFS keys are HSM-backed`);
+    }
+  }
+  v.report(workspace);
+}

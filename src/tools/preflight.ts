@@ -1,0 +1,205 @@
+/**
+ * Preflight (`npm run preflight -- <stack>`): the checks a configuration must pass before a first
+ * plan, none of which needs the network. It walks the environment's config generically (every
+ * string leaf, with its path) and names:
+ * - placeholders: values registered with `placeholder()` (src/stacks/placeholders.ts), placeholder
+ *   GUIDs (`00000000-0000-4000-8000-…`, the nil GUID) and addresses on reserved domains
+ *   (example.com/.net/.org, *.example, *.invalid, *.test, localhost);
+ * - credentials and keys expiring within 30 days (RFC 3339 dates in fields named `*ExpirationDate`,
+ *   `*expiry*`, `*expires*`);
+ * - the estate's address space overlapping a peered VNet's (`network.peeredNetworks[].addressSpaces`).
+ */
+import { IPv4CidrRange } from "ip-num";
+import { ENVIRONMENTS, type EnvironmentConfig, type EnvironmentName } from "../stacks/config";
+import { placeholdersFor } from "../stacks/placeholders";
+
+export type ProblemKind = "placeholder" | "expiry" | "overlap";
+
+export interface PreflightProblem {
+  readonly kind: ProblemKind;
+  /** Path of the value in the config, such as `pipeline.notificationAddresses[0]`. */
+  readonly path: string;
+  readonly value: string;
+  /** What is wrong. */
+  readonly problem: string;
+  /** How to fix it. */
+  readonly fix: string;
+}
+
+export interface PreflightOptions {
+  /** "Now" for the expiry check. */
+  readonly now?: Date;
+  /** How close an expiry may be; 30 days unless told. */
+  readonly expiryWindowDays?: number;
+}
+
+/** GUIDs the configs use as stand-ins: the nil GUID and 00000000-0000-4000-8000-…. */
+export const PLACEHOLDER_GUID = /00000000-0000-(?:4000-8000|0000-0000)-[0-9a-f]{12}/i;
+
+/** Domains reserved for documentation and testing (RFC 2606, RFC 6761). */
+export function isReservedDomain(domain: string): boolean {
+  const d = domain.toLowerCase().replace(/\.$/, "");
+  return (
+    /(^|\.)example\.(com|net|org)$/.test(d) || /(^|\.)(example|invalid|test|localhost)$/.test(d) || d === "localhost"
+  );
+}
+
+const EMAIL = /[\w.+-]+@([\w-]+(?:\.[\w-]+)*)/g;
+const URL_HOST = /[a-z][a-z0-9+.-]*:\/\/(?:[^@/\s]*@)?([\w-]+(?:\.[\w-]+)+)/gi;
+const HOSTNAME = /^([\w-]+\.)+[a-z][\w-]*$/i;
+
+/** The reserved-domain addresses a string holds. */
+export function reservedAddressesIn(value: string): string[] {
+  const found = new Set<string>();
+  for (const match of value.matchAll(EMAIL)) if (isReservedDomain(match[1])) found.add(match[0]);
+  for (const match of value.matchAll(URL_HOST)) if (isReservedDomain(match[1])) found.add(match[1]);
+  if (HOSTNAME.test(value) && !value.includes("@") && isReservedDomain(value)) found.add(value);
+  return [...found];
+}
+
+/** Every leaf of a value with its path (`a.b[0].c`). */
+export function leaves(value: unknown, path = ""): Array<{ path: string; key: string; value: unknown }> {
+  if (Array.isArray(value)) return value.flatMap((item, index) => leaves(item, `${path}[${index}]`));
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value).flatMap(([key, item]) => {
+      const childPath = path === "" ? key : `${path}.${key}`;
+      return typeof item === "object" && item !== null ? leaves(item, childPath) : [{ path: childPath, key, value: item }];
+    });
+  }
+  return [{ path, key: path.replace(/^.*[.\]]/, ""), value }];
+}
+
+/** Fields whose value is an expiry date. */
+export const EXPIRY_FIELD = /expirationdate$|expir(y|ies|es)|expiration/i;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})?)?$/;
+
+/** The config file a value at `path` lives in. */
+function fileOf(environment: EnvironmentName, registeredFile?: string): string {
+  return registeredFile === "src/stacks/shared.ts" ? registeredFile : `src/stacks/${environment}.ts`;
+}
+
+function placeholderProblems(config: EnvironmentConfig): PreflightProblem[] {
+  const problems: PreflightProblem[] = [];
+  for (const leaf of leaves(config)) {
+    if (typeof leaf.value !== "string") continue;
+    const value = leaf.value;
+    // A per-environment stand-in (ESTATE_<ENV>_...) counts only in its own environment's config.
+    const otherEnvironment = new RegExp(`^ESTATE_(?!${config.environment.toUpperCase()}_)(${ENVIRONMENTS.map((e) => e.toUpperCase()).join("|")})_`);
+    const registered = placeholdersFor(value).filter((entry) => !otherEnvironment.test(entry.envVar));
+    if (registered.length > 0) {
+      for (const entry of registered) {
+        problems.push({
+          kind: "placeholder",
+          path: leaf.path,
+          value,
+          problem: `placeholder ${entry.what}`,
+          fix: `set ${entry.envVar}, or replace the stand-in in ${fileOf(config.environment, entry.file)}`,
+        });
+      }
+      continue;
+    }
+    const guid = PLACEHOLDER_GUID.exec(value);
+    if (guid) {
+      problems.push({ kind: "placeholder", path: leaf.path, value, problem: `placeholder GUID ${guid[0]}`, fix: `replace it in ${fileOf(config.environment)}` });
+      continue;
+    }
+    const reserved = reservedAddressesIn(value);
+    if (reserved.length > 0) {
+      problems.push({
+        kind: "placeholder",
+        path: leaf.path,
+        value,
+        problem: `address on a reserved domain (${reserved.join(", ")})`,
+        fix: `use a real address in ${fileOf(config.environment)}`,
+      });
+    }
+  }
+  return problems;
+}
+
+function expiryProblems(config: EnvironmentConfig, now: Date, windowDays: number): PreflightProblem[] {
+  const problems: PreflightProblem[] = [];
+  const limit = now.getTime() + windowDays * 86_400_000;
+  for (const leaf of leaves(config)) {
+    if (typeof leaf.value !== "string" || !EXPIRY_FIELD.test(leaf.key)) continue;
+    const value = leaf.value;
+    const at = RFC3339.test(value) ? Date.parse(value) : NaN;
+    const fix = `set a later date in ${fileOf(config.environment)}${leaf.path.startsWith("database.") ? " and bump database.passwordVersion to rotate the credential" : " (a new key version is created)"}`;
+    if (Number.isNaN(at)) {
+      problems.push({ kind: "expiry", path: leaf.path, value, problem: "not an RFC 3339 date", fix });
+    } else if (at <= now.getTime()) {
+      problems.push({ kind: "expiry", path: leaf.path, value, problem: "already expired", fix });
+    } else if (at <= limit) {
+      const days = Math.ceil((at - now.getTime()) / 86_400_000);
+      problems.push({ kind: "expiry", path: leaf.path, value, problem: `expires in ${days} day(s), within ${windowDays}`, fix });
+    }
+  }
+  return problems;
+}
+
+interface PeeredNetworkLike {
+  readonly name?: string;
+  readonly virtualNetworkId?: string;
+  readonly addressSpaces?: readonly string[];
+}
+
+function parseCidr(cidr: string): IPv4CidrRange | undefined {
+  try {
+    return IPv4CidrRange.fromCidr(cidr.trim());
+  } catch {
+    return undefined;
+  }
+}
+
+function overlapProblems(config: EnvironmentConfig): PreflightProblem[] {
+  const network = config.network as EnvironmentConfig["network"] & { readonly peeredNetworks?: readonly PeeredNetworkLike[]; readonly addressSpace: string | readonly string[] };
+  const own = (Array.isArray(network.addressSpace) ? network.addressSpace : [network.addressSpace]) as string[];
+  const problems: PreflightProblem[] = [];
+  const ownRanges = own.map((cidr, index) => ({ cidr, path: Array.isArray(network.addressSpace) ? `network.addressSpace[${index}]` : "network.addressSpace", range: parseCidr(cidr) }));
+  for (const entry of ownRanges) {
+    if (entry.range === undefined) problems.push({ kind: "overlap", path: entry.path, value: entry.cidr, problem: "not an IPv4 CIDR", fix: `fix it in ${fileOf(config.environment)}` });
+  }
+  (network.peeredNetworks ?? []).forEach((peer, peerIndex) => {
+    (peer.addressSpaces ?? []).forEach((cidr, index) => {
+      const path = `network.peeredNetworks[${peerIndex}].addressSpaces[${index}]`;
+      const range = parseCidr(cidr);
+      if (range === undefined) {
+        problems.push({ kind: "overlap", path, value: cidr, problem: "not an IPv4 CIDR", fix: `fix it in ${fileOf(config.environment)}` });
+        return;
+      }
+      for (const mine of ownRanges) {
+        if (mine.range === undefined) continue;
+        const a = mine.range.toRangeSet();
+        const b = range.toRangeSet();
+        if (a.isOverlapping(b) || a.contains(b) || b.contains(a)) {
+          problems.push({
+            kind: "overlap",
+            path,
+            value: cidr,
+            problem: `peered VNet ${peer.name ?? peerIndex} overlaps ${mine.path} ${mine.cidr}`,
+            fix: "peered address spaces must not overlap; change network.addressSpace (and its subnets) or the peered VNet's range",
+          });
+        }
+      }
+    });
+  });
+  return problems;
+}
+
+/** Every problem preflight finds in a configuration. */
+export function preflight(config: EnvironmentConfig, options: PreflightOptions = {}): PreflightProblem[] {
+  const now = options.now ?? new Date();
+  return [...placeholderProblems(config), ...expiryProblems(config, now, options.expiryWindowDays ?? 30), ...overlapProblems(config)];
+}
+
+/** A report: one line per problem, then a summary line. */
+export function formatReport(stack: string, problems: readonly PreflightProblem[]): string {
+  if (problems.length === 0) return `preflight ${stack}: ok, no placeholders, no expiry within 30 days, no overlapping peered CIDRs\n`;
+  const width = Math.min(48, Math.max(...problems.map((p) => p.path.length)));
+  const lines = problems.map((p) => `  ${p.path.padEnd(width)}  ${p.problem}: ${JSON.stringify(p.value)} -> ${p.fix}`);
+  const counts = (["placeholder", "expiry", "overlap"] as const)
+    .map((kind) => [kind, problems.filter((p) => p.kind === kind).length] as const)
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => `${count} ${kind}`);
+  return `${lines.join("\n")}\npreflight ${stack}: ${problems.length} problem(s) (${counts.join(", ")}); fix them before planning\n`;
+}

@@ -1,0 +1,226 @@
+/**
+ * Preflight (issue 12 §5): it refuses each shipped config and names every placeholder, passes on a
+ * configuration with real-looking values (the ESTATE_* variables, in a child process so the
+ * configs read them at load), and names keys expiring within 30 days and overlapping peered CIDRs.
+ */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { EnvironmentConfig, EnvironmentName } from "../../src/stacks/config";
+import { ESTATE_ENV_VARS, estateEnvironmentVariables, perEnvironment, registeredPlaceholders } from "../../src/stacks/placeholders";
+import { formatReport, isReservedDomain, preflight, PreflightProblem, reservedAddressesIn } from "../../src/tools/preflight";
+import { CONFIGS } from "../helpers/synth";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const REGISTER = path.join(__dirname, "ts-register.js");
+const ENVIRONMENTS: EnvironmentName[] = ["dev", "test", "prod"];
+const NOW = new Date("2026-12-01T00:00:00Z");
+
+/** Real-looking values for every ESTATE_* variable. */
+function realEnvironment(): Record<string, string> {
+  const values: Record<string, string> = {
+    [ESTATE_ENV_VARS.metastoreId]: "3f2b8c1e-6d4a-4e1b-9a7c-2b5d8e9f0a11",
+    [ESTATE_ENV_VARS.databricksAccountId]: "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+    [ESTATE_ENV_VARS.azureDatabricksObjectId]: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    [ESTATE_ENV_VARS.notificationEmail]: "bank-data-oncall@fabrikam-bank.eu",
+    [ESTATE_ENV_VARS.owner]: "bank-data-platform@fabrikam-bank.eu",
+    [ESTATE_ENV_VARS.costCentre]: "FIN-4711",
+  };
+  ENVIRONMENTS.forEach((environment, index) => {
+    values[perEnvironment(environment, "JOB_SP_APPLICATION_ID")] = `5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8${index}`;
+    values[perEnvironment(environment, "AGENT_VNET_ID")] =
+      `/subscriptions/1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a/resourceGroups/rg-agents/providers/Microsoft.Network/virtualNetworks/vnet-agents-${environment}`;
+    values[perEnvironment(environment, "AGENT_VNET_CIDR")] = `10.250.${index}.0/24`;
+  });
+  return values;
+}
+
+/** Runs preflight in a child process (the configs read the environment when they load). */
+function preflightInChild(environment: EnvironmentName, env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+  const script = `
+    const { ${environment}: config } = require("./src/stacks/${environment}");
+    const { preflight, formatReport } = require("./src/tools/preflight");
+    const problems = preflight(config, { now: new Date("${NOW.toISOString()}") });
+    process.stdout.write(JSON.stringify({ problems, report: formatReport("estate-${environment}", problems) }));
+  `;
+  const cleaned = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("ESTATE_")));
+  const result = spawnSync(process.execPath, ["-r", REGISTER, "-e", script], { cwd: REPO_ROOT, env: { ...cleaned, ...env }, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function withNetwork(config: EnvironmentConfig, network: Record<string, unknown>): EnvironmentConfig {
+  return { ...config, network: { ...config.network, ...network } } as EnvironmentConfig;
+}
+
+const paths = (problems: PreflightProblem[]) => problems.map((p) => p.path);
+
+describe.each(ENVIRONMENTS)("preflight on the shipped %s config", (environment) => {
+  const problems = preflight(CONFIGS[environment], { now: NOW });
+
+  it("fails", () => {
+    expect(problems.length).toBeGreaterThan(0);
+    expect(formatReport(`estate-${environment}`, problems)).toMatch(/problem\(s\)/);
+  });
+
+  it.each([
+    ["pipeline.metastoreId", ESTATE_ENV_VARS.metastoreId],
+    ["pipeline.azureDatabricksObjectId", ESTATE_ENV_VARS.azureDatabricksObjectId],
+    ["pipeline.jobServicePrincipalApplicationId", perEnvironment(environment, "JOB_SP_APPLICATION_ID")],
+    ["pipeline.notificationAddresses[0]", ESTATE_ENV_VARS.notificationEmail],
+    ["owner", ESTATE_ENV_VARS.owner],
+    ["costCentre", ESTATE_ENV_VARS.costCentre],
+    ["pipeline.databricksAccountId", ESTATE_ENV_VARS.databricksAccountId],
+  ])("names the placeholder at %s and how to fix it (%s)", (configPath, envVar) => {
+    const named = problems.filter((p) => p.path === configPath);
+    expect(named).toHaveLength(1);
+    expect(named[0]).toMatchObject({ kind: "placeholder" });
+    expect(named[0].fix).toContain(envVar);
+  });
+
+  it("names the agents' VNet id and address space, with this environment's variables", () => {
+    for (const [configPath, suffix] of [["network.peeredNetworks[0].virtualNetworkId", "AGENT_VNET_ID"], ["network.peeredNetworks[0].addressSpaces[0]", "AGENT_VNET_CIDR"]]) {
+      const named = problems.filter((p) => p.path === configPath);
+      expect(named).toHaveLength(1);
+      expect(named[0].fix).toContain(perEnvironment(environment, suffix));
+      expect(named[0].fix).toContain(`src/stacks/${environment}.ts`);
+    }
+  });
+
+  it("names the Databricks account id and the agents' VNet when the config carries them", () => {
+    const config = CONFIGS[environment] as unknown as { pipeline: Record<string, unknown>; network: Record<string, unknown> };
+    for (const [field, value] of Object.entries(config.pipeline)) {
+      if (/accountId$/i.test(field) && typeof value === "string") expect(paths(problems)).toContain(`pipeline.${field}`);
+    }
+    const peered = (config.network.peeredNetworks ?? []) as Array<{ virtualNetworkId: string }>;
+    peered.forEach((_, index) => expect(paths(problems)).toContain(`network.peeredNetworks[${index}].virtualNetworkId`));
+  });
+
+  it("names every registered stand-in the config holds", () => {
+    const registered = new Set(registeredPlaceholders().map((p) => p.value));
+    const json = JSON.stringify(CONFIGS[environment]);
+    for (const value of registered) {
+      if (json.includes(JSON.stringify(value))) expect(problems.some((p) => p.value === value)).toBe(true);
+    }
+  });
+
+  it("finds no expiry or overlap problem in the shipped config", () => {
+    expect(problems.filter((p) => p.kind !== "placeholder")).toEqual([]);
+  });
+});
+
+describe("preflight with real-looking values", () => {
+  it.each(ENVIRONMENTS)("passes on %s when every ESTATE_* variable is set", (environment) => {
+    const result = preflightInChild(environment, realEnvironment());
+    expect(result.stderr).toBe("");
+    const { problems, report } = JSON.parse(result.stdout) as { problems: PreflightProblem[]; report: string };
+    expect(problems).toEqual([]);
+    expect(report).toMatch(/: ok/);
+  });
+
+  it("still names the one placeholder left when a variable is missing", () => {
+    const env = realEnvironment();
+    delete env[perEnvironment("prod", "JOB_SP_APPLICATION_ID")];
+    const { problems } = JSON.parse(preflightInChild("prod", env).stdout) as { problems: PreflightProblem[] };
+    expect(paths(problems)).toEqual(["pipeline.jobServicePrincipalApplicationId"]);
+  });
+
+  it("the environment variables are listed in one place", () => {
+    expect(estateEnvironmentVariables()).toEqual(expect.arrayContaining(Object.keys(realEnvironment())));
+    expect(estateEnvironmentVariables()).toHaveLength(Object.keys(realEnvironment()).length);
+  });
+});
+
+describe("preflight's other checks", () => {
+  /** A shipped config with every registered placeholder replaced, so only the injected problem shows. */
+  const clean = (environment: EnvironmentName): EnvironmentConfig => {
+    const registered = new Map(registeredPlaceholders().map((p) => [p.value, p]));
+    const replace = (value: unknown): unknown => {
+      if (typeof value === "string") return registered.has(value) || /00000000-0000-4000-8000-/.test(value) ? value.replace(/0{8}-0{4}-4000-8000-0{4}/g, "3f2b8c1e-6d4a-4e1b-9a7c-2b5d").replace(/@contoso\.com$/, "@fabrikam-bank.eu").replace(/^cc-1234$/, "FIN-4711").replace(/^10\.250\./, "10.251.") : value;
+      if (Array.isArray(value)) return value.map(replace);
+      if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]));
+      return value;
+    };
+    return replace(CONFIGS[environment]) as EnvironmentConfig;
+  };
+
+  it("a cleaned config passes (the control for the cases below)", () => {
+    for (const environment of ENVIRONMENTS) expect(preflight(clean(environment), { now: NOW })).toEqual([]);
+  });
+
+  it("names a key expiring within 30 days, and an expired credential", () => {
+    const base = clean("prod");
+    const config = {
+      ...base,
+      lake: { ...base.lake, customerManagedKey: { keyExpirationDate: "2026-12-20T00:00:00Z" } },
+      database: { ...base.database, credentialExpirationDate: "2026-11-30T00:00:00Z" },
+    } as EnvironmentConfig;
+    const problems = preflight(config, { now: NOW });
+    expect(problems).toEqual([
+      expect.objectContaining({ kind: "expiry", path: "lake.customerManagedKey.keyExpirationDate", problem: "expires in 19 day(s), within 30" }),
+      expect.objectContaining({ kind: "expiry", path: "database.credentialExpirationDate", problem: "already expired" }),
+    ]);
+    expect(problems[1].fix).toContain("passwordVersion");
+  });
+
+  it("does not name an expiry 31 days away", () => {
+    const base = clean("test");
+    const config = { ...base, pipeline: { ...base.pipeline, dbfsCustomerManagedKey: { keyExpirationDate: "2027-01-01T00:00:00Z" } } } as EnvironmentConfig;
+    expect(preflight(config, { now: NOW })).toEqual([]);
+  });
+
+  it("names a peered VNet's CIDR that overlaps the estate's address space", () => {
+    const peered = [{ name: "agents", virtualNetworkId: "/subscriptions/1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet-agents", addressSpaces: ["10.99.0.0/24", "10.30.5.0/24"] }];
+    const problems = preflight(withNetwork(clean("prod"), { peeredNetworks: peered }), { now: NOW });
+    expect(problems).toEqual([
+      expect.objectContaining({ kind: "overlap", path: "network.peeredNetworks[0].addressSpaces[1]", value: "10.30.5.0/24" }),
+    ]);
+    expect(problems[0].problem).toContain("10.30.0.0/16");
+  });
+
+  it("names a peered range that contains the estate's", () => {
+    const peered = [{ name: "hub", virtualNetworkId: "x", addressSpaces: ["10.0.0.0/8"] }];
+    expect(paths(preflight(withNetwork(clean("dev"), { peeredNetworks: peered }), { now: NOW }))).toEqual(["network.peeredNetworks[0].addressSpaces[0]"]);
+  });
+
+  it("recognises placeholder patterns it was not told about", () => {
+    const base = clean("dev");
+    const config = { ...base, subscriptionId: "00000000-0000-0000-0000-000000000000", costCentre: "ops@estate.example" } as EnvironmentConfig;
+    expect(paths(preflight(config, { now: NOW })).sort()).toEqual(["costCentre", "subscriptionId"]);
+  });
+
+  it.each([
+    ["data-platform@example.com", true],
+    ["a@mail.example.org", true],
+    ["https://portal.example.net/x", true],
+    ["ops@host.invalid", true],
+    ["ops@ci.test", true],
+    ["data-platform@contoso.com", false],
+    ["estate-test.tfstate", false],
+    ["10.10.0.0/16", false],
+  ])("reserved address in %s: %s", (value, reserved) => {
+    expect(reservedAddressesIn(value).length > 0).toBe(reserved);
+  });
+
+  it("isReservedDomain", () => {
+    expect(isReservedDomain("example.com")).toBe(true);
+    expect(isReservedDomain("notexample.com")).toBe(false);
+  });
+});
+
+describe("the CLI", () => {
+  it("exits 1 naming each placeholder on estate-prod, and 2 on an unknown stack", () => {
+    const cli = (args: string[], env: Record<string, string> = {}) => {
+      const cleaned = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("ESTATE_")));
+      return spawnSync(process.execPath, ["-r", REGISTER, "src/tools/preflight-cli.ts", ...args], { cwd: REPO_ROOT, env: { ...cleaned, ...env }, encoding: "utf8" });
+    };
+    const failing = cli(["estate-prod"]);
+    expect(failing.status).toBe(1);
+    for (const configPath of ["pipeline.metastoreId", "pipeline.azureDatabricksObjectId", "pipeline.jobServicePrincipalApplicationId", "pipeline.notificationAddresses[0]", "owner", "costCentre", "pipeline.databricksAccountId"]) {
+      expect(failing.stderr).toContain(configPath);
+    }
+    expect(failing.stderr).toMatch(/preflight estate-prod: \d+ problem\(s\)/);
+    expect(cli(["estate-staging"]).status).toBe(2);
+    const passing = cli(["estate-prod"], realEnvironment());
+    expect(passing.stderr).toBe("");
+    expect(passing.status).toBe(0);
+  });
+});

@@ -1,0 +1,166 @@
+import { Testing, TerraformStack } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
+import { BatchJob, BatchJobProps } from "../../src/constructs/batch-job";
+import { DatabricksWorkspace } from "../../src/constructs/databricks-workspace";
+import { DatabricksPrincipal } from "../../src/constructs/principal";
+import { SecureNetwork } from "../../src/constructs/secure-network";
+import { validationProblems } from "../../src/constructs/validation";
+import { synthStack } from "../helpers/synth";
+import { dependsOn, FIXTURE_PACKAGE, JOB_SP, problemKeys } from "./pipeline-stack";
+
+type Body = Record<string, unknown>;
+
+/** A generic job on an existing workspace, in a bare stack. */
+function buildJob(overrides: Partial<BatchJobProps> = {}) {
+  const stack = new TerraformStack(Testing.app(), "jobs");
+  new AzurermProvider(stack, "azurerm", { features: [{}] });
+  const provider = new DatabricksProvider(stack, "databricks", { alias: "analytics" });
+  const workspace = DatabricksWorkspace.fromExisting(stack, "workspace", {
+    workspaceResourceId: "/subscriptions/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e/resourceGroups/rg/providers/Microsoft.Databricks/workspaces/dbw-analytics",
+    workspaceUrl: "https://adb-1234567890123456.7.azuredatabricks.net",
+    workspaceId: "1234567890123456",
+    location: "westeurope",
+    accessConnectorId: "/subscriptions/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e/resourceGroups/rg/providers/Microsoft.Databricks/accessConnectors/dbac-analytics",
+    accessConnectorPrincipalId: "7c6b5a49-3827-4615-9a4b-3c2d1e0f9a8b",
+    provider,
+    assignedPrincipals: [DatabricksPrincipal.servicePrincipal(JOB_SP)],
+  });
+  const job = new BatchJob(stack, "nightly", {
+    provider,
+    workspace,
+    jobName: "analytics-nightly",
+    codeDirectory: FIXTURE_PACKAGE,
+    tasks: [
+      { key: "extract", entryFile: "run_check.py", parameters: ["--day", "yesterday"] },
+      { key: "load", entryFile: "run_etl.py", dependsOn: ["extract"], maxRetries: 3, timeoutSeconds: 3600 },
+    ],
+    schedule: { quartzCronExpression: "0 30 1 ? * MON-FRI", timezoneId: "Europe/Amsterdam" },
+    cluster: { nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 2 },
+    runAs: DatabricksPrincipal.servicePrincipal(JOB_SP),
+    notificationAddresses: ["oncall@analytics.contoso.com"],
+    runDurationWarningSeconds: 1800,
+    ...overrides,
+  });
+  return { stack, job };
+}
+
+describe("BatchJob, generic", () => {
+  it("runs its tasks in dependency order on any Quartz schedule, as its service principal", () => {
+    const { stack } = buildJob();
+    const synthesized = synthStack(stack);
+    const [job] = Object.values(synthesized.resource.databricks_job);
+    expect(job.schedule).toEqual({ quartz_cron_expression: "0 30 1 ? * MON-FRI", timezone_id: "Europe/Amsterdam", pause_status: "UNPAUSED" });
+    expect((job.task as Body[]).map((task) => [task.task_key, task.max_retries, task.timeout_seconds])).toEqual([["extract", 0, 14400], ["load", 3, 3600]]);
+    expect(job.run_as).toEqual({ service_principal_name: JOB_SP });
+    expect(job.provider).toBe("databricks.analytics");
+    expect(Object.values(synthesized.resource.databricks_directory)[0].path).toBe("/jobs/analytics-nightly");
+  });
+
+  it("uploads the whole code folder by default and tags the job with the code's hash", () => {
+    const { stack, job } = buildJob();
+    const synthesized = synthStack(stack);
+    const paths = Object.values(synthesized.resource.databricks_workspace_file).map((body) => body.path);
+    expect(paths).toEqual(expect.arrayContaining(["/jobs/analytics-nightly/run_check.py", "/jobs/analytics-nightly/run_etl.py", "/jobs/analytics-nightly/requirements.txt"]));
+    const [body] = Object.values(synthesized.resource.databricks_job);
+    expect((body.tags as Record<string, string>)["code-version"]).toBe(job.codeVersion.slice(0, 12));
+    expect(dependsOn(body).filter((address) => address.startsWith("databricks_workspace_file."))).toHaveLength(paths.length);
+  });
+
+  it("refuses an entry file it does not upload", () => {
+    const { stack } = buildJob({ codePaths: ["run_check.py"], tasks: [{ key: "load", entryFile: "run_etl.py" }] });
+    expect(problemKeys(validationProblems(stack))).toEqual([{ construct: "BatchJob", prop: "tasks[0].entryFile" }]);
+  });
+
+  it("refuses a missing code folder as an error", () => {
+    const { stack } = buildJob({ codeDirectory: "/nonexistent/analytics-job" });
+    expect(problemKeys(validationProblems(stack))).toEqual([{ construct: "BatchJob", prop: "codeDirectory" }]);
+  });
+
+  it("refuses duplicate task keys, unknown and circular dependencies, and a malformed cron", () => {
+    const { stack } = buildJob({
+      tasks: [
+        { key: "a", entryFile: "run_check.py", dependsOn: ["b"] },
+        { key: "b", entryFile: "run_etl.py", dependsOn: ["a", "zzz"] },
+        { key: "b", entryFile: "run_etl.py" },
+      ],
+      schedule: { quartzCronExpression: "0 0 2 * * *" },
+    });
+    expect(problemKeys(validationProblems(stack))).toEqual(
+      expect.arrayContaining([
+        { construct: "BatchJob", prop: "schedule.quartzCronExpression" },
+        { construct: "BatchJob", prop: "tasks[2].key" },
+        { construct: "BatchJob", prop: "tasks[1].dependsOn[1]" },
+        { construct: "BatchJob", prop: "tasks" },
+      ]),
+    );
+  });
+
+  it("records what a JavaScript caller leaves out instead of crashing", () => {
+    const stack = new TerraformStack(Testing.app(), "js");
+    expect(() => new BatchJob(stack, "job", {} as BatchJobProps)).not.toThrow();
+    expect(problemKeys(validationProblems(stack))).toEqual(
+      expect.arrayContaining(["provider", "workspace", "jobName", "codeDirectory", "runAs", "notificationAddresses", "schedule", "cluster", "tasks"].map((prop) => ({ construct: "BatchJob", prop }))),
+    );
+  });
+});
+
+describe("DatabricksWorkspace, public", () => {
+  it("has no UI/API endpoint, and its objects wait for the workspace and the assignments only", () => {
+    const stack = new TerraformStack(Testing.app(), "public-workspace");
+    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    const network = new SecureNetwork(stack, "network", {
+      resourceGroupName: "rg",
+      location: "westeurope",
+      nameSuffix: "analytics",
+      addressSpace: "10.8.0.0/20",
+      subnets: { databricksHost: "10.8.0.0/24", databricksContainer: "10.8.1.0/24", postgres: "10.8.2.0/28", privateEndpoints: "10.8.2.16/28" },
+    });
+    const provider = new DatabricksProvider(stack, "databricks", {});
+    const workspace = new DatabricksWorkspace(stack, "workspace", {
+      resourceGroupName: "rg",
+      location: "westeurope",
+      name: "dbw-analytics",
+      provider,
+      network,
+      publicNetworkAccess: true,
+      publicNetworkAccessReason: "Analysts connect from the office network, which has no private route to Azure.",
+      principals: [DatabricksPrincipal.group("analysts"), DatabricksPrincipal.group("analysts"), DatabricksPrincipal.user("ana@contoso.com")],
+    });
+    const synthesized = synthStack(stack);
+    expect(validationProblems(stack)).toEqual([]);
+    expect(workspace.uiApiPrivateEndpoint).toBeUndefined();
+    expect(Object.keys(synthesized.resource.databricks_permission_assignment)).toHaveLength(2);
+    expect(Object.values(synthesized.resource.databricks_permission_assignment).map((body) => body.user_name ?? body.group_name)).toEqual(["analysts", "ana@contoso.com"]);
+    expect(workspace.ready).toHaveLength(3);
+    expect((synthesized.provider?.databricks as Body[])[0].host).toMatch(/workspace_url/);
+  });
+});
+
+describe("one provider per workspace", () => {
+  it("refuses a job whose provider is not its workspace's, and a provider shared by two workspaces", () => {
+    const { stack } = buildJob({ provider: undefined });
+    const other = new DatabricksProvider(stack, "other", { alias: "other" });
+    new BatchJob(stack, "misrouted", {
+      provider: other,
+      workspace: DatabricksWorkspace.fromExisting(stack, "second", {
+        workspaceResourceId: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Databricks/workspaces/dbw-b",
+        workspaceUrl: "https://adb-2.azuredatabricks.net",
+        workspaceId: "2",
+        location: "westeurope",
+        accessConnectorId: "/subscriptions/x/ac",
+        accessConnectorPrincipalId: "7c6b5a49-3827-4615-9a4b-3c2d1e0f9a8b",
+        provider: new DatabricksProvider(stack, "second-provider", { alias: "second" }),
+      }),
+      jobName: "misrouted",
+      codeDirectory: FIXTURE_PACKAGE,
+      tasks: [{ key: "run", entryFile: "run_etl.py" }],
+      schedule: { quartzCronExpression: "0 0 1 * * ?" },
+      cluster: { nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 1 },
+      runAs: DatabricksPrincipal.servicePrincipal(JOB_SP),
+      notificationAddresses: ["oncall@analytics.contoso.com"],
+    });
+    expect(problemKeys(validationProblems(stack))).toEqual(expect.arrayContaining([{ construct: "BatchJob", prop: "provider" }]));
+    expect(validationProblems(stack).filter((problem) => problem.prop === "provider").map((problem) => problem.path)).toEqual(["jobs/nightly", "jobs/misrouted"]);
+  });
+});
