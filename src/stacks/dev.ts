@@ -1,5 +1,6 @@
 import { EnvironmentConfig } from "./config";
-import { agentPeering, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
+import { DatabricksPrincipal } from "../constructs/principal";
+import { agentNetwork, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 const DEV_PUBLIC_WORKSPACE_REASON =
@@ -13,7 +14,7 @@ export const dev: EnvironmentConfig = {
   network: {
     addressSpace: "10.10.0.0/16",
     // The agents' VNet (ESTATE_DEV_AGENT_VNET_ID, ESTATE_DEV_AGENT_VNET_CIDR): peered, and linked to the private DNS zones.
-    ...agentPeering("dev", "10.250.0.0/24"),
+    peeredNetworks: [agentNetwork("dev", "10.250.0.0/24")],
     subnets: { databricksHost: "10.10.0.0/24", databricksContainer: "10.10.1.0/24", postgres: "10.10.2.0/27", privateEndpoints: "10.10.3.0/27" },
   },
   vault: { skuName: "standard", softDeleteRetentionDays: 7 },
@@ -39,7 +40,7 @@ export const dev: EnvironmentConfig = {
   pipeline: {
     ...DATABRICKS_ACCOUNT,
     // Placeholder (ESTATE_DEV_JOB_SP_APPLICATION_ID): the application id of the service principal the job runs as here.
-    jobServicePrincipalApplicationId: jobServicePrincipalApplicationId("dev", "00000000-0000-4000-8000-00000000d001"),
+    jobServicePrincipal: DatabricksPrincipal.servicePrincipal(jobServicePrincipalApplicationId("dev", "00000000-0000-4000-8000-00000000d001")),
     dataEngineerAccess: "all",
     publicNetworkAccess: true,
     publicNetworkAccessReason: DEV_PUBLIC_WORKSPACE_REASON,

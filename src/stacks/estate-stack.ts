@@ -9,9 +9,10 @@ import { GEO_REDUNDANT_REPLICATION, LakeStorage } from "../constructs/lake-stora
 import { Observability } from "../constructs/observability";
 import { RelationalSink } from "../constructs/relational-sink";
 import { SecretStore } from "../constructs/secret-store";
-import { PeeredNetwork, SecureNetwork } from "../constructs/secure-network";
+import { SecureNetwork } from "../constructs/secure-network";
+import { isAzureRegion } from "../constructs/azure-regions";
 import { AZURE_ACCOUNTS_HOST } from "../constructs/databricks-checks";
-import { DatabricksPrincipal } from "../constructs/principal";
+import { AzurePrincipal } from "../constructs/principal";
 import { SparkBatchPipeline } from "../constructs/spark-batch-pipeline";
 import { PropValidator } from "../constructs/validation";
 import { ENVIRONMENTS, EnvironmentConfig, resourceNames } from "./config";
@@ -31,7 +32,7 @@ export class EstateStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig) {
     super(scope, id);
-    validateConfig(this.node.path, config);
+    validateConfig(this, config);
     this.config = config;
     const names = resourceNames(config);
     const tags = {
@@ -60,80 +61,50 @@ export class EstateStack extends TerraformStack {
     const resourceGroup = new ResourceGroup(this, "resource-group", { name: names.resourceGroup, location: config.location, tags });
     const placement = { resourceGroupName: resourceGroup.name, location: resourceGroup.location, tags };
 
-    this.observability = new Observability(this, "observability", {
-      ...placement,
-      workspaceName: names.logAnalytics,
-      retentionInDays: config.logs.retentionInDays,
-    });
+    this.observability = new Observability(this, "observability", { ...placement, ...config.logs, workspaceName: names.logAnalytics });
+    // Every construct gets the same placement, log destination and deletion protection.
+    const stackWide = { ...placement, observability: this.observability, deletionProtection: config.deletionProtection };
 
-    this.network = new SecureNetwork(this, "network", {
-      ...placement,
-      nameSuffix: names.suffix,
-      addressSpace: config.network.addressSpace,
-      subnets: config.network.subnets,
-      natGatewayZones: config.network.natGatewayZones,
-      // The deployment agents' VNet (issue 12 rule 4), once the environment's config names it.
-      peeredNetworks: (config.network as { readonly peeredNetworks?: PeeredNetwork[] }).peeredNetworks,
-      observability: this.observability,
-    });
+    this.network = new SecureNetwork(this, "network", { ...placement, observability: this.observability, ...config.network, nameSuffix: names.suffix });
 
     this.secrets = new SecretStore(this, "secrets", {
-      ...placement,
+      ...stackWide,
+      ...config.vault,
       vaultName: names.keyVault,
       tenantId: client.tenantId,
-      skuName: config.vault.skuName,
-      softDeleteRetentionDays: config.vault.softDeleteRetentionDays,
       network: this.network,
-      secretsOfficerPrincipalIds: [client.objectId, ...(config.vault.secretsOfficerPrincipalIds ?? [])],
-      observability: this.observability,
-      deletionProtection: config.deletionProtection,
+      // The deploying identity writes the generated credentials and keys.
+      secretsOfficers: [AzurePrincipal.fromObjectId(client.objectId), ...(config.vault?.secretsOfficers ?? [])],
     });
 
+    const lakeKey = config.lake?.customerManagedKey;
     this.lake = new LakeStorage(this, "lake", {
-      ...placement,
+      ...stackWide,
+      ...config.lake,
       accountName: names.storageAccount,
-      replicationType: config.lake.replicationType,
-      blobSoftDeleteDays: config.lake.blobSoftDeleteDays,
-      containerSoftDeleteDays: config.lake.containerSoftDeleteDays,
-      landingCoolAfterDays: config.lake.landingCoolAfterDays,
-      landingColdAfterDays: config.lake.landingColdAfterDays,
-      landingColdTier: config.lake.landingColdTier,
-      customerManagedKey: config.lake.customerManagedKey && { secretStore: this.secrets, keyExpirationDate: config.lake.customerManagedKey.keyExpirationDate },
       network: this.network,
-      observability: this.observability,
-      deletionProtection: config.deletionProtection,
+      customerManagedKey: lakeKey && { ...lakeKey, secretStore: this.secrets },
     });
 
     this.database = new RelationalSink(this, "database", {
-      ...placement,
+      ...stackWide,
+      ...config.database,
       serverName: names.postgresServer,
       network: this.network,
       tenantId: client.tenantId,
       secretStore: this.secrets,
-      credentialExpirationDate: config.database.credentialExpirationDate,
-      passwordVersion: config.database.passwordVersion,
-      skuName: config.database.skuName,
-      version: config.database.version,
-      storageMb: config.database.storageMb,
-      backupRetentionDays: config.database.backupRetentionDays,
-      geoRedundantBackup: config.database.geoRedundantBackup,
-      highAvailability: config.database.highAvailability,
-      observability: this.observability,
-      deletionProtection: config.deletionProtection,
     });
 
-    const pipeline = config.pipeline;
+    const { databricksAccountId, ...pipeline } = config.pipeline ?? ({} as EnvironmentConfig["pipeline"]);
     // The workspace-level provider of the pipeline's Databricks resources (the workspace sets its
     // host and resource id) and the account-level one of the NCC; both authenticate from the
     // environment (ARM_* variables, Azure CLI or OIDC), never from credentials in code.
     const databricks = new DatabricksProvider(this, "databricks", {});
-    const databricksAccount = new DatabricksProvider(this, "databricks-account", {
-      alias: "account",
-      host: AZURE_ACCOUNTS_HOST,
-      accountId: pipeline.databricksAccountId,
-    });
+    const databricksAccount = new DatabricksProvider(this, "databricks-account", { alias: "account", host: AZURE_ACCOUNTS_HOST, accountId: databricksAccountId });
     this.pipeline = new SparkBatchPipeline(this, "pipeline", {
       ...placement,
+      observability: this.observability,
+      ...pipeline,
       nameSuffix: names.suffix,
       workspaceName: names.databricksWorkspace,
       environmentName: config.environment,
@@ -145,26 +116,9 @@ export class EstateStack extends TerraformStack {
       secretStore: this.secrets,
       lake: this.lake,
       sink: this.database,
-      observability: this.observability,
-      metastoreId: pipeline.metastoreId,
-      azureDatabricksObjectId: pipeline.azureDatabricksObjectId,
-      jobServicePrincipal: DatabricksPrincipal.servicePrincipal(pipeline.jobServicePrincipalApplicationId),
-      dataEngineers: DatabricksPrincipal.group(pipeline.dataEngineersGroup),
-      mlConsumers: DatabricksPrincipal.group(pipeline.mlConsumersGroup),
-      dataEngineerAccess: pipeline.dataEngineerAccess,
-      publicNetworkAccess: pipeline.publicNetworkAccess,
-      publicNetworkAccessReason: pipeline.publicNetworkAccessReason,
-      dbfsCustomerManagedKey: pipeline.dbfsCustomerManagedKey,
-      cluster: pipeline.cluster,
-      schedule: pipeline.schedule,
-      quarter: pipeline.quarter,
-      notificationAddresses: pipeline.notificationAddresses,
-      maxRetries: pipeline.maxRetries,
-      minRetryIntervalMillis: pipeline.minRetryIntervalMillis,
-      timeoutSeconds: pipeline.timeoutSeconds,
-      runDurationWarningSeconds: pipeline.runDurationWarningSeconds,
     });
 
+    new TerraformOutput(this, "lake_account_id", { value: this.lake.accountId });
     new TerraformOutput(this, "lake_account_name", { value: this.lake.accountName });
     new TerraformOutput(this, "lake_dfs_endpoint", { value: this.lake.dfsEndpoint });
     new TerraformOutput(this, "key_vault_uri", { value: this.secrets.vaultUri });
@@ -174,8 +128,8 @@ export class EstateStack extends TerraformStack {
   }
 }
 
-function validateConfig(path: string, config: EnvironmentConfig): void {
-  const v = new PropValidator("EstateStack", path);
+function validateConfig(stack: TerraformStack, config: EnvironmentConfig): void {
+  const v = new PropValidator("EstateStack", stack.node.path);
   v.oneOf("config.environment", config.environment, ENVIRONMENTS);
   for (const field of ["workload", "instance", "location"] as const) {
     v.required(`config.${field}`, config[field], "a value (see EnvironmentConfig)");
@@ -184,25 +138,25 @@ function validateConfig(path: string, config: EnvironmentConfig): void {
   for (const section of ["backend", "network", "vault", "lake", "database", "logs", "pipeline", "relaxations"] as const) {
     v.required(`config.${section}`, config[section], `the ${section} section of the environment's settings (see EnvironmentConfig)`);
   }
-  v.required("config.pipeline.metastoreId", config.pipeline?.metastoreId, "the id (a GUID) of the region's Unity Catalog metastore");
-  v.required("config.pipeline.cluster", config.pipeline?.cluster, "the job cluster's node types and autoscale bounds");
-  v.required("config.pipeline.schedule", config.pipeline?.schedule, "the quarterly schedule's time zone and paused flag");
-  // Secure defaults are relaxed only with a justification, which the README and policy config repeat.
+  v.required("config.pipeline.databricksAccountId", config.pipeline?.databricksAccountId, "the id (a GUID) of the Databricks account, for the account-level provider");
+  // Secure defaults are relaxed only with a justification, which docs/security.md and the policy config repeat.
+  // An unset prop keeps the construct's secure default, so only explicit values can relax one.
   const relaxations = config.relaxations ?? {};
   const relaxed = (setting: string, isRelaxed: boolean, secure: string) => {
     if (isRelaxed && !(relaxations[setting] ?? "").trim()) v.fail(`config.${setting}`, "(relaxed)", `${secure}, or a justification in config.relaxations["${setting}"]`);
   };
-  relaxed("lake.replicationType", config.lake !== undefined && !GEO_REDUNDANT_REPLICATION.includes(config.lake.replicationType), `a geo-redundant replication type (${GEO_REDUNDANT_REPLICATION.join(", ")})`);
+  relaxed("lake.replicationType", config.lake?.replicationType !== undefined && !GEO_REDUNDANT_REPLICATION.includes(config.lake.replicationType), `a geo-redundant replication type (${GEO_REDUNDANT_REPLICATION.join(", ")})`);
   relaxed("lake.customerManagedKey", config.lake !== undefined && config.lake.customerManagedKey === undefined, "a customer-managed key for the lake");
   relaxed("pipeline.dbfsCustomerManagedKey", config.pipeline !== undefined && config.pipeline.dbfsCustomerManagedKey === undefined, "a customer-managed key for the workspace's root DBFS");
-  relaxed("database.geoRedundantBackup", config.database !== undefined && !config.database.geoRedundantBackup, "geo-redundant backups");
+  relaxed("database.geoRedundantBackup", config.database?.geoRedundantBackup === false, "geo-redundant backups");
   v.matches("config.workload", config.workload, /^[a-z][a-z0-9]{1,9}$/, "2-10 lowercase letters and digits, starting with a letter (it appears in every resource name)");
   v.matches("config.instance", config.instance, /^[0-9]{2}$/, "two digits, such as 01");
-  v.matches("config.location", config.location, /^[a-z]+[a-z0-9]*$/, "an Azure region name such as westeurope");
+  // Constructs see the resource group's location as a token, so the region is checked here.
+  v.check("config.location", config.location, isAzureRegion, 'an Azure region name or display name, such as westeurope or "West Europe"');
   v.required("config.owner", config.owner, "a non-empty owner (team or address) for the owner tag");
   v.required("config.costCentre", config.costCentre, "a non-empty cost centre for the cost-centre tag");
   v.check("config.subscriptionId", config.subscriptionId, (id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id), "a subscription GUID, or leave it unset to use ARM_SUBSCRIPTION_ID");
   v.matches("config.backend.storageAccountName", config.backend?.storageAccountName, /^[a-z0-9]{3,24}$/, "3-24 lowercase letters and digits");
   v.matches("config.backend.key", config.backend?.key, /^[A-Za-z0-9._/-]+\.tfstate$/, "a blob name ending in .tfstate");
-  v.throwIfInvalid();
+  v.report(stack);
 }

@@ -119,11 +119,3 @@ export function agentNetwork(environment: EnvironmentName, standInCidr: string):
     addressSpaces: cidrs.split(",").map((cidr) => cidr.trim()).filter((cidr) => cidr !== ""),
   };
 }
-
-/**
- * The network config entry that peers an environment with its agents' VNet, spread into the
- * config's `network`: `network: { ...agentPeering("dev", "10.250.0.0/24"), addressSpace: ... }`.
- */
-export function agentPeering(environment: EnvironmentName, standInCidr: string): { readonly peeredNetworks: ReturnType<typeof agentNetwork>[] } {
-  return { peeredNetworks: [agentNetwork(environment, standInCidr)] };
-}

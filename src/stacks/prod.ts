@@ -1,5 +1,6 @@
 import { EnvironmentConfig } from "./config";
-import { agentPeering, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
+import { DatabricksPrincipal } from "../constructs/principal";
+import { agentNetwork, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 /** Prod is resilient: geo-redundant lake and backups, zone-redundant HA, delete protection. */
@@ -10,9 +11,9 @@ export const prod: EnvironmentConfig = {
   network: {
     addressSpace: "10.30.0.0/16",
     // The agents' VNet (ESTATE_PROD_AGENT_VNET_ID, ESTATE_PROD_AGENT_VNET_CIDR): peered, and linked to the private DNS zones.
-    ...agentPeering("prod", "10.250.2.0/24"),
+    peeredNetworks: [agentNetwork("prod", "10.250.2.0/24")],
     subnets: { databricksHost: "10.30.0.0/23", databricksContainer: "10.30.2.0/23", postgres: "10.30.4.0/27", privateEndpoints: "10.30.5.0/26" },
-    natGatewayZones: ["1"],
+    natGateway: { zones: ["1"] },
   },
   vault: { skuName: "premium", softDeleteRetentionDays: 90 },
   lake: {
@@ -39,7 +40,7 @@ export const prod: EnvironmentConfig = {
   pipeline: {
     ...DATABRICKS_ACCOUNT,
     // Placeholder (ESTATE_PROD_JOB_SP_APPLICATION_ID): the application id of the service principal the job runs as here.
-    jobServicePrincipalApplicationId: jobServicePrincipalApplicationId("prod", "00000000-0000-4000-8000-00000000f001"),
+    jobServicePrincipal: DatabricksPrincipal.servicePrincipal(jobServicePrincipalApplicationId("prod", "00000000-0000-4000-8000-00000000f001")),
     dataEngineerAccess: "read",
     // Private: a databricks_ui_api private endpoint and back-end Private Link only.
     publicNetworkAccess: false,

@@ -1,3 +1,4 @@
+import { DatabricksPrincipal } from "../constructs/principal";
 import { databricksAccountId, ESTATE_ENV_VARS, placeholder } from "./placeholders";
 
 /**
@@ -16,13 +17,13 @@ export const ESTATE_IDENTITY = {
 /**
  * Placeholders: set ESTATE_METASTORE_ID and ESTATE_AZURE_DATABRICKS_OBJECT_ID (or replace the
  * stand-ins) with your account's metastore id and this tenant's AzureDatabricks object id (see
- * README.md, "What must exist first"); `npm run preflight -- <stack>` names any left.
+ * docs/deploying.md, "What must exist first"); `npm run preflight -- <stack>` names any left.
  */
 export const DATABRICKS_ACCOUNT = {
   metastoreId: placeholder("00000000-0000-4000-8000-00000000a001", "Unity Catalog metastore id of the region", ESTATE_ENV_VARS.metastoreId),
   azureDatabricksObjectId: placeholder("00000000-0000-4000-8000-00000000a002", "object id of the AzureDatabricks service principal in this tenant", ESTATE_ENV_VARS.azureDatabricksObjectId),
   // The account-level provider's account id, for the workspace's network connectivity configuration.
   databricksAccountId: databricksAccountId(),
-  dataEngineersGroup: "bank-data-engineers",
-  mlConsumersGroup: "bank-ml-consumers",
+  dataEngineers: DatabricksPrincipal.group("bank-data-engineers"),
+  mlConsumers: DatabricksPrincipal.group("bank-ml-consumers"),
 } as const;

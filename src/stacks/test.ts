@@ -1,9 +1,10 @@
 import { EnvironmentConfig } from "./config";
-import { agentPeering, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
+import { DatabricksPrincipal } from "../constructs/principal";
+import { agentNetwork, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 const TEST_PUBLIC_WORKSPACE_REASON =
-  "Public: the test pipelines and reviewers reach the workspace from Microsoft-hosted agents; clusters still have no public IPs and the lake, vault and database stay private.";
+  "Public: reviewers inspect test runs from their browsers without a VPN; clusters still have no public IPs and the lake, vault and database stay private.";
 
 /**
  * Test mirrors prod's shape at lower cost (smaller SKUs, shorter retention, same-zone HA) but keeps
@@ -16,9 +17,9 @@ export const test: EnvironmentConfig = {
   network: {
     addressSpace: "10.20.0.0/16",
     // The agents' VNet (ESTATE_TEST_AGENT_VNET_ID, ESTATE_TEST_AGENT_VNET_CIDR): peered, and linked to the private DNS zones.
-    ...agentPeering("test", "10.250.1.0/24"),
+    peeredNetworks: [agentNetwork("test", "10.250.1.0/24")],
     subnets: { databricksHost: "10.20.0.0/24", databricksContainer: "10.20.1.0/24", postgres: "10.20.2.0/27", privateEndpoints: "10.20.3.0/27" },
-    natGatewayZones: ["1"],
+    natGateway: { zones: ["1"] },
   },
   // Premium for the HSM-backed key that encrypts the lake; the vault's base price is the same.
   vault: { skuName: "premium", softDeleteRetentionDays: 30 },
@@ -46,7 +47,7 @@ export const test: EnvironmentConfig = {
   pipeline: {
     ...DATABRICKS_ACCOUNT,
     // Placeholder (ESTATE_TEST_JOB_SP_APPLICATION_ID): the application id of the service principal the job runs as here.
-    jobServicePrincipalApplicationId: jobServicePrincipalApplicationId("test", "00000000-0000-4000-8000-00000000e001"),
+    jobServicePrincipal: DatabricksPrincipal.servicePrincipal(jobServicePrincipalApplicationId("test", "00000000-0000-4000-8000-00000000e001")),
     dataEngineerAccess: "read",
     publicNetworkAccess: true,
     publicNetworkAccessReason: TEST_PUBLIC_WORKSPACE_REASON,

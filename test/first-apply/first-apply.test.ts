@@ -394,7 +394,7 @@ describe.each<EnvironmentName>(["dev", "test", "prod"])("estate-%s on a first ap
     it("names each placeholder of the shipped config", () => {
       const problems = preflight(CONFIGS[environment]);
       expect(problems.map((p) => p.path)).toEqual(
-        expect.arrayContaining(["pipeline.metastoreId", "pipeline.azureDatabricksObjectId", "pipeline.jobServicePrincipalApplicationId", "pipeline.notificationAddresses[0]", "owner", "costCentre", "pipeline.databricksAccountId"]),
+        expect.arrayContaining(["pipeline.metastoreId", "pipeline.azureDatabricksObjectId", "pipeline.jobServicePrincipal.name", "pipeline.notificationAddresses[0]", "owner", "costCentre", "pipeline.databricksAccountId"]),
       );
     });
 

@@ -64,7 +64,7 @@ describe.each(ENVIRONMENTS)("preflight on the shipped %s config", (environment) 
   it.each([
     ["pipeline.metastoreId", ESTATE_ENV_VARS.metastoreId],
     ["pipeline.azureDatabricksObjectId", ESTATE_ENV_VARS.azureDatabricksObjectId],
-    ["pipeline.jobServicePrincipalApplicationId", perEnvironment(environment, "JOB_SP_APPLICATION_ID")],
+    ["pipeline.jobServicePrincipal.name", perEnvironment(environment, "JOB_SP_APPLICATION_ID")],
     ["pipeline.notificationAddresses[0]", ESTATE_ENV_VARS.notificationEmail],
     ["owner", ESTATE_ENV_VARS.owner],
     ["costCentre", ESTATE_ENV_VARS.costCentre],
@@ -120,7 +120,7 @@ describe("preflight with real-looking values", () => {
     const env = realEnvironment();
     delete env[perEnvironment("prod", "JOB_SP_APPLICATION_ID")];
     const { problems } = JSON.parse(preflightInChild("prod", env).stdout) as { problems: PreflightProblem[] };
-    expect(paths(problems)).toEqual(["pipeline.jobServicePrincipalApplicationId"]);
+    expect(paths(problems)).toEqual(["pipeline.jobServicePrincipal.name"]);
   });
 
   it("the environment variables are listed in one place", () => {
@@ -214,7 +214,7 @@ describe("the CLI", () => {
     };
     const failing = cli(["estate-prod"]);
     expect(failing.status).toBe(1);
-    for (const configPath of ["pipeline.metastoreId", "pipeline.azureDatabricksObjectId", "pipeline.jobServicePrincipalApplicationId", "pipeline.notificationAddresses[0]", "owner", "costCentre", "pipeline.databricksAccountId"]) {
+    for (const configPath of ["pipeline.metastoreId", "pipeline.azureDatabricksObjectId", "pipeline.jobServicePrincipal.name", "pipeline.notificationAddresses[0]", "owner", "costCentre", "pipeline.databricksAccountId"]) {
       expect(failing.stderr).toContain(configPath);
     }
     expect(failing.stderr).toMatch(/preflight estate-prod: \d+ problem\(s\)/);

@@ -164,7 +164,7 @@ describe.each(ENVIRONMENTS)("the %s pipeline's identity and secrets", (environme
   it("lets only the job's service principal read the secret scope", () => {
     const synthesized = synthEnvironment(environment);
     const acls = resourcesOf(synthesized, "databricks_secret_acl").map(([, body]) => ({ principal: body.principal, permission: body.permission }));
-    expect(acls).toEqual([{ principal: CONFIGS[environment].pipeline.jobServicePrincipalApplicationId, permission: "READ" }]);
+    expect(acls).toEqual([{ principal: CONFIGS[environment].pipeline.jobServicePrincipal.name, permission: "READ" }]);
   });
 });
 
@@ -252,7 +252,7 @@ describe.each(ENVIRONMENTS)("the %s job cluster policy", (environment) => {
 
   it("lets only the job's service principal use the policy", () => {
     expect(resourceAt(synthEnvironment(environment), "databricks_permissions", "/pipeline/job/cluster-policy-permissions").access_control).toEqual([
-      { service_principal_name: CONFIGS[environment].pipeline.jobServicePrincipalApplicationId, permission_level: "CAN_USE" },
+      { service_principal_name: CONFIGS[environment].pipeline.jobServicePrincipal.name, permission_level: "CAN_USE" },
     ]);
   });
 });
@@ -269,7 +269,7 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
   });
 
   it("runs one at a time as the configured service principal", () => {
-    expect(jobOf(environment)).toMatchObject({ max_concurrent_runs: 1, run_as: { service_principal_name: config.jobServicePrincipalApplicationId } });
+    expect(jobOf(environment)).toMatchObject({ max_concurrent_runs: 1, run_as: { service_principal_name: config.jobServicePrincipal.name } });
   });
 
   it("runs on a job cluster under the policy, with the configured autoscale and the pinned runtime", () => {
@@ -282,7 +282,7 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
       spark_version: DATABRICKS_RUNTIME,
       node_type_id: config.cluster.nodeTypeIds[0],
       data_security_mode: "SINGLE_USER",
-      single_user_name: config.jobServicePrincipalApplicationId,
+      single_user_name: config.jobServicePrincipal.name,
       autoscale: { min_workers: config.cluster.minWorkers, max_workers: config.cluster.maxWorkers },
       custom_tags: { environment, "cost-centre": CONFIGS[environment].costCentre },
     });
@@ -359,7 +359,7 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
 
   it("lets data engineers run the job but not change it", () => {
     expect(resourceAt(synthEnvironment(environment), "databricks_permissions", "/pipeline/job/job-permissions").access_control).toEqual([
-      { group_name: config.dataEngineersGroup, permission_level: "CAN_MANAGE_RUN" },
+      { group_name: config.dataEngineers.name, permission_level: "CAN_MANAGE_RUN" },
     ]);
   });
 });
@@ -384,8 +384,8 @@ describe.each(ENVIRONMENTS)("the %s job code", (environment) => {
     const synthesized = synthEnvironment(environment);
     expect(resourceAt(synthesized, "databricks_directory", "/pipeline/job/code-folder").path).toBe(`/jobs/bank-${environment}-quarterly-etl`);
     expect(resourceAt(synthesized, "databricks_permissions", "/pipeline/job/code-folder-permissions").access_control).toEqual([
-      { service_principal_name: CONFIGS[environment].pipeline.jobServicePrincipalApplicationId, permission_level: "CAN_READ" },
-      { group_name: CONFIGS[environment].pipeline.dataEngineersGroup, permission_level: "CAN_READ" },
+      { service_principal_name: CONFIGS[environment].pipeline.jobServicePrincipal.name, permission_level: "CAN_READ" },
+      { group_name: CONFIGS[environment].pipeline.dataEngineers.name, permission_level: "CAN_READ" },
     ]);
   });
 });

@@ -37,7 +37,7 @@ describe("the audited grant set", () => {
 
 describe.each(ENVIRONMENTS)("the %s Unity Catalog grants", (environment) => {
   const config = CONFIGS[environment].pipeline;
-  const job = config.jobServicePrincipalApplicationId;
+  const job = config.jobServicePrincipal.name;
 
   it("grants on nine securables: the catalog, four schemas and four external locations", () => {
     expect(resourcesOf(synthEnvironment(environment), "databricks_grants")).toHaveLength(9);
@@ -67,13 +67,13 @@ describe.each(ENVIRONMENTS)("the %s Unity Catalog grants", (environment) => {
   });
 
   it(`gives data engineers ${environment === "dev" ? "all privileges" : "read access"} on the catalog`, () => {
-    expect(grantsAt(environment, "catalog")[config.dataEngineersGroup]).toEqual(
+    expect(grantsAt(environment, "catalog")[config.dataEngineers.name]).toEqual(
       environment === "dev" ? ["ALL_PRIVILEGES"] : ["USE_CATALOG", "USE_SCHEMA", "SELECT", "BROWSE"],
     );
   });
 
   it("lets ML consumers read the features schema and nothing else", () => {
-    const ml = config.mlConsumersGroup;
+    const ml = config.mlConsumers.name;
     expect(grantsAt(environment, "catalog")[ml]).toEqual(["USE_CATALOG"]);
     expect(grantsAt(environment, "schema-features")[ml]).toEqual(READ_SCHEMA);
     for (const securable of ["schema-raw", "schema-curated", "schema-ops", "external-location-landing", "external-location-curated", "external-location-features", "external-location-quarantine"]) {
