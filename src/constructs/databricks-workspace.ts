@@ -13,7 +13,8 @@ import { checkPlacement, Placement } from "./placement";
 import { IDatabricksPrincipal } from "./principal";
 import { privateEndpoint } from "./private-endpoint";
 import { ISecretStore } from "./secret-store";
-import { ISecureNetwork } from "./secure-network";
+import { parentId } from "./resource-id";
+import { ISecureNetwork, NetworkSubnet } from "./secure-network";
 import { propagationWait } from "./time-provider";
 import { checkDerivedName, checkExpiry, isUnresolved, PropValidator } from "./validation";
 
@@ -76,6 +77,16 @@ export interface DbfsCustomerManagedKey {
   readonly keyExpirationDate: string;
 }
 
+/**
+ * The host (public) and container (private) subnets a VNet-injected workspace runs its clusters
+ * in: both in the network's VNet, delegated to Microsoft.Databricks/workspaces, each with an NSG,
+ * and used by this workspace alone.
+ */
+export interface DatabricksWorkspaceSubnets {
+  readonly host: NetworkSubnet;
+  readonly container: NetworkSubnet;
+}
+
 export interface DatabricksWorkspaceProps extends Placement {
   /** Name of the workspace, such as `dbw-bank-prod` (3-64 letters, digits, `_` and `-`). */
   readonly name: string;
@@ -87,6 +98,16 @@ export interface DatabricksWorkspaceProps extends Placement {
   readonly provider: DatabricksProvider;
   /** Network whose Databricks subnets host the clusters and whose endpoint subnet hosts the private endpoint. */
   readonly network: ISecureNetwork;
+  /**
+   * The workspace's own host and container subnets, in `network`'s VNet. Azure gives every
+   * VNet-injected workspace a pair of its own, so a second workspace on a network needs a second
+   * pair: existing subnets given as `NetworkSubnet` values (`{ id, name,
+   * networkSecurityGroupAssociationId }`, the association id being the subnet's id), or the
+   * Databricks subnets of another `SecureNetwork.fromExisting` view of the VNet. Synth refuses two
+   * workspaces on one subnet.
+   * @default - the network's databricksHostSubnet and databricksContainerSubnet
+   */
+  readonly subnets?: DatabricksWorkspaceSubnets;
   /**
    * Account principals to assign to the workspace as users (`databricks_permission_assignment`):
    * every principal that workspace-level objects name (run as, single user, ACLs, permissions, grants).
@@ -181,6 +202,8 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
     super(scope, id);
     validate(this, props);
     const network = props.network;
+    const hostSubnet = props.subnets?.host ?? network?.databricksHostSubnet;
+    const containerSubnet = props.subnets?.container ?? network?.databricksContainerSubnet;
     const placement = { resourceGroupName: props.resourceGroupName, location: props.location, tags: props.tags };
     const publicAccess = props.publicNetworkAccess ?? false;
     const name = props.name;
@@ -199,10 +222,10 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
       customParameters: {
         noPublicIp: true,
         virtualNetworkId: network?.virtualNetworkId,
-        publicSubnetName: network?.databricksHostSubnet?.name,
-        privateSubnetName: network?.databricksContainerSubnet?.name,
-        publicSubnetNetworkSecurityGroupAssociationId: network?.databricksHostSubnet?.networkSecurityGroupAssociationId,
-        privateSubnetNetworkSecurityGroupAssociationId: network?.databricksContainerSubnet?.networkSecurityGroupAssociationId,
+        publicSubnetName: hostSubnet?.name,
+        privateSubnetName: containerSubnet?.name,
+        publicSubnetNetworkSecurityGroupAssociationId: hostSubnet?.networkSecurityGroupAssociationId,
+        privateSubnetNetworkSecurityGroupAssociationId: containerSubnet?.networkSecurityGroupAssociationId,
       },
     });
     this.workspaceResourceId = this.workspace.id;
@@ -307,7 +330,66 @@ const PROVIDER_OWNERS = new WeakMap<DatabricksProvider, string>();
  */
 export function checkWorkspaceProvider(v: PropValidator, provider: DatabricksProvider | undefined, workspace: IDatabricksWorkspace | undefined): void {
   if (!provider || !workspace?.provider || provider === workspace.provider) return;
-  v.fail("provider", `the provider "${provider.alias ?? provider.node.id}"`, `the workspace's own provider ("${workspace.provider.alias ?? workspace.provider.node.id}"), so its objects go to that workspace`);
+  v.fail("provider", provider.alias ?? provider.node.id, `the workspace's own provider ("${workspace.provider.alias ?? workspace.provider.node.id}"), so its objects go to that workspace`);
+}
+
+/**
+ * Which workspace uses each Databricks subnet, per app, by subnet id (a literal id in lower case,
+ * or the token of a created subnet's id): two imports of one VNet still share one registry.
+ */
+const SUBNET_OWNERS = new WeakMap<IConstruct, Map<string, string>>();
+
+function subnetKey(id: string): string {
+  return isUnresolved(id) ? id : id.toLowerCase();
+}
+
+/**
+ * Checks the workspace's host and container subnets: both given when `subnets` is set, two
+ * different subnets of the network's VNet, and not used by another workspace (Azure refuses a
+ * second VNet-injected workspace on a subnet at apply). Then claims them.
+ */
+function checkSubnets(v: PropValidator, workspace: DatabricksWorkspace, props: DatabricksWorkspaceProps): void {
+  const given = props.subnets;
+  if (given !== undefined) {
+    v.required("subnets.host", given?.host?.id, "the workspace's host subnet: a NetworkSubnet with id, name and networkSecurityGroupAssociationId");
+    v.required("subnets.container", given?.container?.id, "the workspace's container subnet: a NetworkSubnet with id, name and networkSecurityGroupAssociationId");
+  }
+  const pair = {
+    host: given?.host ?? props.network?.databricksHostSubnet,
+    container: given?.container ?? props.network?.databricksContainerSubnet,
+  };
+  const prop = (role: "host" | "container") => (given ? `subnets.${role}` : `network.databricks${role === "host" ? "Host" : "Container"}Subnet`);
+  if (pair.host?.id && pair.container?.id && subnetKey(pair.host.id) === subnetKey(pair.container.id)) {
+    v.fail(prop("container"), isUnresolved(pair.container.id) ? "(the host subnet)" : pair.container.id, "a subnet other than the host subnet: a workspace needs two");
+  }
+  const vnetId = props.network?.virtualNetworkId;
+  if (given && typeof vnetId === "string" && !isUnresolved(vnetId)) {
+    for (const role of ["host", "container"] as const) {
+      const id = given[role]?.id;
+      if (typeof id !== "string" || isUnresolved(id)) continue;
+      if (parentId(id).toLowerCase() !== vnetId.toLowerCase()) v.fail(`subnets.${role}`, id, `a subnet of the network's VNet ${vnetId} (the workspace takes one VNet)`);
+    }
+  }
+  let owners = SUBNET_OWNERS.get(workspace.node.root);
+  if (!owners) {
+    owners = new Map();
+    SUBNET_OWNERS.set(workspace.node.root, owners);
+  }
+  for (const role of ["host", "container"] as const) {
+    const id = pair[role]?.id;
+    if (typeof id !== "string" || id === "") continue;
+    const key = subnetKey(id);
+    const owner = owners.get(key);
+    if (owner !== undefined && owner !== workspace.node.path) {
+      v.fail(
+        prop(role),
+        isUnresolved(id) ? (pair[role]?.name && !isUnresolved(pair[role].name) ? pair[role].name : "(a subnet of the network)") : id,
+        `a ${role} subnet no other workspace uses (${owner} runs in it): Azure gives every VNet-injected workspace its own host and container subnets; give this workspace its own pair with \`subnets\` (SparkBatchPipeline's \`workspaceSubnets\`)`,
+      );
+    } else {
+      owners.set(key, workspace.node.path);
+    }
+  }
 }
 
 function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProps): void {
@@ -315,7 +397,7 @@ function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProp
   if (props.provider) {
     const owner = PROVIDER_OWNERS.get(props.provider);
     if (owner !== undefined && owner !== workspace.node.path) {
-      v.fail("provider", `the provider "${props.provider.alias ?? props.provider.node.id}"`, `a workspace-level provider of this workspace alone (it already serves ${owner}); give each workspace its own DatabricksProvider with its own alias`);
+      v.fail("provider", props.provider.alias ?? props.provider.node.id, `a workspace-level provider of this workspace alone (it already serves ${owner}); give each workspace its own DatabricksProvider with its own alias`);
     } else {
       PROVIDER_OWNERS.set(props.provider, workspace.node.path);
     }
@@ -325,6 +407,7 @@ function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProp
   v.matches("name", props.name, WORKSPACE_NAME, "3-64 letters, digits, underscores and hyphens, starting and ending with a letter or digit");
   v.required("provider", props.provider, "the workspace-level DatabricksProvider of this workspace");
   v.required("network", props.network, "an ISecureNetwork (SecureNetwork or SecureNetwork.fromExisting) with Databricks host and container subnets");
+  checkSubnets(v, workspace, props);
   const name = props.name ?? "";
   if (typeof name === "string" && !isUnresolved(name)) {
     checkDerivedName(v, "name", `pe-${name}-ui-api-nic`, "the UI/API private endpoint's network interface", 80);

@@ -1,4 +1,4 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { ITerraformDependable, Token } from "cdktf";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { Catalog } from "@cdktf/provider-databricks/lib/catalog";
@@ -10,7 +10,7 @@ import { Schema } from "@cdktf/provider-databricks/lib/schema";
 import { StorageCredential } from "@cdktf/provider-databricks/lib/storage-credential";
 import { checkDatabricksPrincipal } from "./databricks-checks";
 import { checkWorkspaceProvider, IDatabricksWorkspace } from "./databricks-workspace";
-import { ILakeStorage } from "./lake-storage";
+import { ILakeStorage, LakeContainerName } from "./lake-storage";
 import {
   CATALOG_SCHEMAS,
   CatalogSchemaName,
@@ -67,10 +67,69 @@ export interface LakehouseCatalogProps {
    */
   readonly skipValidation?: boolean;
   /**
+   * Folder, inside each of the lake's containers, that holds this catalog's data: its external
+   * locations are `abfss://<container>@<lake>.dfs.core.windows.net/<lakePathPrefix>/` and its
+   * managed storage root is `<lakePathPrefix>/<catalogName>/` in the catalog container. Give each
+   * catalog that shares a lake its own prefix: Unity Catalog refuses overlapping external locations
+   * in one metastore, and synth refuses two catalogs (or pipelines) claiming overlapping locations
+   * on the same lake. Letters, digits, `.`, `_` and `-`, in `/`-separated segments, such as
+   * `payments` or `finance/payments`.
+   * @default - none: the container roots, so this catalog must be the lake's only one
+   */
+  readonly lakePathPrefix?: string;
+  /**
    * Comment on the catalog.
    * @default - none
    */
   readonly comment?: string;
+}
+
+const LAKE_PATH_PREFIX = /^(?!\.{1,2}(\/|$))(?!.*\/\.{1,2}(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/;
+const LAKE_PATH_PREFIX_RULE = "a folder path of letters, digits, '.', '_' and '-' in '/'-separated segments, without a leading '/' or '.' and '..' segments, such as payments or finance/payments";
+
+/**
+ * The folder form of a lake path prefix: `""` for none, otherwise the segments with one trailing
+ * `/` (`payments` and `payments/` both give `payments/`). A token is returned as it is, with `/`.
+ */
+export function lakePathFolder(prefix: string | undefined): string {
+  if (prefix === undefined || prefix === null || prefix === "") return "";
+  if (isUnresolved(prefix)) return `${prefix}/`;
+  return `${prefix.replace(/\/+$/, "")}/`;
+}
+
+/** One external location a catalog claims on a lake: a container and a folder in it. */
+interface LakeClaim {
+  readonly container: string;
+  /** `""` (the container root) or a folder ending in `/`. */
+  readonly folder: string;
+  /** The claiming catalog's construct path. */
+  readonly owner: string;
+}
+
+/**
+ * External locations claimed per lake, per app: keyed by the lake's account name when it is known
+ * at synth time (so two imports of one account are one lake), by the lake object otherwise.
+ */
+const LAKE_CLAIMS = new WeakMap<IConstruct, Map<unknown, LakeClaim[]>>();
+
+function claimsOf(scope: IConstruct, lake: ILakeStorage): LakeClaim[] {
+  let byLake = LAKE_CLAIMS.get(scope.node.root);
+  if (!byLake) {
+    byLake = new Map();
+    LAKE_CLAIMS.set(scope.node.root, byLake);
+  }
+  const key = typeof lake.accountName === "string" && !isUnresolved(lake.accountName) ? `account:${lake.accountName.toLowerCase()}` : lake;
+  let claims = byLake.get(key);
+  if (!claims) {
+    claims = [];
+    byLake.set(key, claims);
+  }
+  return claims;
+}
+
+/** Two folders of one container overlap when one holds the other (the root holds every folder). */
+function overlaps(a: LakeClaim, b: LakeClaim): boolean {
+  return a.container === b.container && (a.folder.startsWith(b.folder) || b.folder.startsWith(a.folder));
 }
 
 /**
@@ -89,6 +148,8 @@ export class LakehouseCatalog extends Construct {
   readonly externalLocations: Readonly<Record<ExternalLocationArea | "catalog", ExternalLocation>>;
   readonly catalog: Catalog;
   readonly catalogName: string;
+  /** The folder of `lakePathPrefix` (`""` or ending in `/`) inside each lake container. */
+  readonly lakePathFolder: string;
   readonly schemas: Readonly<Record<CatalogSchemaName, Schema>>;
   /** The grants applied, by securable. */
   readonly grantSet: GrantSet;
@@ -104,6 +165,8 @@ export class LakehouseCatalog extends Construct {
     const lakeReachable = [...(props.lakeReachable ?? [])];
     const skipValidation = props.skipValidation ?? true;
     this.catalogName = props.catalogName;
+    this.lakePathFolder = lakePathFolder(props.lakePathPrefix);
+    const folder = this.lakePathFolder;
 
     // Unity Catalog reads and writes lake files as the connector; file events (which would also
     // need queue and Event Grid roles) are not used by a batch job.
@@ -132,7 +195,7 @@ export class LakehouseCatalog extends Construct {
       locations[area] = new ExternalLocation(this, `external-location-${area}`, {
         provider,
         name: `${this.catalogName}_${area}`,
-        url: lake?.abfssUri(area),
+        url: lake?.abfssUri(area, folder),
         credentialName: this.storageCredential.name,
         comment: area === "catalog" ? "Managed storage root of the catalog." : `The lake's ${area} area.`,
         // Landed files are written by the landing tool, never through Unity Catalog.
@@ -147,7 +210,7 @@ export class LakehouseCatalog extends Construct {
       provider,
       name: this.catalogName,
       comment: props.comment,
-      storageRoot: lake?.abfssUri("catalog", `${this.catalogName}/`),
+      storageRoot: lake?.abfssUri("catalog", `${folder}${this.catalogName}/`),
       // Bound to this workspace: other environments' workspaces share the metastore.
       isolationMode: "ISOLATED",
       dependsOn: [this.externalLocations.catalog, ...ready],
@@ -194,10 +257,54 @@ function validate(catalog: LakehouseCatalog, props: LakehouseCatalogProps): void
     // External location and storage credential names derive from the catalog's.
     checkDerivedName(v, "catalogName", `${props.catalogName}_quarantine`, "the quarantine external location", 255);
   }
+  v.check("lakePathPrefix", props.lakePathPrefix, (prefix) => typeof prefix === "string" && LAKE_PATH_PREFIX.test(prefix), LAKE_PATH_PREFIX_RULE);
+  if (props.lake) checkLakeClaims(v, catalog, props.lake, props.lakePathPrefix);
   v.oneOf("dataEngineerAccess", props.dataEngineerAccess, DATA_ENGINEER_ACCESS_LEVELS);
   v.required("principals", props.principals, "the jobServicePrincipal, dataEngineers and mlConsumers principals");
   for (const grantee of GRANTEES) checkDatabricksPrincipal(v, `principals.${grantee}`, props.principals?.[grantee]);
   const names = GRANTEES.map((grantee) => props.principals?.[grantee]?.name).filter((name): name is string => typeof name === "string" && !isUnresolved(name));
   if (new Set(names).size !== names.length) v.fail("principals", names, "three different principals: the job's service principal, the data engineers and the ML consumers");
   v.report(catalog);
+}
+
+/**
+ * Claims the catalog's external locations (the four data areas and the catalog root) on its lake,
+ * and refuses them when they overlap another catalog's on the same lake, or each other (an
+ * imported lake whose areas share a container): Unity Catalog refuses overlapping external
+ * locations in one metastore at apply, and two pipelines would write the same Delta paths.
+ */
+function checkLakeClaims(v: PropValidator, catalog: LakehouseCatalog, lake: ILakeStorage, prefix: string | undefined): void {
+  if (prefix !== undefined && (typeof prefix !== "string" || (!isUnresolved(prefix) && !LAKE_PATH_PREFIX.test(prefix)))) return;
+  // A prefix known only at deploy time cannot be compared; such a catalog claims nothing.
+  if (isUnresolved(prefix)) return;
+  const folder = lakePathFolder(prefix);
+  const areas: Array<ExternalLocationArea | "catalog"> = [...EXTERNAL_LOCATION_AREAS, "catalog"];
+  const mine: Array<LakeClaim & { area: string }> = areas.map((area) => ({
+    area,
+    container: lake.containerNames?.[area as LakeContainerName] ?? area,
+    folder,
+    owner: catalog.node.path,
+  }));
+  const account = isUnresolved(lake.accountName) ? `the lake ${lake.node.path}` : `the lake ${lake.accountName}`;
+  for (const [index, claim] of mine.entries()) {
+    const twin = mine.slice(0, index).find((other) => overlaps(claim, other));
+    if (twin) v.fail(`lake.containerNames.${claim.area}`, claim.container, `a container other than ${twin.area}'s ("${twin.container}"): each area's external location must not overlap another's`);
+  }
+  const claims = claimsOf(catalog, lake);
+  const clashes = new Map<string, string[]>();
+  for (const claim of mine) {
+    for (const other of claims.filter((candidate) => candidate.owner !== claim.owner && overlaps(claim, candidate))) {
+      const containers = clashes.get(other.owner) ?? [];
+      if (!containers.includes(claim.container)) containers.push(claim.container);
+      clashes.set(other.owner, containers);
+    }
+  }
+  for (const [owner, containers] of clashes) {
+    v.fail(
+      "lakePathPrefix",
+      prefix ?? "(none: the container roots)",
+      `a prefix whose external locations do not overlap those ${owner} claims on ${account} (containers ${containers.join(", ")}); give each catalog or pipeline sharing a lake its own lakePathPrefix, neither inside the other`,
+    );
+  }
+  claims.push(...mine.map(({ container, folder: f, owner }) => ({ container, folder: f, owner })));
 }

@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { BatchJob, BatchJobTask, JobClusterOptions } from "./batch-job";
 import { checkDatabricksPrincipal } from "./databricks-checks";
-import { DatabricksWorkspace, DbfsCustomerManagedKey } from "./databricks-workspace";
+import { DatabricksWorkspace, DatabricksWorkspaceSubnets, DbfsCustomerManagedKey } from "./databricks-workspace";
 import { BANK_ETL_CODE_PATHS } from "./job-code";
 import { DEFAULT_QUARTERLY_CRON, isQuarterlyCron, QUARTERLY_CRON_RULE } from "./job-schedule";
 import { LakehouseCatalog } from "./lakehouse-catalog";
@@ -19,8 +19,10 @@ import { ISecureNetwork } from "./secure-network";
 import { checkDerivedName, isUnresolved, PropValidator } from "./validation";
 
 export type { JobClusterOptions } from "./batch-job";
-export type { DbfsCustomerManagedKey } from "./databricks-workspace";
+export type { DatabricksWorkspaceSubnets, DbfsCustomerManagedKey } from "./databricks-workspace";
 
+/** The lake areas the bank ETL writes, each to the container of the same name. */
+const ETL_WRITTEN_AREAS = ["curated", "features", "quarantine"] as const;
 const QUARTER = /^\d{4}-Q[1-4]$/;
 /** The CA bundle Databricks Runtime ships, which verifies the Azure PostgreSQL server certificate. */
 export const CLUSTER_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
@@ -75,6 +77,15 @@ export interface SparkBatchPipelineProps extends Placement {
   readonly accountProvider: DatabricksProvider;
   /** Network whose Databricks subnets host the clusters and whose endpoint subnet hosts the private endpoint. */
   readonly network: ISecureNetwork;
+  /**
+   * The workspace's own host and container subnets, in `network`'s VNet and delegated to
+   * Microsoft.Databricks/workspaces, each with an NSG. Azure gives every VNet-injected workspace a
+   * pair of its own: the second pipeline on a network needs a second pair (existing subnets, as
+   * `NetworkSubnet` values or another `SecureNetwork.fromExisting` view's Databricks subnets), and
+   * synth refuses two workspaces on one subnet.
+   * @default - the network's databricksHostSubnet and databricksContainerSubnet
+   */
+  readonly workspaceSubnets?: DatabricksWorkspaceSubnets;
   /** Vault behind the secret scope; it holds the PostgreSQL credentials. */
   readonly secretStore: ISecretStore;
   /** Lake the job reads (landing) and writes (curated, features, quarantine); its catalog container is the catalog root. */
@@ -161,7 +172,18 @@ export interface SparkBatchPipelineProps extends Placement {
    */
   readonly quarter?: string;
   /**
-   * Folder (under the landing container) whose newest CSV/XLSX file the job reads.
+   * Folder, inside every lake container, that holds this pipeline's data: the catalog's external
+   * locations and storage root, the landing folder the job reads and the curated, features and
+   * quarantine paths it writes (`--lake abfss://{container}@<lake>.dfs.core.windows.net/<prefix>/`)
+   * are all under it. Give each pipeline that shares a lake its own prefix: synth refuses two
+   * pipelines claiming overlapping locations on one lake. Letters, digits, `.`, `_` and `-` in
+   * `/`-separated segments, such as `payments`.
+   * @default - none: the container roots, so the pipeline must be the lake's only one
+   */
+  readonly lakePathPrefix?: string;
+  /**
+   * Folder (under the landing container, inside `lakePathPrefix` when set) whose newest CSV/XLSX
+   * file the job reads.
    * @default "bank/transactions/"
    */
   readonly landingPrefix?: string;
@@ -267,6 +289,7 @@ export class SparkBatchPipeline extends Construct {
       name: workspaceName,
       provider: props.provider,
       network: props.network,
+      subnets: props.workspaceSubnets,
       principals: [props.jobServicePrincipal, props.dataEngineers, props.mlConsumers].filter((principal) => principal !== undefined),
       publicNetworkAccess: props.publicNetworkAccess,
       publicNetworkAccessReason: props.publicNetworkAccessReason,
@@ -295,6 +318,7 @@ export class SparkBatchPipeline extends Construct {
       comment: `Quarterly batch, ${props.environmentName}.`,
       principals: { jobServicePrincipal: props.jobServicePrincipal, dataEngineers: props.dataEngineers, mlConsumers: props.mlConsumers },
       dataEngineerAccess: props.dataEngineerAccess,
+      lakePathPrefix: props.lakePathPrefix,
       lakeReachable: [...this.networkConnectivity.ready],
     });
 
@@ -328,7 +352,8 @@ export class SparkBatchPipeline extends Construct {
   private tasks(props: SparkBatchPipelineProps, timezone: string): BatchJobTask[] {
     const sink = props.sink;
     const loader = this.loaderCredential;
-    const input = props.lake?.abfssUri("landing", props.landingPrefix ?? "bank/transactions/");
+    const folder = this.catalog.lakePathFolder;
+    const input = props.lake?.abfssUri("landing", `${folder}${props.landingPrefix ?? "bank/transactions/"}`);
     // verify-full needs the CA bundle the cluster has; the URI already carries a query string.
     const pgUrl = `${sink?.connectionUri}&sslrootcert=${CLUSTER_CA_BUNDLE}`;
     const schema = props.databaseSchema ?? "bank";
@@ -366,8 +391,9 @@ export class SparkBatchPipeline extends Construct {
         dependsOn: ["migrate"],
         parameters: [
           "--input", input,
-          // The ETL puts each data area's container name in place of {container}.
-          "--lake", `abfss://{container}@${props.lake?.accountName}.dfs.core.windows.net/`,
+          // The ETL puts each data area's name in place of {container} and its paths under the
+          // root: curated/<folder>transactions, features/<folder>quarterly, quarantine/<folder>.
+          "--lake", `abfss://{container}@${props.lake?.accountName}.dfs.core.windows.net/${folder}`,
           "--catalog", this.catalogName,
           "--pg-url", pgUrl,
           "--schema", schema,
@@ -415,6 +441,15 @@ function validate(v: PropValidator, props: SparkBatchPipelineProps): void {
   v.matches("databaseSchema", props.databaseSchema, /^[a-z_][a-z0-9_]{0,62}$/, "1-63 lowercase letters, digits and underscores, not starting with a digit");
   v.matches("readerRole", props.readerRole, /^[a-z_][a-z0-9_]{0,62}$/, "1-63 lowercase letters, digits and underscores, not starting with a digit");
   v.check("landingPrefix", props.landingPrefix, (prefix) => prefix === "" || /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/.test(prefix), "a folder path ending in /, such as bank/transactions/");
+  // The ETL writes to containers named after its areas (it puts the area in place of {container}
+  // in --lake); a lake whose written areas have other container names would get external
+  // locations on those containers while the job writes elsewhere. The landing input is a full
+  // URI, so a landing container of another name is honoured.
+  for (const area of ETL_WRITTEN_AREAS) {
+    const name = props.lake?.containerNames?.[area];
+    if (name === undefined || isUnresolved(name) || name === area) continue;
+    v.fail(`lake.containerNames.${area}`, name, `"${area}": the bank ETL writes to containers named after its areas (${ETL_WRITTEN_AREAS.join(", ")}), so a lake whose ${area} container has another name cannot hold this pipeline's data`);
+  }
   v.check("schedule.quartzCronExpression", props.schedule?.quartzCronExpression, isQuarterlyCron, QUARTERLY_CRON_RULE);
   // Retries, timeouts and the run-duration warning are checked by the BatchJob, per task.
 }

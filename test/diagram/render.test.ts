@@ -25,9 +25,7 @@ function networkAndLakeOnly(): TerraformStackJson {
   new LakeStorage(stack, "lake", {
     ...placement,
     accountName: "stbanklab01",
-    privateEndpointSubnetId: network.privateEndpoints.subnet.id,
-    blobDnsZoneId: network.dnsZones.blob.id,
-    dfsDnsZoneId: network.dnsZones.dfs.id,
+    network,
   });
   return synthStack(stack) as unknown as TerraformStackJson;
 }

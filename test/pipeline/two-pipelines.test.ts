@@ -2,13 +2,25 @@ import { Testing, TerraformStack } from "cdktf";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { DatabricksPrincipal } from "../../src/constructs/principal";
 import { SparkBatchPipeline } from "../../src/constructs/spark-batch-pipeline";
-import { validationProblems } from "../../src/constructs/validation";
+import { describeProblem, validationProblems } from "../../src/constructs/validation";
 import { synthStack } from "../helpers/synth";
 import { allResources, BASE_PROPS, ExistingSink, FIXTURE_PACKAGE, pathOf, sharedEstate } from "./pipeline-stack";
 
 type Body = Record<string, unknown>;
 
-/** Two pipelines in one stack, sharing one network, lake and vault, each with its own workspace, sink and provider. */
+/** A second Databricks subnet pair in the shared network's VNet (existing subnets, given by id). */
+function secondPair(network: { virtualNetworkId: string }, name: string) {
+  const subnet = (role: string) => {
+    const id = `${network.virtualNetworkId}/subnets/snet-${name}-dbw-${role}`;
+    return { id, name: `snet-${name}-dbw-${role}`, networkSecurityGroupAssociationId: id };
+  };
+  return { host: subnet("host"), container: subnet("container") };
+}
+
+/**
+ * Two pipelines in one stack, sharing one network, lake and vault, each with its own workspace,
+ * sink and provider; the second has its own Databricks subnet pair and each its own lake prefix.
+ */
 function twoPipelines() {
   const stack = new TerraformStack(Testing.app(), "two-pipelines");
   const { placement, network, secretStore, lake, accountProvider } = sharedEstate(stack);
@@ -29,6 +41,8 @@ function twoPipelines() {
       network,
       secretStore,
       lake,
+      lakePathPrefix: name,
+      workspaceSubnets: index === 0 ? undefined : secondPair(network, name),
       sink,
       loaderCredential: sink.loaderCredential,
     });
@@ -108,7 +122,7 @@ describe("two pipelines given one workspace provider", () => {
     const stack = new TerraformStack(Testing.app(), "one-provider");
     const { placement, network, secretStore, lake, accountProvider } = sharedEstate(stack);
     const provider = new DatabricksProvider(stack, "databricks", { alias: "shared" });
-    for (const name of ["risk", "fraud"]) {
+    for (const [index, name] of ["risk", "fraud"].entries()) {
       const sink = new ExistingSink(stack, `${name}-sink`, `psql-${name}-dev`);
       new SparkBatchPipeline(stack, `${name}-pipeline`, {
         ...placement,
@@ -118,12 +132,17 @@ describe("two pipelines given one workspace provider", () => {
         provider,
         accountProvider,
         network,
+        workspaceSubnets: index === 0 ? undefined : secondPair(network, name),
         secretStore,
         lake,
+        lakePathPrefix: name,
         sink,
         loaderCredential: sink.loaderCredential,
       });
     }
-    expect(validationProblems(stack).map(({ construct, prop, path }) => ({ construct, prop, path }))).toEqual([{ construct: "DatabricksWorkspace", prop: "provider", path: "one-provider/fraud-pipeline/workspace" }]);
+    const problems = validationProblems(stack);
+    expect(problems.map(({ construct, prop, path }) => ({ construct, prop, path }))).toEqual([{ construct: "DatabricksWorkspace", prop: "provider", path: "one-provider/fraud-pipeline/workspace" }]);
+    // The value is the provider's alias, quoted once.
+    expect(describeProblem(problems[0])).toMatch(/^DatabricksWorkspace: provider "shared" is not allowed: /);
   });
 });

@@ -126,7 +126,7 @@ const cases: BadInput[] = [
   { name: "a log retention out of range", build: estate((c) => { c.logs.retentionInDays = 10; }), construct: "Observability", prop: "retentionInDays", allowed: "from 30 to 730" },
 
   // SparkBatchPipeline.
-  { name: "a non-quarterly cron", build: estate((c) => { c.pipeline.schedule.quartzCronExpression = "0 0 2 * * ?"; }), construct: "SparkBatchPipeline", prop: "schedule.quartzCronExpression", allowed: "fires once a quarter" },
+  { name: "a non-quarterly cron", build: estate((c) => { c.pipeline.schedule = { ...c.pipeline.schedule, quartzCronExpression: "0 0 2 * * ?" }; }), construct: "SparkBatchPipeline", prop: "schedule.quartzCronExpression", allowed: "fires once a quarter" },
   { name: "an autoscale minimum above the maximum", build: estate((c) => { c.pipeline.cluster.minWorkers = 5; c.pipeline.cluster.maxWorkers = 2; }), construct: "BatchJob", prop: "cluster.maxWorkers" },
   { name: "a group name with bad characters", build: estate((c) => { c.pipeline.dataEngineers = { kind: "group", name: "bank/engineers!" }; }), construct: "SparkBatchPipeline", prop: "dataEngineers.name" },
   { name: "every account user as the engineers' group", build: estate((c) => { c.pipeline.dataEngineers = { kind: "group", name: "account users" }; }), construct: "SparkBatchPipeline", prop: "dataEngineers.name" },
