@@ -92,7 +92,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     .command("verify")
     .description("check landed files against their recorded MD5/SHA-256, or curated/features partitions against the latest run record; exits 1 on any mismatch")
     .option("--container <name>", "container to verify (landing, curated, features, ...)", LANDING_CONTAINER)
-    .option("--prefix <prefix>", `prefix to verify (default: ${DEFAULT_LANDING_PREFIX} for landed files, transactions/ for curated, quarterly/ for features)`)
+    .option("--prefix <prefix>", `prefix to verify (default: ${DEFAULT_LANDING_PREFIX} for landed files, transactions/ for curated, export/ for features)`)
     .option("--runs-container <name>", "container holding the run records", RUNS_CONTAINER)
     .option("--runs-prefix <prefix>", "prefix of the run records", RUNS_PREFIX)
     .addOption(new Option("--mode <mode>", "files: check landed files' hashes; partitions: check year=/quarter= partitions against the latest run record; auto: partitions for curated and features").choices(VERIFY_MODES).default("auto"))
@@ -120,7 +120,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     .command("pull")
     .description("download a partition tree (e.g. one quarter's features) to a local directory; skips files whose MD5 already matches")
     .requiredOption("--container <name>", "source container (e.g. features)")
-    .requiredOption("--prefix <prefix>", "prefix to download (e.g. quarterly/year=2022/quarter=3/)")
+    .requiredOption("--prefix <prefix>", "prefix to download (e.g. export/year=2022/quarter=3/ in features)")
     .requiredOption("--to <dir>", "local directory; blob paths are kept below it")
     .addOption(new Option("--concurrency <n>", "files downloaded in parallel").default(DEFAULT_PULL_CONCURRENCY).argParser(positiveInteger("--concurrency", 64)))
     .action(async (options: { container: string; prefix: string; to: string; concurrency: number }, command: Command) => {

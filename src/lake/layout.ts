@@ -12,11 +12,24 @@ export const QUARANTINE_CONTAINER = "quarantine";
 /** The quarterly job reads the newest CSV/XLSX file under landing/bank/transactions/. */
 export const DEFAULT_LANDING_PREFIX = "bank/transactions/";
 
-/** Where the partitioned outputs live inside their containers. */
+/**
+ * Where `verify` and `pull` look by default inside each partitioned container: the curated Delta
+ * table, and the features' plain-Parquet export (the features Delta table is `quarterly/`, which
+ * readers without a Delta reader should not list: it keeps files of earlier versions).
+ */
 export const PARTITIONED_AREAS: Readonly<Record<string, string>> = {
   [CURATED_CONTAINER]: "transactions/",
-  [FEATURES_CONTAINER]: "quarterly/",
+  [FEATURES_CONTAINER]: "export/",
 };
+
+/** Delta tables, by container: a `_delta_log/` with at least one commit must sit at their root. */
+export const DELTA_TABLES: Readonly<Record<string, readonly string[]>> = {
+  [CURATED_CONTAINER]: ["transactions/"],
+  [FEATURES_CONTAINER]: ["quarterly/"],
+};
+
+/** The folder of a Delta table's commit log. */
+export const DELTA_LOG = "_delta_log/";
 
 /** Run records (`_runs/<run_id>.json`) are written next to the curated data. */
 export const RUNS_CONTAINER = CURATED_CONTAINER;

@@ -124,7 +124,7 @@ export async function pull(connection: LakeConnection, options: PullOptions): Pr
     throw toLakeError(error, context);
   }
   if (blobs.length === 0) {
-    throw new LakeError(`Nothing to pull: no blobs under ${options.container}/${prefix}; check --container and --prefix (e.g. quarterly/year=2022/quarter=3/)`, ExitCode.notFound);
+    throw new LakeError(`Nothing to pull: no blobs under ${options.container}/${prefix}; check --container and --prefix (e.g. export/year=2022/quarter=3/)`, ExitCode.notFound);
   }
   const planned = blobs.map((blob) => ({ blob, path: localPathFor(options.to, blob.name) }));
 

@@ -5,12 +5,16 @@
  * and hashed; its MD5 must equal the blob's Content-MD5 property and its SHA-256 must equal the
  * `sha256` metadata that `land` recorded. A blob missing either record fails too.
  *
- * Partitioned areas (curated `transactions/`, features `quarterly/`): the `year=YYYY/quarter=Q`
+ * Partitioned areas (the curated Delta table `transactions/`, the features' Parquet export
+ * `export/`): the `year=YYYY/quarter=Q`
  * partitions present are compared with the latest successful run record in curated `_runs/`:
  * each quarter the run should have written must exist and hold at least one non-empty `.parquet`
  * file; partitions the run did not write are reported as extra, and fail only with `--strict`
  * (earlier quarters from earlier runs normally stay). The record's row accounting must hold.
  * The ETL's `_staging/` and `_backup/` directories and Spark's `_temporary/` are not partitions.
+ * A Delta table (curated `transactions/`, features `quarterly/`) must also have a commit in its
+ * `_delta_log/`; its listing may still hold files of earlier versions, which only a Delta reader
+ * tells apart, so for the features readers verify and pull the plain-Parquet `export/`.
  */
 import { basename } from "node:path";
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
@@ -19,7 +23,7 @@ import { ExitCode, LakeError, toLakeError, type ErrorContext } from "./errors";
 import { formatBytes, formatTable } from "./format";
 import { hashStream, md5Base64, sameMd5 } from "./hashing";
 import { listFiles } from "./listing";
-import { PARTITIONED_AREAS, RUNS_CONTAINER, RUNS_PREFIX, SHA256_METADATA_KEY, normalisePrefix } from "./layout";
+import { DELTA_LOG, DELTA_TABLES, PARTITIONED_AREAS, RUNS_CONTAINER, RUNS_PREFIX, SHA256_METADATA_KEY, normalisePrefix } from "./layout";
 import type { ProgressReporter } from "./progress";
 import {
   accountingHolds, compareQuarters, expectedPartitions, latestSuccessfulRun, parseQuarter, parseRunRecord, quarterKey, Quarter, RunRecord,
@@ -204,7 +208,10 @@ async function verifyPartitions(connection: LakeConnection, options: VerifyOptio
     throw new LakeError(`No successful run record under ${runsContainer}/${runsPrefix} (${records.length} record(s) read); run the quarterly ETL first, or pass --runs-container/--runs-prefix`, ExitCode.notFound);
   }
   const expected = expectedPartitions(latest, options.container);
-  const present = partitionsOf(await listOrExplain(connection.service.getContainerClient(options.container), prefix, context));
+  const listed = await listOrExplain(connection.service.getContainerClient(options.container), prefix, context);
+  const present = partitionsOf(listed);
+  const isDeltaTable = (DELTA_TABLES[options.container] ?? []).includes(prefix);
+  const deltaCommits = listed.filter((item) => item.name.startsWith(`${prefix}${DELTA_LOG}`) && item.name.endsWith(".json")).length;
 
   const expectedKeys = new Set((expected.quarters ?? [...present.values()].map((p) => p.quarter)).map(quarterKey));
   const allQuarters = new Map<string, Quarter>();
@@ -233,10 +240,12 @@ async function verifyPartitions(connection: LakeConnection, options: VerifyOptio
 
   const accounting = accountingHolds(latest);
   if (accounting === false) failures += 1;
+  if (isDeltaTable && deltaCommits === 0) failures += 1;
   const heading = [
     `verify ${where}: partitions against run ${latest.run_id} (status ${latest.status}, finished ${latest.finished_at ?? "?"})`,
     `expected quarters from ${expected.source}: ${expected.quarters ? expected.quarters.map((q) => `${q.year}-Q${q.quarter}`).join(", ") : "-"}`,
     `row accounting (rows_read = valid + quarantined + duplicate + out_of_scope): ${accounting === undefined ? "not recorded" : accounting ? "holds" : "DOES NOT HOLD"}`,
+    ...(isDeltaTable ? [`Delta table: ${deltaCommits === 0 ? `NO COMMIT under ${prefix}${DELTA_LOG}` : `${deltaCommits} commit(s) in ${prefix}${DELTA_LOG}`}`] : []),
   ];
   const table = rows.length > 0 ? formatTable(["PARTITION", "FILES", "SIZE", "STATUS"], rows) : `(no year=/quarter= partitions under ${where})`;
   return {

@@ -117,14 +117,14 @@ describe("lake CLI process", () => {
 
   it("pulls a partition tree to a local directory", async () => {
     const body = randomContent(1000);
-    await service.getContainerClient("features").getBlockBlobClient("quarterly/year=2022/quarter=3/part-00000.parquet").upload(body, body.length);
+    await service.getContainerClient("features").getBlockBlobClient("export/year=2022/quarter=3/part-00000.parquet").upload(body, body.length);
     const target = join(temp.path, "ml");
 
-    const result = await cli.run(["pull", "--container", "features", "--prefix", "quarterly/year=2022/quarter=3/", "--to", target], { env: withLake() });
+    const result = await cli.run(["pull", "--container", "features", "--prefix", "export/year=2022/quarter=3/", "--to", target], { env: withLake() });
 
     expect(result.code).toBe(ExitCode.ok);
-    expect(result.stdout).toMatch(/^pulled 1 file\(s\) \(1000 B\) from features\/quarterly\/year=2022\/quarter=3\/ to .*ml, skipped 0 unchanged/);
-    expect(existsSync(join(target, "quarterly/year=2022/quarter=3/part-00000.parquet"))).toBe(true);
+    expect(result.stdout).toMatch(/^pulled 1 file\(s\) \(1000 B\) from features\/export\/year=2022\/quarter=3\/ to .*ml, skipped 0 unchanged/);
+    expect(existsSync(join(target, "export/year=2022/quarter=3/part-00000.parquet"))).toBe(true);
   });
 
   it("explains a missing container in one line with exit 4 and no stack trace", async () => {

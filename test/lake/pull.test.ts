@@ -7,7 +7,7 @@ import { CapturedProgress, MiB, randomContent, uniqueContainerName, useAzuriteLa
 
 const ctx = useAzuriteLake();
 
-const q3 = "quarterly/year=2022/quarter=3/";
+const q3 = "export/year=2022/quarter=3/";
 
 /** A features container with two files in 2022-Q3 and one in 2022-Q2, each with a Content-MD5. */
 async function featuresContainer(): Promise<{ container: string; contents: Map<string, Buffer> }> {
@@ -17,7 +17,7 @@ async function featuresContainer(): Promise<{ container: string; contents: Map<s
   const contents = new Map<string, Buffer>([
     [`${q3}part-00000.snappy.parquet`, randomContent(3 * MiB)],
     [`${q3}part-00001.snappy.parquet`, randomContent(1000)],
-    ["quarterly/year=2022/quarter=2/part-00000.snappy.parquet", randomContent(500)],
+    ["export/year=2022/quarter=2/part-00000.snappy.parquet", randomContent(500)],
   ]);
   for (const [name, body] of contents) {
     await client.getBlockBlobClient(name).upload(body, body.length, { blobHTTPHeaders: { blobContentMD5: createHash("md5").update(body).digest() } });
@@ -36,9 +36,9 @@ describe("lake pull", () => {
     for (const name of result.downloaded) {
       expect(readFileSync(join(ctx.temp.path, name)).equals(contents.get(name) as Buffer)).toBe(true);
     }
-    expect(existsSync(join(ctx.temp.path, "quarterly/year=2022/quarter=2"))).toBe(false);
+    expect(existsSync(join(ctx.temp.path, "export/year=2022/quarter=2"))).toBe(false);
     expect(readdirSync(join(ctx.temp.path, q3)).some((name) => name.endsWith(".lake-partial"))).toBe(false);
-    expect(progress.lines.at(-1)).toMatch(/^pull .*quarterly\/year=2022\/quarter=3\/: .* \(100%\)/);
+    expect(progress.lines.at(-1)).toMatch(/^pull .*export\/year=2022\/quarter=3\/: .* \(100%\)/);
   });
 
   it("skips files already present with the same MD5", async () => {
@@ -75,14 +75,14 @@ describe("lake pull", () => {
   it("fails with a one-line message when nothing is under the prefix", async () => {
     const { container } = await featuresContainer();
 
-    await expect(pull(ctx.lake, { container, prefix: "quarterly/year=1999/", to: ctx.temp.path })).rejects.toMatchObject({
+    await expect(pull(ctx.lake, { container, prefix: "export/year=1999/", to: ctx.temp.path })).rejects.toMatchObject({
       exitCode: ExitCode.notFound,
-      message: `Nothing to pull: no blobs under ${container}/quarterly/year=1999/; check --container and --prefix (e.g. quarterly/year=2022/quarter=3/)`,
+      message: `Nothing to pull: no blobs under ${container}/export/year=1999/; check --container and --prefix (e.g. export/year=2022/quarter=3/)`,
     });
   });
 
   it("refuses blob names that would escape the target directory", () => {
     expect(() => localPathFor("/data/pull", "../../etc/passwd")).toThrow('Refusing to write blob "../../etc/passwd" outside /data/pull');
-    expect(localPathFor("/data/pull", "quarterly/year=2022/quarter=3/a.parquet")).toBe("/data/pull/quarterly/year=2022/quarter=3/a.parquet");
+    expect(localPathFor("/data/pull", "export/year=2022/quarter=3/a.parquet")).toBe("/data/pull/export/year=2022/quarter=3/a.parquet");
   });
 });

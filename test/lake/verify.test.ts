@@ -110,13 +110,13 @@ describe("lake verify on curated and features partitions", () => {
     featuresContainer = uniqueContainerName("features");
     await ctx.lake.service.createContainer(featuresContainer);
     for (const { key, empty } of quarters) {
-      await upload(featuresContainer, `quarterly/${key}/_SUCCESS`, "");
-      if (!empty) await upload(featuresContainer, `quarterly/${key}/part-00000-abc.c000.snappy.parquet`, parquet);
+      await upload(featuresContainer, `export/${key}/_SUCCESS`, "");
+      if (!empty) await upload(featuresContainer, `export/${key}/part-00000-abc.c000.snappy.parquet`, parquet);
     }
   }
 
   const verifyFeatures = (strict = false) =>
-    verify(ctx.lake, { container: featuresContainer, mode: "partitions", prefix: "quarterly/", runsContainer, runsPrefix: "_runs/", strict });
+    verify(ctx.lake, { container: featuresContainer, mode: "partitions", prefix: "export/", runsContainer, runsPrefix: "_runs/", strict });
 
   it("passes when the quarter of the latest successful run is present and non-empty", async () => {
     await writeRuns(runRecord({}));
@@ -126,7 +126,7 @@ describe("lake verify on curated and features partitions", () => {
 
     expect(report.ok).toBe(true);
     expect(report.heading[0]).toContain("run run-2022q3");
-    expect(report.table).toMatch(/quarterly\/year=2022\/quarter=3\/\s+1\s+\S+ B\s+ok/);
+    expect(report.table).toMatch(/export\/year=2022\/quarter=3\/\s+1\s+\S+ B\s+ok/);
   });
 
   it("fails when the run's quarter partition is missing", async () => {
@@ -188,13 +188,13 @@ describe("lake verify on curated and features partitions", () => {
   it("does not count the ETL's staging and backup directories as partitions", async () => {
     await writeRuns(runRecord({}));
     await featuresWith([]);
-    await upload(featuresContainer, "quarterly/_staging/run-2022q3/year=2022/quarter=3/part-00000.snappy.parquet", parquet);
-    await upload(featuresContainer, "quarterly/_backup/run-2022q2/year=2022/quarter=2/part-00000.snappy.parquet", parquet);
+    await upload(featuresContainer, "export/_staging/run-2022q3/year=2022/quarter=3/part-00000.snappy.parquet", parquet);
+    await upload(featuresContainer, "export/_backup/run-2022q2/year=2022/quarter=2/part-00000.snappy.parquet", parquet);
 
     const report = await verifyFeatures();
 
     expect(report.ok).toBe(false);
-    expect(report.table).toMatch(/^quarterly\/year=2022\/quarter=3\/\s+0\s+0 B\s+MISSING$/m);
+    expect(report.table).toMatch(/^export\/year=2022\/quarter=3\/\s+0\s+0 B\s+MISSING$/m);
     expect(report.table).not.toContain("quarter=2");
   });
 
@@ -223,11 +223,26 @@ describe("lake verify on curated and features partitions", () => {
     await curated.createIfNotExists();
     await upload("curated", "_runs/run-2022q3.json", runRecord({ partitions: { curated: ["2022-Q3"], features: ["2022-Q3"] } }));
     await upload("curated", "transactions/year=2022/quarter=3/part-00000.snappy.parquet", parquet);
+    await upload("curated", "transactions/_delta_log/00000000000000000000.json", "{}");
 
     const report = await verify(ctx.lake, { container: "curated", prefix: "transactions/" });
 
     expect(report.ok).toBe(true);
     expect(report.heading[0]).toBe("verify curated/transactions/: partitions against run run-2022q3 (status succeeded, finished 2026-10-01T02:10:00Z)");
+    expect(report.heading).toContain("Delta table: 1 commit(s) in transactions/_delta_log/");
     expect(report.table).toMatch(/transactions\/year=2022\/quarter=3\/\s+1\s+\S+ B\s+ok/);
+  });
+
+  it("fails the curated Delta table when its _delta_log has no commit", async () => {
+    const curated = ctx.lake.service.getContainerClient("curated");
+    await curated.createIfNotExists();
+    await upload("curated", "_runs/run-2022q3.json", runRecord({ partitions: { curated: ["2022-Q3"], features: ["2022-Q3"] } }));
+    await upload("curated", "transactions/year=2022/quarter=3/part-00000.snappy.parquet", parquet);
+    await curated.deleteBlob("transactions/_delta_log/00000000000000000000.json", { deleteSnapshots: "include" }).catch(() => undefined);
+
+    const report = await verify(ctx.lake, { container: "curated", prefix: "transactions/" });
+
+    expect(report.ok).toBe(false);
+    expect(report.heading).toContain("Delta table: NO COMMIT under transactions/_delta_log/");
   });
 });
