@@ -1,17 +1,72 @@
 // The construct library: import these into your own stacks.
-export * from "./constructs/validation";
-export * from "./constructs/placement";
-export * from "./constructs/observability";
-export * from "./constructs/private-endpoint";
-export * from "./constructs/deletion-protection";
-export * from "./constructs/secure-network";
-export * from "./constructs/secret-store";
-export * from "./constructs/lake-storage";
-export * from "./constructs/relational-sink";
-export * from "./constructs/spark-batch-pipeline";
-export * from "./constructs/pipeline-grants";
-export * from "./constructs/cluster-policy";
-export * from "./constructs/job-schedule";
-export * from "./constructs/job-code";
-// The estate's own stacks and their per-environment configuration.
-export * from "./stacks";
+//
+// Only the public surface is exported, by name: the constructs, their props, the interfaces they
+// accept (with the attributes their `fromExisting` takes), the principal abstraction grants take,
+// and the error synthesis throws for bad props. Validation helpers, the private-endpoint helper,
+// the allowed-value tables behind the types, and the estate's own stacks and dev/test/prod configs
+// stay internal (test/foundation/entry-point.test.ts keeps it that way).
+
+// Errors: every construct's prop problems, reported together at synth.
+export { PropValidationError } from "./constructs/validation";
+export type { PropProblem } from "./constructs/validation";
+
+// Shared props.
+export type { Placement } from "./constructs/placement";
+
+// Principals, for grants and workspace assignments.
+export { AzurePrincipal, DatabricksPrincipal } from "./constructs/principal";
+export type { AzurePrincipalType, DatabricksPrincipalKind, IAzurePrincipal, IDatabricksPrincipal } from "./constructs/principal";
+
+// Network.
+export { SecureNetwork } from "./constructs/secure-network";
+export type {
+  EstateDnsZones,
+  GuardedSubnet,
+  ISecureNetwork,
+  NatGatewayOptions,
+  NetworkSubnet,
+  PeeredNetwork,
+  PrivateDnsZoneKey,
+  SecureNetworkAttributes,
+  SecureNetworkProps,
+  SubnetCidrs,
+} from "./constructs/secure-network";
+
+// Key Vault.
+export { SecretStore } from "./constructs/secret-store";
+export type { ISecretStore, KeyOptions, KeyVaultRole, KeyVaultSku, SecretOptions, SecretStoreAttributes, SecretStoreProps } from "./constructs/secret-store";
+
+// ADLS Gen2 lake.
+export { LakeStorage } from "./constructs/lake-storage";
+export type {
+  ILakeStorage,
+  LakeContainerName,
+  LakeCustomerManagedKey,
+  LakeRole,
+  LakeStorageAttributes,
+  LakeStorageProps,
+  LandingColdTier,
+  ReplicationType,
+} from "./constructs/lake-storage";
+
+// PostgreSQL sink.
+export { RelationalSink } from "./constructs/relational-sink";
+export type { DatabaseCredential, HighAvailabilityMode, IRelationalSink, LoginCredentialOptions, PostgresVersion, RelationalSinkProps } from "./constructs/relational-sink";
+
+// Monitoring.
+export { Observability } from "./constructs/observability";
+export type { DiagnosticSignals, ObservabilityProps } from "./constructs/observability";
+
+// Databricks: the workspace, its network connectivity, the catalog, the job, and their composite.
+export { DatabricksWorkspace } from "./constructs/databricks-workspace";
+export type { DatabricksWorkspaceAttributes, DatabricksWorkspaceProps, DatabricksWorkspaceSubnets, DbfsCustomerManagedKey, IDatabricksWorkspace } from "./constructs/databricks-workspace";
+export { NetworkConnectivity } from "./constructs/network-connectivity";
+export type { NetworkConnectivityProps, PrivateEndpointTarget } from "./constructs/network-connectivity";
+export { LakehouseCatalog } from "./constructs/lakehouse-catalog";
+export type { CatalogPrincipals, LakehouseCatalogProps } from "./constructs/lakehouse-catalog";
+export type { CatalogSchemaName, DataEngineerAccess, ExternalLocationArea, Grantee, GrantSet, Securable } from "./constructs/pipeline-grants";
+export { BatchJob } from "./constructs/batch-job";
+export type { BatchJobProps, BatchJobSchedule, BatchJobSecretScope, BatchJobTask, JobClusterOptions } from "./constructs/batch-job";
+export type { DataSecurityMode } from "./constructs/cluster-policy";
+export { SparkBatchPipeline } from "./constructs/spark-batch-pipeline";
+export type { ILoginCredentialIssuer, JobScheduleOptions, SparkBatchPipelineProps } from "./constructs/spark-batch-pipeline";
