@@ -8,7 +8,9 @@
 //   of deleted sources are removed. Changing the swc options or version rebuilds everything.
 // - .app/ is this script's alone: tsc owns lib/ (its .js, .d.ts and incremental .tsbuildinfo), which
 //   is what `npm pack` ships, so neither ever overwrites the other's output.
-// - Then .app/main.js runs in this process. @swc/core is loaded only when something is stale.
+// - Then .app/main.js runs in this process (or another compiled entry named as the first argument,
+//   such as tools/preflight-cli.js, which gets the remaining arguments). @swc/core is loaded only
+//   when something is stale.
 // - Source maps are written beside each file; run with NODE_OPTIONS=--enable-source-maps to use them.
 // - A V8 code cache (.cache/app-v8/, keyed by node version, module path and module content) spares
 //   recompiling cdktf and the provider bindings on every run, about 10-15% of the app's time
@@ -146,7 +148,10 @@ async function rebuild() {
 rebuild()
   .then(() => {
     if (process.env.APP_COMPILE_CACHE !== "0") enableCompileCache();
-    require(path.join(outDir, "main.js"));
+    const [entry = "main.js", ...entryArgs] = process.argv.slice(2);
+    process.argv = [process.argv[0], path.join(outDir, entry), ...entryArgs];
+    // Loaded as the main module, so an entry's `require.main === module` check holds as under `node`.
+    require("module")._load(path.join(outDir, entry), null, true);
   })
   .catch((error) => {
     process.stderr.write(`${error && error.stack ? error.stack : error}\n`);

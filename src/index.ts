@@ -7,7 +7,7 @@
 // stay internal (test/foundation/entry-point.test.ts keeps it that way).
 
 // Errors: every construct's prop problems, reported together at synth.
-export { PropValidationError } from "./constructs/validation";
+export { PropValidationError, throwIfProblems, validationProblems } from "./constructs/validation";
 export type { PropProblem } from "./constructs/validation";
 
 // Shared props.
@@ -58,6 +58,7 @@ export { Observability } from "./constructs/observability";
 export type { DiagnosticSignals, ObservabilityProps } from "./constructs/observability";
 
 // Databricks: the workspace, its network connectivity, the catalog, the job, and their composite.
+export { AZURE_ACCOUNTS_HOST } from "./constructs/databricks-checks";
 export { DatabricksWorkspace } from "./constructs/databricks-workspace";
 export type { DatabricksWorkspaceAttributes, DatabricksWorkspaceProps, DatabricksWorkspaceSubnets, DbfsCustomerManagedKey, IDatabricksWorkspace } from "./constructs/databricks-workspace";
 export { NetworkConnectivity } from "./constructs/network-connectivity";

@@ -11,7 +11,7 @@ import { App, TerraformOutput, TerraformStack } from "cdktf";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
-import { AzurePrincipal, DatabricksPrincipal, LakeStorage, RelationalSink, SecretStore, SecureNetwork, SparkBatchPipeline } from "azure-quarterly-batch";
+import { AZURE_ACCOUNTS_HOST, AzurePrincipal, DatabricksPrincipal, LakeStorage, RelationalSink, SecretStore, SecureNetwork, SparkBatchPipeline } from "azure-quarterly-batch";
 
 // The workload's subscription; the hub VNet is in it too (Databricks VNet injection needs the
 // workspace and its VNet in one subscription and region).
@@ -46,7 +46,7 @@ const databricks = new DatabricksProvider(stack, "databricks", {});
 // The account-level provider, for the network connectivity configuration (NCC).
 const databricksAccount = new DatabricksProvider(stack, "databricks-account", {
   alias: "account",
-  host: "https://accounts.azuredatabricks.net",
+  host: AZURE_ACCOUNTS_HOST,
   accountId: databricksAccountId,
 });
 // The identity that runs `cdktf deploy`: it trusts the vault's tenant and writes the generated credentials.

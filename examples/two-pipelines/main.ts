@@ -18,6 +18,7 @@ import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurer
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import {
+  AZURE_ACCOUNTS_HOST,
   AzurePrincipal,
   DatabricksPrincipal,
   LakeStorage,
@@ -54,7 +55,7 @@ const riskDatabricks = new DatabricksProvider(stack, "databricks-risk", { alias:
 // The account-level provider, for both network connectivity configurations.
 const databricksAccount = new DatabricksProvider(stack, "databricks-account", {
   alias: "account",
-  host: "https://accounts.azuredatabricks.net",
+  host: AZURE_ACCOUNTS_HOST,
   accountId: databricksAccountId,
 });
 const client = new DataAzurermClientConfig(stack, "client");

@@ -223,4 +223,14 @@ describe("the CLI", () => {
     expect(passing.stderr).toBe("");
     expect(passing.status).toBe(0);
   });
+
+  it("runs as users and pipelines run it: `npm run preflight -- estate-prod` fails on the shipped placeholders and passes with real values", () => {
+    const cleaned = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("ESTATE_") && !key.startsWith("npm_")));
+    const npm = (env: Record<string, string>) => spawnSync("npm", ["run", "-s", "preflight", "--", "estate-prod"], { cwd: REPO_ROOT, env: { ...cleaned, ...env }, encoding: "utf8" });
+    const failing = npm({});
+    expect(failing.status).toBe(1);
+    expect(failing.stderr).toContain("pipeline.metastoreId");
+    const passing = npm(realEnvironment());
+    expect(passing.status).toBe(0);
+  });
 });
