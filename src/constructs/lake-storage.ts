@@ -8,7 +8,7 @@ import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-
 import { protectFromDeletion } from "./deletion-protection";
 import { Observability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
-import { checkObjectId, IAzurePrincipal } from "./principal";
+import { grantRole, IAzurePrincipal } from "./principal";
 import { checkPrivateEndpointName, privateEndpoint } from "./private-endpoint";
 import { checkResourceId, ID_SEGMENT, idSegment } from "./resource-id";
 import { ISecretStore } from "./secret-store";
@@ -211,18 +211,7 @@ abstract class LakeStorageBase extends Construct implements ILakeStorage {
   abstract allowTrustedResource(resourceId: string, tenantId: string): void;
 
   grant(scope: Construct, id: string, principal: IAzurePrincipal, role: LakeRole): RoleAssignment {
-    const v = new PropValidator("LakeStorage.grant", `${scope?.node.path}/${id}`);
-    v.oneOf("role", role, LAKE_ROLES);
-    v.required("principal", principal, "an IAzurePrincipal, such as AzurePrincipal.servicePrincipal(objectId)");
-    v.required("principal.objectId", principal?.objectId, "the principal's object id (a GUID)");
-    checkObjectId(v, "principal.objectId", principal?.objectId, "the principal's object id");
-    v.report(scope);
-    return new RoleAssignment(scope, id, {
-      scope: this.accountId,
-      principalId: principal?.objectId,
-      principalType: principal?.principalType,
-      roleDefinitionName: role,
-    });
+    return grantRole(scope, id, { construct: "LakeStorage.grant", targetScope: this.accountId, principal, role, roles: LAKE_ROLES });
   }
 
   abfssUri(container: LakeContainerName, path = ""): string {

@@ -62,7 +62,8 @@ export interface LakehouseCatalogProps {
    * the NCC's private endpoints, and those stay pending until the lake's owner approves them,
    * which the deploy pipeline does after apply: on a first apply validation would fail and stop
    * it. Skipping it changes nothing else; the job's first run (or `databricks
-   * external-locations validate`) proves access once the endpoints are approved.
+   * storage-credentials validate` against an external location) proves access once the
+   * endpoints are approved.
    * @default true
    */
   readonly skipValidation?: boolean;

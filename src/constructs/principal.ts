@@ -1,3 +1,5 @@
+import { Construct } from "constructs";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { isUnresolved, PropValidator } from "./validation";
 
 /** Kinds of Entra ID principal a role assignment can name. */
@@ -89,4 +91,27 @@ export function checkObjectId(v: PropValidator, prop: string, id: string | undef
   if (id === undefined || isUnresolved(id)) return;
   if (!isGuid(id)) v.fail(prop, id, `${what}: a GUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301, not a placeholder`);
   else if (id === NIL_GUID) v.fail(prop, id, `${what}: a real object's GUID, not the all-zero GUID`);
+}
+
+/**
+ * A data-plane role on `targetScope` for a principal, created in the caller's `scope`: the shared
+ * body of the vault's and the lake's `grant`, which validates the role and the principal first.
+ */
+export function grantRole<Role extends string>(
+  scope: Construct,
+  id: string,
+  grant: { readonly construct: string; readonly targetScope: string; readonly principal: IAzurePrincipal; readonly role: Role; readonly roles: readonly Role[] },
+): RoleAssignment {
+  const v = new PropValidator(grant.construct, `${scope?.node.path}/${id}`);
+  v.oneOf("role", grant.role, grant.roles);
+  v.required("principal", grant.principal, "an IAzurePrincipal, such as AzurePrincipal.servicePrincipal(objectId)");
+  v.required("principal.objectId", grant.principal?.objectId, "the principal's object id (a GUID)");
+  checkObjectId(v, "principal.objectId", grant.principal?.objectId, "the principal's object id");
+  v.report(scope);
+  return new RoleAssignment(scope, id, {
+    scope: grant.targetScope,
+    principalId: grant.principal?.objectId,
+    principalType: grant.principal?.principalType,
+    roleDefinitionName: grant.role,
+  });
 }

@@ -7,7 +7,7 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { protectFromDeletion } from "./deletion-protection";
 import { Observability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
-import { AzurePrincipal, checkObjectId, IAzurePrincipal } from "./principal";
+import { grantRole, IAzurePrincipal } from "./principal";
 import { checkPrivateEndpointName, privateEndpoint } from "./private-endpoint";
 import { checkResourceId, ID_SEGMENT, idSegment } from "./resource-id";
 import { ISecureNetwork } from "./secure-network";
@@ -100,12 +100,6 @@ export interface SecretStoreProps extends Placement {
    * @default - none
    */
   readonly secretsOfficers?: IAzurePrincipal[];
-  /**
-   * Object ids of secrets officers, as with `secretsOfficers`.
-   * @deprecated use `secretsOfficers`
-   * @default - none
-   */
-  readonly secretsOfficerPrincipalIds?: string[];
   /**
    * Where the vault's audit logs and metrics go.
    * @default - no diagnostic settings
@@ -227,18 +221,7 @@ abstract class SecretStoreBase extends Construct implements ISecretStore {
   private readonly objectNames = new Map<string, string>();
 
   grant(scope: Construct, id: string, principal: IAzurePrincipal, role: KeyVaultRole): RoleAssignment {
-    const v = new PropValidator("SecretStore.grant", `${scope?.node.path}/${id}`);
-    v.oneOf("role", role, KEY_VAULT_ROLES);
-    v.required("principal", principal, "an IAzurePrincipal, such as AzurePrincipal.servicePrincipal(objectId)");
-    v.required("principal.objectId", principal?.objectId, "the principal's object id (a GUID)");
-    checkObjectId(v, "principal.objectId", principal?.objectId, "the principal's object id");
-    v.report(scope);
-    return new RoleAssignment(scope, id, {
-      scope: this.vaultId,
-      principalId: principal?.objectId,
-      principalType: principal?.principalType,
-      roleDefinitionName: role,
-    });
+    return grantRole(scope, id, { construct: "SecretStore.grant", targetScope: this.vaultId, principal, role, roles: KEY_VAULT_ROLES });
   }
 
   /** Lets a principal read secret values (Key Vault Secrets User); the assignment is created in `scope`. */
@@ -387,7 +370,7 @@ export class SecretStore extends SecretStoreBase {
     v.required("privateDnsZoneId", zoneId, "the id of the privatelink.vaultcore.azure.net zone, or a network");
     checkResourceId(v, "privateEndpointSubnetId", props.privateEndpointSubnetId, "subnet");
     checkResourceId(v, "privateDnsZoneId", props.privateDnsZoneId, "privateDnsZone");
-    const officers = [...(props.secretsOfficers ?? []), ...(props.secretsOfficerPrincipalIds ?? []).map((objectId) => AzurePrincipal.fromObjectId(objectId))];
+    const officers = props.secretsOfficers ?? [];
     v.report(this);
     this.skuName = props.skuName ?? "standard";
     this.officers = officers;

@@ -166,12 +166,6 @@ export interface SecureNetworkProps extends Placement {
    */
   readonly natGateway?: false | NatGatewayOptions;
   /**
-   * Availability zones of the NAT gateway's public IP and the gateway.
-   * @deprecated use `natGateway: { zones }`
-   * @default - no zone pinning (regional)
-   */
-  readonly natGatewayZones?: string[];
-  /**
    * Route table (resource id) to associate with the Databricks subnets, such as the hub's table
    * that sends 0.0.0.0/0 to its firewall; usually together with `natGateway: false`.
    * @default - no route table
@@ -570,7 +564,7 @@ class ImportedSecureNetwork extends Construct implements ISecureNetwork {
 /** The NAT gateway's options, or undefined when there is none. */
 function natGatewayOptions(props: SecureNetworkProps): NatGatewayOptions | undefined {
   if (props.natGateway === false) return undefined;
-  return { zones: props.natGateway?.zones ?? props.natGatewayZones };
+  return { zones: props.natGateway?.zones };
 }
 
 const SUFFIX_RULE = {
@@ -588,10 +582,8 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
   v.required("nameSuffix", props.nameSuffix, SUFFIX_RULE.rule);
   checkName(v, "nameSuffix", props.nameSuffix, SUFFIX_RULE);
   v.check("postgresDnsZoneName", props.postgresDnsZoneName, (name) => /^[a-z0-9.-]+\.postgres\.database\.azure\.com$/.test(name), "a DNS name ending in .postgres.database.azure.com");
-  const zones = props.natGateway === false ? undefined : (props.natGateway?.zones ?? props.natGatewayZones);
-  const zonesProp = props.natGateway !== undefined ? "natGateway.zones" : "natGatewayZones";
-  v.check(zonesProp, zones, (list) => Array.isArray(list) && list.length === 1 && ["1", "2", "3"].includes(list[0]), 'one zone of "1", "2" or "3" (a NAT gateway is zonal or regional)');
-  if (props.natGateway === false && props.natGatewayZones !== undefined) v.fail("natGatewayZones", props.natGatewayZones, "unset when natGateway is false (there is no NAT gateway)");
+  const zones = props.natGateway === false ? undefined : props.natGateway?.zones;
+  v.check("natGateway.zones", zones, (list) => Array.isArray(list) && list.length === 1 && ["1", "2", "3"].includes(list[0]), 'one zone of "1", "2" or "3" (a NAT gateway is zonal or regional)');
   checkResourceId(v, "routeTableId", props.routeTableId, "routeTable");
 
   // Names derived from nameSuffix, each within its resource's limit.
