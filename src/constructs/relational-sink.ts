@@ -251,7 +251,8 @@ export class RelationalSink extends Construct implements IRelationalSink {
     this.credentialExpirationDate = props.credentialExpirationDate;
     this.logins.add(administratorLogin);
 
-    // The generated value lives in the random provider's state only; see the README's security notes.
+    // The generated value lives in the random provider's state only; see docs/deploying.md,
+    // "Secrets and what remains in Terraform state".
     const password = generatedPassword(this, "admin-password", passwordVersion);
 
     this.server = new PostgresqlFlexibleServer(this, "server", {

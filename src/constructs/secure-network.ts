@@ -78,6 +78,20 @@ export interface ISecureNetwork extends IConstruct {
   readonly lineOfSight: readonly ITerraformDependable[];
 }
 
+/** The CIDRs of one more Databricks subnet pair; each /26 or larger, inside the address space. */
+export interface WorkspaceSubnetCidrs {
+  /** Host (public) subnet. */
+  readonly host: string;
+  /** Container (private) subnet. */
+  readonly container: string;
+}
+
+/** A Databricks workspace's own host and container subnets. */
+export interface WorkspaceSubnetPair {
+  readonly host: NetworkSubnet;
+  readonly container: NetworkSubnet;
+}
+
 /** Smallest subnet (largest prefix length) each role accepts. */
 export const MIN_SUBNET_SIZE: Record<keyof SubnetCidrs, number> = {
   databricksHost: 26,
@@ -165,6 +179,14 @@ export interface SecureNetworkProps extends Placement {
    * @default - a regional NAT gateway
    */
   readonly natGateway?: false | NatGatewayOptions;
+  /**
+   * More Databricks host and container subnet pairs, by a short name such as `risk`, for further
+   * workspaces in this network (Azure gives each VNet-injected workspace its own pair). Each pair is
+   * delegated, guarded by its own NSGs and sent through the NAT gateway and route table like the
+   * first; pass `workspaceSubnets[name]` to the workspace (SparkBatchPipeline `workspaceSubnets`).
+   * @default - only the pair in `subnets`
+   */
+  readonly additionalWorkspaceSubnets?: Readonly<Record<string, WorkspaceSubnetCidrs>>;
   /**
    * Route table (resource id) to associate with the Databricks subnets, such as the hub's table
    * that sends 0.0.0.0/0 to its firewall; usually together with `natGateway: false`.
@@ -303,6 +325,8 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
   readonly databricksContainerSubnet: NetworkSubnet;
   readonly postgresSubnet: NetworkSubnet;
   readonly privateEndpointSubnet: NetworkSubnet;
+  /** The pairs of `additionalWorkspaceSubnets`, by name. */
+  readonly workspaceSubnets: Readonly<Record<string, WorkspaceSubnetPair>>;
   /** The NAT gateway, unless `natGateway` is `false`. */
   readonly natGateway?: NatGateway;
   /** The private DNS zones this construct created (not those given by id). */
@@ -383,7 +407,15 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
     this.databricksContainerSubnet = asNetworkSubnet(this.databricksContainer);
     this.postgresSubnet = asNetworkSubnet(this.postgres);
     this.privateEndpointSubnet = asNetworkSubnet(this.privateEndpoints);
-    const databricksSubnets = [["databricks-host", this.databricksHost], ["databricks-container", this.databricksContainer]] as const;
+    const databricksSubnets: Array<readonly [string, GuardedSubnet]> = [["databricks-host", this.databricksHost], ["databricks-container", this.databricksContainer]];
+    const workspaceSubnets: Record<string, WorkspaceSubnetPair> = {};
+    for (const [name, pair] of Object.entries(props.additionalWorkspaceSubnets ?? {})) {
+      const host = guardedSubnet(`${name}-databricks-host`, `dbw-${name}-host`, pair?.host, { delegation: [DATABRICKS_DELEGATION] });
+      const container = guardedSubnet(`${name}-databricks-container`, `dbw-${name}-container`, pair?.container, { delegation: [DATABRICKS_DELEGATION] });
+      databricksSubnets.push([`${name}-databricks-host`, host], [`${name}-databricks-container`, container]);
+      workspaceSubnets[name] = { host: asNetworkSubnet(host), container: asNetworkSubnet(container) };
+    }
+    this.workspaceSubnets = workspaceSubnets;
 
     const nat = natGatewayOptions(props);
     if (nat) {
@@ -610,12 +642,20 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
   if (typeof vnet === "string") v.fail("addressSpace", props.addressSpace, vnet);
   v.required("addressSpace", props.addressSpace, "an IPv4 CIDR such as 10.30.0.0/16");
   v.required("subnets", props.subnets, "the CIDRs of the databricksHost, databricksContainer, postgres and privateEndpoints subnets");
-  const parsed: Array<[keyof SubnetCidrs, ReturnType<typeof parseCidr>]> = [];
-  for (const key of Object.keys(MIN_SUBNET_SIZE) as Array<keyof SubnetCidrs>) {
-    if (props.subnets === undefined || props.subnets === null) break;
-    const cidr = props.subnets[key];
-    const prop = `subnets.${key}`;
-    if (cidr === undefined) {
+  // Every subnet: the four roles and each additional workspace pair, checked alike.
+  const wanted: Array<{ prop: string; cidr: string | undefined; minimum: number }> = [];
+  if (props.subnets !== undefined && props.subnets !== null) {
+    for (const key of Object.keys(MIN_SUBNET_SIZE) as Array<keyof SubnetCidrs>) wanted.push({ prop: `subnets.${key}`, cidr: props.subnets[key], minimum: MIN_SUBNET_SIZE[key] });
+  }
+  for (const [name, pair] of Object.entries(props.additionalWorkspaceSubnets ?? {})) {
+    v.matches(`additionalWorkspaceSubnets.${name}`, name, PEER_NAME, "a name of 1-30 lowercase letters, digits and hyphens, such as risk");
+    if (typeof suffix === "string") checkDerivedName(v, `additionalWorkspaceSubnets.${name}`, `snet-dbw-${name}-container-${suffix}`, "subnet", NAME_LIMITS.subnet);
+    wanted.push({ prop: `additionalWorkspaceSubnets.${name}.host`, cidr: pair?.host, minimum: MIN_SUBNET_SIZE.databricksHost });
+    wanted.push({ prop: `additionalWorkspaceSubnets.${name}.container`, cidr: pair?.container, minimum: MIN_SUBNET_SIZE.databricksContainer });
+  }
+  const parsed: Array<{ prop: string; cidr: string; range: Exclude<ReturnType<typeof parseCidr>, string> }> = [];
+  for (const { prop, cidr, minimum } of wanted) {
+    if (cidr === undefined || cidr === null) {
       v.fail(prop, cidr, "a CIDR inside the address space");
       continue;
     }
@@ -625,18 +665,13 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
       v.fail(prop, cidr, range);
       continue;
     }
-    const minimum = MIN_SUBNET_SIZE[key];
     if (prefixLength(range) > minimum) v.fail(prop, cidr, `a subnet of /${minimum} or larger (prefix length ${minimum} or less)`);
     if (vnet !== undefined && typeof vnet !== "string" && !range.inside(vnet)) v.fail(prop, cidr, `a CIDR inside the address space ${props.addressSpace}`);
-    parsed.push([key, range]);
+    parsed.push({ prop, cidr, range });
   }
   for (let i = 0; i < parsed.length; i++) {
     for (let j = i + 1; j < parsed.length; j++) {
-      const [keyA, a] = parsed[i];
-      const [keyB, b] = parsed[j];
-      if (typeof a !== "string" && typeof b !== "string" && a.isOverlapping(b)) {
-        v.fail(`subnets.${keyB}`, props.subnets[keyB], `a CIDR that does not overlap subnets.${keyA} (${props.subnets[keyA]})`);
-      }
+      if (parsed[i].range.isOverlapping(parsed[j].range)) v.fail(parsed[j].prop, parsed[j].cidr, `a CIDR that does not overlap ${parsed[i].prop} (${parsed[i].cidr})`);
     }
   }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run diagram [-- --stack <name>]`: draws each synthesized stack as
- * `docs/architecture-<env>.svg`. Details: README.md, "Architecture diagram".
+ * `docs/architecture-<env>.svg`. Details: docs/architecture.md.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";

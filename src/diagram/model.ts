@@ -328,7 +328,7 @@ class ModelBuilder {
 
   /**
    * The explicit, small set of references read as data or secret flow (documented in
-   * README.md, "Architecture diagram"):
+   * docs/architecture.md, "Legend"):
    * - a job referencing the lake account reads the source containers (`landing`) its parameters
    *   name (`abfss://landing@${account}...`) and writes the others they name; a templated lake
    *   root (`abfss://{container}@${account}...`) writes every other container except Unity

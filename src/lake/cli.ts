@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `lake` command: land the source file, verify the lake, pull results.
- * Usage and exit codes: README.md, "Lake CLI". Run `lake --help` for the options.
+ * Usage and exit codes: docs/lake-cli.md. Run `lake --help` for the options.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { connectToLake, LakeConnection } from "./credentials";

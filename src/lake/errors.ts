@@ -4,7 +4,7 @@
  */
 import { RestError } from "@azure/storage-blob";
 
-/** Exit codes of the `lake` command (documented in README.md, "Lake CLI"). */
+/** Exit codes of the `lake` command (documented in docs/lake-cli.md, "Errors and exit codes"). */
 export const ExitCode = {
   ok: 0,
   /** verify found a mismatch, or a transferred file failed its integrity check. */

@@ -17,7 +17,8 @@ export const ESTATE_IDENTITY = {
 /**
  * Placeholders: set ESTATE_METASTORE_ID and ESTATE_AZURE_DATABRICKS_OBJECT_ID (or replace the
  * stand-ins) with your account's metastore id and this tenant's AzureDatabricks object id (see
- * docs/deploying.md, "What must exist first"); `npm run preflight -- <stack>` names any left.
+ * docs/deploying.md, "3. Put real values into the config"); `npm run preflight -- <stack>`
+ * names any left.
  */
 export const DATABRICKS_ACCOUNT = {
   metastoreId: placeholder("00000000-0000-4000-8000-00000000a001", "Unity Catalog metastore id of the region", ESTATE_ENV_VARS.metastoreId),

@@ -6,6 +6,12 @@ import { EXISTING_ZONES, network, NETWORK_PROPS, PLACEMENT, problemsOf, subnetId
 
 const AGENTS = { name: "agents", virtualNetworkId: vnetId("vnet-agents-dev"), addressSpaces: ["10.200.0.0/24"] };
 
+function problemsFor(props: Parameters<typeof network>[1]) {
+  const { stack } = bareStack();
+  network(stack, props);
+  return problemsOf(stack);
+}
+
 function synthNetwork(props: Parameters<typeof network>[1] = {}) {
   const { stack } = bareStack();
   const net = network(stack, props);
@@ -191,11 +197,6 @@ describe("SecureNetwork", () => {
   });
 
   describe("validation", () => {
-    const problemsFor = (props: Parameters<typeof network>[1]) => {
-      const { stack } = bareStack();
-      network(stack, props);
-      return problemsOf(stack);
-    };
 
     it("refuses a subnet outside the VNet", () => {
       expect(problemsFor({ subnets: { ...NETWORK_PROPS.subnets, postgres: "10.99.2.0/28" } })).toEqual([{ construct: "SecureNetwork", prop: "subnets.postgres" }]);
@@ -263,6 +264,39 @@ describe("SecureNetwork", () => {
 
     it("skips CIDRs that are only known at deploy time", () => {
       expect(problemsFor({ addressSpace: Fn.cidrsubnet("10.0.0.0/8", 8, 10) })).toEqual([]);
+    });
+  });
+
+  describe("additional workspace subnets", () => {
+    const RISK = { risk: { host: "10.10.4.0/24", container: "10.10.5.0/24" } };
+
+    it("builds each extra pair like the first: delegated, guarded by its own NSGs and sent through the NAT gateway", () => {
+      const { net, synthesized } = synthNetwork({ additionalWorkspaceSubnets: RISK });
+      for (const role of ["host", "container"]) {
+        const subnet = resourceAt(synthesized, "azurerm_subnet", `network/risk-databricks-${role}-subnet`);
+        expect(subnet).toMatchObject({ address_prefixes: [RISK.risk[role as "host" | "container"]], default_outbound_access_enabled: false });
+        expect((subnet.delegation as Array<{ service_delegation: { name: string } }>)[0].service_delegation.name).toBe("Microsoft.Databricks/workspaces");
+        const subnetRef = ref("azurerm_subnet", logicalNameAt(synthesized, "azurerm_subnet", `network/risk-databricks-${role}-subnet`));
+        expect(resourceAt(synthesized, "azurerm_subnet_network_security_group_association", `network/risk-databricks-${role}-nsg-association`).subnet_id).toBe(subnetRef);
+        expect(resourceAt(synthesized, "azurerm_subnet_nat_gateway_association", `network/risk-databricks-${role}-nat`).subnet_id).toBe(subnetRef);
+      }
+      expect(Object.keys(net.workspaceSubnets)).toEqual(["risk"]);
+      expect(net.workspaceSubnets.risk.host.id).not.toBe(net.databricksHostSubnet.id);
+    });
+
+    it("refuses an extra pair that overlaps the estate's subnets or is too small", () => {
+      expect(problemsFor({ additionalWorkspaceSubnets: { risk: { host: "10.10.0.0/25", container: "10.10.5.0/27" } } })).toEqual(
+        expect.arrayContaining([
+          { construct: "SecureNetwork", prop: "additionalWorkspaceSubnets.risk.host" },
+          { construct: "SecureNetwork", prop: "additionalWorkspaceSubnets.risk.container" },
+        ]),
+      );
+    });
+
+    it("refuses an extra pair outside the address space", () => {
+      expect(problemsFor({ additionalWorkspaceSubnets: { risk: { host: "10.99.4.0/24", container: "10.10.5.0/24" } } })).toEqual([
+        { construct: "SecureNetwork", prop: "additionalWorkspaceSubnets.risk.host" },
+      ]);
     });
   });
 });

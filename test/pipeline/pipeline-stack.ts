@@ -78,6 +78,8 @@ export function sharedEstate(stack: TerraformStack) {
     nameSuffix: "analytics-dev",
     addressSpace: "172.16.0.0/20",
     subnets: { databricksHost: "172.16.0.0/26", databricksContainer: "172.16.0.64/26", postgres: "172.16.1.0/28", privateEndpoints: "172.16.1.16/28" },
+    // A second workspace gets its own pair from the same network.
+    additionalWorkspaceSubnets: { fraud: { host: "172.16.2.0/26", container: "172.16.2.64/26" } },
   });
   const secretStore = new SecretStore(stack, "secrets", {
     ...placement,

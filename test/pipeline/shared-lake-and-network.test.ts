@@ -63,9 +63,10 @@ const loadParameters = (resources: Array<[string, Body]>, name: string): string[
 const parameter = (parameters: string[], flag: string): string => parameters[parameters.indexOf(flag) + 1];
 
 describe("two pipelines sharing one lake, each under its own lakePathPrefix", () => {
+  // The second workspace's subnets come from the created network's additionalWorkspaceSubnets.
   const { stack } = pipelines("prefixed", [
     ["risk", { lakePathPrefix: "risk" }],
-    ["fraud", (estate) => ({ lakePathPrefix: "fraud/", workspaceSubnets: pair(estate.network, "fraud") })],
+    ["fraud", (estate) => ({ lakePathPrefix: "fraud/", workspaceSubnets: estate.network.workspaceSubnets.fraud })],
   ]);
   const resources = allResources(synthStack(stack));
 
@@ -93,14 +94,15 @@ describe("two pipelines sharing one lake, each under its own lakePathPrefix", ()
     }
   });
 
-  it("inject each workspace into its own subnet pair", () => {
+  it("inject each workspace into its own subnet pair, the second from the network's additionalWorkspaceSubnets", () => {
     const workspaces = resources.filter(([address]) => address.startsWith("azurerm_databricks_workspace.")).map(([, body]) => body.custom_parameters as Body);
     const subnets = workspaces.flatMap((parameters) => [parameters.public_subnet_name, parameters.private_subnet_name]).map(String);
     expect(new Set(subnets).size).toBe(4);
-    expect(subnets).toEqual(expect.arrayContaining(["snet-fraud-dbw-host", "snet-fraud-dbw-container"]));
-    const fraud = workspaces.find((parameters) => parameters.public_subnet_name === "snet-fraud-dbw-host") as Body;
-    expect(fraud.public_subnet_network_security_group_association_id).toMatch(/\/subnets\/snet-fraud-dbw-host$/);
-    expect(fraud.private_subnet_network_security_group_association_id).toMatch(/\/subnets\/snet-fraud-dbw-container$/);
+    const [[hostAddress]] = resources.filter(([address, body]) => address.startsWith("azurerm_subnet.") && pathOf(body).endsWith("network/fraud-databricks-host-subnet"));
+    const [[associationAddress]] = resources.filter(([address, body]) => address.startsWith("azurerm_subnet_network_security_group_association.") && pathOf(body).endsWith("network/fraud-databricks-host-nsg-association"));
+    const fraud = workspaces.find((parameters) => parameters.public_subnet_name === `\${${hostAddress}.name}`) as Body;
+    expect(fraud).toBeDefined();
+    expect(fraud.public_subnet_network_security_group_association_id).toBe(`\${${associationAddress}.id}`);
   });
 });
 
