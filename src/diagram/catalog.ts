@@ -6,7 +6,7 @@
  */
 import { literal, TerraformResource, valueAt } from "./terraform-json";
 
-export type EdgeKind = "data-flow" | "secret" | "private-link" | "identity" | "egress" | "diagnostics" | "reference";
+export type EdgeKind = "data-flow" | "secret" | "private-link" | "serverless-private-link" | "identity" | "peering" | "egress" | "diagnostics" | "reference";
 
 /** A field whose reference draws a specific kind of edge instead of a plain reference. */
 export interface EdgeField {
@@ -17,6 +17,8 @@ export interface EdgeField {
   readonly labelField?: string;
   /** A fixed label, where no field says it. */
   readonly label?: string;
+  /** Wraps the label once edges between the same boxes are merged: `{}` stands for their labels. */
+  readonly labelFormat?: string;
 }
 
 interface Common {
@@ -32,7 +34,13 @@ export type Presentation = Common &
     /** One box per construct for all resources sharing `group`, such as the private DNS zones. */
     | { readonly role: "group"; readonly group: string; readonly service: string }
     /** Folded into the resource referenced by the first of `into` that holds a reference. */
-    | { readonly role: "fold"; readonly into: readonly string[]; readonly note?: string }
+    | {
+        readonly role: "fold";
+        readonly into: readonly string[];
+        /** Without a reference in `into`, fold into the first `depends_on` target of one of these types. */
+        readonly intoDependsOn?: readonly string[];
+        readonly note?: string;
+      }
     /** Folded into the resource that references it (a password into the server that uses it). */
     | { readonly role: "fold-into-referrer"; readonly fallbackGroup?: string; readonly fallbackService?: string }
     | { readonly role: "resource-group" }
@@ -73,6 +81,8 @@ export const PRESENTATION: Readonly<Record<string, Presentation>> = {
   azurerm_network_security_rule: { role: "fold", into: ["network_security_group_name", "network_security_group_id"] },
   azurerm_subnet_network_security_group_association: { role: "fold", into: ["network_security_group_id"], placementFields: ["subnet_id"] },
   azurerm_nat_gateway: { role: "node", service: "NAT Gateway" },
+  // Both directions fold into this stack's VNet; the model draws the remote VNet as an external box.
+  azurerm_virtual_network_peering: { role: "fold", into: ["virtual_network_name", "remote_virtual_network_id"] },
   azurerm_public_ip: { role: "fold-into-referrer" },
   azurerm_nat_gateway_public_ip_association: { role: "fold", into: ["nat_gateway_id"] },
   azurerm_subnet_nat_gateway_association: { role: "fold", into: ["nat_gateway_id"], edgeFields: { subnet_id: { kind: "egress" } } },
@@ -132,6 +142,21 @@ export const PRESENTATION: Readonly<Record<string, Presentation>> = {
     placementFields: DATABRICKS_SUBNET_FIELDS,
     details: (r) => present(field(r, "sku"), r.body.public_network_access_enabled === false ? "no public access" : undefined, valueAt(r.body, "custom_parameters.no_public_ip") === true ? "no public IP" : undefined),
   },
+  azurerm_databricks_workspace_root_dbfs_customer_managed_key: {
+    role: "fold",
+    into: ["workspace_id"],
+    note: "root DBFS customer-managed key",
+    edgeFields: { key_vault_key_id: { kind: "reference", label: "root DBFS key" } },
+  },
+  // Workspace identity assignments carry no reference (the provider is the workspace's): they name it in depends_on.
+  databricks_permission_assignment: { role: "fold", into: [], intoDependsOn: ["azurerm_databricks_workspace"] },
+  databricks_mws_network_connectivity_config: { role: "node", service: "Network connectivity config", details: () => ["serverless compute, account level"] },
+  databricks_mws_ncc_binding: { role: "fold", into: ["network_connectivity_config_id"], edgeFields: { workspace_id: { kind: "reference", label: "bound to" } } },
+  databricks_mws_ncc_private_endpoint_rule: {
+    role: "fold",
+    into: ["network_connectivity_config_id"],
+    edgeFields: { resource_id: { kind: "serverless-private-link", labelField: "group_id", labelFormat: "private endpoint ({})" } },
+  },
   azurerm_databricks_access_connector: { role: "node", service: "Access Connector (managed identity)" },
   databricks_job: {
     role: "node",
@@ -162,6 +187,9 @@ export const PRESENTATION: Readonly<Record<string, Presentation>> = {
   databricks_volume: { role: "group", group: "unity-catalog", service: "Unity Catalog" },
   databricks_grants: { role: "group", group: "unity-catalog", service: "Unity Catalog" },
   databricks_grant: { role: "group", group: "unity-catalog", service: "Unity Catalog" },
+
+  // Propagation waits only order the first apply: folded into the role assignment they wait for.
+  time_sleep: { role: "fold", into: [], intoDependsOn: ["azurerm_role_assignment"] },
 };
 
 /** The presentation of a type; unknown types get their own box named after the type. */

@@ -29,12 +29,17 @@ export const EDGE_STYLES: Readonly<Record<EdgeKind, { attributes: Record<string,
   "data-flow": { attributes: { color: "#1a73e8", fontcolor: "#1a73e8", penwidth: "2.6", style: "bold" }, legend: "data flow (job parameters referencing the lake and the server)" },
   secret: { attributes: { color: "#e37400", fontcolor: "#e37400", penwidth: "2.2", style: "bold" }, legend: "secrets (Key Vault → secret scope → job)" },
   "private-link": { attributes: { color: "#5f6368", fontcolor: "#5f6368", style: "dashed", penwidth: "1.4" }, legend: "private endpoint → its target (sub-resource)" },
+  "serverless-private-link": {
+    attributes: { color: "#c5221f", fontcolor: "#c5221f", style: "dashed", penwidth: "1.6" },
+    legend: "serverless private endpoint (Databricks NCC) → its target; pending until approved there (the deploy pipeline approves)",
+  },
   identity: { attributes: { color: "#188038", fontcolor: "#188038", style: "dashed", penwidth: "1.4" }, legend: "managed identity → role on a resource" },
+  peering: { attributes: { color: "#1967d2", fontcolor: "#1967d2", penwidth: "2", style: "bold" }, legend: "VNet peering with a VNet outside the stack (arrowheads: the directions peered)" },
   egress: { attributes: { color: "#1967d2", fontcolor: "#1967d2", penwidth: "1.4" }, legend: "outbound internet through the NAT gateway" },
   diagnostics: { attributes: {}, legend: "sends diagnostics to Log Analytics (drawn as a mark, not an arrow)" },
   reference: { attributes: { color: "#9aa0a6", fontcolor: "#80868b", style: "dashed", arrowsize: "0.6" }, legend: "other reference (from the referring resource)" },
 };
-const EDGE_ORDER: readonly EdgeKind[] = ["data-flow", "secret", "private-link", "identity", "egress", "diagnostics", "reference"];
+const EDGE_ORDER: readonly EdgeKind[] = ["data-flow", "secret", "private-link", "serverless-private-link", "identity", "peering", "egress", "diagnostics", "reference"];
 
 /** Renders the model as DOT text. */
 export function toDot(model: DiagramModel): string {
@@ -103,6 +108,8 @@ class DotWriter {
           return { style: "filled", color: "#1967d2", fillcolor: "#f8fbff", penwidth: "2" };
         case "subnet":
           return { style: "filled,dashed", color: "#4285f4", fillcolor: "white", penwidth: "1.2" };
+        case "external":
+          return { style: "rounded,dashed", color: "#5f6368", fillcolor: "white", penwidth: "1.2" };
       }
     })();
     this.lines.push(`${indent}subgraph ${this.clusterNames.get(cluster.id)} {`);
@@ -187,6 +194,7 @@ class DotWriter {
     // Plain references are context; letting them rank boxes would bend the data flow out of line.
     if (!this.ranks(edge)) extra.constraint = "false";
     if (edge.label) extra.label = ` ${edge.label} `;
+    if (edge.bidirectional) extra.dir = "both";
     this.lines.push(`  ${quote(from.node)} -> ${quote(to.node)} [${attributes(extra)}];`);
   }
 

@@ -7,9 +7,12 @@
 import { CONSTRUCT_SIGNATURES, EdgeKind, literalList, MEMBER_NOUNS, Presentation, presentationOf, serviceNameOfType } from "./catalog";
 import { compareText, findReferences, literal, ResourceReference, stringsIn, TerraformResource, TerraformStackJson, valueAt, listResources } from "./terraform-json";
 
-export type ClusterKind = "resource-group" | "construct" | "construct-part" | "virtual-network" | "subnet";
+export type ClusterKind = "resource-group" | "construct" | "construct-part" | "virtual-network" | "subnet" | "external";
 
-/** A boundary: the resource group, a construct, the VNet, a subnet, or a construct's part inside a subnet. */
+/**
+ * A boundary: the resource group, a construct, the VNet, a subnet, a construct's part inside a
+ * subnet, or what lies outside the stack (resources it only references by id).
+ */
 export interface DiagramCluster {
   readonly id: string;
   readonly kind: ClusterKind;
@@ -34,8 +37,10 @@ export interface DiagramNode {
   /** A box drawn inside another one (a container inside its storage account). */
   readonly parent?: string;
   readonly construct?: string;
-  /** Terraform addresses shown by this box, its own first. */
+  /** Terraform addresses shown by this box, its own first (none for a box outside the stack). */
   readonly resources: readonly string[];
+  /** For a box outside the stack: the Azure resource id the stack's resources reference it by. */
+  readonly externalId?: string;
 }
 
 /** An arrow between boxes or boundaries (a NAT gateway's egress goes to a subnet). */
@@ -44,6 +49,8 @@ export interface DiagramEdge {
   readonly to: string;
   readonly kind: EdgeKind;
   readonly label?: string;
+  /** Drawn with arrowheads at both ends (a VNet peering made in both directions). */
+  readonly bidirectional?: boolean;
 }
 
 export interface DiagramModel {
@@ -61,6 +68,10 @@ export interface DiagramModel {
 export const SOURCE_CONTAINERS: readonly string[] = ["landing"];
 
 const ROOT = "stack";
+const EXTERNAL = "external";
+
+/** An Azure VNet id: `/subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>`. */
+const VNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)$/i;
 
 /** Builds the diagram model of one synthesized stack. */
 export function buildDiagramModel(stackName: string, stack: TerraformStackJson): DiagramModel {
@@ -82,6 +93,8 @@ class ModelBuilder {
   private readonly dependents = new Map<string, string[]>();
   private readonly ownerCache = new Map<string, Entity>();
   private readonly constructKinds = new Map<string, string>();
+  /** Per box: the sub-resources of serverless (NCC) private endpoints to it, which its owner must approve. */
+  private readonly pendingApprovals = new Map<string, string[]>();
 
   constructor(
     private readonly stackName: string,
@@ -191,13 +204,20 @@ class ModelBuilder {
       return parentNode ? { ...node, parent: parentNode.id, cluster: parentNode.cluster } : node;
     });
 
-    const edges = this.semanticEdges(this.referenceEdges(entities), placedNodes);
-    const keptClusters = pruneEmptyClusters([...clusters.values()], placedNodes);
+    const external = this.externalVirtualNetworks();
+    if (external.nodes.length > 0) addCluster({ id: EXTERNAL, kind: "external", label: ["Outside this stack", "referenced by id"] });
+    const edges = [...this.semanticEdges(this.referenceEdges(entities), placedNodes), ...external.edges];
+    const allNodes = [...placedNodes, ...external.nodes].map((node) => {
+      const pending = this.pendingApprovals.get(node.id);
+      if (!pending) return node;
+      return { ...node, details: [...node.details, `pending NCC endpoints: ${unique(pending).sort(compareText).join(", ")}`, "(the deploy pipeline approves)"] };
+    });
+    const keptClusters = pruneEmptyClusters([...clusters.values()], allNodes);
     return {
       stack: this.stackName,
       title: `${this.stackName}: architecture synthesized from the CDK for Terraform stack`,
       clusters: keptClusters.sort((a, b) => compareText(a.id, b.id)),
-      nodes: placedNodes.sort((a, b) => compareText(a.id, b.id)),
+      nodes: allNodes.sort((a, b) => compareText(a.id, b.id)),
       edges: edges.sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to) || compareText(a.kind, b.kind)),
     };
   }
@@ -228,7 +248,12 @@ class ModelBuilder {
         const into = presentation.into
           .flatMap((field) => (this.references.get(address) ?? []).filter((ref) => ref.field === field))
           .find((ref) => !visiting.has(ref.target));
-        owner = into ? this.ownerOf(into.target, visiting) : own("node", { role: "node", service: serviceNameOfType(resource.type) });
+        const dependsOn = (Array.isArray(resource.body.depends_on) ? resource.body.depends_on : [])
+          .filter((target): target is string => typeof target === "string" && this.byAddress.has(target) && !visiting.has(target))
+          .sort(compareText)
+          .find((target) => presentation.intoDependsOn?.includes(this.byAddress.get(target)?.type ?? "") ?? false);
+        const target = into?.target ?? dependsOn;
+        owner = target !== undefined ? this.ownerOf(target, visiting) : own("node", { role: "node", service: serviceNameOfType(resource.type) });
         break;
       }
       case "fold-into-referrer": {
@@ -296,6 +321,7 @@ class ModelBuilder {
   /** Arrows from references, between the boxes the two resources are drawn in. */
   private referenceEdges(entities: Map<string, { entity: Entity; members: TerraformResource[] }>): DiagramEdge[] {
     const edges: DiagramEdge[] = [];
+    const formats = new Map<string, string>();
     for (const { entity, members } of sortedValues(entities)) {
       if (entity.kind === "resource-group") continue;
       const isBoundary = entity.kind === "subnet" || entity.kind === "virtual-network";
@@ -319,11 +345,75 @@ class ModelBuilder {
           const edge: DiagramEdge = special?.reversed
             ? { from: target.id, to: entity.id, kind: special.kind, label }
             : { from: entity.id, to: target.id, kind: special?.kind ?? "reference", label };
+          if (special?.labelFormat) formats.set(edgeKey(edge), special.labelFormat);
+          if (special?.kind === "serverless-private-link" && label) this.pendingApprovals.set(edge.to, [...(this.pendingApprovals.get(edge.to) ?? []), ...label.split(", ")]);
           edges.push(edge);
         }
       }
     }
-    return withoutShadowedReferences(dedupeEdges(edges));
+    const formatted = dedupeEdges(edges).map((edge) => {
+      const format = formats.get(edgeKey(edge));
+      return format && edge.label ? { ...edge, label: format.replace("{}", edge.label) } : edge;
+    });
+    return withoutShadowedReferences(formatted);
+  }
+
+  /**
+   * VNets outside the stack that it peers with or links DNS zones to, found by their resource id
+   * (`remote_virtual_network_id`, `virtual_network_id`) or, for the peering made on their side, by
+   * their literal name and resource group. Each is one box outside the resource group, named by the
+   * id's last segment; the peerings fold into this stack's VNet and draw one arrow to it.
+   */
+  private externalVirtualNetworks(): { nodes: DiagramNode[]; edges: DiagramEdge[] } {
+    const key = (resourceGroup: string, name: string) => `${resourceGroup}/${name}`.toLowerCase();
+    const found = new Map<string, { id: string; resourceGroup: string; name: string; outbound: Set<string>; inbound: Set<string>; zones: Set<string> }>();
+    const remember = (text: string) => {
+      const match = VNET_ID.exec(text);
+      if (!match) return undefined;
+      const entry = found.get(key(match[1], match[2])) ?? { id: text, resourceGroup: match[1], name: match[2], outbound: new Set(), inbound: new Set(), zones: new Set() };
+      found.set(key(match[1], match[2]), entry);
+      return entry;
+    };
+    for (const resource of this.resources) {
+      if (resource.type === "azurerm_virtual_network_peering") {
+        const remote = literal(resource.body.remote_virtual_network_id);
+        if (remote !== undefined) remember(remote)?.outbound.add(this.ownerOf(resource.address).id);
+      } else if (resource.type === "azurerm_private_dns_zone_virtual_network_link") {
+        const vnet = literal(resource.body.virtual_network_id);
+        const zone = (this.references.get(resource.address) ?? []).find((ref) => ref.field === "private_dns_zone_name" || ref.field === "private_dns_zone_id");
+        if (vnet !== undefined) remember(vnet)?.zones.add(zone?.target ?? resource.address);
+      }
+    }
+    // The peering back, made in the remote VNet: its name and resource group are literals there.
+    for (const resource of this.resources.filter((r) => r.type === "azurerm_virtual_network_peering")) {
+      const name = literal(resource.body.virtual_network_name);
+      const resourceGroup = literal(resource.body.resource_group_name);
+      const local = (this.references.get(resource.address) ?? []).find((ref) => ref.field === "remote_virtual_network_id");
+      if (name === undefined || resourceGroup === undefined || !local) continue;
+      found.get(key(resourceGroup, name))?.inbound.add(this.ownerOf(local.target).id);
+    }
+    const nodes: DiagramNode[] = [];
+    const edges: DiagramEdge[] = [];
+    for (const [, vnet] of [...found.entries()].sort(([a], [b]) => compareText(a, b))) {
+      const id = `${EXTERNAL}:${vnet.id.toLowerCase()}`;
+      const zones = vnet.zones.size;
+      nodes.push({
+        id,
+        service: "Virtual Network (external)",
+        name: vnet.name,
+        details: present([`resource group ${vnet.resourceGroup}`, zones > 0 ? (zones === 1 ? "1 private DNS zone linked" : `${zones} private DNS zones linked`) : undefined]),
+        cluster: EXTERNAL,
+        resources: [],
+        externalId: vnet.id,
+      });
+      for (const local of [...new Set([...vnet.outbound, ...vnet.inbound])].sort(compareText)) {
+        const both = vnet.outbound.has(local) && vnet.inbound.has(local);
+        const label = both ? "VNet peering (both directions)" : "VNet peering";
+        // From the remote VNet, so it takes the column left of the network.
+        edges.push(vnet.outbound.has(local) && !both ? { from: local, to: id, kind: "peering", label } : { from: id, to: local, kind: "peering", label, ...(both ? { bidirectional: true } : {}) });
+      }
+    }
+    return { nodes, edges };
   }
 
   /**
@@ -420,6 +510,10 @@ class ModelBuilder {
     const files = countOf("databricks_workspace_file");
     const folders = folded.filter((m) => m.type === "databricks_directory").map((m) => literal(m.body.path)).filter((p): p is string => p !== undefined);
     if (files > 0) details.push(`code: ${files} files${folders.length > 0 ? ` in ${folders.sort(compareText).join(", ")}` : ""}`);
+    const principals = folded.filter((m) => m.type === "databricks_permission_assignment");
+    if (principals.length > 0) {
+      details.push(`${principals.length === 1 ? "1 principal" : `${principals.length} principals`} assigned`);
+    }
     const acls = folded.filter((m) => m.type === "databricks_secret_acl").map((m) => literal(m.body.permission)).filter((p): p is string => p !== undefined);
     if (acls.length > 0) details.push(`ACL: ${unique(acls).sort(compareText).join(", ")}`);
     // Assignments to an identity that has its own box are drawn as identity edges instead.
@@ -505,10 +599,14 @@ function sortedValues<V>(map: Map<string, V>): V[] {
   return [...map.entries()].sort(([a], [b]) => compareText(a, b)).map(([, value]) => value);
 }
 
+function edgeKey(edge: DiagramEdge): string {
+  return `${edge.from}\u0000${edge.to}\u0000${edge.kind}`;
+}
+
 function dedupeEdges(edges: DiagramEdge[]): DiagramEdge[] {
   const byKey = new Map<string, DiagramEdge>();
   for (const edge of edges) {
-    const key = `${edge.from}\u0000${edge.to}\u0000${edge.kind}`;
+    const key = edgeKey(edge);
     const existing = byKey.get(key);
     if (!existing) byKey.set(key, edge);
     else if (edge.label && existing.label !== edge.label) {

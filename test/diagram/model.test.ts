@@ -111,8 +111,18 @@ describe("the diagram model of the prod stack", () => {
     const withAccount = (id: string) => [...resourcesAt(prod, id), ...resourcesAt(prod, prod.nodes.find((node) => node.id === id)?.parent ?? "")];
     // The job names its secret scope as a literal parameter, the one edge read from a name.
     const scopeToJob = { from: boxOf(prod, only(prodJson, "databricks_secret_scope")).id, to: boxOf(prod, only(prodJson, "databricks_job")).id };
+    // A box outside the stack has no resources: the other end must name it by its id (or its name, for the peering made there).
+    const externalOf = (id: string) => prod.nodes.find((node) => node.id === id && node.externalId !== undefined);
+    const namesExternal = (addresses: readonly string[], external: DiagramNode) =>
+      addresses.some((address) => (JSON.stringify(bodyOf.get(address) ?? {}).includes(external.externalId as string) || bodyOf.get(address)?.virtual_network_name === external.name));
     for (const edge of prod.edges) {
       const [from, to] = [withAccount(edge.from), withAccount(edge.to)];
+      const [externalFrom, externalTo] = [externalOf(edge.from), externalOf(edge.to)];
+      if (externalFrom || externalTo) {
+        const external = (externalFrom ?? externalTo) as DiagramNode;
+        expect({ edge, namesExternal: namesExternal(externalFrom ? to : from, external) }).toEqual({ edge, namesExternal: true });
+        continue;
+      }
       const fromReference = references(from, to) || references(to, from) || (edge.from === scopeToJob.from && edge.to === scopeToJob.to);
       expect({ edge, fromReference }).toEqual({ edge, fromReference: true });
     }
@@ -127,7 +137,7 @@ describe("the diagram model of the prod stack", () => {
   });
 
   it("folds rules, associations, diagnostics, locks, role assignments and DNS links into the box they belong to", () => {
-    for (const type of ["azurerm_network_security_rule", "azurerm_subnet_network_security_group_association", "azurerm_monitor_diagnostic_setting", "azurerm_management_lock", "azurerm_role_assignment", "azurerm_private_dns_zone_virtual_network_link"]) {
+    for (const type of ["azurerm_network_security_rule", "azurerm_subnet_network_security_group_association", "azurerm_monitor_diagnostic_setting", "azurerm_management_lock", "azurerm_role_assignment", "azurerm_private_dns_zone_virtual_network_link", "azurerm_virtual_network_peering", "databricks_permission_assignment", "databricks_mws_ncc_binding", "databricks_mws_ncc_private_endpoint_rule", "time_sleep"]) {
       for (const address of addressesOf(prodJson, type)) {
         const shownBy = [...prod.nodes, ...prod.clusters].find((shown) => shown.resources?.includes(address));
         expect(shownBy?.resources?.[0]).toBeDefined();
@@ -142,6 +152,55 @@ describe("the diagram model of the prod stack", () => {
     expect(diagnosed.every((edge) => edge.to === workspace)).toBe(true);
     expect(new Set(diagnosed.map((edge) => edge.from)).size).toBe(diagnosed.length);
     expect(diagnosed.map((edge) => edge.from)).toContain(boxOf(prod, only(prodJson, "azurerm_key_vault")).id);
+  });
+
+  it("draws the Databricks network connectivity config in the pipeline, bound to the workspace", () => {
+    const ncc = boxOf(prod, only(prodJson, "databricks_mws_network_connectivity_config"));
+    expect(ncc).toMatchObject({ service: "Network connectivity config", name: "ncc-bank-prod", cluster: expect.stringContaining("pipeline") });
+    expect(boundariesAround(prod, ncc).map((id) => prod.clusters.find((cluster) => cluster.id === id)?.construct)).toContain("SparkBatchPipeline");
+    // The binding and the private endpoint rules fold into the NCC box.
+    expect(boxOf(prod, only(prodJson, "databricks_mws_ncc_binding")).id).toBe(ncc.id);
+    for (const rule of addressesOf(prodJson, "databricks_mws_ncc_private_endpoint_rule")) expect(boxOf(prod, rule).id).toBe(ncc.id);
+    expect(prod.edges).toContainEqual({ from: ncc.id, to: boxOf(prod, only(prodJson, "azurerm_databricks_workspace")).id, kind: "reference", label: "bound to" });
+  });
+
+  it("draws the NCC's dfs and blob private endpoints to the lake, which must approve them", () => {
+    const ncc = boxOf(prod, only(prodJson, "databricks_mws_network_connectivity_config")).id;
+    const lake = boxOf(prod, only(prodJson, "azurerm_storage_account"));
+    expect(prod.edges).toContainEqual({ from: ncc, to: lake.id, kind: "serverless-private-link", label: "private endpoint (blob, dfs)" });
+    expect(lake.details).toEqual(expect.arrayContaining(["pending NCC endpoints: blob, dfs", "(the deploy pipeline approves)"]));
+  });
+
+  it("draws the deployment agents' VNet outside the stack, peered both ways, with the DNS zones linked to it", () => {
+    const agents = prod.nodes.find((node) => node.externalId !== undefined);
+    expect(agents).toMatchObject({ service: "Virtual Network (external)", name: "vnet-agents-prod", resources: [] });
+    expect(agents?.externalId).toMatch(/\/virtualNetworks\/vnet-agents-prod$/);
+    expect(agents?.details).toContain("5 private DNS zones linked");
+    const outside = prod.clusters.find((cluster) => cluster.id === agents?.cluster);
+    expect(outside).toMatchObject({ kind: "external" });
+    expect(outside?.parent).toBeUndefined();
+    const vnet = only(prodJson, "azurerm_virtual_network");
+    expect(prod.edges).toContainEqual({ from: agents?.id, to: vnet, kind: "peering", label: "VNet peering (both directions)", bidirectional: true });
+    // Both peerings fold into this stack's VNet; the agents' DNS links fold into the zone box.
+    const vnetCluster = prod.clusters.find((cluster) => cluster.id === vnet);
+    for (const peering of addressesOf(prodJson, "azurerm_virtual_network_peering")) expect(vnetCluster?.resources).toContain(peering);
+    expect(addressesOf(prodJson, "azurerm_virtual_network_peering")).toHaveLength(2);
+  });
+
+  it("summarises the workspace's identity assignments and folds the propagation waits away", () => {
+    const workspace = boxOf(prod, only(prodJson, "azurerm_databricks_workspace"));
+    const assignments = addressesOf(prodJson, "databricks_permission_assignment");
+    expect(assignments.length).toBeGreaterThan(0);
+    for (const assignment of assignments) expect(workspace.resources).toContain(assignment);
+    expect(workspace.details).toContain(`${assignments.length} principals assigned`);
+    expect(workspace.details).toContain("root DBFS customer-managed key");
+    expect(prod.nodes.map((node) => node.service)).not.toContain("time sleep");
+    for (const wait of addressesOf(prodJson, "time_sleep")) expect(boxOf(prod, wait).resources[0]).not.toBe(wait);
+  });
+
+  it("gives every resource type of the stack a place the catalog chose (no box named after a raw type)", () => {
+    const raw = prod.nodes.filter((node) => node.resources.length > 0 && /^[a-z0-9 ]+$/.test(node.service));
+    expect(raw.map((node) => node.service)).toEqual([]);
   });
 
   it("does not depend on the order of the JSON", () => {

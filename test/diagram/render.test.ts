@@ -71,6 +71,16 @@ describe("rendering", () => {
     expect(svg.endsWith("</svg>\n")).toBe(true);
   });
 
+  it("draws the peering to the agents' VNet with arrowheads at both ends, outside the resource group", () => {
+    const dot = toDot(buildDiagramModel("estate-prod", prodJson));
+    const peering = dot.split("\n").find((line) => line.includes("VNet peering (both directions)"));
+    expect(peering).toMatch(/dir="both"/);
+    expect(peering).toMatch(/^ {2}"external:/);
+    // The outside boundary is a top-level subgraph, a sibling of the resource group.
+    expect(dot).toMatch(/^ {2}subgraph cluster_\d+ \{\n {4}graph \[[^\n]*label=<<b>Outside this stack<\/b>/m);
+    expect(dot).toContain("serverless private endpoint (Databricks NCC)");
+  });
+
   it("draws a stack of only SecureNetwork and LakeStorage", async () => {
     const json = networkAndLakeOnly();
     const model = buildDiagramModel("lab", json);
