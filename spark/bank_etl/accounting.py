@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from .validate import REASONS
+from .validate import OUTCOME_SUMMARY, REASONS
 
 
 class AccountingError(RuntimeError):
@@ -49,6 +49,28 @@ def scope_summary(scoped: DataFrame) -> DataFrame:
     return scoped.groupBy("year", "quarter", "in_scope").agg(
         F.count(F.lit(1)).alias("distinct_rows"), F.sum("occurrences").alias("rows")
     )
+
+
+def outcome_summary(outcomes: DataFrame, scoped: DataFrame) -> DataFrame:
+    """Every count the run records, in one small aggregation over the grouped outcomes
+    (validate.group_outcomes) and their scoped valid rows: rows per split and reason, and per
+    quarter and scope the distinct valid rows and all their occurrences."""
+    per_split = outcomes.where(F.col("grouping") == OUTCOME_SUMMARY).select(
+        F.lit("read").alias("kind"), "source_split", "reason", F.lit(None).cast("int").alias("year"),
+        F.lit(None).cast("int").alias("quarter"), F.lit(None).cast("boolean").alias("in_scope"),
+        F.col("rows").cast("bigint").alias("distinct_rows"), F.col("rows").cast("bigint").alias("rows"))
+    per_quarter = scoped.groupBy("year", "quarter", "in_scope").agg(
+        F.count(F.lit(1)).alias("distinct_rows"), F.sum("occurrences").alias("rows")).select(
+        F.lit("scope").alias("kind"), F.lit(None).cast("int").alias("source_split"),
+        F.lit(None).cast("string").alias("reason"), "year", "quarter", "in_scope",
+        F.col("distinct_rows").cast("bigint"), F.col("rows").cast("bigint"))
+    return per_split.unionByName(per_quarter)
+
+
+def tally_summary(summary_rows) -> RunCounts:
+    """Folds the rows of outcome_summary into the run's counts."""
+    rows = list(summary_rows)
+    return tally([r for r in rows if r["kind"] == "read"], [r for r in rows if r["kind"] == "scope"])
 
 
 def tally(read_rows, scope_rows) -> RunCounts:

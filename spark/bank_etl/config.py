@@ -47,6 +47,21 @@ class Quarter:
         return cls(day.year, (day.month - 1) // 3 + 1)
 
     @classmethod
+    def last_ended_in_zone(cls, timezone: str, now: dt.datetime | None = None) -> "Quarter":
+        """The last quarter that ended before the date it is now in `timezone` (the schedule's
+        zone): a run at 02:00 on 1 January in Asia/Kolkata is still 31 December in UTC."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ConfigError(f"--timezone must be an IANA time zone such as Europe/London, got {timezone!r}") from error
+        moment = now or dt.datetime.now(dt.timezone.utc)
+        if moment.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        return cls.last_ended_before(moment.astimezone(zone).date())
+
+    @classmethod
     def last_ended_before(cls, today: dt.date) -> "Quarter":
         """The last quarter that ended before `today` (the scheduled job's default scope)."""
         current = cls.of(today)
@@ -169,6 +184,24 @@ class JobConfig:
     secret_scope: str | None = None
     pg_user_key: str | None = None
     pg_password_key: str | None = None
+    catalog: str | None = None  # Unity Catalog name; None: path-based Delta tables
+    timezone: str = "UTC"
+
+
+def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--quarter", help="the quarter to replace, YYYY-Qn (default: the last quarter that ended "
+                                         "before today in --timezone)")
+    scope.add_argument("--all", action="store_true", help="replace every quarter found in the input")
+    parser.add_argument("--timezone", default="UTC", help="IANA time zone of the schedule, for the default quarter")
+
+
+def scope_from(args: argparse.Namespace, now: dt.datetime | None = None) -> Scope:
+    if args.all:
+        return Scope(None)
+    if args.quarter:
+        return Scope(Quarter.parse(args.quarter))
+    return Scope(Quarter.last_ended_in_zone(args.timezone, now))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,9 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lake", required=True, help="lake root (local dir, file://, abfss://) or a template with {container}")
     parser.add_argument("--pg-url", default=os.environ.get("BANK_PG_URL"), help="postgresql:// or jdbc:postgresql:// URL")
     parser.add_argument("--schema", default="bank", help="PostgreSQL schema (default: bank)")
-    scope = parser.add_mutually_exclusive_group()
-    scope.add_argument("--quarter", help="the quarter to replace, YYYY-Qn (default: the last quarter that ended before today)")
-    scope.add_argument("--all", action="store_true", help="replace every quarter found in the input")
+    parser.add_argument("--catalog", help="Unity Catalog catalog of the lake's tables (Databricks); "
+                                          "without it the Delta tables are addressed by path")
+    add_scope_arguments(parser)
     parser.add_argument("--secret-scope", help="Databricks secret scope holding the PostgreSQL credentials")
     parser.add_argument("--pg-user-key", help="secret key of the PostgreSQL user")
     parser.add_argument("--pg-password-key", help="secret key of the PostgreSQL password")
@@ -192,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
-def parse_args(argv: list[str] | None, today: dt.date | None = None) -> JobConfig:
+def parse_args(argv: list[str] | None, now: dt.datetime | None = None) -> JobConfig:
     args = build_parser().parse_args(argv)
     if not args.pg_url:
         raise ConfigError("--pg-url is required (or set BANK_PG_URL)")
@@ -201,12 +234,9 @@ def parse_args(argv: list[str] | None, today: dt.date | None = None) -> JobConfi
     secret_args = (args.secret_scope, args.pg_user_key, args.pg_password_key)
     if any(secret_args) and not all(secret_args):
         raise ConfigError("--secret-scope, --pg-user-key and --pg-password-key go together")
-    if args.all:
-        scope = Scope(None)
-    elif args.quarter:
-        scope = Scope(Quarter.parse(args.quarter))
-    else:
-        scope = Scope(Quarter.last_ended_before(today or dt.date.today()))
+    if args.catalog is not None and not SCHEMA_NAME.match(args.catalog):
+        raise ConfigError(f"--catalog must be a plain identifier, got {args.catalog!r}")
+    scope = scope_from(args, now)
     return JobConfig(
         input_uri=args.input,
         lake_root=args.lake,
@@ -216,4 +246,60 @@ def parse_args(argv: list[str] | None, today: dt.date | None = None) -> JobConfi
         secret_scope=args.secret_scope,
         pg_user_key=args.pg_user_key,
         pg_password_key=args.pg_password_key,
+        catalog=args.catalog,
+        timezone=args.timezone,
     )
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    input_uri: str
+    scope: Scope
+    timezone: str
+
+
+def parse_check_args(argv: list[str] | None, now: dt.datetime | None = None) -> CheckConfig:
+    parser = argparse.ArgumentParser(prog="run_check.py", description="Fails fast, without retries, on what a "
+                                     "retry cannot fix: a missing input, a missing column, no rows in scope.")
+    parser.add_argument("--input", required=True, help="landing file, or a directory whose newest *.csv/*.xlsx is used")
+    add_scope_arguments(parser)
+    args = parser.parse_args(argv)
+    return CheckConfig(args.input, scope_from(args, now), args.timezone)
+
+
+@dataclass(frozen=True)
+class MigrateConfig:
+    pg: PgSettings  # the server administrator
+    schema: str
+    etl_role: str
+    reader_role: str
+    etl_password: str | None = field(default=None, repr=False)
+    secret_scope: str | None = None
+    admin_user_key: str | None = None
+    admin_password_key: str | None = None
+    etl_password_key: str | None = None
+
+
+def parse_migrate_args(argv: list[str] | None) -> MigrateConfig:
+    parser = argparse.ArgumentParser(prog="run_migrate.py", description="As the server administrator: creates the "
+                                     "schema, its tables and the job's two roles.")
+    parser.add_argument("--pg-url", default=os.environ.get("BANK_PG_URL"), help="administrator's postgresql:// URL")
+    parser.add_argument("--schema", default="bank")
+    parser.add_argument("--etl-role", default="bank_etl", help="the role the load runs as (owns the tables)")
+    parser.add_argument("--reader-role", default="bank_reader", help="read-only role (USAGE and SELECT)")
+    parser.add_argument("--secret-scope", help="Databricks secret scope holding the credentials")
+    parser.add_argument("--admin-user-key", help="secret key of the administrator's login name")
+    parser.add_argument("--admin-password-key", help="secret key of the administrator's password")
+    parser.add_argument("--etl-password-key", help="secret key of the ETL role's password")
+    args = parser.parse_args(argv)
+    if not args.pg_url:
+        raise ConfigError("--pg-url is required (or set BANK_PG_URL)")
+    for name, value in (("--schema", args.schema), ("--etl-role", args.etl_role), ("--reader-role", args.reader_role)):
+        if not SCHEMA_NAME.match(value):
+            raise ConfigError(f"{name} must be a plain SQL identifier, got {value!r}")
+    keys = (args.admin_user_key, args.admin_password_key, args.etl_password_key)
+    if any(keys) and not args.secret_scope:
+        raise ConfigError("--admin-user-key, --admin-password-key and --etl-password-key need --secret-scope")
+    return MigrateConfig(parse_pg_url(args.pg_url), args.schema, args.etl_role, args.reader_role,
+                         os.environ.get("BANK_ETL_PASSWORD"), args.secret_scope, args.admin_user_key,
+                         args.admin_password_key, args.etl_password_key)

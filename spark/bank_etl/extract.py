@@ -19,7 +19,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import BooleanType, IntegerType, LongType, StringType, StructField, StructType
 
-from .lake import HadoopFs
+from .errors import InputError
+from .fs import FileSystem
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,6 @@ RAW_COLUMNS = [f.name for f in RAW_SCHEMA.fields]
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 
 
-class InputError(ValueError):
-    """The landing file cannot be used (missing, unsupported, or missing a required column)."""
-
-
 @dataclass(frozen=True)
 class Extracted:
     raw: DataFrame
@@ -51,13 +48,14 @@ class Extracted:
     file_format: str
 
 
-def resolve_input(fs: HadoopFs, uri: str) -> str:
+def resolve_input(fs: FileSystem, uri: str) -> str:
     """The file itself, or the newest *.csv/*.xlsx file (by modification time) in a directory."""
     if not fs.exists(uri):
         raise InputError(f"input not found: {uri}")
     if not fs.is_dir(uri):
         return uri
-    candidates = [(mtime, path) for path, mtime in fs.list_files(uri) if path.lower().endswith(SUPPORTED_SUFFIXES)]
+    candidates = [(f.modified_ms, f.path) for f in fs.list(uri)
+                  if not f.is_dir and f.path.lower().endswith(SUPPORTED_SUFFIXES)]
     if not candidates:
         raise InputError(f"no *.csv or *.xlsx file in {uri}")
     _, newest = max(candidates)
@@ -84,8 +82,14 @@ def parse_csv_header(line: str) -> list[str]:
     return next(csv.reader([line]), [])
 
 
-def read_csv(spark: SparkSession, fs: HadoopFs, path: str) -> Extracted:
-    header = parse_csv_header(fs.read_first_line(path))
+def read_header(fs: FileSystem, path: str) -> list[str]:
+    """The CSV header from the first bytes of the file (no Spark job)."""
+    head = fs.read_head(path).decode("utf-8", errors="replace")
+    return parse_csv_header(head.splitlines()[0] if head else "")
+
+
+def read_csv(spark: SparkSession, fs: FileSystem, path: str) -> Extracted:
+    header = read_header(fs, path)
     positions = match_required_columns(header)
     # Every header column is read (as text) so a record's field count can be compared with the
     # header's; a record with more or fewer fields lands in _corrupt_record.
@@ -196,7 +200,7 @@ def read_xlsx(spark: SparkSession, path: str) -> Extracted:
     return Extracted(raw, path, "xlsx")
 
 
-def extract(spark: SparkSession, fs: HadoopFs, path: str) -> Extracted:
+def extract(spark: SparkSession, fs: FileSystem, path: str) -> Extracted:
     lower = path.lower()
     if lower.endswith(".csv"):
         return read_csv(spark, fs, path)

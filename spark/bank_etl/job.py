@@ -1,8 +1,12 @@
 """One run of the quarterly batch: extract -> validate -> transform -> load, with the run record.
 
-Publishing is the last step and is all-or-nothing per run: the lake partitions are swapped inside
-the PostgreSQL transaction that replaces the same quarters, and a failure anywhere rolls back both
-and records the run as failed.
+Order of the edges, chosen so that a failure at any point leaves every quarter's previous data:
+1. PostgreSQL: executors COPY each quarter, the features and the quarantine rows into new tables
+   (invisible to readers).
+2. Lake: one replaceWhere commit per Delta table, and the features' Parquet export swapped in.
+3. PostgreSQL: one short transaction swaps the loaded quarters in and records the run.
+A failure before 3 commits drops the new tables, restores each Delta table to the version it had
+(Delta keeps it in its history) and moves the previous export back.
 """
 
 from __future__ import annotations
@@ -12,28 +16,30 @@ import json
 import logging
 import secrets
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
-from . import load_pg
-from .accounting import RunCounts, check_identity, read_summary, scope_summary, source_row_offsets, tally
-from .config import JobConfig, mask_url, strip_url_credentials
+from . import lake, load_pg, pg_copy
+from .accounting import RunCounts, check_identity, outcome_summary, source_row_offsets, tally_summary
+from .config import JobConfig, PgSettings, strip_url_credentials
+from .errors import EmptyScopeError, describe, log_failure
 from .extract import extract, resolve_input
-from .lake import HadoopFs, PartitionSwap, lake_layout, partition_path
+from .fs import FileSystem, file_system_for
+from .lake import PartitionSwap, lake_layout, lake_tables, partition_path, quarters_predicate
 from .transform import CURATED_COLUMNS, FEATURE_COLUMNS, QUARANTINE_COLUMNS, curated_transactions, quarterly_features, quarantine_rows
-from .validate import apply_scope, classify, deduplicate, in_quarter
+from .validate import apply_scope, classify, distinct_valid, group_outcomes, in_quarter, rejected_rows
 
 log = logging.getLogger(__name__)
 
-STAGES = ("connect", "extract", "validate", "transform", "write lake", "load postgres", "publish")
+__all__ = ["EmptyScopeError", "RunResult", "run_job", "STAGES"]
+
+STAGES = ("connect", "extract", "validate", "transform", "load postgres", "write lake", "publish")
 StageListener = Callable[[str, str, float], None]  # (stage, "start" | "end", seconds so far)
-
-
-class EmptyScopeError(RuntimeError):
-    """The input has no valid row in the selected scope; replacing the quarter would erase it."""
+MAX_WRITER_SESSIONS = 8  # PostgreSQL sessions COPYing at once, at most (the server's cores bound the gain)
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -55,9 +61,20 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _describe(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}".strip()
-    return mask_url(text.splitlines()[0] if text else type(error).__name__)[:2000]
+def copy_to_postgres(frame: DataFrame, settings: PgSettings, schema: str, table: str, columns: list[str],
+                     run_id: str, max_sessions: int = MAX_WRITER_SESSIONS) -> list[dict]:
+    """COPYs `frame` into schema.table from the executors, one session per task, and returns one
+    small row per task (rows, backend_pid, started, finished): never the data itself."""
+    from pyspark import cloudpickle
+
+    # The Python workers may not have the bank_etl package on their path (Databricks runs the
+    # job from workspace files): ship the COPY function's module by value.
+    cloudpickle.register_pickle_by_value(pg_copy)
+    partitions = frame.rdd.getNumPartitions()
+    if partitions > max_sessions:
+        frame = frame.coalesce(max_sessions)
+    copier = pg_copy.copy_partitions(settings.connect_kwargs(), schema, table, columns, run_id)
+    return [row.asDict() for row in frame.select(*columns).mapInArrow(copier, pg_copy.RESULT_DDL).collect()]
 
 
 def run_job(
@@ -66,28 +83,25 @@ def run_job(
     *,
     run_id: str | None = None,
     on_stage: StageListener | None = None,
+    fs: FileSystem | None = None,
 ) -> RunResult:
     """Runs the batch once and returns its record; raises (after recording the failure) on error."""
     run_id = run_id or new_run_id()
+    fs = fs or file_system_for(spark)
     layout = lake_layout(config.lake_root)
-    fs = HadoopFs(spark)
-    result = RunResult(
-        record={
-            "run_id": run_id,
-            "scope": str(config.scope),
-            "started_at": _utc_now(),
-            "finished_at": None,
-            "status": "running",
-            "input_uri": strip_url_credentials(config.input_uri),
-            "input_sha256": None,
-            "error": None,
-        }
-    )
+    tables = lake_tables(layout, config.catalog)
+    result = RunResult(record={
+        "run_id": run_id, "scope": str(config.scope), "started_at": _utc_now(), "finished_at": None,
+        "status": "running", "input_uri": strip_url_credentials(config.input_uri), "input_sha256": None,
+        "error": None, "timezone": config.timezone,
+    })
     record = result.record
-    staging = {area: f"{root.rstrip('/')}/_staging/{run_id}" for area, root in
-               (("curated", layout.curated), ("features", layout.features), ("quarantine", layout.quarantine))}
+    export_staging = f"{layout.export.rstrip('/')}/_staging/{run_id}"
     swap = PartitionSwap(fs, run_id)
+    delta_versions: dict[str, int | None] = {}  # table -> version before this run's commit
+    delta_committed: list[str] = []
     cached: list[DataFrame] = []
+    load_tables: load_pg.LoadTables | None = None
     conn = None
 
     @contextmanager
@@ -103,12 +117,12 @@ def run_job(
             if on_stage:
                 on_stage(name, "end", seconds)
 
-    log.info("run %s: scope %s, input %s, lake %s, postgres %s (schema %s)", run_id, config.scope,
-             record["input_uri"], config.lake_root, config.pg.masked_url(), config.schema)
+    log.info("run %s: scope %s, input %s, lake %s, catalog %s, postgres %s (schema %s)", run_id, config.scope,
+             record["input_uri"], config.lake_root, config.catalog, config.pg.masked_url(), config.schema)
     try:
         with stage("connect"):
             conn = load_pg.connect(config.pg)
-            load_pg.migrate(conn, config.schema)
+            load_pg.check_schema_ready(conn, config.schema)
             load_pg.record_run(conn, config.schema, record)
 
         with stage("extract"):
@@ -119,10 +133,12 @@ def run_job(
 
         with stage("validate"):
             scope_quarters = None if config.scope.is_all else [(config.scope.quarter.year, config.scope.quarter.quarter)]
-            classified = classify(extracted.raw).persist()
-            scoped = apply_scope(deduplicate(classified), scope_quarters).persist()
-            cached.extend([classified, scoped])
-            counts = tally(read_summary(classified).collect(), scope_summary(scoped).collect())
+            # One pass over the input: classification, de-duplication and the counts share one
+            # aggregation, whose (much smaller) result is kept for the steps that follow.
+            outcomes = group_outcomes(classify(extracted.raw)).persist(StorageLevel.MEMORY_AND_DISK_DESER)
+            cached.append(outcomes)
+            scoped = apply_scope(distinct_valid(outcomes), scope_quarters)
+            counts = tally_summary(outcome_summary(outcomes, scoped).collect())
             record.update(counts.as_record())
             check_identity(counts)
             if counts.rows_valid == 0:
@@ -132,64 +148,65 @@ def run_job(
 
         with stage("transform"):
             curated = curated_transactions(scoped, run_id)
-            features = quarterly_features(curated).persist()
+            features = quarterly_features(curated).persist()  # a few hundred rows per quarter
             cached.append(features)
-            quarantine = quarantine_rows(classified, run_id, input_sha256, source_row_offsets(counts))
+            quarantine = quarantine_rows(rejected_rows(outcomes), run_id, input_sha256, source_row_offsets(counts))
+
+        with stage("load postgres"):
+            load_tables = load_pg.LoadTables(config.schema, run_id.rsplit("-", 1)[-1][:8], quarters)
+            load_pg.create_load_tables(conn, load_tables)
+            sessions: list[dict] = []
+            for year, quarter in quarters:
+                # run_id is left out: each session sets it, and the column default fills it in.
+                sessions += copy_to_postgres(curated.where(in_quarter(year, quarter)), config.pg, config.schema,
+                                             load_tables.transactions(year, quarter), list(CURATED_COLUMNS[:-1]), run_id)
+            sessions += copy_to_postgres(features, config.pg, config.schema, load_tables.features,
+                                         list(FEATURE_COLUMNS), run_id)
+            sessions += copy_to_postgres(quarantine, config.pg, config.schema, load_tables.quarantine,
+                                         list(QUARANTINE_COLUMNS), run_id)
+            # Counted by the server, so a retried task that had already committed shows up.
+            loaded = {
+                "transactions": sum(load_pg.count_rows(conn, config.schema, load_tables.transactions(y, q))
+                                    for y, q in quarters),
+                "quarterly_features": load_pg.count_rows(conn, config.schema, load_tables.features),
+                "quarantine": load_pg.count_rows(conn, config.schema, load_tables.quarantine),
+            }
+            _check_loaded(loaded, counts)
+            record["pg_writer_sessions"] = {
+                "distinct": len({s["backend_pid"] for s in sessions}),
+                "max_concurrent": pg_copy.max_concurrent([(s["started"], s["finished"]) for s in sessions]),
+            }
 
         with stage("write lake"):
-            # One plain write per quarter into its staged partition directory: no partitionBy sort,
-            # and the year/quarter values live in the directory names (Hive layout).
+            frames = {"curated": curated, "features": features, "quarantine": quarantine}
+            predicates = {"curated": quarters_predicate(quarters), "features": quarters_predicate(quarters),
+                          "quarantine": f"input_sha256 = '{input_sha256}'"}
+            for name, table in tables.items():
+                lake.ensure_table(spark, table, frames[name])
+                delta_versions[name] = lake.current_version(spark, table)
+                lake.replace_where(table, frames[name], predicates[name])
+                delta_committed.append(name)
+            # The export: one small write of every quarter's features, then one swap per quarter.
+            features.coalesce(1).write.partitionBy("year", "quarter").mode("overwrite").parquet(export_staging)
             for year, quarter in quarters:
                 partition = {"year": year, "quarter": quarter}
-                curated.where(in_quarter(year, quarter)).drop("year", "quarter").write.mode("overwrite").parquet(
-                    partition_path(staging["curated"], partition)
-                )
-                features.where(in_quarter(year, quarter)).drop("year", "quarter").coalesce(1).write.mode("overwrite").parquet(
-                    partition_path(staging["features"], partition)
-                )
-            quarantine_partition = {"input_sha256": input_sha256}
-            quarantine.drop("input_sha256").coalesce(1).write.mode("overwrite").parquet(
-                partition_path(staging["quarantine"], quarantine_partition)
-            )
+                swap.replace(layout.export, partition_path(export_staging, partition), partition)
 
-        loader = load_pg.PgLoader(conn, config.schema)
-        sources = {
-            # Generators: each quarter is fetched only when the loader gets to it, so PostgreSQL
-            # ingests one quarter while the next is collected. run_id is left out: the table's
-            # default fills it in from the transaction's setting.
-            "transactions": (CURATED_COLUMNS[:-1], (
-                _staged_quarter(fs, curated, partition_path(staging["curated"], {"year": y, "quarter": q}), y, q)
-                for y, q in quarters)),
-            "quarterly_features": (FEATURE_COLUMNS, _arrow_tables(features)),
-            "quarantine": (QUARANTINE_COLUMNS, _arrow_tables(quarantine)),
-        }
-        with ExitStack() as transaction:
-            with stage("load postgres"):
-                transaction.enter_context(conn.transaction())
-                loaded = loader.replace(quarters, input_sha256, sources, run_id)
-                _check_loaded({"transactions": loaded.transactions, "quarantine": loaded.quarantine}, counts)
-            with stage("publish"):
-                for year, quarter in quarters:
-                    partition = {"year": year, "quarter": quarter}
-                    swap.replace(layout.curated, partition_path(staging["curated"], partition), partition)
-                    swap.replace(layout.features, partition_path(staging["features"], partition), partition)
-                swap.replace(layout.quarantine, partition_path(staging["quarantine"], quarantine_partition),
-                             quarantine_partition)
-                record.update(
-                    status="succeeded",
-                    finished_at=_utc_now(),
-                    rows_loaded={"transactions": loaded.transactions, "quarterly_features": loaded.features,
-                                 "quarantine": loaded.quarantine},
-                )
+        with stage("publish"):
+            record.update(status="succeeded", finished_at=_utc_now(), rows_loaded=loaded)
+            with conn.transaction():
+                load_pg.swap_in(conn, load_tables, input_sha256,
+                                {"quarterly_features": FEATURE_COLUMNS, "quarantine": QUARANTINE_COLUMNS})
                 load_pg.record_run(conn, config.schema, record)
-                transaction.close()  # COMMIT: PostgreSQL and the swapped lake partitions go live together
+            load_tables = None  # swapped in: nothing left to drop
         swap.commit()
         log.info("run %s succeeded: %s", run_id, _summary(counts))
         return result
     except BaseException as error:
+        record.update(status="failed", finished_at=_utc_now(), error=describe(error))
+        log_failure(log, f"run {run_id}", error)
         swap.rollback()
-        record.update(status="failed", finished_at=_utc_now(), error=_describe(error))
-        log.error("run %s failed: %s", run_id, record["error"])
+        _restore_delta(spark, tables, delta_versions, delta_committed)
         try:
             error.run_record = record  # lets a caller (the local runner) report the failed run
         except AttributeError:
@@ -199,47 +216,42 @@ def run_job(
     finally:
         record["stage_seconds"] = dict(result.stage_seconds)
         _write_run_file(fs, layout.runs, record)
-        for path in staging.values():
-            try:
-                fs.delete(path)
-                fs.delete_if_empty(path.rsplit("/", 1)[0])
-            except Exception:
-                log.warning("could not remove staging directory %s", path)
+        _cleanup(fs, export_staging, conn, load_tables)
         for df in cached:
             df.unpersist()
         if conn is not None:
             conn.close()
 
 
-def _arrow_tables(*frames: DataFrame):
-    """Collects each DataFrame to the driver as an Arrow table, one at a time, when asked for."""
-    for frame in frames:
-        yield frame.toArrow()
+def _restore_delta(spark: SparkSession, tables: dict, versions: dict[str, int | None], committed: list[str]) -> None:
+    for name in committed:
+        try:
+            lake.restore(spark, tables[name], versions[name])
+            log.info("restored Delta table %s to version %s", tables[name].reference, versions[name])
+        except Exception as error:
+            log.error("could not restore Delta table %s to version %s: %s", tables[name].reference,
+                      versions[name], describe(error))
 
 
-def _staged_quarter(fs: HadoopFs, curated: DataFrame, staged_dir: str, year: int, quarter: int):
-    """One quarter's curated rows as an Arrow table (without run_id).
-
-    When the lake is on local disk, the staged Parquet files are read with pyarrow: the rows loaded
-    are then exactly the rows about to be published, and reading them costs far less than
-    converting them again in the JVM. Elsewhere (abfss://, dbfs:/) Spark collects them.
-    """
-    import pyarrow as pa
-    import pyarrow.dataset as pads
-
-    local = fs.local_path(staged_dir)
-    if local is None:
-        return curated.where(in_quarter(year, quarter)).drop("run_id").toArrow()
-    table = pads.dataset(local, format="parquet").to_table()
-    table = table.append_column("year", pa.repeat(pa.scalar(year, pa.int32()), table.num_rows))
-    table = table.append_column("quarter", pa.repeat(pa.scalar(quarter, pa.int32()), table.num_rows))
-    return table.select(list(CURATED_COLUMNS[:-1]))
+def _cleanup(fs: FileSystem, export_staging: str, conn, load_tables) -> None:
+    try:
+        fs.delete(export_staging)
+        parent = export_staging.rsplit("/", 1)[0]
+        if fs.exists(parent) and not fs.list(parent):
+            fs.delete(parent)
+    except Exception:
+        log.warning("could not remove staging directory %s", export_staging)
+    if load_tables is not None and conn is not None and not conn.closed and not conn.broken:
+        try:
+            load_pg.drop_load_tables(conn, load_tables)
+        except Exception as error:
+            log.warning("could not drop the run's load tables: %s", describe(error))
 
 
 def _check_loaded(rows: dict[str, int], counts: RunCounts) -> None:
     expected = {"transactions": counts.rows_valid, "quarantine": counts.rows_quarantined}
     for table, want in expected.items():
-        if table in rows and rows[table] != want:
+        if rows[table] != want:
             raise RuntimeError(f"{table}: loaded {rows[table]} rows but the run counted {want}")
 
 
@@ -249,14 +261,13 @@ def _summary(counts: RunCounts) -> str:
 
 
 def _record_failure_in_postgres(config: JobConfig, conn, record: dict[str, object]) -> None:
-    """Best effort: the data transaction is already rolled back; write status = failed."""
+    """Best effort: nothing was swapped in; write status = failed."""
     try:
         if conn is None or conn.closed or conn.broken:
             conn = load_pg.connect(config.pg)
-            load_pg.migrate(conn, config.schema)
         load_pg.record_run(conn, config.schema, record)
     except Exception as error:  # the run file still records the failure
-        log.warning("could not record the failed run in PostgreSQL: %s", _describe(error))
+        log.warning("could not record the failed run in PostgreSQL: %s", describe(error))
 
 
 def _json_default(value: object) -> object:
@@ -265,10 +276,9 @@ def _json_default(value: object) -> object:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _write_run_file(fs: HadoopFs, runs_dir: str, record: dict[str, object]) -> None:
+def _write_run_file(fs: FileSystem, runs_dir: str, record: dict[str, object]) -> None:
     try:
-        fs.mkdirs(runs_dir)
         fs.write_text(f"{runs_dir.rstrip('/')}/{record['run_id']}.json",
                       json.dumps(record, default=_json_default, indent=2, sort_keys=True) + "\n")
     except Exception as error:
-        log.error("could not write the run record to %s: %s", runs_dir, _describe(error))
+        log.error("could not write the run record to %s: %s", runs_dir, describe(error))

@@ -1,7 +1,7 @@
-"""The lake: where each area lives, and file-system operations through Hadoop's FileSystem API.
+"""The lake: where each area lives, its Delta tables, and the plain-Parquet export of the features.
 
-The same code runs on a local directory and on ADLS Gen2 (abfss://, hierarchical namespace), because
-every operation goes through the JVM's org.apache.hadoop.fs.FileSystem of the Spark session.
+Data is read and written by Spark only; the few file operations around it (the export's swap,
+the run records) go through bank_etl.fs.
 """
 
 from __future__ import annotations
@@ -10,6 +10,10 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
+
+from pyspark.sql import DataFrame, SparkSession
+
+from .fs import FileSystem
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +24,10 @@ CONTAINER_PLACEHOLDER = "{container}"
 class LakeLayout:
     """URIs of the lake's areas for one lake root."""
 
-    curated: str  # curated transactions, partitioned year=/quarter=
-    features: str  # quarterly features, partitioned year=/quarter=
-    quarantine: str  # quarantined rows, partitioned input_sha256=
+    curated: str  # Delta table curated.transactions, partitioned year, quarter
+    features: str  # Delta table features.quarterly, partitioned year, quarter
+    quarantine: str  # Delta table ops.quarantine
+    export: str  # the features as plain Parquet, year=YYYY/quarter=Q/
     runs: str  # run records, <run_id>.json
 
 
@@ -34,7 +39,7 @@ def _join(base: str, *parts: str) -> str:
 
 
 def _absolute(root: str) -> str:
-    """A root without a URI scheme is a local path; Hadoop wants it absolute."""
+    """A root without a URI scheme is a local path; Spark wants it absolute."""
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", root):
         return root
     return os.path.abspath(root)
@@ -44,10 +49,10 @@ def lake_layout(root: str) -> LakeLayout:
     """Maps a lake root to its areas.
 
     A plain root R (local directory, file:// or one container) holds every area under it:
-    R/curated/transactions, R/features/quarterly, R/quarantine, R/_runs. A root containing
-    `{container}` (for example `abfss://{container}@stbankprod.dfs.core.windows.net/`) has one
-    container per area, as the Azure lake does: curated/transactions, features/quarterly,
-    quarantine/ (the container root) and curated/_runs.
+    R/curated/transactions, R/features/quarterly, R/features/export, R/quarantine, R/_runs. A root
+    containing `{container}` (for example `abfss://{container}@stbankprod.dfs.core.windows.net/`)
+    has one container per area, as the Azure lake does: curated/transactions, features/quarterly,
+    features/export, quarantine/ (the container root) and curated/_runs.
     """
     if CONTAINER_PLACEHOLDER in root:
         def area(container: str, path: str) -> str:
@@ -57,6 +62,7 @@ def lake_layout(root: str) -> LakeLayout:
             curated=area("curated", "transactions"),
             features=area("features", "quarterly"),
             quarantine=area("quarantine", ""),
+            export=area("features", "export"),
             runs=area("curated", "_runs"),
         )
     base = _absolute(root)
@@ -64,127 +70,85 @@ def lake_layout(root: str) -> LakeLayout:
         curated=_join(base, "curated/transactions"),
         features=_join(base, "features/quarterly"),
         quarantine=_join(base, "quarantine"),
+        export=_join(base, "features/export"),
         runs=_join(base, "_runs"),
     )
-
-
-def to_hadoop_uri(path: str) -> str:
-    """Local paths become absolute; URIs (file:, abfss:, dbfs:) are passed through."""
-    return _absolute(path)
-
-
-class LakeError(RuntimeError):
-    """A lake operation failed."""
-
-
-class HadoopFs:
-    """Thin wrapper over org.apache.hadoop.fs.FileSystem for the paths this job touches."""
-
-    def __init__(self, spark):
-        self._jvm = spark._jvm
-        self._conf = spark._jsc.hadoopConfiguration()
-
-    def _path(self, uri: str):
-        return self._jvm.org.apache.hadoop.fs.Path(to_hadoop_uri(uri))
-
-    def _fs(self, path):
-        return path.getFileSystem(self._conf)
-
-    def local_path(self, uri: str) -> str | None:
-        """The path on this machine's disk when `uri` resolves to Hadoop's local file system
-        (a plain path outside Databricks, or file://); None for abfss://, dbfs:/ and the like."""
-        path = self._path(uri)
-        fs = self._fs(path)
-        if str(fs.getScheme()) != "file":
-            return None
-        return str(fs.makeQualified(path).toUri().getPath())
-
-    def exists(self, uri: str) -> bool:
-        path = self._path(uri)
-        return bool(self._fs(path).exists(path))
-
-    def is_dir(self, uri: str) -> bool:
-        path = self._path(uri)
-        fs = self._fs(path)
-        return bool(fs.exists(path) and fs.getFileStatus(path).isDirectory())
-
-    def mkdirs(self, uri: str) -> None:
-        path = self._path(uri)
-        if not self._fs(path).mkdirs(path):
-            raise LakeError(f"could not create directory {uri}")
-
-    def delete(self, uri: str) -> None:
-        path = self._path(uri)
-        fs = self._fs(path)
-        if fs.exists(path):
-            fs.delete(path, True)
-
-    def delete_if_empty(self, uri: str) -> None:
-        path = self._path(uri)
-        fs = self._fs(path)
-        if fs.exists(path) and fs.getFileStatus(path).isDirectory() and len(fs.listStatus(path)) == 0:
-            fs.delete(path, False)
-
-    def rename(self, source: str, target: str) -> None:
-        """Renames a file or directory; atomic on HNS-enabled ADLS Gen2 and on a local disk."""
-        src, dst = self._path(source), self._path(target)
-        fs = self._fs(src)
-        if fs.exists(dst):
-            raise LakeError(f"rename target already exists: {target}")
-        parent = dst.getParent()
-        if parent is not None and not fs.exists(parent):
-            fs.mkdirs(parent)
-        if not fs.rename(src, dst):
-            raise LakeError(f"could not rename {source} to {target}")
-
-    def list_files(self, uri: str) -> list[tuple[str, int]]:
-        """(uri, modification time in ms) of the plain files directly inside a directory."""
-        path = self._path(uri)
-        statuses = self._fs(path).listStatus(path)
-        return [(s.getPath().toString(), int(s.getModificationTime())) for s in statuses if s.isFile()]
-
-    def read_first_line(self, uri: str) -> str:
-        path = self._path(uri)
-        stream = self._fs(path).open(path)
-        try:
-            reader = self._jvm.java.io.BufferedReader(self._jvm.java.io.InputStreamReader(stream, "UTF-8"))
-            line = reader.readLine()
-            return "" if line is None else str(line)
-        finally:
-            stream.close()
-
-    def sha256(self, uri: str) -> str:
-        path = self._path(uri)
-        stream = self._fs(path).open(path)
-        try:
-            return str(self._jvm.org.apache.commons.codec.digest.DigestUtils.sha256Hex(stream))
-        finally:
-            stream.close()
-
-    def write_text(self, uri: str, text: str) -> None:
-        path = self._path(uri)
-        stream = self._fs(path).create(path, True)
-        try:
-            stream.write(bytearray(text.encode("utf-8")))
-        finally:
-            stream.close()
 
 
 def partition_path(area: str, partition: dict[str, object]) -> str:
     return _join(area, *(f"{key}={value}" for key, value in partition.items()))
 
 
+@dataclass(frozen=True)
+class DeltaTable:
+    """One of the lake's Delta tables: by path, and by name in Unity Catalog when a catalog is set."""
+
+    path: str
+    name: str | None  # <catalog>.<schema>.<table>, or None for a path-based table
+    partition_by: tuple[str, ...]
+
+    @property
+    def reference(self) -> str:
+        return self.name or f"delta.`{self.path}`"
+
+
+def lake_tables(layout: LakeLayout, catalog: str | None) -> dict[str, DeltaTable]:
+    def named(schema: str, table: str) -> str | None:
+        return f"`{catalog}`.`{schema}`.`{table}`" if catalog else None
+
+    return {
+        "curated": DeltaTable(layout.curated, named("curated", "transactions"), ("year", "quarter")),
+        "features": DeltaTable(layout.features, named("features", "quarterly"), ("year", "quarter")),
+        "quarantine": DeltaTable(layout.quarantine, named("ops", "quarantine"), ()),
+    }
+
+
+def _ddl(frame: DataFrame) -> str:
+    return ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in frame.schema.fields)
+
+
+def ensure_table(spark: SparkSession, table: DeltaTable, like: DataFrame) -> None:
+    """Creates the Delta table if it is missing: in Unity Catalog an external table at the lake
+    path (so the catalog's grants apply to it), elsewhere a path-based table."""
+    partitioned = f" PARTITIONED BY ({', '.join(table.partition_by)})" if table.partition_by else ""
+    location = f" LOCATION '{table.path}'" if table.name else ""
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {table.reference} ({_ddl(like)}) USING DELTA{partitioned}{location}")
+
+
+def current_version(spark: SparkSession, table: DeltaTable) -> int:
+    """The table's latest commit version (one row of DESCRIBE HISTORY)."""
+    return int(spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT 1").select("version").head()[0])
+
+
+def replace_where(table: DeltaTable, frame: DataFrame, predicate: str) -> None:
+    """One Delta commit that replaces exactly the rows matching `predicate` with `frame`'s rows;
+    Delta refuses the commit if a new row falls outside the predicate."""
+    writer = frame.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+    if table.name:
+        writer.saveAsTable(table.name)
+    else:
+        writer.save(table.path)
+
+
+def restore(spark: SparkSession, table: DeltaTable, version: int) -> None:
+    spark.sql(f"RESTORE TABLE {table.reference} TO VERSION AS OF {int(version)}")
+
+
+def quarters_predicate(quarters: list[tuple[int, int]]) -> str:
+    return " OR ".join(f"(year = {int(y)} AND quarter = {int(q)})" for y, q in quarters)
+
+
 @dataclass
 class PartitionSwap:
-    """Replaces lake partitions by write-then-swap, and can undo what it swapped.
+    """Replaces plain-Parquet partition directories by write-then-swap, and can undo what it swapped.
 
-    For each partition: the current directory (if any) is renamed to a backup under
-    `<area>/_backup/<run_id>/`, then the staged directory is renamed into place. Until `commit`,
+    For each partition: the current directory (if any) is moved to a backup under
+    `<area>/_backup/<run_id>/`, then the staged directory is moved into place. Until `commit`,
     `rollback` restores every partition it touched. Directories starting with `_` are ignored by
     Spark and pyarrow readers, so staging and backups never show up as data.
     """
 
-    fs: HadoopFs
+    fs: FileSystem
     run_id: str
     _done: list[tuple[str, str | None]] = field(default_factory=list)  # (target, backup or None)
     _backup_roots: set[str] = field(default_factory=set)
@@ -196,10 +160,10 @@ class PartitionSwap:
         if self.fs.exists(target):
             backup = partition_path(backup_root, partition)
             self._backup_roots.add(backup_root)
-            self.fs.rename(target, backup)
+            self.fs.move(target, backup)
         self._done.append((target, backup))
         if self.fs.exists(staged):
-            self.fs.rename(staged, target)
+            self.fs.move(staged, target)
 
     def rollback(self) -> None:
         restored_all = True
@@ -207,7 +171,7 @@ class PartitionSwap:
             try:
                 self.fs.delete(target)
                 if backup is not None:
-                    self.fs.rename(backup, target)
+                    self.fs.move(backup, target)
             except Exception:  # keep restoring the other partitions; the error is logged
                 restored_all = False
                 log.exception("could not restore lake partition %s from %s", target, backup)
@@ -223,7 +187,9 @@ class PartitionSwap:
         for root in self._backup_roots:
             try:
                 self.fs.delete(root)
-                self.fs.delete_if_empty(root.rsplit("/", 1)[0])
+                parent = root.rsplit("/", 1)[0]
+                if self.fs.exists(parent) and not self.fs.list(parent):
+                    self.fs.delete(parent)
             except Exception:
                 log.warning("could not remove lake backup %s", root)
         self._backup_roots.clear()

@@ -1,36 +1,38 @@
-"""Load PostgreSQL: versioned migrations, and the one transaction that replaces a run's quarters.
+"""PostgreSQL: migrations and roles (as the administrator), and the parallel load and swap (as the
+ETL role).
 
-Rows arrive as Arrow tables (one per quarter, fetched in a background thread while the previous
-one is being sent), are encoded to CSV by Arrow's C++ writer and sent with COPY ... FROM STDIN
-through psycopg 3, so the server does the same work as for `psql \\copy`.
+A run COPYs each quarter into a new table of the partition's shape from the executors, several
+sessions at once (pg_copy), and the features and quarantine rows into staging tables the same way.
+Then one short transaction on the driver swaps every loaded quarter in (DETACH the old partition,
+ATTACH the new table), replaces the quarter's features and the input's quarantine rows from their
+staging tables, and records the run. Until that COMMIT readers see the previous data, and a
+failure at any point before it leaves that data as it was.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import re
-import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
-from queue import Full, Queue
-from typing import Callable, Iterable, Iterator
 
 import psycopg
 from psycopg import sql
 
 from .config import PgSettings
+from .errors import SchemaNotReadyError
 
 log = logging.getLogger(__name__)
 
 MIGRATION_FILE = re.compile(r"^V(\d{3,})__([A-Za-z0-9_]+)\.sql$")
-COPY_BATCH_ROWS = 131_072
+LOCK_TIMEOUT = "30s"  # the swap waits this long for readers' locks, then fails (and is retried)
 
 
-def connect(settings: PgSettings) -> psycopg.Connection:
+def connect(settings: PgSettings, application_name: str = "bank_etl") -> psycopg.Connection:
     """Autocommit connection; transactions are opened explicitly with conn.transaction().
-    sslmode comes from the URL (require: the connection fails unless TLS is used)."""
-    conn = psycopg.connect(**settings.connect_kwargs(), autocommit=True, application_name="bank_etl")
+    With sslmode=verify-full libpq checks the server's certificate and host name against
+    sslrootcert; with require it only insists on TLS (checked here too)."""
+    conn = psycopg.connect(**settings.connect_kwargs(), autocommit=True, application_name=application_name)
     if settings.sslmode in ("require", "verify-ca", "verify-full") and not conn.pgconn.ssl_in_use:
         conn.close()
         raise psycopg.OperationalError("sslmode requires TLS but the connection is not encrypted")
@@ -54,33 +56,98 @@ def migrations() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
-def migrate(conn: psycopg.Connection, schema: str) -> list[int]:
-    """Creates the schema and applies every migration not yet recorded in schema_migrations.
-    An advisory lock serialises concurrent runs."""
+LATEST_VERSION = max(m.version for m in migrations())
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The job's two roles: `etl` loads and owns the tables; `reader` may only read."""
+
+    etl: str = "bank_etl"
+    reader: str = "bank_reader"
+    etl_password: str | None = field(default=None, repr=False)
+
+
+def migrate(conn: psycopg.Connection, schema: str, roles: Roles | None = None) -> list[int]:
+    """As the server administrator: creates the schema and roles, applies every migration not yet
+    recorded in schema_migrations, and hands the tables to the ETL role. An advisory lock
+    serialises concurrent runs. Without `roles` only the migrations are applied."""
     applied_now: list[int] = []
+    ident = sql.Identifier(schema)
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"bank_etl.migrate.{schema}",))
-        cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        cur.execute(
-            sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {}.schema_migrations "
-                "(version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
-            ).format(sql.Identifier(schema))
-        )
-        cur.execute(sql.SQL("SELECT version FROM {}.schema_migrations").format(sql.Identifier(schema)))
+        if roles is not None:
+            _ensure_roles(cur, roles)
+        cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
+        cur.execute(sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {}.schema_migrations "
+            "(version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+        ).format(ident))
+        cur.execute(sql.SQL("SELECT version FROM {}.schema_migrations").format(ident))
         done = {row[0] for row in cur.fetchall()}
-        cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
+        cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(ident))
         for migration in migrations():
             if migration.version in done:
                 continue
             cur.execute(migration.text)
-            cur.execute(
-                "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (migration.version, migration.name)
-            )
+            cur.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                        (migration.version, migration.name))
             applied_now.append(migration.version)
+        cur.execute("RESET search_path")
+        if roles is not None:
+            _grant(cur, schema, roles)
     if applied_now:
         log.info("applied migrations %s to schema %s", applied_now, schema)
     return applied_now
+
+
+def _ensure_roles(cur, roles: Roles) -> None:
+    for role, login in ((roles.etl, True), (roles.reader, False)):
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+        if cur.fetchone() is None:
+            cur.execute(sql.SQL("CREATE ROLE {} " + ("LOGIN" if login else "NOLOGIN")).format(sql.Identifier(role)))
+    # No other rights: an existing role that was given more is brought back to these.
+    cur.execute(sql.SQL("ALTER ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS").format(
+        sql.Identifier(roles.etl)))
+    cur.execute(sql.SQL("ALTER ROLE {} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS").format(
+        sql.Identifier(roles.reader)))
+    if roles.etl_password:
+        cur.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(roles.etl),
+                                                                sql.Literal(roles.etl_password)))
+    # An administrator that is not a superuser (Azure's) must be a member of a role to give it
+    # objects; CREATEROLE lets it grant itself the role it created.
+    cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    if not cur.fetchone()[0]:
+        cur.execute(sql.SQL("GRANT {} TO current_user").format(sql.Identifier(roles.etl)))
+
+
+def _grant(cur, schema: str, roles: Roles) -> None:
+    ident, etl, reader = sql.Identifier(schema), sql.Identifier(roles.etl), sql.Identifier(roles.reader)
+    cur.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(ident))
+    # The ETL role creates its load tables in the schema and owns every table in it.
+    cur.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(ident, etl))
+    cur.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND pg_get_userbyid(c.relowner) <> %s",
+                (schema, roles.etl))
+    for (table,) in cur.fetchall():
+        cur.execute(sql.SQL("ALTER TABLE {}.{} OWNER TO {}").format(ident, sql.Identifier(table), etl))
+    cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident, reader))
+    cur.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(ident, reader))
+    # Partitions the ETL role creates later are readable too.
+    cur.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(
+        etl, ident, reader))
+
+
+def check_schema_ready(conn: psycopg.Connection, schema: str) -> None:
+    """The load needs the migrate task to have run; without it, fail (a retry would not help)."""
+    row = conn.execute("SELECT to_regclass(%s)", (f'"{schema}".schema_migrations',)).fetchone()
+    version = None
+    if row[0] is not None:
+        version = conn.execute(sql.SQL("SELECT max(version) FROM {}.schema_migrations").format(
+            sql.Identifier(schema))).fetchone()[0]
+    if version is None or version < LATEST_VERSION:
+        raise SchemaNotReadyError(f"schema {schema} is at migration {version}, this job needs {LATEST_VERSION}: "
+                                  "run the migrate task (run_migrate.py) first")
 
 
 RUN_COLUMNS = (
@@ -91,139 +158,98 @@ RUN_COLUMNS = (
 
 def record_run(conn: psycopg.Connection, schema: str, record: dict[str, object]) -> None:
     """Inserts or updates the run's etl_runs row (in the caller's transaction, if any)."""
-    columns = [c for c in RUN_COLUMNS]
-    statement = sql.SQL(
-        "INSERT INTO {}.etl_runs ({}) VALUES ({}) ON CONFLICT (run_id) DO UPDATE SET {}"
-    ).format(
+    statement = sql.SQL("INSERT INTO {}.etl_runs ({}) VALUES ({}) ON CONFLICT (run_id) DO UPDATE SET {}").format(
         sql.Identifier(schema),
-        sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-        sql.SQL(", ").join(
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in columns if c != "run_id"
-        ),
+        sql.SQL(", ").join(map(sql.Identifier, RUN_COLUMNS)),
+        sql.SQL(", ").join(sql.Placeholder() * len(RUN_COLUMNS)),
+        sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in RUN_COLUMNS if c != "run_id"),
     )
-    conn.execute(statement, [record.get(c) for c in columns])
+    conn.execute(statement, [record.get(c) for c in RUN_COLUMNS])
 
 
-def _csv_chunks(arrow_tables: Iterable, columns: tuple[str, ...]) -> Iterator[bytes]:
-    """Arrow tables -> CSV bytes (Arrow's C++ writer; empty unquoted = NULL, "" = empty string)."""
-    import pyarrow.csv as pacsv
-
-    options = pacsv.WriteOptions(include_header=False, batch_size=COPY_BATCH_ROWS)
-    for arrow_table in arrow_tables:
-        for batch in arrow_table.select(list(columns)).to_batches(max_chunksize=COPY_BATCH_ROWS):
-            if batch.num_rows:
-                buffer = io.BytesIO()
-                pacsv.write_csv(batch, buffer, options)
-                yield buffer.getvalue()
+def partition_name(year: int, quarter: int) -> str:
+    return f"transactions_{year}_q{quarter}"
 
 
-def prefetch(items: Iterable, depth: int = 4) -> Iterator:
-    """Produces `items` in a background thread, so that Spark's work for the next batch overlaps
-    with PostgreSQL ingesting the current one. Errors in the producer are raised here."""
-    queue: Queue = Queue(maxsize=depth)
-    done = object()
-    failure: list[BaseException] = []
-    stop = threading.Event()
+@dataclass
+class LoadTables:
+    """The staging tables of one run: one per quarter for transactions, one each for the
+    features and the quarantine rows."""
 
-    def put(item) -> bool:
-        """Waits for room in the queue; False once the consumer has stopped."""
-        while not stop.is_set():
-            try:
-                queue.put(item, timeout=0.2)
-                return True
-            except Full:
-                continue
-        return False
+    schema: str
+    run_tag: str  # short and unique per run: staging tables of concurrent runs never collide
+    quarters: list[tuple[int, int]]
 
-    def produce() -> None:
-        try:
-            for item in items:
-                # Stop producing (no more Spark work) as soon as the consumer has stopped.
-                if not put(item) or stop.is_set():
-                    return
-        except BaseException as error:  # handed to the consumer
-            failure.append(error)
-        finally:
-            put(done)
+    def transactions(self, year: int, quarter: int) -> str:
+        return f"load_{self.run_tag}_transactions_{year}_q{quarter}"
 
-    thread = threading.Thread(target=produce, name="bank-etl-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = queue.get()
-            if item is done:
-                break
-            yield item
-    finally:
-        stop.set()
-        thread.join()
-    if failure:
-        raise failure[0]
+    @property
+    def features(self) -> str:
+        return f"load_{self.run_tag}_quarterly_features"
+
+    @property
+    def quarantine(self) -> str:
+        return f"load_{self.run_tag}_quarantine"
+
+    def all(self) -> list[str]:
+        return [self.transactions(y, q) for y, q in self.quarters] + [self.features, self.quarantine]
 
 
-def copy_rows(conn: psycopg.Connection, table: sql.Composable, columns: tuple[str, ...], arrow_tables: Iterable) -> int:
-    """COPY Arrow tables into `table`; returns the number of rows the server stored."""
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-        table, sql.SQL(", ").join(map(sql.Identifier, columns))
+def create_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
+    """Empty tables of the targets' shape. Each quarter's carries the partition's bound as a CHECK
+    constraint, so that ATTACH PARTITION needs no scan to prove it inside the swap transaction."""
+    s = sql.Identifier(tables.schema)
+    with conn.transaction():
+        for year, quarter in tables.quarters:
+            name = sql.Identifier(tables.transactions(year, quarter))
+            conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.transactions INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
+                                 "CONSTRAINT {} CHECK (year = {} AND quarter = {}))").format(
+                s, name, s, sql.Identifier(f"{partition_name(year, quarter)}_bound"), sql.Literal(year),
+                sql.Literal(quarter)))
+        for target, name in (("quarterly_features", tables.features), ("quarantine", tables.quarantine)):
+            conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.{} INCLUDING DEFAULTS)").format(
+                s, sql.Identifier(name), s, sql.Identifier(target)))
+
+
+def drop_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
+    for name in tables.all():
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(sql.Identifier(tables.schema), sql.Identifier(name)))
+
+
+def count_rows(conn: psycopg.Connection, schema: str, table: str) -> int:
+    return conn.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema),
+                                                                   sql.Identifier(table))).fetchone()[0]
+
+
+def swap_in(conn: psycopg.Connection, tables: LoadTables, input_sha256: str, columns: dict[str, tuple[str, ...]]) -> None:
+    """Inside the caller's transaction: each loaded quarter replaces its partition, the quarter's
+    features and the input's quarantine rows are replaced from their staging tables."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+        raise RuntimeError("swap_in must run inside a transaction")
+    s = sql.Identifier(tables.schema)
+    conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
+    existing = {row[0] for row in conn.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace "
+        "WHERE n.nspname = %s AND p.relname = 'transactions'", (tables.schema,)).fetchall()}
+    for year, quarter in tables.quarters:
+        name = partition_name(year, quarter)
+        if name in existing:
+            conn.execute(sql.SQL("ALTER TABLE {}.transactions DETACH PARTITION {}.{}").format(s, s, sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(name)))
+        conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(
+            s, sql.Identifier(tables.transactions(year, quarter)), sql.Identifier(name)))
+        conn.execute(sql.SQL("ALTER TABLE {}.transactions ATTACH PARTITION {}.{} FOR VALUES FROM ({}, {}) TO ({}, {})").format(
+            s, s, sql.Identifier(name), sql.Literal(year), sql.Literal(quarter), sql.Literal(year), sql.Literal(quarter + 1)))
+    in_quarters = sql.SQL("(year, quarter) IN ({})").format(sql.SQL(", ").join(
+        sql.SQL("({}, {})").format(sql.Literal(y), sql.Literal(q)) for y, q in tables.quarters))
+    replacements = (
+        ("quarterly_features", tables.features, in_quarters),
+        ("quarantine", tables.quarantine, sql.SQL("input_sha256 = {}").format(sql.Literal(input_sha256))),
     )
-    with conn.cursor() as cur:
-        with cur.copy(statement) as copy:
-            for chunk in prefetch(_csv_chunks(arrow_tables, columns)):
-                copy.write(chunk)
-        return cur.rowcount
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    transactions: int
-    features: int
-    quarantine: int
-
-
-TableSource = tuple[tuple[str, ...], Iterable]  # (columns, Arrow tables produced lazily)
-
-
-class PgLoader:
-    """Replaces a run's quarters (and its input's quarantine rows) in the caller's transaction:
-    DELETE, then COPY the new rows straight into the tables.
-
-    Loading inside the replacing transaction is what makes the replacement atomic: readers keep
-    seeing the previous rows until COMMIT (MVCC), and a failure at any point rolls back to them.
-    COPY goes straight into the target tables rather than through a staging table, which would
-    write every row twice (COPY to staging, then INSERT ... SELECT) for the same guarantee.
-    """
-
-    TABLES = ("transactions", "quarterly_features", "quarantine")
-
-    def __init__(self, conn: psycopg.Connection, schema: str):
-        self.conn = conn
-        self.schema = schema
-
-    def _target(self, table: str) -> sql.Composable:
-        return sql.Identifier(self.schema, table)
-
-    def replace(self, quarters: list[tuple[int, int]], input_sha256: str, sources: dict[str, TableSource],
-                run_id: str, before_insert: Callable[[str], None] | None = None) -> LoadResult:
-        """Must run inside the caller's transaction. Transactions rows get `run_id` from the column
-        default (so their sources may leave it out). `before_insert` is a test hook."""
-        if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
-            raise RuntimeError("PgLoader.replace must run inside a transaction")
-        self.conn.execute("SELECT set_config('bank_etl.run_id', %s, true)", (run_id,))
-        missing = [t for t in self.TABLES if t not in sources]
-        if missing:
-            raise ValueError(f"no rows given for {', '.join(missing)}")
-        in_quarters = sql.SQL("(year, quarter) IN ({})").format(
-            sql.SQL(", ").join(sql.SQL("({}, {})").format(sql.Literal(y), sql.Literal(q)) for y, q in quarters)
-        )
-        counts = {}
-        for table in self.TABLES:
-            condition = in_quarters if table != "quarantine" else sql.SQL("input_sha256 = {}").format(
-                sql.Literal(input_sha256)
-            )
-            self.conn.execute(sql.SQL("DELETE FROM {} WHERE {}").format(self._target(table), condition))
-            if before_insert is not None:
-                before_insert(table)
-            columns, arrow_tables = sources[table]
-            counts[table] = copy_rows(self.conn, self._target(table), columns, arrow_tables)
-        return LoadResult(counts["transactions"], counts["quarterly_features"], counts["quarantine"])
+    for target, staged, condition in replacements:
+        cols = sql.SQL(", ").join(map(sql.Identifier, columns[target]))
+        conn.execute(sql.SQL("DELETE FROM {}.{} WHERE {}").format(s, sql.Identifier(target), condition))
+        conn.execute(sql.SQL("INSERT INTO {}.{} ({}) SELECT {} FROM {}.{}").format(
+            s, sql.Identifier(target), cols, cols, s, sql.Identifier(staged)))
+        conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(staged)))

@@ -2,7 +2,9 @@
 
 With no --input it generates the full-size file once (spark/.data/bankdataset.csv) and reuses it;
 with no --pg-url it starts a throwaway PostgreSQL and stops it afterwards; with neither --quarter
-nor --all it processes every quarter in the file.
+nor --all it processes every quarter in the file. --pg-url is the server administrator's: as on
+Databricks, the migrate step runs as the administrator (creating the bank_etl role with a password
+generated for this run) and the load then runs as bank_etl.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import sys
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 SPARK_DIR = Path(__file__).resolve().parent.parent
@@ -30,6 +34,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument("--quarter", help="YYYY-Qn")
     scope.add_argument("--all", action="store_true", help="every quarter in the file (the local default)")
+    parser.add_argument("--timezone", default="UTC", help="IANA time zone for the default quarter")
+    parser.add_argument("--etl-role", default="bank_etl")
+    parser.add_argument("--reader-role", default="bank_reader")
     parser.add_argument("--no-progress", action="store_true", help="plain log lines instead of a progress bar")
     return parser.parse_args(argv)
 
@@ -105,7 +112,8 @@ def run(argv: list[str] | None = None, started: float | None = None) -> tuple[in
     started = started if started is not None else time.perf_counter()
     args = parse_args(argv)
     sys.path.insert(0, str(SPARK_DIR))
-    from bank_etl.config import ConfigError, parse_args as job_args
+    from bank_etl import load_pg
+    from bank_etl.config import ConfigError, parse_args as job_args, parse_pg_url
     from bank_etl.job import STAGES, run_job
     from bank_etl.main import configure_logging
     from bank_etl.session import configure, local_session
@@ -125,10 +133,15 @@ def run(argv: list[str] | None = None, started: float | None = None) -> tuple[in
         scope = ["--quarter", args.quarter] if args.quarter else ["--all"]
         try:
             config = job_args(["--input", input_path, "--lake", args.lake, "--pg-url", pg_url,
-                               "--schema", args.schema, *scope])
+                               "--schema", args.schema, "--timezone", args.timezone, *scope])
         except ConfigError as error:
             print(f"etl-local: {error}", file=sys.stderr)
             return 2, {}, {}
+        # The migrate task, as the administrator; then the load as the ETL role.
+        etl_password = secrets.token_urlsafe(24)
+        with load_pg.connect(parse_pg_url(pg_url), application_name="bank_etl migrate") as admin:
+            load_pg.migrate(admin, args.schema, load_pg.Roles(args.etl_role, args.reader_role, etl_password))
+        config = replace(config, pg=config.pg.with_credentials(args.etl_role, etl_password))
         spark = local_session("bank-etl-local")
         configure(spark)
         progress = StageProgress(STAGES, not args.no_progress)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import secrets
 import sys
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 SPARK_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(SPARK_DIR))
 
+from bank_etl import load_pg  # noqa: E402
 from bank_etl.config import Scope, JobConfig, Quarter, parse_pg_url  # noqa: E402
 from bank_etl.session import configure, local_session  # noqa: E402
 
@@ -38,13 +40,31 @@ def pg_url():
         yield server.env()["BANK_PG_URL"]
 
 
+ETL_ROLE, READER_ROLE = "bank_etl", "bank_reader"
+ETL_PASSWORD = secrets.token_urlsafe(18)  # this test session's; set on the role by each migrate
+
+
 @pytest.fixture
-def schema(pg_url):
-    """A fresh schema per test, dropped afterwards."""
+def fresh_schema(pg_url):
+    """A schema name of its own per test (not created), dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     yield name
     with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+@pytest.fixture
+def schema(pg_url, fresh_schema):
+    """A fresh schema per test, migrated by the administrator as the migrate task does."""
+    with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
+        load_pg.migrate(conn, fresh_schema, load_pg.Roles(ETL_ROLE, READER_ROLE, ETL_PASSWORD))
+    return fresh_schema
+
+
+@pytest.fixture(scope="session")
+def etl_url(pg_url):
+    """The administrator's URL with the ETL role's login: what the load task connects with."""
+    return parse_pg_url(pg_url).with_credentials(ETL_ROLE, ETL_PASSWORD).to_url()
 
 
 @pytest.fixture
@@ -63,6 +83,7 @@ def write_csv(path: Path, rows: list[list[str]], header=("Date", "Domain", "Loca
 
 
 def job_config(input_path, lake, pg_url, schema, quarter: str | None = None) -> JobConfig:
+    """A load's configuration; `pg_url` is the ETL role's (the etl_url fixture)."""
     return JobConfig(
         input_uri=str(input_path),
         lake_root=str(lake),

@@ -25,8 +25,42 @@ def test_defaults_to_the_last_quarter_that_ended_before_today(today, expected):
 
 
 def test_default_scope_is_the_last_ended_quarter():
-    config = parse_args(["--input", "x.csv", "--lake", "lake", "--pg-url", "postgresql://h/db"], today=dt.date(2023, 4, 2))
+    now = dt.datetime(2023, 4, 2, 12, tzinfo=dt.timezone.utc)
+    config = parse_args(["--input", "x.csv", "--lake", "lake", "--pg-url", "postgresql://h/db"], now=now)
     assert str(config.scope) == "2023-Q1"
+
+
+@pytest.mark.parametrize("zone, expected", [("Asia/Kolkata", "2026-Q4"), ("Europe/Berlin", "2026-Q3"),
+                                             ("UTC", "2026-Q3"), ("America/New_York", "2026-Q3")])
+def test_the_default_quarter_follows_the_schedules_time_zone(zone, expected):
+    # 20:45 UTC on 31 December is already 02:15 on 1 January in Kolkata: Q4 has ended there.
+    now = dt.datetime(2026, 12, 31, 20, 45, tzinfo=dt.timezone.utc)
+    config = parse_args(["--input", "x.csv", "--lake", "lake", "--pg-url", "postgresql://h/db", "--timezone", zone], now=now)
+    assert str(config.scope) == expected
+
+
+def test_rejects_an_unknown_time_zone():
+    with pytest.raises(ConfigError, match="--timezone"):
+        parse_args(["--input", "x.csv", "--lake", "l", "--pg-url", "postgresql://h/db", "--timezone", "Mars/Olympus"])
+
+
+def test_parses_the_job_tasks_parameters():
+    from bank_etl.config import parse_check_args, parse_migrate_args
+
+    load = parse_args(["--input", "abfss://landing@acct.dfs.core.windows.net/", "--lake",
+                       "abfss://{container}@acct.dfs.core.windows.net/", "--catalog", "bank_prod", "--pg-url",
+                       "postgresql://pg.example:5432/bank?sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca-certificates.crt",
+                       "--schema", "bank", "--secret-scope", "kv", "--pg-user-key", "etl-user", "--pg-password-key",
+                       "etl-password", "--timezone", "Europe/London", "--quarter", "2022-Q3"])
+    assert (load.catalog, load.timezone, str(load.scope), load.pg.sslmode) == ("bank_prod", "Europe/London", "2022-Q3",
+                                                                                "verify-full")
+    assert dict(load.pg.params)["sslrootcert"] == "/etc/ssl/certs/ca-certificates.crt"
+    check = parse_check_args(["--input", "abfss://landing@acct.dfs.core.windows.net/", "--timezone", "UTC", "--all"])
+    assert check.scope.is_all
+    migrate = parse_migrate_args(["--pg-url", "postgresql://pg.example:5432/bank?sslmode=verify-full", "--schema", "bank",
+                                  "--secret-scope", "kv", "--admin-user-key", "a", "--admin-password-key", "b",
+                                  "--etl-role", "bank_etl", "--etl-password-key", "c", "--reader-role", "bank_reader"])
+    assert (migrate.etl_role, migrate.reader_role, migrate.etl_password_key) == ("bank_etl", "bank_reader", "c")
 
 
 def test_all_selects_every_quarter():
@@ -78,6 +112,7 @@ def test_maps_a_plain_lake_root_to_areas_under_it():
     assert layout.curated == "/data/lake/curated/transactions"
     assert layout.features == "/data/lake/features/quarterly"
     assert layout.quarantine == "/data/lake/quarantine"
+    assert layout.export == "/data/lake/features/export"
     assert layout.runs == "/data/lake/_runs"
 
 
@@ -86,6 +121,7 @@ def test_maps_a_container_template_to_one_container_per_area():
     assert layout.curated == "abfss://curated@stbankprod.dfs.core.windows.net/transactions"
     assert layout.features == "abfss://features@stbankprod.dfs.core.windows.net/quarterly"
     assert layout.quarantine == "abfss://quarantine@stbankprod.dfs.core.windows.net/"
+    assert layout.export == "abfss://features@stbankprod.dfs.core.windows.net/export"
     assert layout.runs == "abfss://curated@stbankprod.dfs.core.windows.net/_runs"
 
 

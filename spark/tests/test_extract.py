@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
-from bank_etl.accounting import read_summary, source_row_offsets, tally
+from bank_etl.accounting import outcome_summary, source_row_offsets, tally_summary
 from bank_etl.extract import InputError, cell_text, extract, match_required_columns, resolve_input
-from bank_etl.lake import HadoopFs
+from bank_etl.fs import LocalFs
 from bank_etl.transform import quarantine_rows
-from bank_etl.validate import classify
+from bank_etl.validate import apply_scope, classify, distinct_valid, group_outcomes, rejected_rows
 
 from conftest import write_csv
 
@@ -30,7 +30,7 @@ def test_fails_on_a_missing_required_column_naming_it():
 def test_reads_a_csv_with_reordered_and_extra_columns(spark, tmp_path):
     path = write_csv(tmp_path / "in.csv", [["Bhuj", "x", "1/1/2022", "1932", "365554", "RESTRAUNT"]],
                      header=["location", "Comment", "DATE", "Transaction_Count", "value", "Domain"])
-    row = rows_of(extract(spark, HadoopFs(spark), str(path)))[0]
+    row = rows_of(extract(spark, LocalFs(), str(path)))[0]
     assert (row.raw_date, row.raw_domain, row.raw_location, row.raw_value, row.raw_transaction_count) == (
         "1/1/2022", "RESTRAUNT", "Bhuj", "365554", "1932")
     assert row.malformed is False
@@ -40,7 +40,7 @@ def test_flags_records_with_too_many_or_too_few_fields_as_malformed(spark, tmp_p
     path = tmp_path / "in.csv"
     path.write_text("Date,Domain,Location,Value,Transaction_count\n"
                     "1/1/2022,RETAIL,Goa,1,1\n1/1/2022,RETAIL,Goa,1,1,extra\n1/1/2022,RETAIL,Goa,1\n")
-    rows = rows_of(extract(spark, HadoopFs(spark), str(path)))
+    rows = rows_of(extract(spark, LocalFs(), str(path)))
     assert [r.malformed for r in rows] == [False, True, True]
     assert rows[1].raw_record == "1/1/2022,RETAIL,Goa,1,1,extra"
 
@@ -49,7 +49,7 @@ def test_reads_rfc4180_quoting_a_bom_crlf_line_ends_and_skips_blank_lines(spark,
     path = tmp_path / "in.csv"
     path.write_bytes(b"\xef\xbb\xbfDate,Domain,Location,Value,Transaction_count\r\n"
                      b'1/1/2022,RETAIL,"Navi, ""Mumbai""",1,1\r\n\r\n1/2/2022,RETAIL,Goa,2,2\r\n')
-    rows = rows_of(extract(spark, HadoopFs(spark), str(path)))
+    rows = rows_of(extract(spark, LocalFs(), str(path)))
     assert [r.raw_location for r in rows] == ['Navi, "Mumbai"', "Goa"]
     assert not any(r.malformed for r in rows)
 
@@ -58,7 +58,7 @@ def test_fails_before_reading_when_a_required_column_is_missing(spark, tmp_path)
     path = write_csv(tmp_path / "in.csv", [["1/1/2022", "RETAIL", "Goa", "1"]],
                      header=["Date", "Domain", "Location", "Value"])
     with pytest.raises(InputError, match="missing required column"):
-        extract(spark, HadoopFs(spark), str(path))
+        extract(spark, LocalFs(), str(path))
 
 
 def test_numbers_quarantined_rows_by_their_data_record_across_reader_splits(spark, tmp_path):
@@ -70,10 +70,10 @@ def test_numbers_quarantined_rows_by_their_data_record_across_reader_splits(spar
     path.write_text("\n".join(lines) + "\n")
     spark.conf.set("spark.sql.files.maxPartitionBytes", "16384")  # several splits for a 100 kB file
     try:
-        classified = classify(extract(spark, HadoopFs(spark), str(path)).raw).cache()
-        counts = tally(read_summary(classified).collect(), [])
+        outcomes = group_outcomes(classify(extract(spark, LocalFs(), str(path)).raw)).cache()
+        counts = tally_summary(outcome_summary(outcomes, apply_scope(distinct_valid(outcomes), None)).collect())
         assert len(counts.rows_per_split) > 1
-        rejected = quarantine_rows(classified, "run", "sha", source_row_offsets(counts)).collect()
+        rejected = quarantine_rows(rejected_rows(outcomes), "run", "sha", source_row_offsets(counts)).collect()
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
     assert counts.rows_read == 3000
@@ -86,7 +86,7 @@ def test_picks_the_newest_landed_file_in_a_directory(spark, tmp_path):
     write_csv(tmp_path / "b.xlsx", [])
     (tmp_path / "notes.txt").write_text("ignored")
     os.utime(older, (1_000_000, 1_000_000))
-    assert resolve_input(HadoopFs(spark), str(tmp_path)).endswith("/b.xlsx")
+    assert resolve_input(LocalFs(), str(tmp_path)).endswith("/b.xlsx")
 
 
 def test_converts_xlsx_cells_to_the_text_a_csv_would_hold():
@@ -113,7 +113,7 @@ def test_reads_the_first_sheet_of_an_xlsx_with_date_cells_text_and_extra_cells(s
     sheet.write_row(2, 0, ["2/3/2022", "RETAIL", "Goa", "12.5", "7"])
     sheet.write_row(4, 0, ["3/4/2022", "RETAIL", "Goa", 1, 1, "extra"])  # row 4 (index 3) is blank
     book.close()
-    rows = rows_of(extract(spark, HadoopFs(spark), str(path)))
+    rows = rows_of(extract(spark, LocalFs(), str(path)))
     assert [(r.raw_date, r.raw_domain, r.raw_value, r.malformed) for r in rows] == [
         ("2022-01-01", "RESTRAUNT", "365554", False),
         ("2/3/2022", "RETAIL", "12.5", False),

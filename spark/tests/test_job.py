@@ -1,23 +1,25 @@
-"""Whole runs against a real PostgreSQL and a local lake: contents, scope, idempotency, atomicity."""
+"""Whole runs against a real PostgreSQL and a local Delta lake: contents, scope, idempotency,
+atomicity, roles."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pyarrow as pa
+import psycopg
 import pyarrow.dataset as ds
 import pytest
 
-from bank_etl import load_pg
+from bank_etl import lake, load_pg
 from bank_etl.config import parse_pg_url
+from bank_etl.fs import LocalFs
 from bank_etl.job import EmptyScopeError, run_job
-from bank_etl.lake import HadoopFs
 from devtools.datagen import generate
 
-from conftest import job_config, write_csv
+from conftest import ETL_PASSWORD, ETL_ROLE, READER_ROLE, job_config, write_csv
 
 ROWS = 3650  # ten a day: the messy generator then mixes in every reason code and duplicates
+LAKE_TABLES = ("curated/transactions", "features/quarterly", "quarantine")
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +37,22 @@ def changed_file(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def loaded(spark, pg_url, etl_url, messy_file, tmp_path_factory):
+    """One schema and lake loaded once from the messy file (--all), shared by the tests that only
+    read it or whose runs must leave it as it was."""
+    import uuid
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
+        load_pg.migrate(conn, name, load_pg.Roles(ETL_ROLE, READER_ROLE, ETL_PASSWORD))
+    lake_root = tmp_path_factory.mktemp("shared") / "lake"
+    record = run_job(spark, job_config(messy_file[0], lake_root, etl_url, name)).record
+    yield name, lake_root, record
+    with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
 def table(pg, schema, name, exclude=("run_id",)) -> list[tuple]:
     columns = [c for c in table_columns(pg, schema, name) if c not in exclude]
     query = f'SELECT {", ".join(columns)} FROM "{schema}".{name} ORDER BY {", ".join(columns)}'
@@ -47,32 +65,45 @@ def table_columns(pg, schema, name) -> list[str]:
     return [r[0] for r in rows]
 
 
-def lake_table(root: Path, area: str, exclude=("run_id",)) -> pa.Table:
-    data = ds.dataset(str(root / area), format="parquet", partitioning="hive").to_table()
-    data = data.drop_columns([c for c in exclude if c in data.column_names])
-    return data.sort_by([(c, "ascending") for c in data.column_names])
+def partitions(pg, schema) -> list[tuple]:
+    return pg.execute(
+        "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace "
+        "WHERE n.nspname = %s AND p.relname = 'transactions' ORDER BY 1", (schema,)).fetchall()
+
+
+def delta_rows(spark, root: Path, area: str, exclude=("run_id",)) -> list[tuple]:
+    """The Delta table's current rows (not the files of replaced versions), sorted."""
+    frame = spark.read.format("delta").load(str(root / area))
+    columns = sorted(c for c in frame.columns if c not in exclude)
+    return sorted(tuple(r) for r in frame.select(*columns).collect())
+
+
+def export_rows(root: Path) -> list[tuple]:
+    data = ds.dataset(str(root / "features/export"), format="parquet", partitioning="hive").to_table()
+    return sorted(tuple(r.values()) for r in data.to_pylist())
 
 
 def runs(pg, schema) -> list[tuple]:
     return pg.execute(f'SELECT status, scope, error FROM "{schema}".etl_runs ORDER BY started_at').fetchall()
 
 
-def run_file(lake: Path, run_id: str) -> dict:
-    return json.loads((lake / "_runs" / f"{run_id}.json").read_text())
+def run_file(lake_root: Path, run_id: str) -> dict:
+    return json.loads((lake_root / "_runs" / f"{run_id}.json").read_text())
 
 
-def snapshot(pg, schema, lake):
+def snapshot(spark, pg, schema, lake_root):
     return (
         {t: table(pg, schema, t) for t in ("transactions", "quarterly_features", "quarantine")},
-        {a: lake_table(lake, a) for a in ("curated/transactions", "features/quarterly", "quarantine")},
+        partitions(pg, schema),
+        {a: delta_rows(spark, lake_root, a) for a in LAKE_TABLES},
+        export_rows(lake_root),
     )
 
 
-def test_loads_exactly_what_the_contract_says(spark, pg, pg_url, schema, messy_file, tmp_path):
-    path, expected = messy_file
-    lake = tmp_path / "lake"
-    result = run_job(spark, job_config(path, lake, pg_url, schema))
-    record = result.record
+def test_loads_exactly_what_the_contract_says(pg, loaded, messy_file):
+    _, expected = messy_file
+    schema, lake_root, record = loaded
     for key in ("rows_read", "rows_valid", "rows_quarantined", "rows_duplicate", "quarantined_by_reason", "valid_by_quarter"):
         assert record[key] == expected[key], key
     assert record["rows_out_of_scope"] == 0
@@ -84,38 +115,48 @@ def test_loads_exactly_what_the_contract_says(spark, pg, pg_url, schema, messy_f
                         f'input_sha256 FROM "{schema}".etl_runs').fetchall()
     assert status == [("succeeded", expected["rows_read"], expected["rows_valid"], expected["rows_quarantined"],
                        expected["rows_duplicate"], 0, record["input_sha256"])]
-    assert run_file(lake, record["run_id"])["status"] == "succeeded"
+    assert run_file(lake_root, record["run_id"])["status"] == "succeeded"
+    assert record["pg_writer_sessions"]["distinct"] >= 2
     features = pg.execute(f'SELECT sum(row_count), sum(total_value) FROM "{schema}".quarterly_features').fetchone()
     totals = pg.execute(f'SELECT count(*), sum(value) FROM "{schema}".transactions').fetchone()
     assert features == totals
+    assert [p[0] for p in partitions(pg, schema)] == [f"transactions_2022_q{q}" for q in (1, 2, 3, 4)]
+    owners = {r[0] for r in pg.execute("SELECT tableowner FROM pg_tables WHERE schemaname = %s", (schema,)).fetchall()}
+    assert owners == {ETL_ROLE}
+    leftover = pg.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename LIKE 'load\\_%%'",
+                          (schema,)).fetchone()[0]
+    assert leftover == 0
 
 
-def test_writes_plain_parquet_that_pyarrow_reads_back(spark, pg_url, schema, messy_file, tmp_path):
-    path, expected = messy_file
-    lake = tmp_path / "lake"
-    run_job(spark, job_config(path, lake, pg_url, schema))
-    curated = ds.dataset(str(lake / "curated/transactions"), format="parquet", partitioning="hive").to_table()
-    assert curated.num_rows == expected["rows_valid"]
-    types = {f.name: str(f.type) for f in curated.schema}
-    assert types == {"txn_date": "date32[day]", "domain": "string", "location": "string", "value": "int64",
-                     "transaction_count": "int64", "value_per_transaction": "double", "month": "int32",
-                     "day_of_week": "int32", "run_id": "string", "year": "int32", "quarter": "int32"}
-    assert sorted(p.name for p in (lake / "curated/transactions/year=2022").iterdir()) == [
+def test_writes_delta_tables_partitioned_by_quarter_and_a_plain_parquet_export(spark, loaded, messy_file):
+    _, expected = messy_file
+    _, lake_root, _ = loaded
+    for area in LAKE_TABLES:
+        assert (lake_root / area / "_delta_log").is_dir(), area
+    curated = spark.read.format("delta").load(str(lake_root / "curated/transactions"))
+    assert curated.count() == expected["rows_valid"]
+    assert dict(curated.dtypes) == {"txn_date": "date", "domain": "string", "location": "string", "value": "bigint",
+                                    "transaction_count": "bigint", "value_per_transaction": "double", "year": "int",
+                                    "quarter": "int", "month": "int", "day_of_week": "int", "run_id": "string"}
+    detail = spark.sql(f"DESCRIBE DETAIL delta.`{lake_root / 'curated/transactions'}`").head()
+    assert list(detail["partitionColumns"]) == ["year", "quarter"]
+    assert sorted(p.name for p in (lake_root / "features/export/year=2022").iterdir()) == [
         "quarter=1", "quarter=2", "quarter=3", "quarter=4"]
-    features = ds.dataset(str(lake / "features/quarterly"), format="parquet", partitioning="hive").to_table()
-    assert {str(f.type) for f in features.schema if f.name in ("total_value", "total_transactions", "row_count")} == {"int64"}
-    quarantine = ds.dataset(str(lake / "quarantine"), format="parquet", partitioning="hive").to_table()
-    assert quarantine.num_rows == expected["rows_quarantined"]
-    assert not list(lake.glob("**/_staging*")) and not list(lake.glob("**/_backup*"))
+    exported = ds.dataset(str(lake_root / "features/export"), format="parquet", partitioning="hive").to_table()
+    assert exported.num_rows == spark.read.format("delta").load(str(lake_root / "features/quarterly")).count()
+    assert {str(f.type) for f in exported.schema if f.name in ("total_value", "total_transactions", "row_count")} == {"int64"}
+    quarantine = spark.read.format("delta").load(str(lake_root / "quarantine"))
+    assert quarantine.count() == expected["rows_quarantined"]
+    assert not list(lake_root.glob("**/_staging*")) and not list(lake_root.glob("**/_backup*"))
 
 
 def test_replaces_only_the_selected_quarter_and_counts_the_rest_out_of_scope(
-        spark, pg, pg_url, schema, messy_file, changed_file, tmp_path):
+        spark, pg, etl_url, schema, messy_file, changed_file, tmp_path):
     path, expected = messy_file
-    lake = tmp_path / "lake"
-    run_job(spark, job_config(path, lake, pg_url, schema))
+    lake_root = tmp_path / "lake"
+    run_job(spark, job_config(path, lake_root, etl_url, schema))
     before = table(pg, schema, "transactions")
-    result = run_job(spark, job_config(changed_file, lake, pg_url, schema, quarter="2022-Q2"))
+    result = run_job(spark, job_config(changed_file, lake_root, etl_url, schema, quarter="2022-Q2"))
     record = result.record
     assert record["rows_read"] == record["rows_valid"] + record["rows_quarantined"] + record["rows_duplicate"] + record["rows_out_of_scope"]
     assert record["rows_valid"] == sum(1 for _ in open(changed_file)) - 1 - record["rows_out_of_scope"]
@@ -124,97 +165,104 @@ def test_replaces_only_the_selected_quarter_and_counts_the_rest_out_of_scope(
     for q in (1, 3, 4):
         assert quarter_of(after, q) == quarter_of(before, q)
     assert quarter_of(after, 2) != quarter_of(before, 2) and len(quarter_of(after, 2)) == record["rows_valid"]
-    lake_q2 = ds.dataset(str(lake / "curated/transactions"), format="parquet", partitioning="hive").to_table(
-        filter=(ds.field("quarter") == 2))
-    assert lake_q2.num_rows == record["rows_valid"]
+    lake_q2 = spark.read.format("delta").load(str(lake_root / "curated/transactions")).where("quarter = 2")
+    assert lake_q2.count() == record["rows_valid"]
 
 
-def test_running_the_same_quarter_twice_changes_nothing_but_adds_a_run(spark, pg, pg_url, schema, messy_file, tmp_path):
+def test_running_the_same_quarter_twice_changes_no_table_row_or_partition(spark, pg, etl_url, loaded, messy_file):
     path, _ = messy_file
-    lake = tmp_path / "lake"
-    run_job(spark, job_config(path, lake, pg_url, schema, quarter="2022-Q3"))
-    first = snapshot(pg, schema, lake)
-    run_job(spark, job_config(path, lake, pg_url, schema, quarter="2022-Q3"))
-    assert snapshot(pg, schema, lake) == first
-    assert [r[0] for r in runs(pg, schema)] == ["succeeded", "succeeded"]
+    schema, lake_root, _ = loaded
+    first = snapshot(spark, pg, schema, lake_root)
+    runs_before = len(runs(pg, schema))
+    run_job(spark, job_config(path, lake_root, etl_url, schema, quarter="2022-Q3"))
+    assert snapshot(spark, pg, schema, lake_root) == first
+    assert len(runs(pg, schema)) == runs_before + 1 and runs(pg, schema)[-1][0] == "succeeded"
 
 
-def test_a_failure_inside_the_postgres_load_leaves_the_previous_quarter_intact(
-        spark, pg, pg_url, schema, messy_file, changed_file, tmp_path, monkeypatch):
-    path, _ = messy_file
-    lake = tmp_path / "lake"
-    run_job(spark, job_config(path, lake, pg_url, schema))
-    before = snapshot(pg, schema, lake)
-    original = load_pg.PgLoader.replace
+def test_a_failure_inside_the_swap_transaction_leaves_the_previous_quarter_everywhere(
+        spark, pg, etl_url, loaded, changed_file, monkeypatch):
+    schema, lake_root, _ = loaded
+    before = snapshot(spark, pg, schema, lake_root)
+    versions = {a: lake.current_version(spark, lake.DeltaTable(str(lake_root / a), None, ())) for a in LAKE_TABLES}
+    original = load_pg.swap_in
 
-    def fail_after_transactions(self, quarters, input_sha256, sources, run_id, before_insert=None):
-        def inject(name):
-            if name == "quarterly_features":  # transactions are already deleted and re-loaded
-                raise RuntimeError("injected failure in the PostgreSQL load")
-        return original(self, quarters, input_sha256, sources, run_id, before_insert=inject)
+    def fail_after_swapping(conn, *args, **kwargs):
+        original(conn, *args, **kwargs)  # partitions detached and attached, features and quarantine replaced
+        raise RuntimeError("injected failure in the swap transaction")
 
-    monkeypatch.setattr(load_pg.PgLoader, "replace", fail_after_transactions)
+    monkeypatch.setattr(load_pg, "swap_in", fail_after_swapping)
     with pytest.raises(RuntimeError, match="injected failure"):
-        run_job(spark, job_config(changed_file, lake, pg_url, schema), run_id="failing-pg-run")
-    assert snapshot(pg, schema, lake) == before
+        run_job(spark, job_config(changed_file, lake_root, etl_url, schema), run_id="failing-pg-run")
+    assert snapshot(spark, pg, schema, lake_root) == before
+    for area in LAKE_TABLES[:2]:  # the new commit and the RESTORE: history keeps both
+        assert lake.current_version(spark, lake.DeltaTable(str(lake_root / area), None, ())) == versions[area] + 2
     assert runs(pg, schema)[-1][0] == "failed" and "injected failure" in runs(pg, schema)[-1][2]
-    assert run_file(lake, "failing-pg-run")["status"] == "failed"
+    assert run_file(lake_root, "failing-pg-run")["status"] == "failed"
+    leftover = pg.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename LIKE 'load\\_%%'",
+                          (schema,)).fetchone()[0]
+    assert leftover == 0
 
 
-def test_a_failure_in_the_middle_of_the_lake_swap_restores_every_partition(
-        spark, pg, pg_url, schema, messy_file, changed_file, tmp_path, monkeypatch):
-    path, _ = messy_file
-    lake = tmp_path / "lake"
-    run_job(spark, job_config(path, lake, pg_url, schema))
-    before = snapshot(pg, schema, lake)
-    original = HadoopFs.rename
-    staged_renames = []
+def test_a_failure_in_the_middle_of_the_export_swap_restores_every_partition(
+        spark, pg, etl_url, loaded, changed_file, monkeypatch):
+    schema, lake_root, _ = loaded
+    before = snapshot(spark, pg, schema, lake_root)
+    original = LocalFs.move
+    staged_moves = []
 
-    def rename(self, source, target):
+    def move(self, source, target):
         if "/_staging/" in source:
-            staged_renames.append(source)
-            if len(staged_renames) == 3:  # two partitions are swapped, the third's old data is moved aside
+            staged_moves.append(source)
+            if len(staged_moves) == 3:  # two partitions are swapped, the third's old data is moved aside
                 raise OSError("injected failure in the lake swap")
         return original(self, source, target)
 
-    monkeypatch.setattr(HadoopFs, "rename", rename)
+    monkeypatch.setattr(LocalFs, "move", move)
     with pytest.raises(OSError, match="injected failure"):
-        run_job(spark, job_config(changed_file, lake, pg_url, schema), run_id="failing-swap-run")
-    assert snapshot(pg, schema, lake) == before
+        run_job(spark, job_config(changed_file, lake_root, etl_url, schema), run_id="failing-swap-run")
+    assert snapshot(spark, pg, schema, lake_root) == before
     assert runs(pg, schema)[-1][0] == "failed"
-    assert run_file(lake, "failing-swap-run")["error"].startswith("OSError: injected failure")
-    assert not list(lake.glob("**/_backup*")) and not list(lake.glob("**/_staging*"))
+    assert run_file(lake_root, "failing-swap-run")["error"].startswith("OSError: injected failure")
+    assert not list(lake_root.glob("**/_backup*")) and not list(lake_root.glob("**/_staging*"))
 
 
-def test_a_missing_required_column_fails_before_anything_is_written(spark, pg, pg_url, schema, tmp_path):
+def test_a_missing_required_column_fails_before_anything_is_written(spark, pg, etl_url, schema, tmp_path):
     path = write_csv(tmp_path / "bad.csv", [["1/1/2022", "RETAIL", "Goa", "1"]], header=["Date", "Domain", "Location", "Value"])
-    lake = tmp_path / "lake"
+    lake_root = tmp_path / "lake"
     with pytest.raises(Exception, match="missing required column"):
-        run_job(spark, job_config(path, lake, pg_url, schema), run_id="missing-column-run")
-    assert not (lake / "curated").exists() and not (lake / "quarantine").exists()
+        run_job(spark, job_config(path, lake_root, etl_url, schema), run_id="missing-column-run")
+    assert not (lake_root / "curated").exists() and not (lake_root / "quarantine").exists()
     assert pg.execute(f'SELECT count(*) FROM "{schema}".transactions').fetchone()[0] == 0
     assert runs(pg, schema)[-1][0] == "failed"
-    assert run_file(lake, "missing-column-run")["status"] == "failed"
+    assert run_file(lake_root, "missing-column-run")["status"] == "failed"
 
 
-def test_a_quarter_without_valid_rows_fails_instead_of_erasing_it(spark, pg, pg_url, schema, messy_file, tmp_path):
+def test_a_quarter_without_valid_rows_fails_instead_of_erasing_it(spark, pg, etl_url, schema, messy_file, tmp_path):
     path, _ = messy_file
     with pytest.raises(EmptyScopeError):
-        run_job(spark, job_config(path, tmp_path / "lake", pg_url, schema, quarter="2023-Q1"))
+        run_job(spark, job_config(path, tmp_path / "lake", etl_url, schema, quarter="2023-Q1"))
     assert runs(pg, schema)[-1][0] == "failed"
 
 
-def test_loads_an_xlsx_delivery_like_the_csv_one(spark, pg, pg_url, schema, tmp_path):
+def test_the_load_refuses_a_schema_the_migrate_task_has_not_prepared(spark, etl_url, pg_url, fresh_schema, messy_file,
+                                                                       tmp_path):
+    from bank_etl.errors import SchemaNotReadyError
+
+    path, _ = messy_file
+    with pytest.raises(SchemaNotReadyError, match="migrate"):
+        run_job(spark, job_config(path, tmp_path / "lake", pg_url, fresh_schema))
+
+
+def test_loads_an_xlsx_delivery_like_the_csv_one(spark, etl_url, schema, tmp_path):
     path = tmp_path / "bank.xlsx"
     expected = generate(path, rows=730, seed=3, messy=True)
-    record = run_job(spark, job_config(path, tmp_path / "lake", pg_url, schema)).record
+    record = run_job(spark, job_config(path, tmp_path / "lake", etl_url, schema)).record
     assert (record["rows_read"], record["rows_valid"], record["rows_quarantined"], record["rows_duplicate"]) == (
         expected["rows_read"], expected["rows_valid"], expected["rows_quarantined"], expected["rows_duplicate"])
 
 
 def test_connects_with_tls_when_the_url_requires_it(pg_url):
-    settings = parse_pg_url(pg_url.replace("sslmode=require", "sslmode=require"))
-    with load_pg.connect(settings) as conn:
+    with load_pg.connect(parse_pg_url(pg_url)) as conn:
         assert conn.pgconn.ssl_in_use
     jdbc = "jdbc:" + pg_url.replace("sslmode=require", "ssl=true")
     with load_pg.connect(parse_pg_url(jdbc)) as conn:
@@ -223,41 +271,75 @@ def test_connects_with_tls_when_the_url_requires_it(pg_url):
         assert not conn.pgconn.ssl_in_use
 
 
-def test_migrations_are_applied_once(pg, schema):
-    assert load_pg.migrate(pg, schema) == [1]
-    assert load_pg.migrate(pg, schema) == []
-    assert set(table_columns(pg, schema, "etl_runs")) >= {
+def test_verify_full_rejects_a_certificate_signed_by_no_trusted_authority(pg_url, tmp_path):
+    # The throwaway server's certificate is self-signed: a CA bundle without it must refuse it.
+    bundle = tmp_path / "ca.crt"
+    bundle.write_text(Path("/etc/ssl/certs/ca-certificates.crt").read_text() if Path(
+        "/etc/ssl/certs/ca-certificates.crt").exists() else "")
+    url = pg_url.replace("sslmode=require", f"sslmode=verify-full&sslrootcert={bundle}")
+    with pytest.raises(psycopg.OperationalError, match="certificate"):
+        load_pg.connect(parse_pg_url(url))
+
+
+def test_migrations_are_applied_once(pg, fresh_schema):
+    assert load_pg.migrate(pg, fresh_schema) == [1, 2]
+    assert load_pg.migrate(pg, fresh_schema) == []
+    assert set(table_columns(pg, fresh_schema, "etl_runs")) >= {
         "run_id", "scope", "started_at", "finished_at", "status", "rows_read", "rows_valid", "rows_quarantined",
         "rows_duplicate", "rows_out_of_scope", "input_uri", "input_sha256"}
+    kind = pg.execute("SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                      "WHERE n.nspname = %s AND c.relname = 'transactions'", (fresh_schema,)).fetchone()[0]
+    assert kind == "p"  # partitioned
 
 
-def test_postgres_holds_the_same_rows_as_the_lake(spark, pg, pg_url, schema, messy_file, tmp_path):
-    path, _ = messy_file
-    lake = tmp_path / "lake"
-    run_job(spark, job_config(path, lake, pg_url, schema))
+def test_bank_reader_can_only_read_and_bank_etl_cannot_create_roles(pg, etl_url, schema):
+    flags = pg.execute("SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolcanlogin FROM pg_roles "
+                       "WHERE rolname IN (%s, %s) ORDER BY 1", (ETL_ROLE, READER_ROLE)).fetchall()
+    assert flags == [(ETL_ROLE, False, False, False, True), (READER_ROLE, False, False, False, False)]
+    with pg.transaction():
+        pg.execute(f"SET LOCAL ROLE {READER_ROLE}")
+        assert pg.execute(f'SELECT count(*) FROM "{schema}".transactions').fetchone()[0] == 0
+        pg.execute("SAVEPOINT before_write")
+        for statement in (f'INSERT INTO "{schema}".etl_runs (run_id, scope, started_at, status, input_uri) '
+                          "VALUES ('x', 'all', now(), 'running', 'x')",
+                          f'DELETE FROM "{schema}".quarantine', f'CREATE TABLE "{schema}".mine (x int)'):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                pg.execute(statement)
+            pg.execute("ROLLBACK TO SAVEPOINT before_write")
+    with psycopg.connect(**parse_pg_url(etl_url).connect_kwargs(), autocommit=True) as etl:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            etl.execute("CREATE ROLE intruder")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            etl.execute("CREATE DATABASE intruder")
+        assert etl.execute(f'SELECT count(*) FROM "{schema}".etl_runs').fetchone()[0] == 0
+
+
+def test_postgres_holds_the_same_rows_as_the_lake(spark, pg, loaded):
+    schema, lake_root, _ = loaded
     columns = ["txn_date", "domain", "location", "value", "transaction_count", "value_per_transaction", "year",
                "quarter", "month", "day_of_week", "run_id"]
     in_pg = pg.execute(f'SELECT {", ".join(columns)} FROM "{schema}".transactions ORDER BY {", ".join(columns)}').fetchall()
-    in_lake = lake_table(lake, "curated/transactions", exclude=()).select(columns).sort_by([(c, "ascending") for c in columns])
-    assert in_pg == [tuple(r.values()) for r in in_lake.to_pylist()]
+    in_lake = spark.read.format("delta").load(str(lake_root / "curated/transactions")).select(*columns).collect()
+    assert in_pg == sorted(tuple(r) for r in in_lake)
 
 
-def test_collects_a_quarter_through_spark_when_the_lake_is_not_on_local_disk(spark, tmp_path):
-    from bank_etl.job import _staged_quarter
-    from bank_etl.transform import curated_transactions
-    from bank_etl.validate import apply_scope, classify, deduplicate
-    from bank_etl.extract import RAW_SCHEMA
-
-    rows = [(0, i, f"1/{i + 1}/2022", "RETAIL", "Goa", str(100 + i), "2", None, False) for i in range(5)]
-    curated = curated_transactions(apply_scope(deduplicate(classify(spark.createDataFrame(rows, RAW_SCHEMA))), None), "r")
-    staged = tmp_path / "staged"
-    curated.drop("year", "quarter").write.parquet(str(staged))
-
-    class RemoteFs:
-        def local_path(self, uri):
-            return None
-
-    from_spark = _staged_quarter(RemoteFs(), curated, str(staged), 2022, 1)
-    from_files = _staged_quarter(HadoopFs(spark), curated, str(staged), 2022, 1)
-    assert from_spark.sort_by("txn_date").to_pylist() == from_files.sort_by("txn_date").to_pylist()
-    assert from_spark.num_rows == 5 and "run_id" not in from_spark.column_names
+def test_delta_replace_is_idempotent_and_atomic(spark, tmp_path):
+    table = lake.DeltaTable(str(tmp_path / "t"), None, ("year", "quarter"))
+    rows = spark.createDataFrame([(2022, q, f"r{q}-{i}") for q in (1, 2) for i in range(3)], "year int, quarter int, v string")
+    lake.ensure_table(spark, table, rows)
+    lake.replace_where(table, rows, lake.quarters_predicate([(2022, 1), (2022, 2)]))
+    current = lambda: sorted(tuple(r) for r in spark.read.format("delta").load(table.path).collect())  # noqa: E731
+    first = current()
+    q1 = rows.where("quarter = 1")
+    lake.replace_where(table, q1, lake.quarters_predicate([(2022, 1)]))
+    assert current() == first  # the same rows again: nothing changes
+    version = lake.current_version(spark, table)
+    # A write that fails midway (here: a row outside the quarter it replaces) commits nothing.
+    bad = spark.createDataFrame([(2022, 1, "new"), (2022, 2, "stray")], "year int, quarter int, v string")
+    with pytest.raises(Exception):
+        lake.replace_where(table, bad, lake.quarters_predicate([(2022, 1)]))
+    assert current() == first and lake.current_version(spark, table) == version
+    lake.replace_where(table, bad.where("quarter = 1"), lake.quarters_predicate([(2022, 1)]))
+    assert lake.current_version(spark, table) == version + 1  # one commit per replaced quarter
+    assert [r for r in current() if r[1] == 1] == [(2022, 1, "new")]
+    assert [r for r in current() if r[1] == 2] == [r for r in first if r[1] == 2]

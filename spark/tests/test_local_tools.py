@@ -1,7 +1,9 @@
 """The developer commands: etl-local end to end, the throwaway PostgreSQL, the data generator."""
 
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import psycopg
@@ -13,20 +15,58 @@ from devtools.datagen import generate
 SPARK_DIR = Path(__file__).resolve().parent.parent
 
 
-def test_etl_local_loads_a_file_and_prints_the_summary(pg_url, schema, tmp_path):
+def quarter_fingerprint(pg_url, schema, quarter):
+    with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs()) as conn:
+        return conn.execute(
+            f'SELECT count(*), sum(value), sum(hashtext(txn_date::text || domain || location || value::text)) '
+            f'FROM "{schema}".transactions WHERE year = 2022 AND quarter = %s', (quarter,)).fetchone()
+
+
+def test_etl_local_runs_100k_rows_under_a_1m_driver_result_cap_and_a_killed_load_leaves_the_quarter(
+        pg_url, fresh_schema, tmp_path):
+    """etl-local with the administrator's URL migrates as the administrator and loads as bank_etl.
+    With spark.driver.maxResultSize=1m, any collect of the data would fail the run (100k rows are
+    several MB). Then a second load is killed while its executors are COPYing: the quarter the
+    first run loaded is still there, whole."""
+    schema = fresh_schema
     path = tmp_path / "landing.csv"
-    expected = generate(path, rows=730, seed=11, messy=True)
-    completed = subprocess.run(
-        [str(SPARK_DIR / "bin/etl-local"), "--input", str(path), "--lake", str(tmp_path / "lake"),
-         "--pg-url", pg_url, "--schema", schema, "--all", "--no-progress"],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "INIT_CWD": str(tmp_path)})
-    assert completed.returncode == 0, completed.stderr[-2000:]
+    expected = generate(path, rows=100_000, seed=11, messy=True)
+    env = {**os.environ, "INIT_CWD": str(tmp_path),
+           "PYSPARK_SUBMIT_ARGS": "--conf spark.driver.maxResultSize=1m pyspark-shell"}
+    command = [str(SPARK_DIR / "bin/etl-local"), "--input", str(path), "--lake", str(tmp_path / "lake"),
+               "--pg-url", pg_url, "--schema", schema, "--no-progress"]
+    completed = subprocess.run(command + ["--all"], capture_output=True, text=True, timeout=600, env=env)
+    assert completed.returncode == 0, completed.stderr[-3000:]
     assert f"{expected['rows_valid']:,}" in completed.stdout
     assert "bad_transaction_count" in completed.stdout and "time per stage" in completed.stdout
     with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs()) as conn:
-        loaded = conn.execute(f'SELECT count(*) FROM "{schema}".transactions').fetchone()[0]
-    assert loaded == expected["rows_valid"]
-    assert (tmp_path / "lake/curated/transactions/year=2022/quarter=4").is_dir()
+        assert conn.execute(f'SELECT count(*) FROM "{schema}".transactions').fetchone()[0] == expected["rows_valid"]
+        owner = conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = %s AND tablename = 'etl_runs'",
+                             (schema,)).fetchone()[0]
+    assert owner == "bank_etl"
+    assert (tmp_path / "lake/features/export/year=2022/quarter=4").is_dir()
+    before = quarter_fingerprint(pg_url, schema, 3)
+
+    changed = tmp_path / "changed.csv"
+    generate(changed, rows=100_000, seed=12)
+    killed = subprocess.Popen([*command[:2], str(changed), *command[3:], "--quarter", "2022-Q3"],
+                              env={**env, "BANK_ETL_TEST_PAUSE_IN_COPY": "60"}, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
+            while time.monotonic() < deadline and killed.poll() is None:
+                copying = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'bank_etl copy' "
+                                       "AND query LIKE 'COPY%%'").fetchone()[0]
+                if copying:
+                    break
+                time.sleep(0.5)
+            assert copying, "the second load never started COPYing"
+    finally:
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.wait(timeout=60)
+    assert quarter_fingerprint(pg_url, schema, 3) == before
+    assert quarter_fingerprint(pg_url, schema, 3)[0] == expected["valid_by_quarter"]["2022-Q3"]
 
 
 def test_etl_local_exits_non_zero_on_a_bad_argument(tmp_path):

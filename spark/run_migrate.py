@@ -1,0 +1,19 @@
+"""The migrate task: `python spark/run_migrate.py --pg-url ... --schema bank --etl-role bank_etl --reader-role bank_reader`.
+
+Run as the server administrator: creates the schema, its tables and the two roles. Also a
+Databricks spark_python_task file: the bank_etl package sits beside it.
+"""
+
+import os
+import sys
+
+_here = os.path.dirname(os.path.abspath(globals().get("__file__") or sys.argv[0]))
+if _here not in sys.path:
+    sys.path.insert(0, _here)
+
+from bank_etl.main import migrate_main  # noqa: E402
+
+if __name__ == "__main__":
+    exit_code = migrate_main(sys.argv[1:])
+    if exit_code:
+        sys.exit(exit_code)
