@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
 import { Construct } from "constructs";
-import { Annotations } from "cdktf";
+import { Annotations, ITerraformDependable } from "cdktf";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { ClusterPolicy } from "@cdktf/provider-databricks/lib/cluster-policy";
 import { Directory } from "@cdktf/provider-databricks/lib/directory";
@@ -189,6 +189,16 @@ function normaliseEntry(entryFile: string): string {
   return entryFile.replace(/\\/g, "/").replace(/^\.\//, "");
 }
 
+/** The requirements file, relative to the code directory. */
+function requirementsFileOf(props: BatchJobProps): string {
+  return normaliseEntry(props.requirementsFile ?? JOB_REQUIREMENTS);
+}
+
+/** The cluster spec; a JavaScript caller may leave it out (reported by validateProps). */
+function clusterOf(props: BatchJobProps): JobClusterOptions {
+  return props.cluster ?? { nodeTypeIds: [], minWorkers: 1, maxWorkers: 1 };
+}
+
 /**
  * A generic scheduled batch job on a Databricks workspace: its code uploaded from a local folder
  * (each file a `databricks_workspace_file`, the content hash in the job's tags), an optional Key
@@ -220,30 +230,51 @@ export class BatchJob extends Construct {
     super(scope, id);
     const v = new PropValidator("BatchJob", this.node.path);
     validateProps(v, props);
-    const provider = props.provider;
     const ready = [...(props.workspace?.ready ?? [])];
-    const runAs = props.runAs;
-    const cluster = props.cluster ?? { nodeTypeIds: [], minWorkers: 1, maxWorkers: 1 };
-    const tasks = props.tasks ?? [];
     this.codeFolder = props.codeFolder ?? `/jobs/${props.jobName}`;
+    const files = this.jobFiles(v, props);
+    v.report(this);
 
-    // --- Code ------------------------------------------------------------------------------
+    this.codeVersion = codeVersion(files);
+    this.codeFiles = this.uploadCode(props, files, ready);
+    this.libraries = this.readLibraries(props.codeDirectory ?? "", requirementsFileOf(props), files);
+    if (props.secretScope) {
+      this.secretScopeName = props.secretScope.name;
+      this.secretScope = this.createSecretScope(props, props.secretScope, ready);
+    }
+    this.clusterPolicy = this.createClusterPolicy(props, ready);
+    const tasks = this.jobTasks(props);
+    this.entryPointPaths = Object.fromEntries(tasks.map((task) => [task.taskKey, task.sparkPythonTask?.pythonFile ?? ""]));
+    this.job = this.createJob(props, tasks, ready);
+    this.jobId = this.job.id;
+    new Permissions(this, "job-permissions", {
+      provider: props.provider,
+      jobId: this.jobId,
+      accessControl: uniquePrincipals(props.operators ?? []).map((principal) => accessControl(principal, "CAN_MANAGE_RUN")),
+      dependsOn: ready,
+    });
+  }
+
+  /** The files to upload; refuses a missing code folder and any task whose entry file is not among them. */
+  private jobFiles(v: PropValidator, props: BatchJobProps): JobCodeFile[] {
     const codeDirectory = props.codeDirectory ?? "";
-    const requirementsFile = normaliseEntry(props.requirementsFile ?? JOB_REQUIREMENTS);
     if (props.codeDirectory !== undefined && !isCodeDirectory(codeDirectory)) {
       v.fail("codeDirectory", codeDirectory, "an existing local directory that holds the job's code");
     }
-    const files = collectJobCode(codeDirectory, props.codePaths ?? ["", requirementsFile]);
+    const files = collectJobCode(codeDirectory, props.codePaths ?? ["", requirementsFileOf(props)]);
     const uploaded = new Set(files.map((file) => file.relativePath));
-    tasks.forEach((task, index) => {
+    (props.tasks ?? []).forEach((task, index) => {
       if (task?.entryFile === undefined || !isCodeDirectory(codeDirectory)) return;
       if (!uploaded.has(normaliseEntry(task.entryFile))) {
         v.fail(`tasks[${index}].entryFile`, task.entryFile, `a file the job uploads from ${codeDirectory} (uploaded: ${[...uploaded].join(", ") || "none"}); the job must never run a file it does not upload`);
       }
     });
-    v.report(this);
+    return files;
+  }
 
-    this.codeVersion = codeVersion(files);
+  /** The code folder, its files and who may read them (the run-as principal and the operators). */
+  private uploadCode(props: BatchJobProps, files: readonly JobCodeFile[], ready: ITerraformDependable[]): Record<string, WorkspaceFile> {
+    const provider = props.provider;
     const folder = new Directory(this, "code-folder", { provider, path: this.codeFolder, dependsOn: ready });
     const codeFiles: Record<string, WorkspaceFile> = {};
     for (const file of files) {
@@ -254,80 +285,71 @@ export class BatchJob extends Construct {
         dependsOn: [folder],
       });
     }
-    this.codeFiles = codeFiles;
-    this.libraries = this.readLibraries(codeDirectory, requirementsFile, files);
-    const readers = uniquePrincipals([runAs, ...(props.operators ?? [])]);
     new Permissions(this, "code-folder-permissions", {
       provider,
       directoryPath: folder.path,
-      accessControl: readers.map((principal) => accessControl(principal, "CAN_READ")),
+      accessControl: uniquePrincipals([props.runAs, ...(props.operators ?? [])]).map((principal) => accessControl(principal, "CAN_READ")),
       dependsOn: ready,
     });
+    return codeFiles;
+  }
 
-    // --- Secrets ---------------------------------------------------------------------------
-    if (props.secretScope) {
-      const secretScope = props.secretScope;
-      this.secretScopeName = secretScope.name;
-      // The Databricks service reads the vault on behalf of the scope; one role assignment per vault.
-      const vaultRole = grantOnce(this, secretScope.secretStore, secretScope.azureDatabricksObjectId);
-      this.secretScope = new SecretScope(this, "secret-scope", {
-        provider,
-        name: secretScope.name,
-        keyvaultMetadata: { resourceId: secretScope.secretStore?.vaultId, dnsName: secretScope.secretStore?.vaultUri },
-        dependsOn: [...(vaultRole ? [vaultRole] : []), ...ready],
-      });
-      if (runAs) {
-        new SecretAcl(this, "secret-scope-run-as-read", {
-          provider,
-          scope: this.secretScope.name,
-          principal: runAs.name,
-          permission: "READ",
-          dependsOn: ready,
-        });
-      }
+  /** The Key Vault-backed scope, the Databricks service's read role on the vault, and the run-as principal's READ. */
+  private createSecretScope(props: BatchJobProps, secretScope: BatchJobSecretScope, ready: ITerraformDependable[]): SecretScope {
+    // The Databricks service reads the vault on behalf of the scope; one role assignment per vault.
+    const vaultRole = grantOnce(this, secretScope.secretStore, secretScope.azureDatabricksObjectId);
+    const scope = new SecretScope(this, "secret-scope", {
+      provider: props.provider,
+      name: secretScope.name,
+      keyvaultMetadata: { resourceId: secretScope.secretStore?.vaultId, dnsName: secretScope.secretStore?.vaultUri },
+      dependsOn: [...(vaultRole ? [vaultRole] : []), ...ready],
+    });
+    if (props.runAs) {
+      new SecretAcl(this, "secret-scope-run-as-read", { provider: props.provider, scope: scope.name, principal: props.runAs.name, permission: "READ", dependsOn: ready });
     }
+    return scope;
+  }
 
-    // --- Cluster policy --------------------------------------------------------------------
-    const sparkVersion = cluster.sparkVersion ?? DATABRICKS_RUNTIME;
-    const dataSecurityMode = cluster.dataSecurityMode ?? "SINGLE_USER";
-    const clusterTags = props.clusterTags ?? {};
-    this.clusterPolicy = new ClusterPolicy(this, "cluster-policy", {
-      provider,
+  /** The job-only policy (pinned runtime and access mode, allow-listed VM sizes, bounded autoscale, tags) and who may use it. */
+  private createClusterPolicy(props: BatchJobProps, ready: ITerraformDependable[]): ClusterPolicy {
+    const cluster = clusterOf(props);
+    const policy = new ClusterPolicy(this, "cluster-policy", {
+      provider: props.provider,
       name: props.clusterPolicyName ?? `${props.jobName}-job`,
       description: `Job clusters of ${props.jobName}: pinned runtime, dedicated access mode and tags; allow-listed VM sizes; bounded autoscale.`,
       definition: JSON.stringify(
         jobClusterPolicyDefinition({
-          sparkVersion,
+          sparkVersion: cluster.sparkVersion ?? DATABRICKS_RUNTIME,
           nodeTypeIds: cluster.nodeTypeIds ?? [],
           minWorkers: cluster.minWorkers,
           maxWorkers: cluster.maxWorkers,
-          dataSecurityMode,
-          requiredTags: clusterTags,
-          singleUserName: runAs?.name,
+          dataSecurityMode: cluster.dataSecurityMode ?? "SINGLE_USER",
+          requiredTags: props.clusterTags ?? {},
+          singleUserName: props.runAs?.name,
         }),
       ),
       dependsOn: ready,
     });
     new Permissions(this, "cluster-policy-permissions", {
-      provider,
-      clusterPolicyId: this.clusterPolicy.id,
-      accessControl: runAs ? [accessControl(runAs, "CAN_USE")] : [],
+      provider: props.provider,
+      clusterPolicyId: policy.id,
+      accessControl: props.runAs ? [accessControl(props.runAs, "CAN_USE")] : [],
       dependsOn: ready,
     });
+    return policy;
+  }
 
-    // --- Job -------------------------------------------------------------------------------
+  /** The tasks on the one job cluster, each running its uploaded entry file with the pinned libraries. */
+  private jobTasks(props: BatchJobProps): JobTask[] {
     const libraries: JobTaskLibrary[] = this.libraries.map((requirement) => ({ pypi: { package: requirement } }));
-    const entryPointPaths: Record<string, string> = {};
-    const jobTasks: JobTask[] = tasks.map((task) => {
+    return (props.tasks ?? []).map((task) => {
       const entry = normaliseEntry(task.entryFile ?? "");
-      const file = codeFiles[entry];
-      const pythonFile = file ? file.workspacePath : `/Workspace${this.codeFolder}/${entry}`;
-      entryPointPaths[task.key] = pythonFile;
+      const file = this.codeFiles[entry];
       return {
         taskKey: task.key,
         dependsOn: task.dependsOn && task.dependsOn.length > 0 ? task.dependsOn.map((taskKey) => ({ taskKey })) : undefined,
         jobClusterKey: JOB_CLUSTER_KEY,
-        sparkPythonTask: { pythonFile, source: "WORKSPACE", parameters: task.parameters ?? [] },
+        sparkPythonTask: { pythonFile: file ? file.workspacePath : `/Workspace${this.codeFolder}/${entry}`, source: "WORKSPACE", parameters: task.parameters ?? [] },
         library: libraries.length > 0 ? libraries : undefined,
         maxRetries: task.maxRetries ?? 0,
         minRetryIntervalMillis: (task.maxRetries ?? 0) > 0 ? (task.minRetryIntervalMillis ?? 900_000) : undefined,
@@ -335,10 +357,15 @@ export class BatchJob extends Construct {
         timeoutSeconds: task.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
       };
     });
-    this.entryPointPaths = entryPointPaths;
+  }
+
+  /** The scheduled job, run as the service principal on a policy-bound job cluster, with its alerts. */
+  private createJob(props: BatchJobProps, tasks: JobTask[], ready: ITerraformDependable[]): Job {
+    const cluster = clusterOf(props);
+    const clusterTags = props.clusterTags ?? {};
     const schedule = props.schedule ?? { quartzCronExpression: "" };
-    this.job = new Job(this, "job", {
-      provider,
+    return new Job(this, "job", {
+      provider: props.provider,
       name: props.jobName,
       description: props.description,
       maxConcurrentRuns: 1,
@@ -347,7 +374,7 @@ export class BatchJob extends Construct {
         timezoneId: schedule.timezoneId ?? "UTC",
         pauseStatus: (schedule.paused ?? false) ? "PAUSED" : "UNPAUSED",
       },
-      runAs: runAs ? runAsOf(runAs) : undefined,
+      runAs: props.runAs ? runAsOf(props.runAs) : undefined,
       emailNotifications: {
         onFailure: props.notificationAddresses,
         onDurationWarningThresholdExceeded: props.notificationAddresses,
@@ -360,28 +387,20 @@ export class BatchJob extends Construct {
           newCluster: {
             policyId: this.clusterPolicy.id,
             applyPolicyDefaultValues: true,
-            sparkVersion,
+            sparkVersion: cluster.sparkVersion ?? DATABRICKS_RUNTIME,
             nodeTypeId: (cluster.nodeTypeIds ?? [])[0],
             driverNodeTypeId: (cluster.nodeTypeIds ?? [])[0],
-            dataSecurityMode,
-            singleUserName: runAs?.name,
+            dataSecurityMode: cluster.dataSecurityMode ?? "SINGLE_USER",
+            singleUserName: props.runAs?.name,
             autoscale: { minWorkers: cluster.minWorkers, maxWorkers: cluster.maxWorkers },
             customTags: clusterTags,
           },
         },
       ],
-      task: jobTasks,
+      task: tasks,
       // The code version shows in the job's tags which code a run used.
       tags: { ...props.tags, ...clusterTags, "code-version": this.codeVersion.slice(0, 12) },
-      dependsOn: [...Object.values(codeFiles), ...ready],
-    });
-    this.jobId = this.job.id;
-    const operators = uniquePrincipals(props.operators ?? []);
-    new Permissions(this, "job-permissions", {
-      provider,
-      jobId: this.jobId,
-      accessControl: operators.map((principal) => accessControl(principal, "CAN_MANAGE_RUN")),
-      dependsOn: ready,
+      dependsOn: [...Object.values(this.codeFiles), ...ready],
     });
   }
 
