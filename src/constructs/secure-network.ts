@@ -357,44 +357,10 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
     this.virtualNetworkName = this.virtualNetwork.name;
     props.observability?.diagnose(this, "vnet-diagnostics", this.virtualNetworkId, { logs: true, metrics: true });
 
-    const guardedSubnet = (key: string, name: string, cidr: string | undefined, extra: Partial<ConstructorParameters<typeof Subnet>[2]>): GuardedSubnet => {
-      const subnet = new Subnet(this, `${key}-subnet`, {
-        name: `snet-${name}-${suffix}`,
-        resourceGroupName: props.resourceGroupName,
-        virtualNetworkName: this.virtualNetwork.name,
-        addressPrefixes: cidr === undefined ? [] : [cidr],
-        // Nothing leaves the VNet through Azure's implicit outbound IPs; egress is explicit.
-        defaultOutboundAccessEnabled: false,
-        ...extra,
-      });
-      const networkSecurityGroup = new NetworkSecurityGroup(this, `${key}-nsg`, { ...placement, name: `nsg-${name}-${suffix}` });
-      // Rules are separate resources so the rules Databricks adds to its NSGs never show as drift.
-      new NetworkSecurityRule(this, `${key}-deny-internet-inbound`, {
-        name: "deny-internet-inbound",
-        resourceGroupName: props.resourceGroupName,
-        networkSecurityGroupName: networkSecurityGroup.name,
-        priority: 4096,
-        direction: "Inbound",
-        access: "Deny",
-        protocol: "*",
-        sourceAddressPrefix: "Internet",
-        sourcePortRange: "*",
-        destinationAddressPrefix: "*",
-        destinationPortRange: "*",
-        description: "Nothing in the estate accepts connections from the internet.",
-      });
-      const networkSecurityGroupAssociation = new SubnetNetworkSecurityGroupAssociation(this, `${key}-nsg-association`, {
-        subnetId: subnet.id,
-        networkSecurityGroupId: networkSecurityGroup.id,
-      });
-      props.observability?.diagnose(this, `${key}-nsg-diagnostics`, networkSecurityGroup.id, { logs: true, metrics: false });
-      return { subnet, networkSecurityGroup, networkSecurityGroupAssociation };
-    };
-
-    this.databricksHost = guardedSubnet("databricks-host", "dbw-host", cidrs.databricksHost, { delegation: [DATABRICKS_DELEGATION] });
-    this.databricksContainer = guardedSubnet("databricks-container", "dbw-container", cidrs.databricksContainer, { delegation: [DATABRICKS_DELEGATION] });
-    this.postgres = guardedSubnet("postgres", "psql", cidrs.postgres, { delegation: [POSTGRES_DELEGATION] });
-    this.privateEndpoints = guardedSubnet("private-endpoints", "pe", cidrs.privateEndpoints, {
+    this.databricksHost = this.guardedSubnet(props, "databricks-host", "dbw-host", cidrs.databricksHost, { delegation: [DATABRICKS_DELEGATION] });
+    this.databricksContainer = this.guardedSubnet(props, "databricks-container", "dbw-container", cidrs.databricksContainer, { delegation: [DATABRICKS_DELEGATION] });
+    this.postgres = this.guardedSubnet(props, "postgres", "psql", cidrs.postgres, { delegation: [POSTGRES_DELEGATION] });
+    this.privateEndpoints = this.guardedSubnet(props, "private-endpoints", "pe", cidrs.privateEndpoints, {
       // Lets the NSG and route tables apply to private endpoints too.
       privateEndpointNetworkPolicies: "Enabled",
     });
@@ -410,13 +376,71 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
     const databricksSubnets: Array<readonly [string, GuardedSubnet]> = [["databricks-host", this.databricksHost], ["databricks-container", this.databricksContainer]];
     const workspaceSubnets: Record<string, WorkspaceSubnetPair> = {};
     for (const [name, pair] of Object.entries(props.additionalWorkspaceSubnets ?? {})) {
-      const host = guardedSubnet(`${name}-databricks-host`, `dbw-${name}-host`, pair?.host, { delegation: [DATABRICKS_DELEGATION] });
-      const container = guardedSubnet(`${name}-databricks-container`, `dbw-${name}-container`, pair?.container, { delegation: [DATABRICKS_DELEGATION] });
+      const host = this.guardedSubnet(props, `${name}-databricks-host`, `dbw-${name}-host`, pair?.host, { delegation: [DATABRICKS_DELEGATION] });
+      const container = this.guardedSubnet(props, `${name}-databricks-container`, `dbw-${name}-container`, pair?.container, { delegation: [DATABRICKS_DELEGATION] });
       databricksSubnets.push([`${name}-databricks-host`, host], [`${name}-databricks-container`, container]);
       workspaceSubnets[name] = { host: asNetworkSubnet(host), container: asNetworkSubnet(container) };
     }
     this.workspaceSubnets = workspaceSubnets;
 
+    this.natGateway = this.routeEgress(props, databricksSubnets);
+
+    // Peerings with the networks that must reach the private endpoints (the deployment agents').
+    // A repeated name is reported by validate(); only its first network is built.
+    const peered = (Array.isArray(props.peeredNetworks) ? props.peeredNetworks : []).filter(
+      (peer, index, all) => peer?.name !== undefined && all.findIndex((other) => other?.name === peer.name) === index,
+    );
+    this.peerings = this.peer(props, peered);
+    const { zones, links, zoneIds, peeredLinks } = this.privateDnsZones(props, peered);
+    this.dnsZones = zones;
+    this.dnsZoneLinks = links;
+    this.privateDnsZoneIds = zoneIds as Record<PrivateDnsZoneKey, string>;
+    this.privateDnsZoneReady = Object.fromEntries(PRIVATE_DNS_ZONE_KEYS.map((key) => [key, links[key] ? [links[key]] : []])) as unknown as Record<PrivateDnsZoneKey, readonly ITerraformDependable[]>;
+    this.lineOfSight = [...this.peerings, ...peeredLinks];
+  }
+
+  /** One subnet with its own NSG, which denies inbound traffic from the internet. */
+  private guardedSubnet(props: SecureNetworkProps, key: string, name: string, cidr: string | undefined, extra: Partial<ConstructorParameters<typeof Subnet>[2]>): GuardedSubnet {
+    const placement = { resourceGroupName: props.resourceGroupName, location: props.location, tags: props.tags };
+    const suffix = props.nameSuffix;
+    const subnet = new Subnet(this, `${key}-subnet`, {
+      name: `snet-${name}-${suffix}`,
+      resourceGroupName: props.resourceGroupName,
+      virtualNetworkName: this.virtualNetwork.name,
+      addressPrefixes: cidr === undefined ? [] : [cidr],
+      // Nothing leaves the VNet through Azure's implicit outbound IPs; egress is explicit.
+      defaultOutboundAccessEnabled: false,
+      ...extra,
+    });
+    const networkSecurityGroup = new NetworkSecurityGroup(this, `${key}-nsg`, { ...placement, name: `nsg-${name}-${suffix}` });
+    // Rules are separate resources so the rules Databricks adds to its NSGs never show as drift.
+    new NetworkSecurityRule(this, `${key}-deny-internet-inbound`, {
+      name: "deny-internet-inbound",
+      resourceGroupName: props.resourceGroupName,
+      networkSecurityGroupName: networkSecurityGroup.name,
+      priority: 4096,
+      direction: "Inbound",
+      access: "Deny",
+      protocol: "*",
+      sourceAddressPrefix: "Internet",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "*",
+      description: "Nothing in the estate accepts connections from the internet.",
+    });
+    const networkSecurityGroupAssociation = new SubnetNetworkSecurityGroupAssociation(this, `${key}-nsg-association`, {
+      subnetId: subnet.id,
+      networkSecurityGroupId: networkSecurityGroup.id,
+    });
+    props.observability?.diagnose(this, `${key}-nsg-diagnostics`, networkSecurityGroup.id, { logs: true, metrics: false });
+    return { subnet, networkSecurityGroup, networkSecurityGroupAssociation };
+    }
+
+  /** Egress of the Databricks subnets: the NAT gateway (unless turned off) and the hub's route table, when given. */
+  private routeEgress(props: SecureNetworkProps, databricksSubnets: ReadonlyArray<readonly [string, GuardedSubnet]>): NatGateway | undefined {
+    const placement = { resourceGroupName: props.resourceGroupName, location: props.location, tags: props.tags };
+    const suffix = props.nameSuffix;
+    let natGateway: NatGateway | undefined;
     const nat = natGatewayOptions(props);
     if (nat) {
       const natPublicIp = new PublicIp(this, "nat-public-ip", {
@@ -427,16 +451,16 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
         zones: nat.zones,
       });
       props.observability?.diagnose(this, "nat-public-ip-diagnostics", natPublicIp.id, { logs: true, metrics: true });
-      this.natGateway = new NatGateway(this, "nat-gateway", {
+      natGateway = new NatGateway(this, "nat-gateway", {
         ...placement,
         name: `ng-${suffix}`,
         skuName: "Standard",
         idleTimeoutInMinutes: 4,
         zones: nat.zones,
       });
-      new NatGatewayPublicIpAssociation(this, "nat-gateway-ip", { natGatewayId: this.natGateway.id, publicIpAddressId: natPublicIp.id });
+      new NatGatewayPublicIpAssociation(this, "nat-gateway-ip", { natGatewayId: natGateway.id, publicIpAddressId: natPublicIp.id });
       for (const [key, guarded] of databricksSubnets) {
-        new SubnetNatGatewayAssociation(this, `${key}-nat`, { subnetId: guarded.subnet.id, natGatewayId: this.natGateway.id });
+        new SubnetNatGatewayAssociation(this, `${key}-nat`, { subnetId: guarded.subnet.id, natGatewayId: natGateway.id });
       }
     }
     if (props.routeTableId !== undefined) {
@@ -445,11 +469,12 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
       }
     }
 
-    // Peerings with the networks that must reach the private endpoints (the deployment agents').
-    // A repeated name is reported by validate(); only its first network is built.
-    const peered = (Array.isArray(props.peeredNetworks) ? props.peeredNetworks : []).filter(
-      (peer, index, all) => peer?.name !== undefined && all.findIndex((other) => other?.name === peer.name) === index,
-    );
+    return natGateway;
+  }
+
+  /** Peerings both ways with the networks that must reach the private endpoints (the deployment agents'). */
+  private peer(props: SecureNetworkProps, peered: readonly PeeredNetwork[]): VirtualNetworkPeering[] {
+    const suffix = props.nameSuffix;
     const peerings: VirtualNetworkPeering[] = [];
     for (const peer of peered) {
       peerings.push(
@@ -480,9 +505,12 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
         );
       }
     }
-    this.peerings = peerings;
+    return peerings;
+  }
 
-    // Private DNS zones: created and linked here, or existing ones given by id.
+  /** The private DNS zones: created and linked here (and to the peered networks), or existing ones given by id. */
+  private privateDnsZones(props: SecureNetworkProps, peered: readonly PeeredNetwork[]) {
+    const suffix = props.nameSuffix;
     const existing = props.privateDnsZoneIds ?? {};
     const zones: { -readonly [K in keyof EstateDnsZones]?: PrivateDnsZone } = {};
     const links: Partial<Record<PrivateDnsZoneKey, PrivateDnsZoneVirtualNetworkLink>> = {};
@@ -529,11 +557,7 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
         );
       }
     }
-    this.dnsZones = zones;
-    this.dnsZoneLinks = links;
-    this.privateDnsZoneIds = zoneIds as Record<PrivateDnsZoneKey, string>;
-    this.privateDnsZoneReady = Object.fromEntries(PRIVATE_DNS_ZONE_KEYS.map((key) => [key, links[key] ? [links[key]] : []])) as unknown as Record<PrivateDnsZoneKey, readonly ITerraformDependable[]>;
-    this.lineOfSight = [...peerings, ...peeredLinks];
+    return { zones, links, zoneIds, peeredLinks };
   }
 }
 
