@@ -55,6 +55,15 @@ def outcome_summary(outcomes: DataFrame, scoped: DataFrame) -> DataFrame:
     """Every count the run records, in one small aggregation over the grouped outcomes
     (validate.group_outcomes) and their scoped valid rows: rows per split and reason, and per
     quarter and scope the distinct valid rows and all their occurrences."""
+    per_split, per_quarter = outcome_summaries(outcomes, scoped)
+    return per_split.unionByName(per_quarter)
+
+
+def outcome_summaries(outcomes: DataFrame, scoped: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """The two halves of outcome_summary, as separate queries (same columns): rows per split and
+    reason, and per quarter and scope. Collected one after the other, both read a persisted
+    `outcomes`; in one union Spark re-instances one side's plan, which then no longer matches
+    the cached plan, and the whole input would be parsed and aggregated a second time."""
     per_split = outcomes.where(F.col("grouping") == OUTCOME_SUMMARY).select(
         F.lit("read").alias("kind"), "source_split", "reason", F.lit(None).cast("int").alias("year"),
         F.lit(None).cast("int").alias("quarter"), F.lit(None).cast("boolean").alias("in_scope"),
@@ -64,7 +73,7 @@ def outcome_summary(outcomes: DataFrame, scoped: DataFrame) -> DataFrame:
         F.lit("scope").alias("kind"), F.lit(None).cast("int").alias("source_split"),
         F.lit(None).cast("string").alias("reason"), "year", "quarter", "in_scope",
         F.col("distinct_rows").cast("bigint"), F.col("rows").cast("bigint"))
-    return per_split.unionByName(per_quarter)
+    return per_split, per_quarter
 
 
 def tally_summary(summary_rows) -> RunCounts:
