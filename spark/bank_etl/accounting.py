@@ -39,28 +39,9 @@ class RunCounts:
         }
 
 
-def read_summary(classified: DataFrame) -> DataFrame:
-    """Rows per reader split and reason (reason null = valid): a few dozen rows at most."""
-    return classified.groupBy("source_split", "reason").agg(F.count(F.lit(1)).alias("rows"))
-
-
-def scope_summary(scoped: DataFrame) -> DataFrame:
-    """Per quarter and scope: distinct valid rows, and all valid rows including duplicates."""
-    return scoped.groupBy("year", "quarter", "in_scope").agg(
-        F.count(F.lit(1)).alias("distinct_rows"), F.sum("occurrences").alias("rows")
-    )
-
-
-def outcome_summary(outcomes: DataFrame, scoped: DataFrame) -> DataFrame:
-    """Every count the run records, in one small aggregation over the grouped outcomes
-    (validate.group_outcomes) and their scoped valid rows: rows per split and reason, and per
-    quarter and scope the distinct valid rows and all their occurrences."""
-    per_split, per_quarter = outcome_summaries(outcomes, scoped)
-    return per_split.unionByName(per_quarter)
-
-
 def outcome_summaries(outcomes: DataFrame, scoped: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """The two halves of outcome_summary, as separate queries (same columns): rows per split and
+    """The run's summaries over the grouped outcomes (validate.group_outcomes) and their scoped valid
+    rows, as two separate queries with the same columns: rows per split and
     reason, and per quarter and scope. Collected one after the other, both read a persisted
     `outcomes`; in one union Spark re-instances one side's plan, which then no longer matches
     the cached plan, and the whole input would be parsed and aggregated a second time."""
@@ -76,8 +57,13 @@ def outcome_summaries(outcomes: DataFrame, scoped: DataFrame) -> tuple[DataFrame
     return per_split, per_quarter
 
 
+def count_outcomes(outcomes: DataFrame, scoped: DataFrame) -> RunCounts:
+    """The run's counts: collects the two small summaries one after the other (a few dozen rows)."""
+    return tally_summary([row for summary in outcome_summaries(outcomes, scoped) for row in summary.collect()])
+
+
 def tally_summary(summary_rows) -> RunCounts:
-    """Folds the rows of outcome_summary into the run's counts."""
+    """Folds the rows of outcome_summaries into the run's counts."""
     rows = list(summary_rows)
     return tally([r for r in rows if r["kind"] == "read"], [r for r in rows if r["kind"] == "scope"])
 

@@ -24,7 +24,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from . import lake, load_pg, pg_copy
-from .accounting import RunCounts, check_identity, outcome_summaries, source_row_offsets, tally_summary
+from .accounting import RunCounts, check_identity, count_outcomes, source_row_offsets
 from .config import JobConfig, PgSettings, strip_url_credentials
 from .errors import EmptyScopeError, describe, log_failure
 from .extract import extract, resolve_input
@@ -138,7 +138,7 @@ def run_job(
             outcomes = group_outcomes(classify(extracted.raw)).persist(StorageLevel.MEMORY_AND_DISK_DESER)
             cached.append(outcomes)
             scoped = apply_scope(distinct_valid(outcomes), scope_quarters)
-            counts = tally_summary([row for summary in outcome_summaries(outcomes, scoped) for row in summary.collect()])
+            counts = count_outcomes(outcomes, scoped)
             record.update(counts.as_record())
             check_identity(counts)
             if counts.rows_valid == 0:

@@ -175,17 +175,6 @@ def rejected_rows(outcomes: DataFrame) -> DataFrame:
         *RAW_FIELDS, "reason")
 
 
-def deduplicate(classified: DataFrame) -> DataFrame:
-    """One row per distinct valid record (equal in all five normalised fields), with the number of
-    times it occurs in the file. Every occurrence after the first is a duplicate; as the copies
-    are identical, which one is kept does not change any output."""
-    return (
-        classified.where(F.col("reason").isNull())
-        .groupBy(*NORMALISED_FIELDS)
-        .agg(F.count(F.lit(1)).alias("occurrences"))
-    )
-
-
 def in_quarter(year: int, quarter: int) -> Column:
     """True for rows of one quarter (rows with `year` and `quarter` columns)."""
     return (F.col("year") == year) & (F.col("quarter") == quarter)

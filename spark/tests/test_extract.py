@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from bank_etl.accounting import outcome_summary, source_row_offsets, tally_summary
+from bank_etl.accounting import count_outcomes, source_row_offsets
 from bank_etl.extract import InputError, cell_text, extract, match_required_columns, resolve_input
 from bank_etl.fs import LocalFs
 from bank_etl.transform import quarantine_rows
@@ -71,7 +71,7 @@ def test_numbers_quarantined_rows_by_their_data_record_across_reader_splits(spar
     spark.conf.set("spark.sql.files.maxPartitionBytes", "16384")  # several splits for a 100 kB file
     try:
         outcomes = group_outcomes(classify(extract(spark, LocalFs(), str(path)).raw)).cache()
-        counts = tally_summary(outcome_summary(outcomes, apply_scope(distinct_valid(outcomes), None)).collect())
+        counts = count_outcomes(outcomes, apply_scope(distinct_valid(outcomes), None))
         assert len(counts.rows_per_split) > 1
         rejected = quarantine_rows(rejected_rows(outcomes), "run", "sha", source_row_offsets(counts)).collect()
     finally:

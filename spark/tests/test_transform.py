@@ -7,12 +7,12 @@ import pytest
 from bank_etl.accounting import AccountingError, RunCounts, check_identity, tally
 from bank_etl.extract import RAW_SCHEMA
 from bank_etl.transform import CURATED_COLUMNS, FEATURE_COLUMNS, curated_transactions, quarterly_features
-from bank_etl.validate import apply_scope, classify, deduplicate
+from bank_etl.validate import apply_scope, classify, distinct_valid, group_outcomes
 
 
 def scoped_frame(spark, records, quarters=None):
     rows = [(0, i, *r, None, False) for i, r in enumerate(records)]
-    return apply_scope(deduplicate(classify(spark.createDataFrame(rows, RAW_SCHEMA))), quarters)
+    return apply_scope(distinct_valid(group_outcomes(classify(spark.createDataFrame(rows, RAW_SCHEMA)))), quarters)
 
 
 def test_builds_the_curated_columns_with_the_contract_types(spark):

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from bank_etl.extract import RAW_SCHEMA
-from bank_etl.validate import apply_scope, classify, deduplicate
+from bank_etl.validate import apply_scope, classify, distinct_valid, group_outcomes
 
 GOOD = ("1/1/2022", "RESTRAUNT", "Bhuj", "365554", "1932")
 
@@ -141,21 +141,21 @@ def test_finds_duplicates_after_normalisation(spark):
         ("2022-01-01 00:00:00", "RESTAURANT", "bhuj", "365554", "1932.0"),
         ("1/1/2022", "RESTRAUNT", "Bhuj", "365555", "1932"),  # a different value: not a duplicate
     )
-    distinct = deduplicate(classify(raw)).orderBy("value").collect()
+    distinct = distinct_valid(group_outcomes(classify(raw))).orderBy("value").collect()
     assert [(r.value, r.occurrences) for r in distinct] == [(365554, 3), (365555, 1)]
 
 
 def test_does_not_count_quarantined_rows_as_duplicates(spark):
     raw = raw_frame(spark, ("1/1/2022", "X", "Bhuj", "1", "1"), ("1/1/2022", "X", "Bhuj", "1", "1"))
-    assert deduplicate(classify(raw)).count() == 0
+    assert distinct_valid(group_outcomes(classify(raw))).count() == 0
 
 
 def test_marks_rows_outside_the_selected_quarter_out_of_scope(spark):
     raw = raw_frame(spark, ("3/31/2022", "RETAIL", "Goa", "1", "1"), ("4/1/2022", "RETAIL", "Goa", "1", "1"))
-    scoped = apply_scope(deduplicate(classify(raw)), [(2022, 2)]).orderBy("txn_date").collect()
+    scoped = apply_scope(distinct_valid(group_outcomes(classify(raw))), [(2022, 2)]).orderBy("txn_date").collect()
     assert [(r.quarter, r.in_scope) for r in scoped] == [(1, False), (2, True)]
 
 
 def test_keeps_every_quarter_in_scope_with_all(spark):
     raw = raw_frame(spark, ("3/31/2021", "RETAIL", "Goa", "1", "1"), ("4/1/2022", "RETAIL", "Goa", "1", "1"))
-    assert all(r.in_scope for r in apply_scope(deduplicate(classify(raw)), None).collect())
+    assert all(r.in_scope for r in apply_scope(distinct_valid(group_outcomes(classify(raw))), None).collect())
