@@ -1,12 +1,14 @@
 """One run of the quarterly batch: extract -> validate -> transform -> load, with the run record.
 
 Order of the edges, chosen so that a failure at any point leaves every quarter's previous data:
-1. PostgreSQL: executors COPY each quarter, the features and the quarantine rows into new tables
+1. PostgreSQL: executors COPY the quarters, the features and the quarantine rows into new tables
    (invisible to readers).
-2. Lake: one replaceWhere commit per Delta table, and the features' Parquet export swapped in.
+2. Lake, once 1 is complete: one commit per Delta table (a replaceWhere, or the table's creation
+   on the first run), tagged with the run id, and the features' Parquet export swapped in.
 3. PostgreSQL: one short transaction swaps the loaded quarters in and records the run.
-A failure before 3 commits drops the new tables, restores each Delta table to the version it had
-(Delta keeps it in its history) and moves the previous export back.
+A failure before 3 commits drops the new tables, undoes the run's Delta commits (the version before
+them, kept in Delta's history) and moves the previous export back. A run killed outright is found
+by the next one (its advisory lock is free) and cleared up the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import secrets
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 from pyspark import StorageLevel
@@ -31,7 +34,7 @@ from .extract import extract, resolve_input
 from .fs import FileSystem, file_system_for
 from .lake import PartitionSwap, lake_layout, lake_tables, partition_path, quarters_predicate
 from .transform import CURATED_COLUMNS, FEATURE_COLUMNS, QUARANTINE_COLUMNS, curated_transactions, quarterly_features, quarantine_rows
-from .validate import apply_scope, classify, distinct_valid, group_outcomes, in_quarter, rejected_rows
+from .validate import apply_scope, classify, distinct_valid, group_outcomes, rejected_rows
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +101,7 @@ def run_job(
     record = result.record
     export_staging = f"{layout.export.rstrip('/')}/_staging/{run_id}"
     swap = PartitionSwap(fs, run_id)
-    delta_versions: dict[str, int | None] = {}  # table -> version before this run's commit
-    delta_committed: list[str] = []
+    delta_committed: list[str] = []  # tables this run may have committed to (restored on failure)
     cached: list[DataFrame] = []
     load_tables: load_pg.LoadTables | None = None
     conn = None
@@ -123,7 +125,10 @@ def run_job(
         with stage("connect"):
             conn = load_pg.connect(config.pg)
             load_pg.check_schema_ready(conn, config.schema)
+            load_pg.hold_run_lock(conn, run_id)
             load_pg.record_run(conn, config.schema, record)
+            for abandoned in load_pg.recover_abandoned_runs(conn, config.schema, run_id):
+                lake.undo_run(spark, fs, tables, layout, abandoned)
 
         with stage("extract"):
             input_path = resolve_input(fs, config.input_uri)
@@ -153,21 +158,20 @@ def run_job(
             quarantine = quarantine_rows(rejected_rows(outcomes), run_id, input_sha256, source_row_offsets(counts))
 
         with stage("load postgres"):
-            load_tables = load_pg.LoadTables(config.schema, run_id.rsplit("-", 1)[-1][:8], quarters)
+            load_tables = load_pg.LoadTables(config.schema, load_pg.run_tag(run_id), quarters)
             load_pg.create_load_tables(conn, load_tables)
-            sessions: list[dict] = []
-            for year, quarter in quarters:
-                # run_id is left out: each session sets it, and the column default fills it in.
-                sessions += copy_to_postgres(curated.where(in_quarter(year, quarter)), config.pg, config.schema,
-                                             load_tables.transactions(year, quarter), list(CURATED_COLUMNS[:-1]), run_id)
-            sessions += copy_to_postgres(features, config.pg, config.schema, load_tables.features,
-                                         list(FEATURE_COLUMNS), run_id)
-            sessions += copy_to_postgres(quarantine, config.pg, config.schema, load_tables.quarantine,
-                                         list(QUARANTINE_COLUMNS), run_id)
+            # Three COPY jobs at once: the quarters (routed to their tables by the staging parent),
+            # the features and the quarantine rows. run_id is left out: each session sets it, and
+            # the column default fills it in.
+            copies = ((curated, load_tables.transactions_parent, CURATED_COLUMNS[:-1]),
+                      (features, load_tables.features, FEATURE_COLUMNS),
+                      (quarantine, load_tables.quarantine, QUARANTINE_COLUMNS))
+            sessions = [task for tasks in run_concurrently(*(
+                partial(copy_to_postgres, frame, config.pg, config.schema, table, list(columns), run_id)
+                for frame, table, columns in copies)) for task in tasks]
             # Counted by the server, so a retried task that had already committed shows up.
             loaded = {
-                "transactions": sum(load_pg.count_rows(conn, config.schema, load_tables.transactions(y, q))
-                                    for y, q in quarters),
+                "transactions": load_pg.count_rows(conn, config.schema, load_tables.transactions_parent),
                 "quarterly_features": load_pg.count_rows(conn, config.schema, load_tables.features),
                 "quarantine": load_pg.count_rows(conn, config.schema, load_tables.quarantine),
             }
@@ -178,19 +182,24 @@ def run_job(
             }
 
         with stage("write lake"):
+            # Only after PostgreSQL has every row staged: a kill before this point leaves the lake
+            # untouched. The three commits and the export run at once.
             frames = {"curated": curated, "features": features, "quarantine": quarantine}
             predicates = {"curated": quarters_predicate(quarters), "features": quarters_predicate(quarters),
                           "quarantine": f"input_sha256 = '{input_sha256}'"}
-            for name, table in tables.items():
-                lake.ensure_table(spark, table, frames[name])
-                delta_versions[name] = lake.current_version(spark, table)
-                lake.replace_where(table, frames[name], predicates[name])
-                delta_committed.append(name)
-            # The export: one small write of every quarter's features, then one swap per quarter.
-            features.coalesce(1).write.partitionBy("year", "quarter").mode("overwrite").parquet(export_staging)
-            for year, quarter in quarters:
-                partition = {"year": year, "quarter": quarter}
-                swap.replace(layout.export, partition_path(export_staging, partition), partition)
+
+            def commit(name: str) -> None:
+                delta_committed.append(name)  # before the commit: undoing finds the run's commit, if it was made
+                lake.write(spark, tables[name], frames[name], predicates[name], run_id)
+
+            def export() -> None:
+                # One small write of every quarter's features, then one swap per quarter.
+                features.coalesce(1).write.partitionBy("year", "quarter").mode("overwrite").parquet(export_staging)
+                for year, quarter in quarters:
+                    partition = {"year": year, "quarter": quarter}
+                    swap.replace(layout.export, partition_path(export_staging, partition), partition)
+
+            run_concurrently(*(partial(commit, name) for name in tables), export)
 
         with stage("publish"):
             record.update(status="succeeded", finished_at=_utc_now(), rows_loaded=loaded)
@@ -206,7 +215,7 @@ def run_job(
         record.update(status="failed", finished_at=_utc_now(), error=describe(error))
         log_failure(log, f"run {run_id}", error)
         swap.rollback()
-        _restore_delta(spark, tables, delta_versions, delta_committed)
+        _restore_delta(spark, fs, tables, run_id, delta_committed)
         try:
             error.run_record = record  # lets a caller (the local runner) report the failed run
         except AttributeError:
@@ -223,14 +232,41 @@ def run_job(
             conn.close()
 
 
-def _restore_delta(spark: SparkSession, tables: dict, versions: dict[str, int | None], committed: list[str]) -> None:
+def _restore_delta(spark: SparkSession, fs: FileSystem, tables: dict, run_id: str, committed: list[str]) -> None:
     for name in committed:
+        table = tables[name]
         try:
-            lake.restore(spark, tables[name], versions[name])
-            log.info("restored Delta table %s to version %s", tables[name].reference, versions[name])
+            done = lake.undo_commits(spark, fs, table, run_id)
+            if done:
+                log.info("Delta table %s: %s", table.reference, done)
         except Exception as error:
-            log.error("could not restore Delta table %s to version %s: %s", tables[name].reference,
-                      versions[name], describe(error))
+            log.error("could not undo run %s's commit to Delta table %s: %s", run_id, table.reference, describe(error))
+
+
+def run_concurrently(*steps: Callable[[], object]) -> list[object]:
+    """Runs independent steps at once, each in a thread that keeps the caller's Spark job
+    properties, waits for every one of them, then raises the first failure or returns their results."""
+    from pyspark import InheritableThread
+
+    results: list[object] = [None] * len(steps)
+    errors: list[BaseException | None] = [None] * len(steps)
+
+    def run(index: int, step: Callable[[], object]) -> None:
+        try:
+            results[index] = step()
+        except BaseException as error:  # re-raised in the caller's thread
+            errors[index] = error
+
+    threads = [InheritableThread(target=run, args=(i, step), name=f"bank-etl-step-{i}")
+               for i, step in enumerate(steps)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for error in errors:
+        if error is not None:
+            raise error
+    return results
 
 
 def _cleanup(fs: FileSystem, export_staging: str, conn, load_tables) -> None:

@@ -103,16 +103,28 @@ def lake_tables(layout: LakeLayout, catalog: str | None) -> dict[str, DeltaTable
     }
 
 
-def _ddl(frame: DataFrame) -> str:
-    return ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in frame.schema.fields)
+def table_exists(spark: SparkSession, table: DeltaTable) -> bool:
+    if table.name:
+        return spark.catalog.tableExists(table.name)
+    from delta.tables import DeltaTable as Delta
+
+    return Delta.isDeltaTable(spark, table.path)
 
 
-def ensure_table(spark: SparkSession, table: DeltaTable, like: DataFrame) -> None:
-    """Creates the Delta table if it is missing: in Unity Catalog an external table at the lake
-    path (so the catalog's grants apply to it), elsewhere a path-based table."""
-    partitioned = f" PARTITIONED BY ({', '.join(table.partition_by)})" if table.partition_by else ""
-    location = f" LOCATION '{table.path}'" if table.name else ""
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {table.reference} ({_ddl(like)}) USING DELTA{partitioned}{location}")
+def write(spark: SparkSession, table: DeltaTable, frame: DataFrame, predicate: str, run_id: str) -> None:
+    """One Delta commit, tagged with `run_id`: replaces exactly the rows matching `predicate`, or,
+    on the first run, creates the table with `frame`'s rows (in Unity Catalog an external table at
+    the lake path, so the catalog's grants apply to it)."""
+    if table_exists(spark, table):
+        replace_where(table, frame, predicate, run_id)
+        return
+    writer = frame.write.format("delta").mode("errorifexists").option("userMetadata", run_id)
+    if table.partition_by:
+        writer = writer.partitionBy(*table.partition_by)
+    if table.name:
+        writer.option("path", table.path).saveAsTable(table.name)
+    else:
+        writer.save(table.path)
 
 
 def current_version(spark: SparkSession, table: DeltaTable) -> int:
@@ -120,18 +132,81 @@ def current_version(spark: SparkSession, table: DeltaTable) -> int:
     return int(spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT 1").select("version").head()[0])
 
 
-def replace_where(table: DeltaTable, frame: DataFrame, predicate: str) -> None:
+def replace_where(table: DeltaTable, frame: DataFrame, predicate: str, run_id: str | None = None) -> None:
     """One Delta commit that replaces exactly the rows matching `predicate` with `frame`'s rows;
-    Delta refuses the commit if a new row falls outside the predicate."""
+    Delta refuses the commit if a new row falls outside the predicate. The commit carries `run_id`
+    as its user metadata, which is how a failed run finds its own commit to undo."""
     writer = frame.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+    if run_id:
+        writer = writer.option("userMetadata", run_id)
     if table.name:
         writer.saveAsTable(table.name)
     else:
         writer.save(table.path)
 
 
+HISTORY_SEARCHED = 100  # commits looked through for a run's own commit
+
+
+def version_before(spark: SparkSession, table: DeltaTable, run_id: str) -> int | None:
+    """The version just before the run's earliest commit to the table (tagged by write), -1 when
+    that commit created the table, or None when the run committed nothing to it."""
+    history = spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT {HISTORY_SEARCHED}")
+    row = history.where(history.userMetadata == run_id).agg({"version": "min"}).head()
+    return None if row is None or row[0] is None else int(row[0]) - 1
+
+
 def restore(spark: SparkSession, table: DeltaTable, version: int) -> None:
     spark.sql(f"RESTORE TABLE {table.reference} TO VERSION AS OF {int(version)}")
+
+
+def undo_commits(spark: SparkSession, fs: FileSystem, table: DeltaTable, run_id: str) -> str | None:
+    """Puts the table back as it was before the run's commits: the version before them, or no
+    table at all when the run created it. Returns what was done; None when there was nothing."""
+    if not table_exists(spark, table):
+        return None
+    version = version_before(spark, table, run_id)
+    if version is None:
+        return None
+    if version < 0:
+        if table.name:
+            spark.sql(f"DROP TABLE IF EXISTS {table.name}")
+        fs.delete(table.path)
+        return "removed (the run had created it)"
+    restore(spark, table, version)
+    return f"restored to version {version}"
+
+
+def latest_commit_run(spark: SparkSession, table: DeltaTable) -> str | None:
+    """The run id tagged on the table's latest commit (None for an untagged commit)."""
+    return spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT 1").select("userMetadata").head()[0]
+
+
+def undo_run(spark: SparkSession, fs: FileSystem, tables: dict[str, DeltaTable], layout: LakeLayout, run_id: str) -> None:
+    """Undoes what a run that died before publishing left in the lake: each Delta commit of its
+    that is still the table's latest, and its half-done export swap (backups moved back)."""
+    for table in tables.values():
+        try:
+            if table_exists(spark, table) and latest_commit_run(spark, table) == run_id:
+                log.warning("Delta table %s: %s, undoing abandoned run %s", table.reference,
+                            undo_commits(spark, fs, table, run_id), run_id)
+        except Exception as error:  # keep going; the next run tries again
+            log.error("could not undo abandoned run %s in %s: %s", run_id, table.reference, str(error).splitlines()[0])
+    backup_root = _join(layout.export, "_backup", run_id)
+    if fs.exists(backup_root):
+        for year_dir in fs.list(backup_root):
+            for quarter_dir in fs.list(year_dir.path):
+                partition = {"year": year_dir.path.rstrip("/").rsplit("=", 1)[-1],
+                             "quarter": quarter_dir.path.rstrip("/").rsplit("=", 1)[-1]}
+                target = partition_path(layout.export, partition)
+                if fs.exists(target):
+                    fs.delete(target)
+                fs.move(quarter_dir.path, target)
+                log.warning("moved the export partition %s back, from abandoned run %s", target, run_id)
+        fs.delete(backup_root)
+    staging = _join(layout.export, "_staging", run_id)
+    if fs.exists(staging):
+        fs.delete(staging)
 
 
 def quarters_predicate(quarters: list[tuple[int, int]]) -> str:

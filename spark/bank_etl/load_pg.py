@@ -1,8 +1,9 @@
 """PostgreSQL: migrations and roles (as the administrator), and the parallel load and swap (as the
 ETL role).
 
-A run COPYs each quarter into a new table of the partition's shape from the executors, several
-sessions at once (pg_copy), and the features and quarantine rows into staging tables the same way.
+A run COPYs its quarters into new tables of the partition's shape from the executors, several
+sessions at once (pg_copy): one COPY job into a staging partitioned table, which routes each row
+to its quarter's table. The features and quarantine rows go into staging tables the same way.
 Then one short transaction on the driver swaps every loaded quarter in (DETACH the old partition,
 ATTACH the new table), replaces the quarter's features and the input's quarantine rows from their
 staging tables, and records the run. Until that COMMIT readers see the previous data, and a
@@ -167,18 +168,68 @@ def record_run(conn: psycopg.Connection, schema: str, record: dict[str, object])
     conn.execute(statement, [record.get(c) for c in RUN_COLUMNS])
 
 
+RUN_LOCK = "bank_etl.run"
+
+
+def hold_run_lock(conn: psycopg.Connection, run_id: str) -> None:
+    """A session-level advisory lock for as long as the run's driver session lives. The server
+    releases it when the session ends, also when the driver is killed: that is how a later run
+    tells a dead run from a live one."""
+    conn.execute("SELECT pg_advisory_lock(hashtext(%s), hashtext(%s))", (RUN_LOCK, run_id))
+
+
+def run_tag(run_id: str) -> str:
+    """The short, per-run part of the staging tables' names."""
+    return run_id.rsplit("-", 1)[-1][:8]
+
+
+def recover_abandoned_runs(conn: psycopg.Connection, schema: str, current_run_id: str) -> list[str]:
+    """Runs recorded as running whose session is gone (a killed driver, a lost cluster): drops
+    their staging tables and records them as failed. Returns their ids, oldest first."""
+    s = sql.Identifier(schema)
+    running = conn.execute(sql.SQL("SELECT run_id FROM {}.etl_runs WHERE status = 'running' AND run_id <> %s "
+                                   "ORDER BY started_at").format(s), (current_run_id,)).fetchall()
+    abandoned = []
+    for (run_id,) in running:
+        if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s), hashtext(%s))", (RUN_LOCK, run_id)).fetchone()[0]:
+            continue  # its driver still holds the lock: alive
+        try:
+            staged = conn.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname LIKE %s ORDER BY c.relkind",
+                (schema, "load\\_" + run_tag(run_id).replace("_", "\\_") + "\\_%")).fetchall()
+            with conn.transaction():
+                for (table,) in staged:  # partitioned parents first: they take their partitions along
+                    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(s, sql.Identifier(table)))
+                conn.execute(sql.SQL("UPDATE {}.etl_runs SET status = 'failed', finished_at = now(), error = %s "
+                                     "WHERE run_id = %s AND status = 'running'").format(s),
+                             (f"abandoned: its session ended without an outcome; recovered by run {current_run_id}",
+                              run_id))
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s), hashtext(%s))", (RUN_LOCK, run_id))
+        log.warning("run %s was abandoned (its session ended while it was running): dropped its %d staging "
+                    "table(s) and recorded it as failed", run_id, len(staged))
+        abandoned.append(run_id)
+    return abandoned
+
+
 def partition_name(year: int, quarter: int) -> str:
     return f"transactions_{year}_q{quarter}"
 
 
 @dataclass
 class LoadTables:
-    """The staging tables of one run: one per quarter for transactions, one each for the
-    features and the quarantine rows."""
+    """The staging tables of one run: a partitioned table whose partitions are the quarters' new
+    tables (one COPY into it routes every row to its quarter), and one each for the features and
+    the quarantine rows."""
 
     schema: str
     run_tag: str  # short and unique per run: staging tables of concurrent runs never collide
     quarters: list[tuple[int, int]]
+
+    @property
+    def transactions_parent(self) -> str:
+        return f"load_{self.run_tag}_transactions"
 
     def transactions(self, year: int, quarter: int) -> str:
         return f"load_{self.run_tag}_transactions_{year}_q{quarter}"
@@ -192,20 +243,24 @@ class LoadTables:
         return f"load_{self.run_tag}_quarantine"
 
     def all(self) -> list[str]:
-        return [self.transactions(y, q) for y, q in self.quarters] + [self.features, self.quarantine]
+        return [self.transactions(y, q) for y, q in self.quarters] + [
+            self.transactions_parent, self.features, self.quarantine]
 
 
 def create_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
     """Empty tables of the targets' shape. Each quarter's carries the partition's bound as a CHECK
     constraint, so that ATTACH PARTITION needs no scan to prove it inside the swap transaction."""
     s = sql.Identifier(tables.schema)
+    parent = sql.Identifier(tables.transactions_parent)
     with conn.transaction():
+        conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.transactions INCLUDING DEFAULTS INCLUDING CONSTRAINTS) "
+                             "PARTITION BY RANGE (year, quarter)").format(s, parent, s))
         for year, quarter in tables.quarters:
-            name = sql.Identifier(tables.transactions(year, quarter))
-            conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.transactions INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
-                                 "CONSTRAINT {} CHECK (year = {} AND quarter = {}))").format(
-                s, name, s, sql.Identifier(f"{partition_name(year, quarter)}_bound"), sql.Literal(year),
-                sql.Literal(quarter)))
+            conn.execute(sql.SQL("CREATE TABLE {}.{} PARTITION OF {}.{} (CONSTRAINT {} CHECK (year = {} AND quarter = {})) "
+                                 "FOR VALUES FROM ({}, {}) TO ({}, {})").format(
+                s, sql.Identifier(tables.transactions(year, quarter)), s, parent,
+                sql.Identifier(f"{partition_name(year, quarter)}_bound"), sql.Literal(year), sql.Literal(quarter),
+                sql.Literal(year), sql.Literal(quarter), sql.Literal(year), sql.Literal(quarter + 1)))
         for target, name in (("quarterly_features", tables.features), ("quarantine", tables.quarantine)):
             conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.{} INCLUDING DEFAULTS)").format(
                 s, sql.Identifier(name), s, sql.Identifier(target)))
@@ -234,6 +289,8 @@ def swap_in(conn: psycopg.Connection, tables: LoadTables, input_sha256: str, col
         "WHERE n.nspname = %s AND p.relname = 'transactions'", (tables.schema,)).fetchall()}
     for year, quarter in tables.quarters:
         name = partition_name(year, quarter)
+        conn.execute(sql.SQL("ALTER TABLE {}.{} DETACH PARTITION {}.{}").format(
+            s, sql.Identifier(tables.transactions_parent), s, sql.Identifier(tables.transactions(year, quarter))))
         if name in existing:
             conn.execute(sql.SQL("ALTER TABLE {}.transactions DETACH PARTITION {}.{}").format(s, s, sql.Identifier(name)))
             conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(name)))
@@ -253,3 +310,4 @@ def swap_in(conn: psycopg.Connection, tables: LoadTables, input_sha256: str, col
         conn.execute(sql.SQL("INSERT INTO {}.{} ({}) SELECT {} FROM {}.{}").format(
             s, sql.Identifier(target), cols, cols, s, sql.Identifier(staged)))
         conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(staged)))
+    conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(tables.transactions_parent)))

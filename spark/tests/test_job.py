@@ -3,7 +3,9 @@ atomicity, roles."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -203,6 +205,19 @@ def test_a_failure_inside_the_swap_transaction_leaves_the_previous_quarter_every
     assert leftover == 0
 
 
+def test_a_first_run_that_fails_leaves_no_delta_table_behind(spark, pg, etl_url, schema, messy_file, tmp_path,
+                                                             monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("injected failure before the swap")
+
+    monkeypatch.setattr(load_pg, "swap_in", fail)
+    lake_root = tmp_path / "lake"
+    with pytest.raises(RuntimeError, match="injected failure"):
+        run_job(spark, job_config(messy_file[0], lake_root, etl_url, schema), run_id="failing-first-run")
+    assert [a for a in LAKE_TABLES if (lake_root / a).exists()] == []  # the run had created them: removed
+    assert partitions(pg, schema) == [] and runs(pg, schema)[-1][0] == "failed"
+
+
 def test_a_failure_in_the_middle_of_the_export_swap_restores_every_partition(
         spark, pg, etl_url, loaded, changed_file, monkeypatch):
     schema, lake_root, _ = loaded
@@ -326,8 +341,8 @@ def test_postgres_holds_the_same_rows_as_the_lake(spark, pg, loaded):
 def test_delta_replace_is_idempotent_and_atomic(spark, tmp_path):
     table = lake.DeltaTable(str(tmp_path / "t"), None, ("year", "quarter"))
     rows = spark.createDataFrame([(2022, q, f"r{q}-{i}") for q in (1, 2) for i in range(3)], "year int, quarter int, v string")
-    lake.ensure_table(spark, table, rows)
-    lake.replace_where(table, rows, lake.quarters_predicate([(2022, 1), (2022, 2)]))
+    lake.write(spark, table, rows, lake.quarters_predicate([(2022, 1), (2022, 2)]), "first-run")
+    lake.write(spark, table, rows, lake.quarters_predicate([(2022, 1), (2022, 2)]), "second-run")
     current = lambda: sorted(tuple(r) for r in spark.read.format("delta").load(table.path).collect())  # noqa: E731
     first = current()
     q1 = rows.where("quarter = 1")
@@ -343,3 +358,97 @@ def test_delta_replace_is_idempotent_and_atomic(spark, tmp_path):
     assert lake.current_version(spark, table) == version + 1  # one commit per replaced quarter
     assert [r for r in current() if r[1] == 1] == [(2022, 1, "new")]
     assert [r for r in current() if r[1] == 2] == [r for r in first if r[1] == 2]
+
+
+DEAD_RUN = "20261001T000000Z-deadbeef"
+
+
+def _leave_a_dead_run(spark, etl_url, schema, lake_root):
+    """What a driver killed between the lake's commits and the swap leaves: an etl_runs row still
+    running (and no session holding its lock), its staging tables, a tagged Delta commit that
+    emptied 2022-Q3 but for one row, and an export swap that moved 2022-Q3 aside."""
+    with psycopg.connect(**parse_pg_url(etl_url).connect_kwargs(), autocommit=True) as conn:
+        load_pg.record_run(conn, schema, {"run_id": DEAD_RUN, "scope": "2022-Q3", "status": "running",
+                                          "started_at": dt.datetime.now(dt.timezone.utc), "input_uri": "dead.csv"})
+        load_pg.create_load_tables(conn, load_pg.LoadTables(schema, load_pg.run_tag(DEAD_RUN), [(2022, 3)]))
+    curated = lake.DeltaTable(str(lake_root / "curated/transactions"), None, ("year", "quarter"))
+    one_row = spark.read.format("delta").load(curated.path).where("year = 2022 AND quarter = 3").limit(1)
+    lake.replace_where(curated, one_row.localCheckpoint(), "year = 2022 AND quarter = 3", DEAD_RUN)
+    layout = lake.lake_layout(str(lake_root))
+    lake.PartitionSwap(LocalFs(), DEAD_RUN).replace(layout.export, str(lake_root / "nothing-staged"),
+                                                      {"year": 2022, "quarter": 3})
+
+
+def _staging_tables(pg, schema) -> int:
+    return pg.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename LIKE 'load\\_%%'",
+                      (schema,)).fetchone()[0]
+
+
+def test_a_run_that_died_before_publishing_is_undone_in_the_lake_and_recorded_as_failed(
+        spark, pg, pg_url, etl_url, messy_file, tmp_path):
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    load_pg.migrate(pg, schema, load_pg.Roles(ETL_ROLE, READER_ROLE, ETL_PASSWORD))
+    try:
+        lake_root = tmp_path / "lake"
+        run_job(spark, job_config(messy_file[0], lake_root, etl_url, schema))
+        before = snapshot(spark, pg, schema, lake_root)
+        _leave_a_dead_run(spark, etl_url, schema, lake_root)
+        assert snapshot(spark, pg, schema, lake_root) != before and _staging_tables(pg, schema) > 0
+
+        with psycopg.connect(**parse_pg_url(etl_url).connect_kwargs(), autocommit=True) as conn:
+            assert load_pg.recover_abandoned_runs(conn, schema, "the-next-run") == [DEAD_RUN]
+        layout = lake.lake_layout(str(lake_root))
+        lake.undo_run(spark, LocalFs(), lake.lake_tables(layout, None), layout, DEAD_RUN)
+
+        assert snapshot(spark, pg, schema, lake_root) == before
+        assert _staging_tables(pg, schema) == 0
+        status, _, error = pg.execute(f'SELECT status, scope, error FROM "{schema}".etl_runs WHERE run_id = %s',
+                                      (DEAD_RUN,)).fetchone()
+        assert status == "failed" and error.startswith("abandoned")
+    finally:
+        pg.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_a_run_whose_session_is_alive_is_not_taken_for_abandoned(pg, etl_url, schema):
+    with psycopg.connect(**parse_pg_url(etl_url).connect_kwargs(), autocommit=True) as alive:
+        load_pg.hold_run_lock(alive, DEAD_RUN)
+        load_pg.record_run(alive, schema, {"run_id": DEAD_RUN, "scope": "all", "status": "running",
+                                           "started_at": dt.datetime.now(dt.timezone.utc), "input_uri": "x.csv"})
+        with psycopg.connect(**parse_pg_url(etl_url).connect_kwargs(), autocommit=True) as other:
+            assert load_pg.recover_abandoned_runs(other, schema, "another-run") == []
+    assert runs(pg, schema)[-1][0] == "running"
+
+
+def test_the_next_run_records_an_abandoned_run_as_failed_and_drops_its_staging_tables(
+        spark, pg, etl_url, schema, messy_file, tmp_path):
+    with psycopg.connect(**parse_pg_url(etl_url).connect_kwargs(), autocommit=True) as conn:
+        load_pg.record_run(conn, schema, {"run_id": DEAD_RUN, "scope": "all", "status": "running",
+                                          "started_at": dt.datetime.now(dt.timezone.utc), "input_uri": "x.csv"})
+        load_pg.create_load_tables(conn, load_pg.LoadTables(schema, load_pg.run_tag(DEAD_RUN), [(2022, 1), (2022, 2)]))
+    run_job(spark, job_config(messy_file[0], tmp_path / "lake", etl_url, schema, quarter="2022-Q2"))
+    statuses = dict(pg.execute(f'SELECT run_id, status FROM "{schema}".etl_runs').fetchall())
+    assert statuses.pop(DEAD_RUN) == "failed" and list(statuses.values()) == ["succeeded"]
+    assert _staging_tables(pg, schema) == 0
+
+
+def test_steps_run_at_once_and_the_first_failure_is_raised_after_all_have_ended():
+    import threading
+
+    from bank_etl.job import run_concurrently
+
+    both_started = threading.Barrier(2, timeout=10)  # each step waits for the other: they overlap
+    ended = []
+
+    def fails():
+        both_started.wait()
+        raise ValueError("first step failed")
+
+    def finishes():
+        both_started.wait()
+        ended.append("second")
+        return 2
+
+    with pytest.raises(ValueError, match="first step failed"):
+        run_concurrently(fails, finishes)
+    assert ended == ["second"]
+    assert run_concurrently(lambda: 1, lambda: 2) == [1, 2]

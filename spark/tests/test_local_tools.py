@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psycopg
 
+from bank_etl import load_pg
 from bank_etl.config import parse_pg_url
 from devtools import pgserver
 from devtools.datagen import generate
@@ -67,6 +68,12 @@ def test_etl_local_runs_100k_rows_under_a_1m_driver_result_cap_and_a_killed_load
         killed.wait(timeout=60)
     assert quarter_fingerprint(pg_url, schema, 3) == before
     assert quarter_fingerprint(pg_url, schema, 3)[0] == expected["valid_by_quarter"]["2022-Q3"]
+    # The kill ended the run's session, so the next run sees it as abandoned and clears it up.
+    with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
+        assert len(load_pg.recover_abandoned_runs(conn, schema, "the-next-run")) == 1
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename LIKE 'load\\_%%'",
+                            (schema,)).fetchone()[0] == 0
+        assert conn.execute(f'SELECT count(*) FROM "{schema}".etl_runs WHERE status = %s', ("running",)).fetchone()[0] == 0
 
 
 def test_etl_local_exits_non_zero_on_a_bad_argument(tmp_path):
@@ -108,3 +115,25 @@ def test_generator_is_deterministic_and_shaped_like_the_published_file(tmp_path)
     mean_value = sum(int(r[3]) for r in rows) / len(rows)
     mean_count = sum(int(r[4]) for r in rows) / len(rows)
     assert 730_000 < mean_value < 770_000 and 1_440 < mean_count < 1_510
+
+
+def test_a_local_session_has_one_shuffle_partition_per_core_of_its_master():
+    from bank_etl.session import local_cores
+
+    assert [local_cores(m) for m in ("local", "local[3]", "local[4,2]")] == [1, 3, 4]
+    assert local_cores("local[*]") == (os.cpu_count() or 1)
+
+
+def test_the_jvm_uses_the_class_data_archive_only_when_setup_has_made_it(tmp_path, monkeypatch):
+    from bank_etl import session
+
+    monkeypatch.setenv("BANK_ETL_IVY_DIR", str(tmp_path / "ivy"))
+    monkeypatch.delenv("BANK_ETL_CLASS_DATA", raising=False)
+    assert session._class_data_options() == ""
+    archive = session.class_data_archive()
+    assert archive.parent == tmp_path / "jvm"
+    archive.parent.mkdir()
+    archive.write_bytes(b"made by setup")
+    assert f"-XX:SharedArchiveFile={archive}" in session._class_data_options()
+    monkeypatch.setenv("BANK_ETL_CLASS_DATA", "0")
+    assert session._class_data_options() == ""
