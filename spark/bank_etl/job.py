@@ -133,7 +133,8 @@ def run_job(
         with stage("extract"):
             input_path = resolve_input(fs, config.input_uri)
             record["input_uri"] = strip_url_credentials(input_path)
-            record["input_sha256"] = input_sha256 = fs.sha256(input_path)
+            # Read once more, for its checksum, while validate reads it for its rows.
+            checksum = start_in_background(partial(fs.sha256, input_path))
             extracted = extract(spark, fs, input_path)
 
         with stage("validate"):
@@ -152,6 +153,7 @@ def run_job(
             record["quarters"] = [f"{y}-Q{q}" for y, q in quarters]
 
         with stage("transform"):
+            record["input_sha256"] = input_sha256 = checksum()
             curated = curated_transactions(scoped, run_id)
             features = quarterly_features(curated).persist()  # a few hundred rows per quarter
             cached.append(features)
@@ -243,29 +245,43 @@ def _restore_delta(spark: SparkSession, fs: FileSystem, tables: dict, run_id: st
             log.error("could not undo run %s's commit to Delta table %s: %s", run_id, table.reference, describe(error))
 
 
-def run_concurrently(*steps: Callable[[], object]) -> list[object]:
-    """Runs independent steps at once, each in a thread that keeps the caller's Spark job
-    properties, waits for every one of them, then raises the first failure or returns their results."""
+def start_in_background(step: Callable[[], object]) -> Callable[[], object]:
+    """Starts `step` in a thread that keeps the caller's Spark job properties; the function it
+    returns waits for the step and returns its result or raises its error."""
     from pyspark import InheritableThread
 
-    results: list[object] = [None] * len(steps)
-    errors: list[BaseException | None] = [None] * len(steps)
+    outcome: dict[str, object] = {}
 
-    def run(index: int, step: Callable[[], object]) -> None:
+    def run() -> None:
         try:
-            results[index] = step()
-        except BaseException as error:  # re-raised in the caller's thread
-            errors[index] = error
+            outcome["result"] = step()
+        except BaseException as error:  # re-raised by the waiting caller
+            outcome["error"] = error
 
-    threads = [InheritableThread(target=run, args=(i, step), name=f"bank-etl-step-{i}")
-               for i, step in enumerate(steps)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
+    thread = InheritableThread(target=run, name="bank-etl-background", daemon=True)
+    thread.start()
+
+    def wait() -> object:
         thread.join()
-    for error in errors:
-        if error is not None:
-            raise error
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    return wait
+
+
+def run_concurrently(*steps: Callable[[], object]) -> list[object]:
+    """Runs independent steps at once and waits for every one of them, then raises the first
+    failure or returns their results."""
+    waits = [start_in_background(step) for step in steps]
+    results, errors = [], []
+    for wait in waits:
+        try:
+            results.append(wait())
+        except BaseException as error:
+            errors.append(error)
+    if errors:
+        raise errors[0]
     return results
 
 
