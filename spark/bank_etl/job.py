@@ -99,7 +99,7 @@ def run_job(
         "error": None, "timezone": config.timezone,
     })
     record = result.record
-    export_staging = f"{layout.export.rstrip('/')}/_staging/{run_id}"
+    export_staging = lake.export_staging(layout, run_id)
     swap = PartitionSwap(fs, run_id)
     delta_committed: list[str] = []  # tables this run may have committed to (restored on failure)
     cached: list[DataFrame] = []
@@ -287,10 +287,7 @@ def run_concurrently(*steps: Callable[[], object]) -> list[object]:
 
 def _cleanup(fs: FileSystem, export_staging: str, conn, load_tables) -> None:
     try:
-        fs.delete(export_staging)
-        parent = export_staging.rsplit("/", 1)[0]
-        if fs.exists(parent) and not fs.list(parent):
-            fs.delete(parent)
+        lake.delete_with_empty_parent(fs, export_staging)
     except Exception:
         log.warning("could not remove staging directory %s", export_staging)
     if load_tables is not None and conn is not None and not conn.closed and not conn.broken:

@@ -192,21 +192,24 @@ def undo_run(spark: SparkSession, fs: FileSystem, tables: dict[str, DeltaTable],
                             undo_commits(spark, fs, table, run_id), run_id)
         except Exception as error:  # keep going; the next run tries again
             log.error("could not undo abandoned run %s in %s: %s", run_id, table.reference, str(error).splitlines()[0])
-    backup_root = _join(layout.export, "_backup", run_id)
-    if fs.exists(backup_root):
-        for year_dir in fs.list(backup_root):
-            for quarter_dir in fs.list(year_dir.path):
-                partition = {"year": year_dir.path.rstrip("/").rsplit("=", 1)[-1],
-                             "quarter": quarter_dir.path.rstrip("/").rsplit("=", 1)[-1]}
-                target = partition_path(layout.export, partition)
-                if fs.exists(target):
-                    fs.delete(target)
-                fs.move(quarter_dir.path, target)
-                log.warning("moved the export partition %s back, from abandoned run %s", target, run_id)
-        fs.delete(backup_root)
-    staging = _join(layout.export, "_staging", run_id)
-    if fs.exists(staging):
-        fs.delete(staging)
+    swap = PartitionSwap.left_by(fs, layout.export, run_id)
+    if swap.touched:
+        log.warning("moving %d export partition(s) back from abandoned run %s", swap.touched, run_id)
+        swap.rollback()
+    delete_with_empty_parent(fs, export_staging(layout, run_id))
+
+
+def export_staging(layout: LakeLayout, run_id: str) -> str:
+    """Where a run writes the features' export before swapping it in."""
+    return _join(layout.export, "_staging", run_id)
+
+
+def delete_with_empty_parent(fs: FileSystem, path: str) -> None:
+    """Deletes `path`, and its parent (a `_staging` or `_backup` directory) once nothing is left in it."""
+    fs.delete(path)
+    parent = path.rstrip("/").rsplit("/", 1)[0]
+    if fs.exists(parent) and not fs.list(parent):
+        fs.delete(parent)
 
 
 def quarters_predicate(quarters: list[tuple[int, int]]) -> str:
@@ -228,9 +231,31 @@ class PartitionSwap:
     _done: list[tuple[str, str | None]] = field(default_factory=list)  # (target, backup or None)
     _backup_roots: set[str] = field(default_factory=set)
 
+    @classmethod
+    def left_by(cls, fs: FileSystem, area: str, run_id: str) -> "PartitionSwap":
+        """The swap a run that died left in `area`, rebuilt from its backups, so that `rollback`
+        moves them back."""
+        swap = cls(fs, run_id)
+        backup_root = swap._backup_root(area)
+        if fs.exists(backup_root):
+            swap._backup_roots.add(backup_root)
+            for year_dir in fs.list(backup_root):
+                for quarter_dir in fs.list(year_dir.path):
+                    partition = {"year": year_dir.path.rstrip("/").rsplit("=", 1)[-1],
+                                 "quarter": quarter_dir.path.rstrip("/").rsplit("=", 1)[-1]}
+                    swap._done.append((partition_path(area, partition), quarter_dir.path))
+        return swap
+
+    def _backup_root(self, area: str) -> str:
+        return _join(area, "_backup", self.run_id)
+
+    @property
+    def touched(self) -> int:
+        return len(self._done)
+
     def replace(self, area: str, staged: str, partition: dict[str, object]) -> None:
         target = partition_path(area, partition)
-        backup_root = _join(area, "_backup", self.run_id)
+        backup_root = self._backup_root(area)
         backup: str | None = None
         if self.fs.exists(target):
             backup = partition_path(backup_root, partition)
@@ -261,10 +286,7 @@ class PartitionSwap:
     def _drop_backups(self) -> None:
         for root in self._backup_roots:
             try:
-                self.fs.delete(root)
-                parent = root.rsplit("/", 1)[0]
-                if self.fs.exists(parent) and not self.fs.list(parent):
-                    self.fs.delete(parent)
+                delete_with_empty_parent(self.fs, root)
             except Exception:
                 log.warning("could not remove lake backup %s", root)
         self._backup_roots.clear()
