@@ -39,7 +39,8 @@ new AzurermProvider(stack, "azurerm", {
   subscriptionId,
   // The lake disables shared keys: data-plane calls use Entra ID.
   storageUseAzuread: true,
-  features: [{ keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeyVaults: true }] }],
+  // The lake is private: azurerm must manage storage accounts through ARM only.
+  features: [{ keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeyVaults: true }], storage: [{ dataPlaneAvailable: false }] }],
 });
 // The workspace-level provider: the pipeline's workspace sets its host and resource id.
 const databricks = new DatabricksProvider(stack, "databricks", {});

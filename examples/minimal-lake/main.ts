@@ -29,7 +29,8 @@ new AzurermProvider(stack, "azurerm", {
   subscriptionId,
   // The lake disables shared keys: data-plane calls use Entra ID.
   storageUseAzuread: true,
-  features: [{}],
+  // The lake is private: azurerm must manage storage accounts through ARM only.
+  features: [{ storage: [{ dataPlaneAvailable: false }] }],
 });
 // The identity that runs `cdktf deploy`: it trusts the vault's tenant and becomes its secrets officer.
 const client = new DataAzurermClientConfig(stack, "client");

@@ -46,7 +46,8 @@ new AzurermProvider(stack, "azurerm", {
   subscriptionId,
   // The lake disables shared keys: data-plane calls use Entra ID.
   storageUseAzuread: true,
-  features: [{}],
+  // The lake is private: azurerm must manage storage accounts through ARM only.
+  features: [{ storage: [{ dataPlaneAvailable: false }] }],
 });
 // One workspace-level provider per workspace, each with its own alias; each pipeline's workspace
 // sets its provider's host and resource id.

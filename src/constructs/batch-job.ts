@@ -20,6 +20,7 @@ import { checkTags } from "./placement";
 import { AzurePrincipal, checkObjectId, IDatabricksPrincipal } from "./principal";
 import { ISecretStore } from "./secret-store";
 import { checkDerivedName, isUnresolved, PropValidator } from "./validation";
+import { requireTerraformVersion } from "./terraform-requirements";
 
 /** The job cluster's size, VM sizes and runtime, which its policy pins. */
 export interface JobClusterOptions {
@@ -228,6 +229,8 @@ export class BatchJob extends Construct {
 
   constructor(scope: Construct, id: string, props: BatchJobProps) {
     super(scope, id);
+    // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
+    requireTerraformVersion(this);
     const v = new PropValidator("BatchJob", this.node.path);
     validateProps(v, props);
     const ready = [...(props.workspace?.ready ?? [])];

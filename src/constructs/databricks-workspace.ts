@@ -5,18 +5,20 @@ import { DatabricksWorkspace as AzurermDatabricksWorkspace } from "@cdktf/provid
 import { DatabricksWorkspaceRootDbfsCustomerManagedKey } from "@cdktf/provider-azurerm/lib/databricks-workspace-root-dbfs-customer-managed-key";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { MetastoreAssignment } from "@cdktf/provider-databricks/lib/metastore-assignment";
 import { PermissionAssignment } from "@cdktf/provider-databricks/lib/permission-assignment";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { checkDatabricksPrincipal, principalKey } from "./databricks-checks";
 import { Observability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
-import { IDatabricksPrincipal } from "./principal";
 import { privateEndpoint } from "./private-endpoint";
 import { ISecretStore } from "./secret-store";
 import { parentId } from "./resource-id";
+import { checkObjectId, IDatabricksPrincipal } from "./principal";
 import { ISecureNetwork, NetworkSubnet } from "./secure-network";
 import { propagationWait } from "./time-provider";
 import { checkDerivedName, checkExpiry, isUnresolved, PropValidator } from "./validation";
+import { requireTerraformVersion } from "./terraform-requirements";
 
 /**
  * A Databricks workspace other constructs put workspace-level objects in: the one
@@ -39,6 +41,13 @@ export interface IDatabricksWorkspace extends IConstruct {
   readonly provider: DatabricksProvider;
   /** Principals assigned to the workspace (workspace-level objects may name these only). */
   readonly assignedPrincipals: readonly IDatabricksPrincipal[];
+  /**
+   * The assignment of the workspace to its Unity Catalog metastore, when this library makes it
+   * (every principal assignment waits for it).
+   */
+  readonly metastoreAssignment?: MetastoreAssignment;
+  /** Id of the metastore `metastoreAssignment` assigns. */
+  readonly metastoreId?: string;
   /**
    * What every workspace-level Databricks object must wait for: the UI/API private endpoint (with
    * its DNS record and the agents' line of sight) when the workspace is private, and the
@@ -69,6 +78,12 @@ export interface DatabricksWorkspaceAttributes {
    * @default - nothing
    */
   readonly ready?: ITerraformDependable[];
+  /**
+   * Id of the metastore the workspace is already assigned to (a catalog on it then makes no
+   * assignment of its own).
+   * @default - unknown: a LakehouseCatalog on the workspace assigns its metastore itself
+   */
+  readonly metastoreId?: string;
 }
 
 /** The customer-managed key of the workspace's root DBFS storage. */
@@ -114,6 +129,13 @@ export interface DatabricksWorkspaceProps extends Placement {
    * @default - none
    */
   readonly principals?: IDatabricksPrincipal[];
+  /**
+   * Id of the region's Unity Catalog metastore to assign the workspace to, as soon as the workspace
+   * is reachable. Identity federation (assigning account principals to a workspace) works only
+   * once the workspace has a metastore, so every principal assignment waits for this one.
+   * @default - no metastore assignment: the workspace must have one before `principals` are assigned
+   */
+  readonly metastoreId?: string;
   /**
    * Keep the workspace reachable from the internet. When false the workspace has a
    * `databricks_ui_api` private endpoint and no Azure Databricks NSG rules (back-end Private Link).
@@ -169,6 +191,7 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
       readonly provider = attributes.provider;
       readonly assignedPrincipals = [...(attributes.assignedPrincipals ?? [])];
       readonly ready = [...(attributes.ready ?? [])];
+      readonly metastoreId = attributes.metastoreId;
     }
     const imported = new Imported(scope, id);
     const v = new PropValidator("DatabricksWorkspace.fromExisting", imported.node.path);
@@ -196,10 +219,14 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
   /** Permission assignments by principal (`servicePrincipal:<id>`, `group:<name>`, `user:<email>`). */
   readonly permissionAssignments: Readonly<Record<string, PermissionAssignment>>;
   readonly assignedPrincipals: readonly IDatabricksPrincipal[];
+  readonly metastoreAssignment?: MetastoreAssignment;
+  readonly metastoreId?: string;
   readonly ready: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: DatabricksWorkspaceProps) {
     super(scope, id);
+    // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
+    requireTerraformVersion(this);
     validate(this, props);
     const network = props.network;
     const hostSubnet = props.subnets?.host ?? network?.databricksHostSubnet;
@@ -244,8 +271,8 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
         targetResourceId: this.workspaceResourceId,
         subresource: "databricks_ui_api",
         privateDnsZoneId: network?.privateDnsZoneIds?.databricks,
+        dependsOn: [...(network?.privateDnsZoneReady?.databricks ?? [])],
       });
-      this.uiApiPrivateEndpoint.dependsOn = [...(network?.privateDnsZoneReady?.databricks ?? []).map(fqn)];
       reachable.push(this.uiApiPrivateEndpoint, ...(network?.privateDnsZoneReady?.databricks ?? []), ...(network?.lineOfSight ?? []));
     }
     // Databricks emits logs only (no platform metrics).
@@ -259,6 +286,20 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
     });
     this.accessConnectorId = this.accessConnector.id;
     this.accessConnectorPrincipalId = this.accessConnector.identity.principalId;
+
+    // Identity federation needs the workspace's metastore: databricks_permission_assignment fails
+    // on a workspace without one (databricks/terraform-provider-databricks#5282), so the metastore
+    // is assigned first, as soon as the workspace is reachable, and every assignment waits for it.
+    this.metastoreId = props.metastoreId;
+    if (props.metastoreId !== undefined) {
+      this.metastoreAssignment = new MetastoreAssignment(this, "metastore-assignment", {
+        provider: props.provider,
+        metastoreId: props.metastoreId,
+        workspaceId: Token.asNumber(this.workspaceId),
+        dependsOn: [this.workspace, ...reachable],
+      });
+    }
+    const federated: ITerraformDependable[] = this.metastoreAssignment ? [this.metastoreAssignment] : [];
 
     // Identities exist at account level; a workspace created by the same apply knows none of them
     // until they are assigned, so everything that names one waits for these.
@@ -276,12 +317,12 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
         servicePrincipalName: principal.kind === "servicePrincipal" ? principal.name : undefined,
         groupName: principal.kind === "group" ? principal.name : undefined,
         userName: principal.kind === "user" ? principal.name : undefined,
-        dependsOn: [this.workspace, ...reachable],
+        dependsOn: [this.workspace, ...reachable, ...federated],
       });
     }
     this.permissionAssignments = assignments;
     this.assignedPrincipals = principals;
-    this.ready = [this.workspace, ...reachable, ...Object.values(assignments)];
+    this.ready = [this.workspace, ...reachable, ...federated, ...Object.values(assignments)];
   }
 
   /** Root DBFS encryption: an HSM key, the workspace storage identity's role on it, a propagation wait, the binding. */
@@ -315,10 +356,6 @@ function constructIdPart(name: string | undefined): string {
   if (name === undefined) return "missing";
   if (Token.isUnresolved(name)) return "token";
   return name.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase() || "unnamed";
-}
-
-function fqn(dependable: ITerraformDependable): string {
-  return dependable.fqn;
 }
 
 /** Which workspace each workspace-level provider serves: one provider per workspace. */
@@ -421,6 +458,7 @@ function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProp
     v.fail("publicNetworkAccessReason", props.publicNetworkAccessReason, "a reason why the workspace stays public, required when publicNetworkAccess is true");
   }
   (props.principals ?? []).forEach((principal, index) => checkDatabricksPrincipal(v, `principals[${index}]`, principal));
+  checkObjectId(v, "metastoreId", props.metastoreId, "the id of the region's Unity Catalog metastore");
   const key = props.dbfsCustomerManagedKey;
   if (key) {
     v.required("dbfsCustomerManagedKey.secretStore", key.secretStore, "the premium ISecretStore that holds the DBFS key");

@@ -13,6 +13,7 @@ import { checkPrivateEndpointName, privateEndpoint } from "./private-endpoint";
 import { checkResourceId, ID_SEGMENT, idSegment } from "./resource-id";
 import { ISecretStore } from "./secret-store";
 import { ISecureNetwork } from "./secure-network";
+import { requireArmOnlyStorage, requireTerraformVersion } from "./terraform-requirements";
 import { propagationWait } from "./time-provider";
 import { checkExpiry, checkName, NAME_RULES, PropValidator } from "./validation";
 
@@ -250,6 +251,8 @@ export class LakeStorage extends LakeStorageBase {
 
   constructor(scope: Construct, id: string, props: LakeStorageProps) {
     super(scope, id);
+    // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
+    requireTerraformVersion(this);
     props = props ?? ({} as LakeStorageProps);
     validate(this, props);
     const coolAfter = props.landingCoolAfterDays ?? 30;
@@ -299,6 +302,7 @@ export class LakeStorage extends LakeStorageBase {
       dependsOn: encryption ? [encryption.key, encryption.keyAccess, encryption.keyAccessReady] : undefined,
       tags: props.tags,
     });
+    requireArmOnlyStorage(this, "LakeStorage");
     this.accountId = this.account.id;
     this.accountName = this.account.name;
     this.dfsEndpoint = this.account.primaryDfsEndpoint;

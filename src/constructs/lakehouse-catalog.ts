@@ -40,8 +40,14 @@ export interface LakehouseCatalogProps {
   readonly lake: ILakeStorage;
   /** Entra ID tenant of the access connector's identity (for the lake's trusted-resource rule). */
   readonly tenantId: string;
-  /** Id of the region's Unity Catalog metastore (one per account and region, created once in the account console). */
-  readonly metastoreId: string;
+  /**
+   * Id of the region's Unity Catalog metastore (one per account and region, created once in the
+   * account console), for a workspace that this library does not assign to it: an imported one.
+   * A {@link DatabricksWorkspace} takes its `metastoreId` itself, so that its principal
+   * assignments can wait for the metastore.
+   * @default - the workspace's own metastore assignment (`workspace.metastoreId`)
+   */
+  readonly metastoreId?: string;
   /** Name of the catalog: 1-255 lowercase letters, digits and underscores, starting with a letter. */
   readonly catalogName: string;
   /** Who gets what (see {@link pipelineGrantSet}): the job's service principal, data engineers, ML consumers. */
@@ -141,7 +147,8 @@ function overlaps(a: LakeClaim, b: LakeClaim): boolean {
  * `databricks_grants` per securable, never to all account users.
  */
 export class LakehouseCatalog extends Construct {
-  readonly metastoreAssignment: MetastoreAssignment;
+  /** The workspace's metastore assignment: the workspace's own, or one made here for an imported workspace. */
+  readonly metastoreAssignment?: MetastoreAssignment;
   /** The access connector's role on the lake. */
   readonly lakeRole: RoleAssignment;
   readonly storageCredential: StorageCredential;
@@ -175,12 +182,14 @@ export class LakehouseCatalog extends Construct {
     if (workspace?.accessConnectorId) lake?.allowTrustedResource(workspace.accessConnectorId, props.tenantId);
     const lakeRoleEffective = this.lakeRole ? [propagationWait(this, "connector-role-wait", [this.lakeRole], { roleAssignmentId: this.lakeRole.id })] : [];
 
-    this.metastoreAssignment = new MetastoreAssignment(this, "metastore-assignment", {
-      provider,
-      metastoreId: props.metastoreId,
-      workspaceId: Token.asNumber(workspace?.workspaceId),
-      dependsOn: ready,
-    });
+    // An imported workspace not yet on a metastore is assigned here; its principals were assigned
+    // by its owner, who therefore gave it a metastore first, or they come after this.
+    this.metastoreAssignment =
+      workspace?.metastoreAssignment ??
+      (workspace?.metastoreId === undefined && props.metastoreId !== undefined
+        ? new MetastoreAssignment(this, "metastore-assignment", { provider, metastoreId: props.metastoreId, workspaceId: Token.asNumber(workspace?.workspaceId), dependsOn: ready })
+        : undefined);
+    const onMetastore = this.metastoreAssignment ? [this.metastoreAssignment] : [];
     this.storageCredential = new StorageCredential(this, "storage-credential", {
       provider,
       name: `${this.catalogName}_lake`,
@@ -189,7 +198,7 @@ export class LakehouseCatalog extends Construct {
       // Usable from this workspace only, although the metastore serves every environment.
       isolationMode: "ISOLATION_MODE_ISOLATED",
       skipValidation,
-      dependsOn: [this.metastoreAssignment, ...ready, ...lakeRoleEffective, ...lakeReachable],
+      dependsOn: [...onMetastore, ...ready, ...lakeRoleEffective, ...lakeReachable],
     });
     const locations: Partial<Record<ExternalLocationArea | "catalog", ExternalLocation>> = {};
     for (const area of [...EXTERNAL_LOCATION_AREAS, "catalog"] as const) {
@@ -250,8 +259,7 @@ function validate(catalog: LakehouseCatalog, props: LakehouseCatalogProps): void
   v.required("lake", props.lake, "an ILakeStorage (LakeStorage or LakeStorage.fromExisting)");
   v.required("tenantId", props.tenantId, "the Entra ID tenant id of the access connector's identity");
   checkObjectId(v, "tenantId", props.tenantId, "the Entra ID tenant id of the access connector's identity");
-  v.required("metastoreId", props.metastoreId, "the id (a GUID) of the region's Unity Catalog metastore");
-  checkObjectId(v, "metastoreId", props.metastoreId, "the id of the region's Unity Catalog metastore");
+  checkMetastore(v, props);
   v.required("catalogName", props.catalogName, "1-255 lowercase letters, digits and underscores, starting with a letter");
   v.matches("catalogName", props.catalogName, /^[a-z][a-z0-9_]{0,254}$/, "1-255 lowercase letters, digits and underscores, starting with a letter");
   if (typeof props.catalogName === "string" && !isUnresolved(props.catalogName)) {
@@ -266,6 +274,33 @@ function validate(catalog: LakehouseCatalog, props: LakehouseCatalogProps): void
   const names = GRANTEES.map((grantee) => props.principals?.[grantee]?.name).filter((name): name is string => typeof name === "string" && !isUnresolved(name));
   if (new Set(names).size !== names.length) v.fail("principals", names, "three different principals: the job's service principal, the data engineers and the ML consumers");
   v.report(catalog);
+}
+
+/**
+ * The metastore comes from the workspace (its assignment, or the one an imported workspace is on)
+ * or from `metastoreId`, and the two agree when both are given.
+ */
+function checkMetastore(v: PropValidator, props: LakehouseCatalogProps): void {
+  checkObjectId(v, "metastoreId", props.metastoreId, "the id of the region's Unity Catalog metastore");
+  const workspace = props.workspace;
+  if (!workspace) return;
+  const workspaceMetastore = workspace.metastoreId;
+  if (workspaceMetastore === undefined) {
+    const created = workspace as { permissionAssignments?: Readonly<Record<string, unknown>> };
+    if (created.permissionAssignments !== undefined && props.metastoreId !== undefined) {
+      v.fail(
+        "metastoreId",
+        props.metastoreId,
+        "unset here: give it to the DatabricksWorkspace (its metastoreId), which assigns the metastore before its principals (identity federation needs a metastore first)",
+      );
+    } else {
+      v.required("metastoreId", props.metastoreId, "the id (a GUID) of the region's Unity Catalog metastore, or a workspace that has one (DatabricksWorkspace metastoreId)");
+    }
+    return;
+  }
+  if (props.metastoreId !== undefined && !isUnresolved(props.metastoreId) && !isUnresolved(workspaceMetastore) && props.metastoreId.toLowerCase() !== workspaceMetastore.toLowerCase()) {
+    v.fail("metastoreId", props.metastoreId, `the workspace's metastore (${workspaceMetastore}), or unset: a workspace is on one metastore`);
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { checkPlacement, Placement } from "./placement";
 import { PropValidator } from "./validation";
+import { requireTerraformVersion } from "./terraform-requirements";
 
 export interface ObservabilityProps extends Placement {
   /** Name of the Log Analytics workspace, such as `log-bank-prod`. */
@@ -35,6 +36,8 @@ export class Observability extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
+    // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
+    requireTerraformVersion(this);
     props = props ?? ({} as ObservabilityProps);
     const v = new PropValidator("Observability", this.node.path);
     checkPlacement(v, props);

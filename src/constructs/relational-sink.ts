@@ -14,6 +14,7 @@ import { checkResourceId } from "./resource-id";
 import { ISecretStore } from "./secret-store";
 import { ISecureNetwork } from "./secure-network";
 import { checkExpiry, checkName, isUnresolved, NAME_RULES, PropValidator } from "./validation";
+import { requireTerraformVersion } from "./terraform-requirements";
 
 export const HIGH_AVAILABILITY_MODES = ["ZoneRedundant", "SameZone", "Disabled"] as const;
 export type HighAvailabilityMode = (typeof HIGH_AVAILABILITY_MODES)[number];
@@ -278,6 +279,8 @@ export class RelationalSink extends Construct implements IRelationalSink {
       dependsOn: zoneLink.length > 0 ? zoneLink : undefined,
       tags: props.tags,
     });
+    // The library is tested with, and administrator_password_wo needs, Terraform 1.11 or later.
+    requireTerraformVersion(this);
     this.serverId = this.server.id;
     this.fqdn = this.server.fqdn;
     this.databaseName = databaseName;

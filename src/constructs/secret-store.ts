@@ -13,6 +13,7 @@ import { checkResourceId, ID_SEGMENT, idSegment } from "./resource-id";
 import { ISecureNetwork } from "./secure-network";
 import { propagationWait } from "./time-provider";
 import { checkExpiry, checkName, checkSecretIsToken, isUnresolved, NAME_RULES, PropValidator } from "./validation";
+import { requireTerraformVersion } from "./terraform-requirements";
 
 export const KEY_VAULT_SKUS = ["standard", "premium"] as const;
 export type KeyVaultSku = (typeof KEY_VAULT_SKUS)[number];
@@ -355,6 +356,8 @@ export class SecretStore extends SecretStoreBase {
 
   constructor(scope: Construct, id: string, props: SecretStoreProps) {
     super(scope, id);
+    // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
+    requireTerraformVersion(this);
     props = props ?? ({} as SecretStoreProps);
     const v = new PropValidator("SecretStore", this.node.path);
     checkPlacement(v, props);

@@ -16,7 +16,8 @@ import { VirtualNetworkPeering } from "@cdktf/provider-azurerm/lib/virtual-netwo
 import { Observability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
 import { checkResourceId, ID_SEGMENT, idSegment, parentId } from "./resource-id";
-import { checkDerivedName, checkName, isUnresolved, parseCidr, prefixLength, PropValidator } from "./validation";
+import { providerSubscription, requireTerraformVersion, subscriptionOfId } from "./terraform-requirements";
+import { checkDerivedName, checkName, deferCheck, isUnresolved, parseCidr, prefixLength, PropValidator } from "./validation";
 
 /** The four subnets of the estate, as CIDRs inside the VNet's address space. */
 export interface SubnetCidrs {
@@ -207,6 +208,16 @@ export interface SecureNetworkProps extends Placement {
    */
   readonly linkExistingDnsZones?: boolean;
   /**
+   * Provider for the links to the existing zones of `privateDnsZoneIds` (`linkExistingDnsZones`),
+   * when those zones live in another subscription than the stack's default azurerm provider's,
+   * such as a hub's connectivity subscription: azurerm builds a link's id from its provider's
+   * subscription, so on the default provider the link would be looked for, and created, in the
+   * wrong one. Synth refuses zones in another subscription than the links' provider, where both
+   * subscriptions are known.
+   * @default - the stack's default azurerm provider
+   */
+  readonly privateDnsZoneProvider?: TerraformProvider;
+  /**
    * VNets that must reach and resolve the private endpoints (the deployment agents' or a hub VNet):
    * each is peered both ways and every private DNS zone this construct creates is linked to it.
    * @default - none
@@ -341,6 +352,8 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
 
   constructor(scope: Construct, id: string, props: SecureNetworkProps) {
     super(scope, id);
+    // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
+    requireTerraformVersion(this);
     props = props ?? ({} as SecureNetworkProps);
     validate(this, props);
 
@@ -523,6 +536,7 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
         zoneIds[key] = existingId;
         if (props.linkExistingDnsZones ?? false) {
           links[key] = new PrivateDnsZoneVirtualNetworkLink(this, `${key}-dns-link`, {
+            provider: props.privateDnsZoneProvider,
             name: `link-${key}-${suffix}`,
             resourceGroupName: idSegment(existingId, ID_SEGMENT.resourceGroupName),
             privateDnsZoneName: idSegment(existingId, ID_SEGMENT.name),
@@ -632,7 +646,46 @@ const SUFFIX_RULE = {
 };
 const PEER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?$/;
 
+/**
+ * Resources made beside existing ones in another subscription go to a provider of that
+ * subscription: azurerm builds a child's id from its provider's subscription and the parent's
+ * resource group and name (internal/services/privatedns/private_dns_zone_virtual_network_link_resource.go,
+ * internal/services/network/virtual_network_peering_resource.go), so on the spoke's provider a hub
+ * zone's link or a hub VNet's peering is created in, or looked for in, the wrong subscription.
+ * Checked at synth, when the providers exist, wherever both subscriptions are literal.
+ */
+function checkSubscriptions(scope: Construct, props: SecureNetworkProps): void {
+  deferCheck(scope, () => {
+    const v = new PropValidator("SecureNetwork", scope.node.path);
+    if (props.linkExistingDnsZones ?? false) {
+      const linkSubscription = providerSubscription(scope, props.privateDnsZoneProvider);
+      for (const [key, zoneId] of Object.entries(props.privateDnsZoneIds ?? {})) {
+        const zoneSubscription = subscriptionOfId(zoneId);
+        if (zoneSubscription === undefined || linkSubscription === undefined || zoneSubscription === linkSubscription) continue;
+        v.fail(
+          props.privateDnsZoneProvider ? "privateDnsZoneProvider" : `privateDnsZoneIds.${key}`,
+          props.privateDnsZoneProvider ? `(subscription ${linkSubscription})` : zoneId,
+          `${props.privateDnsZoneProvider ? "a provider of" : "a privateDnsZoneProvider for"} the zone's subscription ${zoneSubscription}: the link would be made in ${linkSubscription}`,
+        );
+      }
+    }
+    (props.peeredNetworks ?? []).forEach((peer, index) => {
+      if (!peer || !(peer.createReversePeering ?? true)) return;
+      const peerSubscription = subscriptionOfId(peer.virtualNetworkId);
+      const providerSub = providerSubscription(scope, peer.reversePeeringProvider);
+      if (peerSubscription === undefined || providerSub === undefined || peerSubscription === providerSub) return;
+      v.fail(
+        `peeredNetworks[${index}].reversePeeringProvider`,
+        peer.reversePeeringProvider ? `(subscription ${providerSub})` : "(the default provider)",
+        `a provider of the remote VNet's subscription ${peerSubscription}, or createReversePeering: false: the remote side would be made in ${providerSub}`,
+      );
+    });
+    return v.takeProblems();
+  });
+}
+
 function validate(scope: Construct, props: SecureNetworkProps): void {
+  checkSubscriptions(scope, props);
   const v = new PropValidator("SecureNetwork", scope.node.path);
   checkPlacement(v, props);
   v.required("nameSuffix", props.nameSuffix, SUFFIX_RULE.rule);

@@ -36,13 +36,31 @@ export class PropValidationError extends Error {
 }
 
 const REPORTED = new WeakMap<IConstruct, PropProblem[]>();
+const DEFERRED = new WeakMap<IConstruct, Array<() => PropProblem[]>>();
 
 /**
- * Every problem reported by `scope` and the constructs below it, in construct order. cdktf also
- * reports them all together, as one error per stack, when the app synthesizes.
+ * Every problem reported by `scope` and the constructs below it, in construct order, with the
+ * deferred checks run now. cdktf also reports them all together, as one error per stack, when the
+ * app synthesizes.
  */
 export function validationProblems(scope: IConstruct): PropProblem[] {
-  return scope.node.findAll().flatMap((construct) => REPORTED.get(construct) ?? []);
+  return scope.node.findAll().flatMap((construct) => [...(REPORTED.get(construct) ?? []), ...(DEFERRED.get(construct) ?? []).flatMap((check) => check())]);
+}
+
+/**
+ * Registers a check on `scope` that runs when the stack is validated (at synth, or when
+ * {@link validationProblems} is called), for rules about things a user may create after the
+ * construct, such as the stack's providers.
+ */
+export function deferCheck(scope: IConstruct, check: () => PropProblem[]): void {
+  let checks = DEFERRED.get(scope);
+  if (!checks) {
+    const list: Array<() => PropProblem[]> = [];
+    DEFERRED.set(scope, list);
+    scope.node.addValidation({ validate: () => list.flatMap((run) => run()).map(describeProblem) });
+    checks = list;
+  }
+  checks.push(check);
 }
 
 /** Throws one {@link PropValidationError} with every problem below `scope`, if there are any. */
@@ -132,6 +150,11 @@ export class PropValidator {
       reported = list;
     }
     reported.push(...this.problems.splice(0));
+  }
+
+  /** Hands the recorded problems back (for a {@link deferCheck}) and forgets them. */
+  takeProblems(): PropProblem[] {
+    return this.problems.splice(0);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { AzurermBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { AzurermBackend, Fn, TerraformOutput, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
@@ -51,6 +51,8 @@ export class EstateStack extends TerraformStack {
         {
           keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeyVaults: true }],
           resourceGroup: [{ preventDeletionIfContainsResources: true }],
+          // The lake is private: manage storage accounts through ARM only (see requireArmOnlyStorage).
+          storage: [{ dataPlaneAvailable: false }],
         },
       ],
     });
@@ -119,6 +121,16 @@ export class EstateStack extends TerraformStack {
     });
 
     new TerraformOutput(this, "lake_account_id", { value: this.lake.accountId });
+    // The NCC rules' endpoint names: approve-lake-endpoints.sh approves exactly these connections.
+    // One string, since terraform-stack.sh reads outputs with `terraform output -raw`.
+    new TerraformOutput(this, "lake_ncc_endpoint_names", {
+      value: Fn.join(
+        ",",
+        Object.entries(this.pipeline.networkConnectivity.privateEndpointRules)
+          .filter(([key]) => key.startsWith("lake-"))
+          .map(([, rule]) => rule.endpointName),
+      ),
+    });
     new TerraformOutput(this, "lake_account_name", { value: this.lake.accountName });
     new TerraformOutput(this, "lake_dfs_endpoint", { value: this.lake.dfsEndpoint });
     new TerraformOutput(this, "key_vault_uri", { value: this.secrets.vaultUri });

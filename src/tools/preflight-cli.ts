@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run preflight -- <stack>`: refuses a stack's configuration that still holds placeholder
- * identities or addresses, credentials or keys expiring within 30 days, or a peered VNet's CIDR
- * overlapping the estate's. Exits 0 when the configuration is ready, 1 with one line per problem,
+ * identities or addresses, credentials or keys expiring within 30 days, a peered VNet's CIDR
+ * overlapping the estate's, or a VNet that another environment also links its own private DNS zones
+ * to (every environment's config is loaded for that check). Exits 0 when the configuration is ready, 1 with one line per problem,
  * 2 on a usage error. Real values come from the config files or the ESTATE_* environment
  * variables (src/stacks/placeholders.ts).
  */
@@ -31,13 +32,17 @@ export function main(argv: readonly string[]): number {
     return 2;
   }
   let failed = false;
+  const unknown = stacks.find((stack) => environmentOf(stack) === undefined);
+  if (unknown !== undefined) {
+    process.stderr.write(`preflight: unknown stack ${unknown}; one of ${ENVIRONMENTS.map(stackName).join(", ")}\n`);
+    return 2;
+  }
+  // Every environment's config, for the checks across environments (DNS zone links).
+  const configs = ENVIRONMENTS.map(loadConfig);
   for (const stack of stacks) {
-    const environment = environmentOf(stack);
-    if (environment === undefined) {
-      process.stderr.write(`preflight: unknown stack ${stack}; one of ${ENVIRONMENTS.map(stackName).join(", ")}\n`);
-      return 2;
-    }
-    const problems = preflight(loadConfig(environment));
+    const environment = environmentOf(stack) as EnvironmentName;
+    const config = configs[ENVIRONMENTS.indexOf(environment)];
+    const problems = preflight(config, { otherEnvironments: configs.filter((other) => other !== config) });
     (problems.length > 0 ? process.stderr : process.stdout).write(formatReport(stackName(environment), problems));
     failed ||= problems.length > 0;
   }

@@ -7,13 +7,20 @@
  *   (example.com/.net/.org, *.example, *.invalid, *.test, localhost);
  * - credentials and keys expiring within 30 days (RFC 3339 dates in fields named `*ExpirationDate`,
  *   `*expiry*`, `*expires*`);
- * - the estate's address space overlapping a peered VNet's (`network.peeredNetworks[].addressSpaces`).
+ * - the estate's address space overlapping a peered VNet's (`network.peeredNetworks[].addressSpaces`);
+ * - with the other environments' configs (`otherEnvironments`): a VNet that this environment and
+ *   another would both link their own private DNS zones of one name to (`dns-link`), which Azure
+ *   refuses for the second.
  */
 import { IPv4CidrRange } from "ip-num";
-import { ENVIRONMENTS, type EnvironmentConfig, type EnvironmentName } from "../stacks/config";
+import { PRIVATE_DNS_ZONE_KEYS, PRIVATE_DNS_ZONE_NAMES } from "../constructs/secure-network";
+import { ENVIRONMENTS, stackName, type EnvironmentConfig, type EnvironmentName } from "../stacks/config";
 import { placeholdersFor } from "../stacks/placeholders";
 
-export type ProblemKind = "placeholder" | "expiry" | "overlap";
+export type ProblemKind = "placeholder" | "expiry" | "overlap" | "dns-link";
+
+/** Every kind, in the order the report counts them. */
+export const PROBLEM_KINDS: readonly ProblemKind[] = ["placeholder", "expiry", "overlap", "dns-link"];
 
 export interface PreflightProblem {
   readonly kind: ProblemKind;
@@ -31,6 +38,12 @@ export interface PreflightOptions {
   readonly now?: Date;
   /** How close an expiry may be; 30 days unless told. */
   readonly expiryWindowDays?: number;
+  /**
+   * The configs of the other environments, for the checks across environments (`dns-link`); the
+   * CLI passes every environment's. A config of the same environment as the checked one is skipped.
+   * @default - none: those checks do not run
+   */
+  readonly otherEnvironments?: readonly EnvironmentConfig[];
 }
 
 /** GUIDs the configs use as stand-ins: the nil GUID and 00000000-0000-4000-8000-…. */
@@ -186,18 +199,87 @@ function overlapProblems(config: EnvironmentConfig): PreflightProblem[] {
   return problems;
 }
 
+/** One link SecureNetwork creates from one of its own private DNS zones to a peered VNet. */
+export interface PeeredDnsLink {
+  /** Path of the peered VNet's id in the config, such as `network.peeredNetworks[0].virtualNetworkId`. */
+  readonly path: string;
+  readonly virtualNetworkId: string;
+  readonly zoneName: string;
+}
+
+/**
+ * The links from the private DNS zones an environment creates itself to its peered VNets, as
+ * SecureNetwork makes them: every zone not given in `network.privateDnsZoneIds` (existing zones
+ * are never linked to peered VNets) is linked to every peered VNet (the first of a repeated name).
+ */
+export function peeredDnsLinks(config: EnvironmentConfig): PeeredDnsLink[] {
+  const network = (config.network ?? {}) as Partial<EnvironmentConfig["network"]>;
+  const existing = (network.privateDnsZoneIds ?? {}) as Record<string, string | undefined>;
+  const zoneNames: Record<string, string> = { ...PRIVATE_DNS_ZONE_NAMES, postgres: network.postgresDnsZoneName ?? PRIVATE_DNS_ZONE_NAMES.postgres };
+  const ownZones = PRIVATE_DNS_ZONE_KEYS.filter((key) => existing[key] === undefined).map((key) => zoneNames[key]);
+  const peers = Array.isArray(network.peeredNetworks) ? network.peeredNetworks : [];
+  return peers.flatMap((peer, index) => {
+    if (typeof peer?.virtualNetworkId !== "string" || peers.findIndex((other) => other?.name === peer.name) !== index) return [];
+    return ownZones.map((zoneName) => ({ path: `network.peeredNetworks[${index}].virtualNetworkId`, virtualNetworkId: peer.virtualNetworkId, zoneName }));
+  });
+}
+
+/** Azure resource ids and DNS names compare case-insensitively; placeholders compare as strings. */
+const sameName = (a: string, b: string) => a.trim().replace(/\/+$/, "").toLowerCase() === b.trim().replace(/\/+$/, "").toLowerCase();
+
+/**
+ * A VNet links to at most one private DNS zone of a name: Azure refuses the second link with
+ * "A virtual network cannot be linked to multiple zones with overlapping namespaces" (Private Link
+ * FAQ, https://learn.microsoft.com/azure/private-link/private-link-faq: "creating multiple zones
+ * with the same name for a single virtual network is not supported", MicrosoftDocs/azure-docs#122956;
+ * the error as reported in microsoft-foundry/foundry-samples#214). So two environments that each
+ * link their own privatelink zones to one agents' VNet cannot both deploy: the second apply fails
+ * at its DNS links. One problem per other environment and VNet, naming the zones.
+ */
+function dnsLinkProblems(config: EnvironmentConfig, others: readonly EnvironmentConfig[]): PreflightProblem[] {
+  const mine = peeredDnsLinks(config);
+  const problems: PreflightProblem[] = [];
+  for (const other of others) {
+    if (other === config || other.environment === config.environment) continue;
+    const theirs = peeredDnsLinks(other);
+    const clashes = new Map<string, { link: PeeredDnsLink; otherPath: string; zones: string[] }>();
+    for (const link of mine) {
+      const match = theirs.find((candidate) => sameName(candidate.virtualNetworkId, link.virtualNetworkId) && sameName(candidate.zoneName, link.zoneName));
+      if (match === undefined) continue;
+      const clash = clashes.get(link.path) ?? { link, otherPath: match.path.replace(/\.virtualNetworkId$/, ""), zones: [] };
+      clash.zones.push(link.zoneName);
+      clashes.set(link.path, clash);
+    }
+    for (const { link, otherPath, zones } of clashes.values()) {
+      problems.push({
+        kind: "dns-link",
+        path: link.path,
+        value: link.virtualNetworkId,
+        problem: `${stackName(other.environment)} (${fileOf(other.environment)} ${otherPath}) links its own zones of these names to this VNet too; Azure allows one zone of a name per VNet: ${zones.join(", ")}`,
+        fix: `use the hub's zones in both (network.privateDnsZoneIds in ${fileOf(config.environment)} and ${fileOf(other.environment)}; the hub links them to the agents' VNet), or give each environment its own agents' VNet`,
+      });
+    }
+  }
+  return problems;
+}
+
 /** Every problem preflight finds in a configuration. */
 export function preflight(config: EnvironmentConfig, options: PreflightOptions = {}): PreflightProblem[] {
   const now = options.now ?? new Date();
-  return [...placeholderProblems(config), ...expiryProblems(config, now, options.expiryWindowDays ?? 30), ...overlapProblems(config)];
+  return [
+    ...placeholderProblems(config),
+    ...expiryProblems(config, now, options.expiryWindowDays ?? 30),
+    ...overlapProblems(config),
+    ...dnsLinkProblems(config, options.otherEnvironments ?? []),
+  ];
 }
 
 /** A report: one line per problem, then a summary line. */
 export function formatReport(stack: string, problems: readonly PreflightProblem[]): string {
-  if (problems.length === 0) return `preflight ${stack}: ok, no placeholders, no expiry within 30 days, no overlapping peered CIDRs\n`;
+  if (problems.length === 0) return `preflight ${stack}: ok, no placeholders, no expiry within 30 days, no overlapping peered CIDRs, no DNS zone linked twice to a VNet\n`;
   const width = Math.min(48, Math.max(...problems.map((p) => p.path.length)));
   const lines = problems.map((p) => `  ${p.path.padEnd(width)}  ${p.problem}: ${JSON.stringify(p.value)} -> ${p.fix}`);
-  const counts = (["placeholder", "expiry", "overlap"] as const)
+  const counts = PROBLEM_KINDS
     .map((kind) => [kind, problems.filter((p) => p.kind === kind).length] as const)
     .filter(([, count]) => count > 0)
     .map(([kind, count]) => `${count} ${kind}`);

@@ -9,27 +9,33 @@
 import { EnvironmentName } from "../../src/stacks/config";
 import { preflight } from "../../src/tools/preflight";
 import { CONFIGS, synthEnvironment } from "../helpers/synth";
-import { fixtureStack } from "./fixture";
+import { fixtureStack, HUB_ZONES } from "./fixture";
 import { addressesIn, cloneJson, DependencyGraph, TerraformJson } from "./graph";
 import { addResource, detach, idsOf, remove, setAttribute } from "./mutate";
 import { collectPipelineDocuments, PLAN_AND_APPLY_PIPELINES, vmImageViolations } from "./pipelines";
 import {
   agentReachViolations,
   customerManagedKeyViolations,
+  dnsLinkSubscriptionViolations,
   isWorkspaceLevelDatabricks,
   KEY_VAULT_WRITE_ROLES,
+  metastoreFirstViolations,
   keyVaultPrivateEndpointViolations,
   keyVaultPropagationViolations,
   namedPrincipals,
   nccViolations,
   permissionAssignmentViolations,
   privateEndpointsTo,
+  privateStorageDataPlaneViolations,
+  satisfiesConstraint,
   privateWorkspaces,
   storagePrivateEndpointViolations,
+  terraformVersionViolations,
   workspaceEndpointViolations,
 } from "./rules";
 
 const graphOf = (json: TerraformJson) => new DependencyGraph(json);
+const UI_API_ENDPOINT = "azurerm_private_endpoint.ui_api";
 /** Whether some violation is about the node (violations start with the node's id). */
 const about = (violations: string[], id: string) => violations.some((violation) => violation.startsWith(`${id}:`) || violation.startsWith(`${id} `));
 const expectAbout = (violations: string[], ids: string[]) => {
@@ -121,7 +127,63 @@ describe("the rules on a hand-written stack", () => {
     expect(permissionAssignmentViolations(graph)).toEqual([]);
     expect(nccViolations(graph)).toEqual([]);
     expect(agentReachViolations(graph)).toEqual([]);
+    expect(privateStorageDataPlaneViolations(graph)).toEqual([]);
+    expect(metastoreFirstViolations(graph)).toEqual([]);
+    expect(dnsLinkSubscriptionViolations(graph, HUB_ZONES)).toEqual([]);
+    expect(terraformVersionViolations(graph)).toEqual([]);
     expect(namedPrincipals(graph).map((p) => `${p.resource} ${p.where}`)).toHaveLength(6); // built-ins (admins, account users) need no assignment
+  });
+
+  describe("the providers and services on a first apply (issue 17)", () => {
+    const withProviders = (azurerm: unknown[]) => ({ ...cloneJson(clean), provider: { ...clean.provider, azurerm } });
+
+    it("catches a private storage account whose provider still calls the storage data plane", () => {
+      const broken = withProviders([{ features: [{}] }, clean.provider!.azurerm[1]]);
+      expect(privateStorageDataPlaneViolations(graphOf(broken))).toEqual([expect.stringMatching(/^azurerm_storage_account\.lake: private, but its provider provider\.azurerm does not set features\.storage\.data_plane_available = false/)]);
+    });
+
+    it("catches a private storage account that sets queue properties, which only the data plane configures", () => {
+      const broken = setAttribute(clean, "azurerm_storage_account.lake", "queue_properties", [{ logging: [{ read: true }] }]);
+      expect(privateStorageDataPlaneViolations(graphOf(broken))).toEqual([expect.stringMatching(/sets queue_properties/)]);
+    });
+
+    it("catches a permission assignment that does not wait for the workspace's metastore assignment", () => {
+      const broken = detach(clean, "databricks_metastore_assignment.ws");
+      expectAbout(metastoreFirstViolations(graphOf(broken)), ["databricks_permission_assignment.job_sp", "databricks_permission_assignment.engineers"]);
+      expectAbout(metastoreFirstViolations(graphOf(remove(clean, "databricks_metastore_assignment.ws"))), ["databricks_permission_assignment.job_sp"]);
+    });
+
+    it("catches a metastore assignment that waits for the permission assignments (the order reversed)", () => {
+      const reversed = setAttribute(detach(clean, "databricks_metastore_assignment.ws"), "databricks_metastore_assignment.ws", "depends_on", [UI_API_ENDPOINT, "databricks_permission_assignment.job_sp"]);
+      expectAbout(metastoreFirstViolations(graphOf(reversed)), ["databricks_metastore_assignment.ws"]);
+    });
+
+    it("catches a link to a hub zone made with the spoke's default provider", () => {
+      const broken = setAttribute(clean, "azurerm_private_dns_zone_virtual_network_link.hub_dfs", "provider", undefined);
+      expect(dnsLinkSubscriptionViolations(graphOf(broken), HUB_ZONES)).toEqual([expect.stringMatching(/^azurerm_private_dns_zone_virtual_network_link\.hub_dfs: links rg-hub-dns\/privatelink\.dfs\.core\.windows\.net in subscription 9e8d7c6b/)]);
+    });
+
+    it("catches a link to a zone of the stack made with a provider of another subscription", () => {
+      const broken = setAttribute(clean, "azurerm_private_dns_zone_virtual_network_link.vault", "provider", "azurerm.hub");
+      expectAbout(dnsLinkSubscriptionViolations(graphOf(broken), HUB_ZONES), ["azurerm_private_dns_zone_virtual_network_link.vault"]);
+    });
+
+    it("catches write-only arguments in a stack that admits Terraform older than 1.11", () => {
+      for (const constraint of [undefined, ">= 1.5.0", "~> 1.10", ">= 1.9, < 2.0"]) {
+        const broken = { ...cloneJson(clean), terraform: constraint === undefined ? {} : { required_version: constraint } };
+        expect({ constraint, violations: terraformVersionViolations(graphOf(broken)) }).toEqual({ constraint, violations: [expect.stringMatching(/^terraform\.required_version/)] });
+      }
+    });
+
+    it("reads Terraform version constraints as Terraform does", () => {
+      expect(satisfiesConstraint("1.11.0", ">= 1.11.0")).toBe(true);
+      expect(satisfiesConstraint("1.10.5", ">= 1.11.0")).toBe(false);
+      expect(satisfiesConstraint("1.11.4", "~> 1.11.0")).toBe(true);
+      expect(satisfiesConstraint("1.12.0", "~> 1.11.0")).toBe(false);
+      expect(satisfiesConstraint("1.12.0", "~> 1.11")).toBe(true);
+      expect(satisfiesConstraint("2.0.0", "~> 1.11")).toBe(false);
+      expect(satisfiesConstraint("1.10.5", ">= 1.9, < 2.0")).toBe(true);
+    });
   });
 
   describe("rule 1: data-plane writes", () => {
@@ -378,6 +440,48 @@ describe.each<EnvironmentName>(["dev", "test", "prod"])("estate-%s on a first ap
       const detached = nccViolations(graphOf(detach(json, ...rules)));
       if (rules.length > 0) expectAbout(detached, storageObjects);
       else expect(detached.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe("the providers and services on a first apply (issue 17)", () => {
+    it("manages every private storage account through ARM only (features.storage.data_plane_available = false)", () => {
+      expect(graph.resources("azurerm_storage_account").filter((a) => a.body.public_network_access_enabled === false).length).toBeGreaterThan(0);
+      expect(privateStorageDataPlaneViolations(graph)).toEqual([]);
+    });
+
+    it("breaking it on purpose is caught: the provider's storage feature removed", () => {
+      const [azurerm] = json.provider!.azurerm as Array<Record<string, unknown>>;
+      const broken = { ...cloneJson(json), provider: { ...json.provider, azurerm: [{ ...azurerm, features: [{}] }] } };
+      expectAbout(privateStorageDataPlaneViolations(graphOf(broken)), idsOf(json, "azurerm_storage_account"));
+    });
+
+    it("assigns the metastore before any principal, and after none", () => {
+      expect(idsOf(json, "databricks_metastore_assignment")).toHaveLength(1);
+      expect(metastoreFirstViolations(graph)).toEqual([]);
+    });
+
+    it("breaking it on purpose is caught: the metastore assignment not waited for, or waiting for the principals", () => {
+      const [metastore] = idsOf(json, "databricks_metastore_assignment");
+      const assignments = idsOf(json, "databricks_permission_assignment");
+      expectAbout(metastoreFirstViolations(graphOf(detach(json, metastore))), assignments);
+      const reversed = setAttribute(detach(json, metastore), metastore, "depends_on", assignments);
+      expectAbout(metastoreFirstViolations(graphOf(reversed)), [metastore]);
+    });
+
+    it("links every private DNS zone with a provider of the zone's subscription", () => {
+      expect(idsOf(json, "azurerm_private_dns_zone_virtual_network_link").length).toBeGreaterThan(0);
+      expect(dnsLinkSubscriptionViolations(graph, {})).toEqual([]);
+    });
+
+    it("breaking it on purpose is caught: a zone's link moved to another subscription's provider", () => {
+      const [link] = idsOf(json, "azurerm_private_dns_zone_virtual_network_link");
+      const withHub = { ...cloneJson(json), provider: { ...json.provider, azurerm: [...(json.provider!.azurerm as unknown[]), { alias: "hub", subscription_id: "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", features: [{}] }] } };
+      expectAbout(dnsLinkSubscriptionViolations(graphOf(setAttribute(withHub, link, "provider", "azurerm.hub")), {}), [link]);
+    });
+
+    it("requires Terraform 1.11 or later, which its write-only arguments need", () => {
+      expect(terraformVersionViolations(graph)).toEqual([]);
+      expect(terraformVersionViolations(graphOf({ ...cloneJson(json), terraform: { ...json.terraform, required_version: undefined } }))).toHaveLength(1);
     });
   });
 

@@ -13,13 +13,19 @@ const connection = (target: string, subresource: string) => ({
 });
 const account = { provider: "databricks.account" };
 const UI_API = "azurerm_private_endpoint.ui_api";
+const METASTORE = "databricks_metastore_assignment.ws";
 /** What a write from the agents waits for: the peering and the vault zone's links. */
 const REACH = ["azurerm_virtual_network_peering.to_agents", "azurerm_private_dns_zone_virtual_network_link.vault", "azurerm_private_dns_zone_virtual_network_link.vault_agents"];
 
+/** The hub's subscription, where the existing zone `rg-hub-dns/privatelink.dfs.core.windows.net` lives. */
+export const HUB_SUBSCRIPTION = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b";
+export const HUB_ZONES = { "rg-hub-dns/privatelink.dfs.core.windows.net": HUB_SUBSCRIPTION };
+
 export function fixtureStack(): TerraformJson {
   return {
+    terraform: { required_version: ">= 1.11.0" },
     provider: {
-      azurerm: [{ features: [{}] }],
+      azurerm: [{ features: [{ storage: [{ data_plane_available: false }] }] }, { alias: "hub", subscription_id: HUB_SUBSCRIPTION, features: [{}] }],
       time: [{}],
       databricks: [
         { host: "https://${azurerm_databricks_workspace.ws.workspace_url}", azure_workspace_resource_id: "${azurerm_databricks_workspace.ws.id}" },
@@ -28,6 +34,7 @@ export function fixtureStack(): TerraformJson {
     },
     data: { azurerm_client_config: { client: {} } },
     resource: {
+      random_password: { pw: { length: 32 } },
       azurerm_resource_group: { rg: { name: "rg-x", location: "westeurope" } },
       azurerm_private_dns_zone: { vault: { name: "privatelink.vaultcore.azure.net" }, blob: {}, dfs: {}, dbx: {} },
       azurerm_virtual_network: { vnet: { address_space: ["10.10.0.0/16"] } },
@@ -35,6 +42,7 @@ export function fixtureStack(): TerraformJson {
       azurerm_private_dns_zone_virtual_network_link: {
         vault: { private_dns_zone_name: "${azurerm_private_dns_zone.vault.name}", virtual_network_id: "${azurerm_virtual_network.vnet.id}" },
         vault_agents: { private_dns_zone_name: "${azurerm_private_dns_zone.vault.name}", virtual_network_id: "/subscriptions/1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a/resourceGroups/rg-agents/providers/Microsoft.Network/virtualNetworks/vnet-agents" },
+        hub_dfs: { provider: "azurerm.hub", resource_group_name: "rg-hub-dns", private_dns_zone_name: "privatelink.dfs.core.windows.net", virtual_network_id: "${azurerm_virtual_network.vnet.id}" },
       },
       azurerm_key_vault: { kv: { location: "${azurerm_resource_group.rg.location}", tenant_id: "${data.azurerm_client_config.client.tenant_id}" } },
       azurerm_private_endpoint: {
@@ -57,7 +65,7 @@ export function fixtureStack(): TerraformJson {
         cmk_rbac: { create_duration: "60s", triggers: { assignment: "${azurerm_role_assignment.cmk_access.id}" } },
       },
       azurerm_key_vault_secret: {
-        password: { key_vault_id: "${azurerm_key_vault.kv.id}", name: "pw", value: "x", depends_on: ["time_sleep.kv_rbac", "azurerm_private_endpoint.kv", ...REACH] },
+        password: { key_vault_id: "${azurerm_key_vault.kv.id}", name: "pw", value_wo: "${random_password.pw.result}", value_wo_version: 1, depends_on: ["time_sleep.kv_rbac", "azurerm_private_endpoint.kv", ...REACH] },
       },
       azurerm_key_vault_key: {
         cmk: { key_vault_id: "${azurerm_key_vault.kv.id}", name: "cmk", depends_on: ["time_sleep.kv_rbac", "azurerm_private_endpoint.kv", ...REACH] },
@@ -92,9 +100,12 @@ export function fixtureStack(): TerraformJson {
         dfs: { ...account, network_connectivity_config_id: "${databricks_mws_network_connectivity_config.ncc.network_connectivity_config_id}", resource_id: "${azurerm_storage_account.lake.id}", group_id: "dfs" },
         blob: { ...account, network_connectivity_config_id: "${databricks_mws_network_connectivity_config.ncc.network_connectivity_config_id}", resource_id: "${azurerm_storage_account.lake.id}", group_id: "blob" },
       },
+      databricks_metastore_assignment: {
+        ws: { metastore_id: "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", workspace_id: "${azurerm_databricks_workspace.ws.workspace_id}", depends_on: [UI_API, "azurerm_virtual_network_peering.to_agents"] },
+      },
       databricks_permission_assignment: {
-        job_sp: { service_principal_name: "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d80", permissions: ["USER"], depends_on: [UI_API, "azurerm_virtual_network_peering.to_agents"] },
-        engineers: { group_name: "engineers", permissions: ["USER"], depends_on: [UI_API, "azurerm_virtual_network_peering.to_agents"] },
+        job_sp: { service_principal_name: "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d80", permissions: ["USER"], depends_on: [UI_API, "azurerm_virtual_network_peering.to_agents", METASTORE] },
+        engineers: { group_name: "engineers", permissions: ["USER"], depends_on: [UI_API, "azurerm_virtual_network_peering.to_agents", METASTORE] },
       },
       databricks_storage_credential: {
         lake: {

@@ -13,6 +13,7 @@ export interface TerraformJson {
   readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
   readonly data?: Record<string, Record<string, Record<string, unknown>>>;
   readonly provider?: Record<string, unknown[]>;
+  readonly terraform?: Record<string, unknown>;
 }
 
 export type Body = Record<string, unknown>;

@@ -1,13 +1,15 @@
 /**
  * Preflight (issue 12 §5): it refuses each shipped config and names every placeholder, passes on a
  * configuration with real-looking values (the ESTATE_* variables, in a child process so the
- * configs read them at load), and names keys expiring within 30 days and overlapping peered CIDRs.
+ * configs read them at load), and names keys expiring within 30 days, overlapping peered CIDRs and
+ * two environments that link their own private DNS zones to one VNet.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { EnvironmentConfig, EnvironmentName } from "../../src/stacks/config";
 import { ESTATE_ENV_VARS, estateEnvironmentVariables, perEnvironment, registeredPlaceholders } from "../../src/stacks/placeholders";
-import { formatReport, isReservedDomain, preflight, PreflightProblem, reservedAddressesIn } from "../../src/tools/preflight";
+import { PRIVATE_DNS_ZONE_NAMES } from "../../src/constructs/secure-network";
+import { formatReport, isReservedDomain, peeredDnsLinks, preflight, PreflightProblem, reservedAddressesIn } from "../../src/tools/preflight";
 import { CONFIGS } from "../helpers/synth";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -204,6 +206,77 @@ describe("preflight's other checks", () => {
     expect(isReservedDomain("example.com")).toBe(true);
     expect(isReservedDomain("notexample.com")).toBe(false);
   });
+
+  describe("two environments linking their own privatelink zones to one VNet (dns-link)", () => {
+    const ALL_ZONES = Object.values(PRIVATE_DNS_ZONE_NAMES);
+    const hubZones = (keys: Array<keyof typeof PRIVATE_DNS_ZONE_NAMES>) =>
+      Object.fromEntries(keys.map((key) => [key, `/subscriptions/1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/${PRIVATE_DNS_ZONE_NAMES[key]}`]));
+    /** A copy of test's cleaned config as prod: the same agents' VNet, other names and addresses. */
+    const copyAsProd = (base: EnvironmentConfig, network: Record<string, unknown> = {}): EnvironmentConfig =>
+      withNetwork({ ...base, environment: "prod", instance: "02", backend: { ...base.backend, key: "estate-prod.tfstate" } }, { addressSpace: "10.30.0.0/16", ...network });
+    const dnsLinks = (problems: PreflightProblem[]) => problems.filter((p) => p.kind === "dns-link");
+
+    it("names the other stack, the VNet, the zones and the fix, in both stacks' preflight", () => {
+      const test = clean("test");
+      const prod = copyAsProd(test);
+      const vnet = test.network.peeredNetworks?.[0].virtualNetworkId;
+      const problems = preflight(test, { now: NOW, otherEnvironments: [test, prod] });
+      expect(problems).toEqual([expect.objectContaining({ kind: "dns-link", path: "network.peeredNetworks[0].virtualNetworkId", value: vnet })]);
+      const [clash] = problems;
+      expect(clash.problem).toContain("estate-prod (src/stacks/prod.ts network.peeredNetworks[0])");
+      for (const zone of ALL_ZONES) expect(clash.problem).toContain(zone);
+      expect(clash.fix).toContain("network.privateDnsZoneIds");
+      expect(clash.fix).toContain("src/stacks/test.ts");
+      expect(clash.problem.length).toBeLessThan(400);
+      expect(clash.fix.length).toBeLessThan(400);
+      expect(formatReport("estate-test", problems)).toContain("1 problem(s) (1 dns-link)");
+
+      const fromProd = dnsLinks(preflight(prod, { now: NOW, otherEnvironments: [test] }));
+      expect(fromProd).toHaveLength(1);
+      expect(fromProd[0].problem).toContain("estate-test (src/stacks/test.ts network.peeredNetworks[0])");
+    });
+
+    it("compares VNet ids case-insensitively, and placeholders as plain strings", () => {
+      const test = clean("test");
+      const vnet = test.network.peeredNetworks?.[0] as { virtualNetworkId: string };
+      const prod = copyAsProd(test, { peeredNetworks: [{ ...vnet, name: "ci", virtualNetworkId: vnet.virtualNetworkId.toUpperCase() }] });
+      expect(dnsLinks(preflight(test, { now: NOW, otherEnvironments: [prod] }))).toHaveLength(1);
+      // The shipped stand-ins: the same placeholder id in two configs is the same VNet.
+      const shipped = CONFIGS.test;
+      expect(dnsLinks(preflight(shipped, { now: NOW, otherEnvironments: [copyAsProd(shipped)] }))).toHaveLength(1);
+    });
+
+    it("finds no clash when the agents' VNets differ", () => {
+      const test = clean("test");
+      const other = { name: "agents", virtualNetworkId: "/subscriptions/1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a/resourceGroups/rg-agents/providers/Microsoft.Network/virtualNetworks/vnet-agents-other", addressSpaces: ["10.250.9.0/24"] };
+      expect(preflight(test, { now: NOW, otherEnvironments: [copyAsProd(test, { peeredNetworks: [other] })] })).toEqual([]);
+    });
+
+    it("finds no clash when one environment uses existing (hub) zones, and names only the zones both create", () => {
+      const test = clean("test");
+      const allHub = copyAsProd(test, { privateDnsZoneIds: hubZones(["blob", "dfs", "vault", "postgres", "databricks"]) });
+      expect(preflight(test, { now: NOW, otherEnvironments: [allHub] })).toEqual([]);
+      expect(peeredDnsLinks(allHub)).toEqual([]);
+
+      const someHub = copyAsProd(test, { privateDnsZoneIds: hubZones(["blob", "dfs"]), postgresDnsZoneName: "prod.privatelink.postgres.database.azure.com" });
+      const [clash] = dnsLinks(preflight(test, { now: NOW, otherEnvironments: [someHub] }));
+      expect(clash.problem).toContain("privatelink.vaultcore.azure.net, privatelink.azuredatabricks.net");
+      for (const zone of [PRIVATE_DNS_ZONE_NAMES.blob, PRIVATE_DNS_ZONE_NAMES.dfs, PRIVATE_DNS_ZONE_NAMES.postgres]) expect(clash.problem).not.toContain(zone);
+    });
+
+    it("does not compare a config with its own environment's", () => {
+      const test = clean("test");
+      expect(preflight(test, { now: NOW, otherEnvironments: [test, { ...test }] })).toEqual([]);
+    });
+
+    it("today's configs do not clash: each environment peers its own agents' VNet", () => {
+      for (const environment of ENVIRONMENTS) {
+        const others = ENVIRONMENTS.filter((e) => e !== environment).map((e) => CONFIGS[e]);
+        expect(dnsLinks(preflight(CONFIGS[environment], { now: NOW, otherEnvironments: others }))).toEqual([]);
+        expect(preflight(clean(environment), { now: NOW, otherEnvironments: others.map((c) => clean(c.environment)) })).toEqual([]);
+      }
+    });
+  });
 });
 
 describe("the CLI", () => {
@@ -222,6 +295,14 @@ describe("the CLI", () => {
     const passing = cli(["estate-prod"], realEnvironment());
     expect(passing.stderr).toBe("");
     expect(passing.status).toBe(0);
+    // test and prod given one agents' VNet: each stack's preflight names the other's DNS links.
+    const shared = { ...realEnvironment(), [perEnvironment("prod", "AGENT_VNET_ID")]: realEnvironment()[perEnvironment("test", "AGENT_VNET_ID")] };
+    const clashing = cli(["estate-prod", "estate-dev"], shared);
+    expect(clashing.status).toBe(1);
+    expect(clashing.stderr).toContain("network.peeredNetworks[0].virtualNetworkId");
+    expect(clashing.stderr).toContain("estate-test (src/stacks/test.ts network.peeredNetworks[0]) links its own zones of these names");
+    expect(clashing.stderr).toMatch(/preflight estate-prod: 1 problem\(s\) \(1 dns-link\)/);
+    expect(clashing.stdout).toMatch(/preflight estate-dev: ok/);
   });
 
   it("runs as users and pipelines run it: `npm run preflight -- estate-prod` fails on the shipped placeholders and passes with real values", () => {

@@ -2,7 +2,7 @@
  * The first-apply rules (issue 12 §1-3), checked on a stack's dependency graph. Each check returns
  * the violations it finds, one readable line each; an empty list means the rule holds.
  */
-import { Body, DependencyGraph, GraphNode } from "./graph";
+import { Body, DependencyGraph, GraphNode, providerNodeOf } from "./graph";
 
 // --- helpers ---------------------------------------------------------------------------------
 
@@ -408,4 +408,157 @@ export function agentReachViolations(graph: DependencyGraph): string[] {
     }
   }
   return violations;
+}
+
+// --- issue 17: what the providers and services do on a first apply ---------------------------
+
+/** The provider configuration block a resource uses (its `provider`, or the type's default block). */
+export function providerBlockOf(graph: DependencyGraph, node: GraphNode): GraphNode | undefined {
+  return graph.nodes.get(providerNodeOf(node));
+}
+
+/**
+ * A private storage account is managed through ARM only: the azurerm provider it uses sets
+ * `features.storage.data_plane_available = false`, and the account sets nothing that azurerm can
+ * only configure over the data plane (queue_properties, static_website). Without the feature,
+ * azurerm 4.x waits for the blob/queue/file endpoints on create and reads queue properties and
+ * static website on every refresh (internal/services/storage/storage_account_resource.go; provider
+ * issue hashicorp/terraform-provider-azurerm#33454, PR #27818); with public access off and only
+ * blob and dfs endpoints those calls get 403 AuthorizationFailure, which it does not tolerate.
+ */
+export function privateStorageDataPlaneViolations(graph: DependencyGraph): string[] {
+  const violations: string[] = [];
+  for (const account of graph.resources("azurerm_storage_account")) {
+    if (account.body.public_network_access_enabled !== false) continue;
+    const block = providerBlockOf(graph, account);
+    const storage = asArray(block?.body.features).flatMap((features) => asArray(features.storage));
+    if (!storage.some((feature) => feature.data_plane_available === false)) {
+      violations.push(`${account.id}: private, but its provider ${block?.id ?? providerNodeOf(account)} does not set features.storage.data_plane_available = false`);
+    }
+    for (const attribute of ["queue_properties", "static_website"]) {
+      if (account.body[attribute] !== undefined) violations.push(`${account.id}: sets ${attribute}, which azurerm configures over the data plane only`);
+    }
+  }
+  return violations;
+}
+
+/** The workspace (node id) a workspace-level Databricks resource goes to: the one its provider's host names. */
+function workspaceOfProvider(graph: DependencyGraph, node: GraphNode): string {
+  const block = providerBlockOf(graph, node);
+  const [workspace] = graph.referencedBy([block?.body.host, block?.body.azure_workspace_resource_id], "azurerm_databricks_workspace");
+  return workspace ?? block?.id ?? providerNodeOf(node);
+}
+
+/**
+ * Identity federation needs the workspace's metastore: `databricks_permission_assignment` fails
+ * on a workspace that has no Unity Catalog metastore assigned yet (provider issue
+ * databricks/terraform-provider-databricks#5282). Each permission assignment waits for a metastore
+ * assignment of its workspace, and no metastore assignment waits for a permission assignment.
+ */
+export function metastoreFirstViolations(graph: DependencyGraph): string[] {
+  const violations: string[] = [];
+  const metastores = graph.resources("databricks_metastore_assignment").map((node) => ({
+    node,
+    workspace: graph.referencedBy(node.body.workspace_id, "azurerm_databricks_workspace")[0] ?? workspaceOfProvider(graph, node),
+  }));
+  const assignments = graph.resources("databricks_permission_assignment");
+  for (const assignment of assignments) {
+    const workspace = workspaceOfProvider(graph, assignment);
+    const own = metastores.filter((m) => m.workspace === workspace);
+    if (own.length === 0) violations.push(`${assignment.id}: no databricks_metastore_assignment of its workspace (${workspace})`);
+    else if (!own.some((m) => graph.waitsFor(assignment.id, m.node.id))) violations.push(`${assignment.id}: does not wait for ${own.map((m) => m.node.id).join(" or ")}`);
+  }
+  for (const { node } of metastores) {
+    const waited = assignments.filter((assignment) => graph.waitsFor(node.id, assignment.id));
+    if (waited.length > 0) violations.push(`${node.id}: waits for ${waited.map((a) => a.id).join(", ")}, which need the metastore first`);
+  }
+  return violations;
+}
+
+/** The literal subscription of an azurerm provider block, in lower case (undefined: ARM_SUBSCRIPTION_ID). */
+function blockSubscription(block: GraphNode | undefined): string | undefined {
+  const id = block?.body.subscription_id;
+  return typeof id === "string" && !id.includes("${") ? id.toLowerCase() : undefined;
+}
+
+/**
+ * A private DNS zone's VNet link is made in the subscription of the provider it uses: azurerm
+ * builds the link's id from its provider's subscription and the zone's resource group and name
+ * (internal/services/privatedns/private_dns_zone_virtual_network_link_resource.go). So a link to a
+ * zone of the stack uses a provider of the zone's subscription, and a link to an existing zone
+ * (`<resource group>/<zone name>` in `existingZones`, with the subscription the user gave in the
+ * zone's id) uses a provider whose subscription is that one.
+ */
+export function dnsLinkSubscriptionViolations(graph: DependencyGraph, existingZones: Readonly<Record<string, string>>): string[] {
+  const violations: string[] = [];
+  const known = new Map(Object.entries(existingZones).map(([key, subscription]) => [key.toLowerCase(), subscription.toLowerCase()]));
+  for (const link of graph.resources("azurerm_private_dns_zone_virtual_network_link")) {
+    const linkBlock = providerBlockOf(graph, link);
+    const [zone] = graph.referencedBy(link.body.private_dns_zone_name, "azurerm_private_dns_zone");
+    if (zone !== undefined) {
+      const zoneBlock = providerBlockOf(graph, graph.node(zone));
+      if (zoneBlock?.id !== linkBlock?.id && blockSubscription(zoneBlock) !== blockSubscription(linkBlock)) {
+        violations.push(`${link.id}: uses ${linkBlock?.id}, but its zone ${zone} is made with ${zoneBlock?.id} (another subscription)`);
+      }
+      continue;
+    }
+    const key = `${String(graph.resolveLiteral(link.body.resource_group_name))}/${String(graph.resolveLiteral(link.body.private_dns_zone_name))}`.toLowerCase();
+    const expected = known.get(key);
+    if (expected === undefined) {
+      violations.push(`${link.id}: links an existing zone ${key} whose subscription the check was not told`);
+    } else if (blockSubscription(linkBlock) !== expected) {
+      violations.push(`${link.id}: links ${key} in subscription ${expected} through ${linkBlock?.id}, whose subscription is ${blockSubscription(linkBlock) ?? "unset (ARM_SUBSCRIPTION_ID)"}`);
+    }
+  }
+  return violations;
+}
+
+/** Terraform versions, compared numerically. */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+/** Whether `version` satisfies a Terraform version constraint such as `>= 1.11.0, < 2.0.0` or `~> 1.11`. */
+export function satisfiesConstraint(version: string, constraint: string): boolean {
+  return constraint.split(",").every((part) => {
+    const match = /^\s*(>=|<=|!=|~>|>|<|=)?\s*v?(\d+(?:\.\d+){0,2})\s*$/.exec(part);
+    if (!match) return false;
+    const [, op = "=", bound] = match;
+    const c = compareVersions(version, bound);
+    switch (op) {
+      case ">=": return c >= 0;
+      case ">": return c > 0;
+      case "<=": return c <= 0;
+      case "<": return c < 0;
+      case "!=": return c !== 0;
+      case "~>": {
+        const segments = bound.split(".");
+        const upper = segments.length === 1 ? `${Number(segments[0]) + 1}` : [...segments.slice(0, -2), Number(segments[segments.length - 2]) + 1].join(".");
+        return c >= 0 && compareVersions(version, upper) < 0;
+      }
+      default: return c === 0;
+    }
+  });
+}
+
+/** Every write-only argument (`*_wo`) the stack sets, as `resource.attribute`. */
+export function writeOnlyArguments(graph: DependencyGraph): string[] {
+  return graph.resourcesWhere(() => true).flatMap((node) => Object.keys(node.body).filter((key) => key.endsWith("_wo") && node.body[key] !== undefined).map((key) => `${node.id}.${key}`));
+}
+
+/**
+ * Write-only arguments exist from Terraform 1.11 on (an older CLI refuses them at plan), so a
+ * stack that uses them says so in `terraform.required_version`, which `init` checks first: no
+ * version below 1.11 satisfies it.
+ */
+export function terraformVersionViolations(graph: DependencyGraph): string[] {
+  const writeOnly = writeOnlyArguments(graph);
+  if (writeOnly.length === 0) return [];
+  const constraint = (graph.json as { terraform?: { required_version?: unknown } }).terraform?.required_version;
+  if (typeof constraint !== "string") return [`terraform.required_version: unset, but the stack uses write-only arguments (${writeOnly.slice(0, 3).join(", ")})`];
+  const older = ["1.5.7", "1.9.8", "1.10.5"].filter((version) => satisfiesConstraint(version, constraint));
+  return older.length > 0 ? [`terraform.required_version: "${constraint}" admits ${older.join(", ")}, which do not know write-only arguments (1.11 or later needed)`] : [];
 }

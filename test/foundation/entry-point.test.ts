@@ -62,7 +62,7 @@ describe("the package entry point", () => {
   it("composes constructs in another organisation's stack without the estate's stacks", () => {
     const app: App = Testing.app();
     const stack = new TerraformStack(app, "their-stack");
-    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    new AzurermProvider(stack, "azurerm", { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
     const placement = { resourceGroupName: "rg-analytics", location: "northeurope" };
     const network: library.ISecureNetwork = new library.SecureNetwork(stack, "network", {
       ...placement,

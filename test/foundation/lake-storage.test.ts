@@ -1,4 +1,5 @@
-import { Fn } from "cdktf";
+import { Fn, TerraformStack, Testing } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { LakeStorage, LakeStorageProps } from "../../src/constructs/lake-storage";
 import { AzurePrincipal } from "../../src/constructs/principal";
 import { bareStack, logicalNameAt, ref, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
@@ -18,6 +19,28 @@ describe("LakeStorage", () => {
   new LakeStorage(baseStack, "lake", lakeProps());
   const base = synthStack(baseStack);
   const account = resourceAt(base, "azurerm_storage_account", "lake/account");
+
+  it("refuses, at synth, a stack whose azurerm provider would call the private account's data plane", () => {
+    for (const features of [[{}], [{ storage: [{ dataPlaneAvailable: true }] }]]) {
+      const stack = new TerraformStack(Testing.app(), "no-feature");
+      new AzurermProvider(stack, "azurerm", { features });
+      new LakeStorage(stack, "lake", lakeProps());
+      expect(problemsOf(stack)).toEqual([{ construct: "LakeStorage", prop: "(the stack's azurerm provider)" }]);
+      expect(() => Testing.synth(stack, true)).toThrow(/dataPlaneAvailable: false/);
+    }
+  });
+
+  it("sees a provider created after the lake", () => {
+    const stack = new TerraformStack(Testing.app(), "provider-later");
+    new LakeStorage(stack, "lake", lakeProps());
+    new AzurermProvider(stack, "azurerm", { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
+    expect(problemsOf(stack)).toEqual([]);
+  });
+
+  it("configures nothing that only the data plane can set (queue properties, static website)", () => {
+    expect(account.queue_properties).toBeUndefined();
+    expect(account.static_website).toBeUndefined();
+  });
 
   it("is an ADLS Gen2 account (hierarchical namespace)", () => {
     expect(account).toMatchObject({ is_hns_enabled: true, account_kind: "StorageV2" });

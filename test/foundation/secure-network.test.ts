@@ -1,4 +1,6 @@
-import { Fn } from "cdktf";
+import { Fn, TerraformStack, Testing } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { validationProblems } from "../../src/constructs/validation";
 import { Observability } from "../../src/constructs/observability";
 import { SecureNetwork } from "../../src/constructs/secure-network";
 import { bareStack, logicalNameAt, ref, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
@@ -106,6 +108,46 @@ describe("SecureNetwork", () => {
     expect(resourceAt(linked, "azurerm_private_dns_zone_virtual_network_link", "network/vault-dns-link")).toMatchObject({
       resource_group_name: "rg-dns",
       private_dns_zone_name: "privatelink.vaultcore.azure.net",
+    });
+  });
+
+  describe("with the zones in a hub subscription", () => {
+    const SPOKE_SUBSCRIPTION = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+    const hubStack = () => {
+      const app = Testing.app();
+      const stack = new TerraformStack(app, "spoke");
+      new AzurermProvider(stack, "azurerm", { subscriptionId: SPOKE_SUBSCRIPTION, features: [{ storage: [{ dataPlaneAvailable: false }] }] });
+      const hub = new AzurermProvider(stack, "hub", { alias: "hub", subscriptionId: "11111111-2222-4333-8444-555555555555", features: [{}] });
+      return { stack, hub };
+    };
+
+    it("links the hub's zones with the hub's provider, so the links are made in the zones' subscription", () => {
+      const { stack, hub } = hubStack();
+      network(stack, { privateDnsZoneIds: EXISTING_ZONES, linkExistingDnsZones: true, privateDnsZoneProvider: hub });
+      expect(problemsOf(stack)).toEqual([]);
+      const links = resourcesOf(synthStack(stack), "azurerm_private_dns_zone_virtual_network_link").map(([, body]) => body);
+      expect(links).toHaveLength(5);
+      for (const link of links) expect(link).toMatchObject({ provider: "azurerm.hub", resource_group_name: "rg-dns" });
+    });
+
+    it("refuses links to zones of another subscription on the spoke's default provider, naming each zone", () => {
+      const { stack } = hubStack();
+      network(stack, { privateDnsZoneIds: { vault: EXISTING_ZONES.vault, dfs: EXISTING_ZONES.dfs }, linkExistingDnsZones: true });
+      expect(problemsOf(stack)).toEqual([
+        { construct: "SecureNetwork", prop: "privateDnsZoneIds.vault" },
+        { construct: "SecureNetwork", prop: "privateDnsZoneIds.dfs" },
+      ]);
+      expect(validationProblems(stack)[0].allowed).toContain("privateDnsZoneProvider for the zone's subscription 11111111-2222-4333-8444-555555555555");
+    });
+
+    it("refuses the hub side of a peering on the spoke's provider when the hub VNet is in another subscription", () => {
+      const { stack, hub } = hubStack();
+      network(stack, { peeredNetworks: [AGENTS] });
+      expect(problemsOf(stack)).toEqual([{ construct: "SecureNetwork", prop: "peeredNetworks[0].reversePeeringProvider" }]);
+      const { stack: fixed } = hubStack();
+      network(fixed, { peeredNetworks: [{ ...AGENTS, reversePeeringProvider: hub }] });
+      expect(problemsOf(fixed)).toEqual([]);
+      void hub;
     });
   });
 

@@ -14,7 +14,11 @@ describe("environment stacks", () => {
   it.each(ENVIRONMENTS)("configures the azurerm provider for %s with features and Entra ID storage access", (environment) => {
     const [provider] = synthEnvironment(environment).provider?.azurerm as Array<Record<string, unknown>>;
     expect(provider.storage_use_azuread).toBe(true);
-    expect(provider.features).toEqual([{ key_vault: [{ purge_soft_delete_on_destroy: false, recover_soft_deleted_key_vaults: true }], resource_group: [{ prevent_deletion_if_contains_resources: true }] }]);
+    expect(provider.features).toEqual([{ key_vault: [{ purge_soft_delete_on_destroy: false, recover_soft_deleted_key_vaults: true }], resource_group: [{ prevent_deletion_if_contains_resources: true }], storage: [{ data_plane_available: false }] }]);
+  });
+
+  it.each(ENVIRONMENTS)("requires Terraform 1.11 or later in %s, for the write-only arguments", (environment) => {
+    expect(synthEnvironment(environment).terraform).toMatchObject({ required_version: ">= 1.11.0" });
   });
 
   it.each(ENVIRONMENTS)("tags every taggable resource in %s with environment, owner, cost centre and workload", (environment) => {

@@ -49,7 +49,7 @@ export function synthWithConfig(config: EnvironmentConfig): SynthesizedStack {
 export function bareStack(): { app: App; stack: TerraformStack } {
   const app = Testing.app();
   const stack = new TerraformStack(app, "under-test");
-  new AzurermProvider(stack, "azurerm", { features: [{}] });
+  new AzurermProvider(stack, "azurerm", { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
   return { app, stack };
 }
 

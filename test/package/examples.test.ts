@@ -26,6 +26,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ensureBuilt, lockedVersion, REPO_ROOT } from "./built-package";
+import { terraformInitProblems } from "../helpers/terraform-init";
 import { jobFileProblems, SynthesizedStack } from "./job-files";
 
 const PACKAGE_NAME = "azure-quarterly-batch";
@@ -203,6 +204,13 @@ describe("the packed package, installed into a fresh cdktf app", () => {
       expect(problems).toEqual([expect.stringMatching(/task\[by-path\]\.spark_python_task\.python_file \/Workspace\/harness\/not-uploaded\.py is not uploaded/)]);
     } else {
       expect(problems).toEqual([]);
+    }
+  }, 120_000);
+
+  it.each(realExamples)("$name passes terraform init (configuration checks, empty provider mirror) and requires Terraform 1.11", (example) => {
+    for (const [name, stack] of Object.entries(synthesize(example))) {
+      expect({ stack: name, problems: terraformInitProblems(stack) }).toEqual({ stack: name, problems: [] });
+      expect({ stack: name, required_version: (stack as { terraform?: Json }).terraform?.required_version }).toEqual({ stack: name, required_version: ">= 1.11.0" });
     }
   }, 120_000);
 

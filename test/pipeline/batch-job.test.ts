@@ -14,7 +14,7 @@ type Body = Record<string, unknown>;
 /** A generic job on an existing workspace, in a bare stack. */
 function buildJob(overrides: Partial<BatchJobProps> = {}) {
   const stack = new TerraformStack(Testing.app(), "jobs");
-  new AzurermProvider(stack, "azurerm", { features: [{}] });
+  new AzurermProvider(stack, "azurerm", { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
   const provider = new DatabricksProvider(stack, "databricks", { alias: "analytics" });
   const workspace = DatabricksWorkspace.fromExisting(stack, "workspace", {
     workspaceResourceId: "/subscriptions/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e/resourceGroups/rg/providers/Microsoft.Databricks/workspaces/dbw-analytics",
@@ -108,7 +108,7 @@ describe("BatchJob, generic", () => {
 describe("DatabricksWorkspace, public", () => {
   it("has no UI/API endpoint, and its objects wait for the workspace and the assignments only", () => {
     const stack = new TerraformStack(Testing.app(), "public-workspace");
-    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    new AzurermProvider(stack, "azurerm", { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
     const network = new SecureNetwork(stack, "network", {
       resourceGroupName: "rg",
       location: "westeurope",

@@ -86,12 +86,15 @@ describe("the first apply of a private workspace", () => {
   it("makes every workspace-level Databricks resource in prod wait for the UI/API endpoint and every identity assignment", () => {
     const prod = synthEnvironment("prod");
     const endpoint = `azurerm_private_endpoint.${logicalNameAt(prod, "azurerm_private_endpoint", "/pipeline/workspace/ui-api-private-endpoint")}`;
+    const metastore = `databricks_metastore_assignment.${logicalNameAt(prod, "databricks_metastore_assignment", "/pipeline/workspace/metastore-assignment")}`;
     const assignments = resourcesOf(prod, "databricks_permission_assignment").map(([name]) => `databricks_permission_assignment.${name}`);
     expect(assignments).toHaveLength(3);
     for (const [type, byName] of Object.entries(prod.resource)) {
       if (!type.startsWith("databricks_") || type.startsWith("databricks_mws_") || type === "databricks_workspace_file") continue;
       for (const [name, body] of Object.entries(byName)) {
-        const required = type === "databricks_permission_assignment" ? [endpoint] : [endpoint, ...assignments];
+        // Identity federation needs the metastore first (databricks/terraform-provider-databricks#5282).
+        const required =
+          type === "databricks_metastore_assignment" ? [endpoint] : type === "databricks_permission_assignment" ? [endpoint, metastore] : [endpoint, metastore, ...assignments];
         expect({ address: `${type}.${name}`, depends_on: body.depends_on }).toEqual({ address: `${type}.${name}`, depends_on: expect.arrayContaining(required) });
       }
     }
@@ -172,7 +175,7 @@ describe.each(ENVIRONMENTS)("the %s pipeline's Unity Catalog", (environment) => 
   const catalogName = `bank_${environment}`;
 
   it("assigns the configured metastore to the workspace", () => {
-    expect(resourceAt(synthEnvironment(environment), "databricks_metastore_assignment", "/pipeline/catalog/metastore-assignment")).toMatchObject({
+    expect(resourceAt(synthEnvironment(environment), "databricks_metastore_assignment", "/pipeline/workspace/metastore-assignment")).toMatchObject({
       metastore_id: CONFIGS[environment].pipeline.metastoreId,
       workspace_id: workspaceRef(environment, "workspace_id"),
     });

@@ -17,6 +17,7 @@ describe("SparkBatchPipeline in another organisation's stack", () => {
   };
   const assignments = addressesAt(synthesized, "databricks_permission_assignment", "/pipeline/workspace/");
   const endpoint = addressesAt(synthesized, "azurerm_private_endpoint", "/pipeline/workspace/ui-api-private-endpoint");
+  const metastore = addressesAt(synthesized, "databricks_metastore_assignment", "/pipeline/workspace/metastore-assignment");
 
   it("is exported from the package entry point with its parts, and no internal helper", () => {
     for (const name of ["SparkBatchPipeline", "DatabricksWorkspace", "NetworkConnectivity", "LakehouseCatalog", "BatchJob", "DatabricksPrincipal"]) {
@@ -43,12 +44,24 @@ describe("SparkBatchPipeline in another organisation's stack", () => {
     ]);
     for (const body of bodies) {
       expect(body.provider).toBe("databricks.analytics");
-      expect(dependsOn(body)).toEqual(expect.arrayContaining(endpoint));
+      expect(dependsOn(body)).toEqual(expect.arrayContaining([...endpoint, ...metastore]));
     }
   });
 
+  it("assigns the workspace to its metastore before any principal and after nothing that names one", () => {
+    expect(metastore).toHaveLength(1);
+    expect(dependsOn(resourceAt(synthesized, "databricks_metastore_assignment", "/pipeline/workspace/metastore-assignment"))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^databricks_/)]));
+  });
+
   it("makes every workspace-level Databricks resource wait for the UI/API endpoint and every assignment", () => {
-    const workspaceLevel = allResources(synthesized).filter(([address]) => address.startsWith("databricks_") && !address.startsWith("databricks_mws_") && !address.startsWith("databricks_permission_assignment") && !address.startsWith("databricks_workspace_file"));
+    const workspaceLevel = allResources(synthesized).filter(
+      ([address]) =>
+        address.startsWith("databricks_") &&
+        !address.startsWith("databricks_mws_") &&
+        !address.startsWith("databricks_permission_assignment") &&
+        !address.startsWith("databricks_metastore_assignment") &&
+        !address.startsWith("databricks_workspace_file"),
+    );
     expect(workspaceLevel.length).toBeGreaterThan(20);
     for (const [address, body] of workspaceLevel) {
       expect({ address, depends_on: dependsOn(body) }).toEqual({ address, depends_on: expect.arrayContaining([...endpoint, ...assignments]) });

@@ -70,7 +70,7 @@ export class ExistingSink extends Construct implements IRelationalSink {
 
 /** The shared estate of another organisation's stack: one network, vault and lake. */
 export function sharedEstate(stack: TerraformStack) {
-  new AzurermProvider(stack, "azurerm", { features: [{}] });
+  new AzurermProvider(stack, "azurerm", { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
   new RandomProvider(stack, "random");
   const placement = { resourceGroupName: "rg-analytics", location: "northeurope", tags: { owner: "analytics" } };
   const network = new SecureNetwork(stack, "network", {

@@ -36,7 +36,7 @@ describe("SparkBatchPipeline validation", () => {
 
   it("refuses a missing and an all-zero metastore id", () => {
     expect(problemKeys(pipelineProblems({ metastoreId: "" }))).toContainEqual(at("SparkBatchPipeline", "metastoreId"));
-    expect(problemKeys(pipelineProblems({ metastoreId: "00000000-0000-0000-0000-000000000000" }))).toEqual([at("LakehouseCatalog", "metastoreId")]);
+    expect(problemKeys(pipelineProblems({ metastoreId: "00000000-0000-0000-0000-000000000000" }))).toEqual([at("DatabricksWorkspace", "metastoreId")]);
   });
 
   it("refuses a group name with characters Databricks does not allow", () => {

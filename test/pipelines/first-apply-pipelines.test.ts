@@ -179,6 +179,13 @@ describe("rule 4: after every apply, the NCC's private endpoint connections on t
     expect(approvalProblems(stages)).toEqual(["apply_dev: the endpoint approval runs before the apply"]);
   });
 
+  it("catches an approval that is not given the NCC rules' endpoint names", () => {
+    const stages = clone(deployStages);
+    const steps = stepsOf(stageNamed(stages, "apply_prod").jobs[0]);
+    delete steps[steps.length - 1].env;
+    expect(approvalProblems(stages)).toEqual(["apply_prod: the endpoint approval is not given the NCC rules' endpoint names (lake_ncc_endpoint_names)"]);
+  });
+
   it("catches an approval as another identity, or without the lake's id", () => {
     const stages = clone(deployStages);
     const steps = stepsOf(stageNamed(stages, "apply_prod").jobs[0]);
@@ -190,6 +197,7 @@ describe("rule 4: after every apply, the NCC's private endpoint connections on t
     apply.env = { ...apply.env, TF_EXPORT_OUTPUTS: "" };
     expect(approvalProblems(stages)).toEqual([
       "apply_prod: the apply step does not export the lake_account_id output",
+      "apply_prod: the apply step does not export the lake_ncc_endpoint_names output",
       "apply_prod: the endpoint approval signs in as 'estate-dev', not the apply's 'estate-prod'",
       "apply_prod: the endpoint approval is not given the stack's lake_account_id output",
       "apply_prod: the endpoint approval is skipped when apply fails (condition 'succeeded()')",

@@ -153,6 +153,7 @@ export function approvalProblems(stages: readonly Stage[]): string[] {
         applies += 1;
         const exported = String(step.env?.TF_EXPORT_OUTPUTS ?? "").split(/\s+/);
         if (!exported.includes("lake_account_id")) problems.push(`${stage.stage}: the apply step does not export the lake_account_id output`);
+        if (!exported.includes("lake_ncc_endpoint_names")) problems.push(`${stage.stage}: the apply step does not export the lake_ncc_endpoint_names output`);
         const approval = steps.findIndex((candidate) => candidate.task === "AzureCLI@2" && candidate.inputs?.scriptPath === APPROVAL_SCRIPT);
         if (approval === -1) {
           problems.push(`${stage.stage}: no approval of the NCC's private endpoint connections`);
@@ -162,6 +163,9 @@ export function approvalProblems(stages: readonly Stage[]): string[] {
         if (approval < index) problems.push(`${stage.stage}: the endpoint approval runs before the apply`);
         if (approve.inputs?.azureSubscription !== step.inputs?.azureSubscription) {
           problems.push(`${stage.stage}: the endpoint approval signs in as '${String(approve.inputs?.azureSubscription)}', not the apply's '${String(step.inputs?.azureSubscription)}'`);
+        }
+        if (!String(approve.env?.APPROVE_ENDPOINT_NAMES ?? "").includes("$(TF_OUTPUT_lake_ncc_endpoint_names)")) {
+          problems.push(`${stage.stage}: the endpoint approval is not given the NCC rules' endpoint names (lake_ncc_endpoint_names)`);
         }
         if (!String(approve.inputs?.arguments ?? "").includes("$(TF_OUTPUT_lake_account_id)")) {
           problems.push(`${stage.stage}: the endpoint approval is not given the stack's lake_account_id output`);

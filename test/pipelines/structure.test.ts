@@ -166,7 +166,7 @@ describe("every Terraform step", () => {
     expect(step.env).toMatchObject({
       ARM_USE_OIDC: "true",
       ARM_SUBSCRIPTION_ID: "$(ARM_SUBSCRIPTION_ID)",
-      TF_EXPORT_OUTPUTS: label.includes("apply") ? "lake_account_id" : "",
+      TF_EXPORT_OUTPUTS: label.includes("apply") ? "lake_account_id lake_ncc_endpoint_names" : "",
       SYSTEM_ACCESSTOKEN: "$(System.AccessToken)",
       SYSTEM_OIDCREQUESTURI: "$(System.OidcRequestUri)",
       DATABRICKS_AUTH_TYPE: "azure-cli",

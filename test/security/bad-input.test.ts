@@ -36,7 +36,7 @@ function estate(edit: ConfigEdit, base: EnvironmentConfig = dev) {
 /** A stack with just an azurerm provider, for a construct on its own. */
 function bare(app: App): TerraformStack {
   const stack = new TerraformStack(app, "under-test");
-  new AzurermProvider(stack, "azurerm", { features: [{}] });
+  new AzurermProvider(stack, "azurerm", { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
   return stack;
 }
 
@@ -88,7 +88,7 @@ const cases: BadInput[] = [
   { name: "a state blob name without .tfstate", build: estate((c) => { c.backend.key = "estate-dev.state"; }), construct: "EstateStack", prop: "config.backend.key", allowed: "ending in .tfstate" },
   { name: "an unknown environment name", build: estate((c) => { (c as { environment: string }).environment = "staging"; }), construct: "EstateStack", prop: "config.environment", allowed: "one of dev, test, prod" },
   { name: "a missing network section", build: estate((c) => { delete (c as Partial<Mutable<EnvironmentConfig>>).network; }), construct: "EstateStack", prop: "config.network", allowed: "network section" },
-  { name: "a missing metastore id", build: estate((c) => { delete (c.pipeline as { metastoreId?: string }).metastoreId; }), construct: "LakehouseCatalog", prop: "metastoreId" },
+  { name: "a missing metastore id", build: estate((c) => { delete (c.pipeline as { metastoreId?: string }).metastoreId; }), construct: "SparkBatchPipeline", prop: "metastoreId" },
   { name: "prod relaxing geo-redundancy without a justification", build: estate((c) => { c.lake.replicationType = "LRS"; }, prod), construct: "EstateStack", prop: "config.lake.replicationType", allowed: 'justification in config.relaxations["lake.replicationType"]' },
   { name: "prod without a customer-managed key and no justification", build: estate((c) => { delete c.lake.customerManagedKey; }, prod), construct: "EstateStack", prop: "config.lake.customerManagedKey", allowed: "customer-managed key" },
 
@@ -130,7 +130,7 @@ const cases: BadInput[] = [
   { name: "an autoscale minimum above the maximum", build: estate((c) => { c.pipeline.cluster.minWorkers = 5; c.pipeline.cluster.maxWorkers = 2; }), construct: "BatchJob", prop: "cluster.maxWorkers" },
   { name: "a group name with bad characters", build: estate((c) => { c.pipeline.dataEngineers = { kind: "group", name: "bank/engineers!" }; }), construct: "SparkBatchPipeline", prop: "dataEngineers.name" },
   { name: "every account user as the engineers' group", build: estate((c) => { c.pipeline.dataEngineers = { kind: "group", name: "account users" }; }), construct: "SparkBatchPipeline", prop: "dataEngineers.name" },
-  { name: "a metastore id that is not a GUID", build: estate((c) => { c.pipeline.metastoreId = "metastore-westeurope"; }), construct: "LakehouseCatalog", prop: "metastoreId" },
+  { name: "a metastore id that is not a GUID", build: estate((c) => { c.pipeline.metastoreId = "metastore-westeurope"; }), construct: "DatabricksWorkspace", prop: "metastoreId" },
   { name: "an unknown time zone", build: estate((c) => { c.pipeline.schedule = { ...c.pipeline.schedule, timezoneId: "Mars/Olympus_Mons" }; }), construct: "BatchJob", prop: "schedule.timezoneId" },
 ];
 
@@ -148,7 +148,7 @@ const slips: BadInput[] = [
   { name: "a PostgreSQL credential that expired", build: estate((c) => { c.database.credentialExpirationDate = PAST; }), construct: "RelationalSink", prop: "credentialExpirationDate" },
   { name: "an account name whose literal part breaks the rules", build: (app) => { new LakeStorage(bare(app), "lake", { ...lakeProps, accountName: "ST_BAD_" + Token.asString({ Ref: "suffix" }) }); }, construct: "LakeStorage", prop: "accountName" },
   { name: "a grant to a placeholder principal id", build: (app) => { const stack = bare(app); new LakeStorage(stack, "lake", lakeProps).grant(stack, "reader", AzurePrincipal.group("<principal-object-id>"), "Storage Blob Data Reader"); }, construct: "LakeStorage.grant", prop: "principal.objectId" },
-  { name: "an all-zero metastore id", build: estate((c) => { c.pipeline.metastoreId = "00000000-0000-0000-0000-000000000000"; }), construct: "LakehouseCatalog", prop: "metastoreId" },
+  { name: "an all-zero metastore id", build: estate((c) => { c.pipeline.metastoreId = "00000000-0000-0000-0000-000000000000"; }), construct: "DatabricksWorkspace", prop: "metastoreId" },
   { name: "an example.com notification address", build: estate((c) => { c.pipeline.notificationAddresses = ["data-platform@example.com"]; }), construct: "BatchJob", prop: "notificationAddresses[0]" },
   { name: "a code folder that does not exist", build: estate((c) => { c.pipeline.codeDirectory = "/nonexistent/spark"; }), construct: "BatchJob", prop: "codeDirectory" },
   { name: "a literal secret value", build: (app) => { const stack = bare(app); new SecretStore(stack, "secrets", vaultProps).addSecret(stack, "s", { name: "api-key", writeOnlyValue: "hunter2-literal", contentType: "text/plain", expirationDate: "2027-06-30T00:00:00Z" }); }, construct: "SecretStore.addSecret", prop: "writeOnlyValue" },
