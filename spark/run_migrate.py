@@ -1,7 +1,9 @@
-"""The migrate task: `python spark/run_migrate.py --pg-url ... --schema bank --etl-role bank_etl --reader-role bank_reader`.
+"""The migrate task: `python spark/run_migrate.py --pg-url ... --schema bank --etl-role bank_etl --reader-role bank_reader
+[--reader-login NAME --reader-password-key KEY]`.
 
-Run as the server administrator: creates the schema, its tables and the two roles. Also a
-Databricks spark_python_task file: the bank_etl package sits beside it.
+Run as the server administrator (on Azure not a superuser): creates the schema, its tables, the two
+roles and, when named, the reader application's login. Also a Databricks spark_python_task file:
+the bank_etl package sits beside it.
 """
 
 import os

@@ -278,28 +278,46 @@ class MigrateConfig:
     admin_user_key: str | None = None
     admin_password_key: str | None = None
     etl_password_key: str | None = None
+    reader_login: str | None = None  # the application's login, a member of reader_role; None: none
+    reader_password: str | None = field(default=None, repr=False)
+    reader_password_key: str | None = None
 
 
 def parse_migrate_args(argv: list[str] | None) -> MigrateConfig:
     parser = argparse.ArgumentParser(prog="run_migrate.py", description="As the server administrator: creates the "
-                                     "schema, its tables and the job's two roles.")
+                                     "schema, its tables and the job's roles.")
     parser.add_argument("--pg-url", default=os.environ.get("BANK_PG_URL"), help="administrator's postgresql:// URL")
     parser.add_argument("--schema", default="bank")
     parser.add_argument("--etl-role", default="bank_etl", help="the role the load runs as (owns the tables)")
     parser.add_argument("--reader-role", default="bank_reader", help="read-only role (USAGE and SELECT)")
+    parser.add_argument("--reader-login", help="a LOGIN role for the reading application, member of --reader-role "
+                                               "and nothing else, created or updated (default: none)")
     parser.add_argument("--secret-scope", help="Databricks secret scope holding the credentials")
     parser.add_argument("--admin-user-key", help="secret key of the administrator's login name")
     parser.add_argument("--admin-password-key", help="secret key of the administrator's password")
     parser.add_argument("--etl-password-key", help="secret key of the ETL role's password")
+    parser.add_argument("--reader-password-key", help="secret key of --reader-login's password "
+                                                      "(locally: BANK_READER_PASSWORD)")
     args = parser.parse_args(argv)
+    # Job parameters that a deployment leaves unset arrive as empty strings.
+    reader_login = args.reader_login or None
     if not args.pg_url:
         raise ConfigError("--pg-url is required (or set BANK_PG_URL)")
-    for name, value in (("--schema", args.schema), ("--etl-role", args.etl_role), ("--reader-role", args.reader_role)):
+    names = [("--schema", args.schema), ("--etl-role", args.etl_role), ("--reader-role", args.reader_role)]
+    for name, value in names + ([("--reader-login", reader_login)] if reader_login else []):
         if not SCHEMA_NAME.match(value):
             raise ConfigError(f"{name} must be a plain SQL identifier, got {value!r}")
-    keys = (args.admin_user_key, args.admin_password_key, args.etl_password_key)
+    keys = (args.admin_user_key, args.admin_password_key, args.etl_password_key, args.reader_password_key)
     if any(keys) and not args.secret_scope:
-        raise ConfigError("--admin-user-key, --admin-password-key and --etl-password-key need --secret-scope")
+        raise ConfigError("--admin-user-key, --admin-password-key, --etl-password-key and --reader-password-key "
+                          "need --secret-scope")
+    reader_password = os.environ.get("BANK_READER_PASSWORD") or None
+    if args.reader_password_key and not reader_login:
+        raise ConfigError("--reader-password-key needs --reader-login")
+    if reader_login and not (args.reader_password_key or reader_password):
+        raise ConfigError("--reader-login needs a password: --reader-password-key (with --secret-scope) "
+                          "or BANK_READER_PASSWORD")
     return MigrateConfig(parse_pg_url(args.pg_url), args.schema, args.etl_role, args.reader_role,
-                         os.environ.get("BANK_ETL_PASSWORD"), args.secret_scope, args.admin_user_key,
-                         args.admin_password_key, args.etl_password_key)
+                         os.environ.get("BANK_ETL_PASSWORD"), args.secret_scope, args.admin_user_key or None,
+                         args.admin_password_key or None, args.etl_password_key or None, reader_login,
+                         reader_password, args.reader_password_key or None)

@@ -56,6 +56,20 @@ class SchemaNotReadyError(PermanentError):
     """The PostgreSQL schema has not been migrated to the version this code needs."""
 
 
+class RoleConflictError(PermanentError):
+    """A role the migrate task manages exists with rights the contract does not allow it, which the
+    administrator (not a superuser, as on Azure) cannot take away."""
+
+
+class AdministratorPrivilegeError(PermanentError):
+    """The administrator the migrate task runs as lacks a privilege it needs (to create the schema,
+    or to manage a role someone else created)."""
+
+
+class LakeLayoutError(PermanentError):
+    """The lake holds data at a place this code no longer uses, or a step would delete an area root."""
+
+
 # Lower-case fragments of messages from Azure storage, the JVM and libpq that mean "try again".
 TRANSIENT_MARKERS = (
     "connection refused", "connection reset", "connection timed out", "server closed the connection",

@@ -131,6 +131,7 @@ def run_job(
                 lake.undo_run(spark, fs, tables, layout, abandoned)
 
         with stage("extract"):
+            lake.check_layout(fs, layout)  # before anything is written to the lake
             input_path = resolve_input(fs, config.input_uri)
             record["input_uri"] = strip_url_credentials(input_path)
             # Read once more, for its checksum, while validate reads it for its rows.
@@ -217,7 +218,7 @@ def run_job(
         record.update(status="failed", finished_at=_utc_now(), error=describe(error))
         log_failure(log, f"run {run_id}", error)
         swap.rollback()
-        _restore_delta(spark, fs, tables, run_id, delta_committed)
+        _restore_delta(spark, fs, tables, layout, run_id, delta_committed)
         try:
             error.run_record = record  # lets a caller (the local runner) report the failed run
         except AttributeError:
@@ -227,18 +228,19 @@ def run_job(
     finally:
         record["stage_seconds"] = dict(result.stage_seconds)
         _write_run_file(fs, layout.runs, record)
-        _cleanup(fs, export_staging, conn, load_tables)
+        _cleanup(fs, layout, export_staging, conn, load_tables)
         for df in cached:
             df.unpersist()
         if conn is not None:
             conn.close()
 
 
-def _restore_delta(spark: SparkSession, fs: FileSystem, tables: dict, run_id: str, committed: list[str]) -> None:
+def _restore_delta(spark: SparkSession, fs: FileSystem, tables: dict, layout: lake.LakeLayout, run_id: str,
+                   committed: list[str]) -> None:
     for name in committed:
         table = tables[name]
         try:
-            done = lake.undo_commits(spark, fs, table, run_id)
+            done = lake.undo_commits(spark, fs, table, run_id, layout)
             if done:
                 log.info("Delta table %s: %s", table.reference, done)
         except Exception as error:
@@ -285,9 +287,9 @@ def run_concurrently(*steps: Callable[[], object]) -> list[object]:
     return results
 
 
-def _cleanup(fs: FileSystem, export_staging: str, conn, load_tables) -> None:
+def _cleanup(fs: FileSystem, layout: lake.LakeLayout, export_staging: str, conn, load_tables) -> None:
     try:
-        lake.delete_with_empty_parent(fs, export_staging)
+        lake.delete_with_empty_parent(fs, export_staging, layout)
     except Exception:
         log.warning("could not remove staging directory %s", export_staging)
     if load_tables is not None and conn is not None and not conn.closed and not conn.broken:

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
 
+from .errors import LakeLayoutError
 from .fs import FileSystem
 
 log = logging.getLogger(__name__)
 
 CONTAINER_PLACEHOLDER = "{container}"
+QUARANTINE_TABLE_PATH = "rows"  # the quarantine Delta table, under the quarantine area (never its root)
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,16 @@ class LakeLayout:
 
     curated: str  # Delta table curated.transactions, partitioned year, quarter
     features: str  # Delta table features.quarterly, partitioned year, quarter
-    quarantine: str  # Delta table ops.quarantine
+    quarantine: str  # Delta table ops.quarantine, at quarantine/rows
     export: str  # the features as plain Parquet, year=YYYY/quarter=Q/
     runs: str  # run records, <run_id>.json
+    roots: tuple[str, ...] = ()  # the lake root, or each container's root: never deleted
+
+    @property
+    def legacy_quarantine(self) -> str:
+        """Where the quarantine Delta table was before it moved to quarantine/rows: the area itself
+        (with one container per area, the container's root)."""
+        return self.quarantine.rstrip("/").rsplit("/", 1)[0]
 
 
 def _join(base: str, *parts: str) -> str:
@@ -49,10 +58,11 @@ def lake_layout(root: str) -> LakeLayout:
     """Maps a lake root to its areas.
 
     A plain root R (local directory, file:// or one container) holds every area under it:
-    R/curated/transactions, R/features/quarterly, R/features/export, R/quarantine, R/_runs. A root
-    containing `{container}` (for example `abfss://{container}@stbankprod.dfs.core.windows.net/`)
+    R/curated/transactions, R/features/quarterly, R/features/export, R/quarantine/rows, R/_runs. A
+    root containing `{container}` (for example `abfss://{container}@stbankprod.dfs.core.windows.net/`)
     has one container per area, as the Azure lake does: curated/transactions, features/quarterly,
-    features/export, quarantine/ (the container root) and curated/_runs.
+    features/export, quarantine/rows and curated/_runs. No table sits at a container's root, so
+    undoing a run that created a table never deletes a container's (or a pipeline folder's) root.
     """
     if CONTAINER_PLACEHOLDER in root:
         def area(container: str, path: str) -> str:
@@ -61,18 +71,66 @@ def lake_layout(root: str) -> LakeLayout:
         return LakeLayout(
             curated=area("curated", "transactions"),
             features=area("features", "quarterly"),
-            quarantine=area("quarantine", ""),
+            quarantine=area("quarantine", QUARANTINE_TABLE_PATH),
             export=area("features", "export"),
             runs=area("curated", "_runs"),
+            roots=tuple(area(container, "") for container in ("curated", "features", "quarantine")),
         )
     base = _absolute(root)
     return LakeLayout(
         curated=_join(base, "curated/transactions"),
         features=_join(base, "features/quarterly"),
-        quarantine=_join(base, "quarantine"),
+        quarantine=_join(base, "quarantine", QUARANTINE_TABLE_PATH),
         export=_join(base, "features/export"),
         runs=_join(base, "_runs"),
+        roots=(base,),
     )
+
+
+def _normalised(path: str) -> str:
+    return path.rstrip("/") or "/"
+
+
+def is_storage_root(path: str) -> bool:
+    """A file system's, container's or volume's root: `/`, `abfss://c@acct.dfs.core.windows.net/`,
+    `dbfs:/`, `/Volumes/catalog/schema/volume`."""
+    match = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:(//[^/]*)?(?P<path>/.*)?$", path)
+    tail = (match.group("path") or "") if match else path
+    parts = [p for p in tail.split("/") if p]
+    if not parts:
+        return True
+    return parts[0] == "Volumes" and len(parts) <= 4
+
+
+def check_deletable(layout: LakeLayout, path: str) -> None:
+    """Refuses (LakeLayoutError) to delete a storage root, a root of the lake, or anything that
+    holds a lake root or another area: undoing a run removes what the run made, never more."""
+    target = _normalised(path)
+    areas = (layout.curated, layout.features, layout.quarantine, layout.export, layout.runs)
+    protected = [_normalised(p) for p in layout.roots] + [_normalised(p) for p in areas if _normalised(p) != target]
+    if is_storage_root(target) or any(p == target or p.startswith(target + "/") for p in protected):
+        raise LakeLayoutError(f"refusing to delete {path}: it is the root of a container or of the lake, or holds "
+                              "another area of the lake")
+
+
+def delete_tree(fs: FileSystem, layout: LakeLayout, path: str) -> None:
+    """fs.delete (recursive) after check_deletable."""
+    check_deletable(layout, path)
+    fs.delete(path)
+
+
+def check_layout(fs: FileSystem, layout: LakeLayout) -> None:
+    """Fails (permanently) when the quarantine Delta table is still where it was before it moved to
+    quarantine/rows: a new table inside the old one's directory would be deleted by the old one's
+    VACUUM, and in Unity Catalog ops.quarantine would keep pointing at the old place."""
+    legacy = layout.legacy_quarantine
+    if fs.exists(_join(legacy, "_delta_log")):
+        raise LakeLayoutError(
+            f"the quarantine Delta table is at {legacy} (the layout before this version); it now lives at "
+            f"{layout.quarantine}. Move the table's files (_delta_log and the Parquet files) into "
+            f"{layout.quarantine}, and with Unity Catalog DROP TABLE <catalog>.ops.quarantine (an external table: "
+            "its files stay) so that the next run registers it at the new path; or drop the old table if its rows "
+            "are not needed (PostgreSQL's quarantine table holds them too)")
 
 
 def partition_path(area: str, partition: dict[str, object]) -> str:
@@ -160,18 +218,20 @@ def restore(spark: SparkSession, table: DeltaTable, version: int) -> None:
     spark.sql(f"RESTORE TABLE {table.reference} TO VERSION AS OF {int(version)}")
 
 
-def undo_commits(spark: SparkSession, fs: FileSystem, table: DeltaTable, run_id: str) -> str | None:
+def undo_commits(spark: SparkSession, fs: FileSystem, table: DeltaTable, run_id: str, layout: LakeLayout) -> str | None:
     """Puts the table back as it was before the run's commits: the version before them, or no
-    table at all when the run created it. Returns what was done; None when there was nothing."""
+    table at all when the run created it. Returns what was done; None when there was nothing.
+    A table that sits at a container's or the lake's root is never removed (check_deletable)."""
     if not table_exists(spark, table):
         return None
     version = version_before(spark, table, run_id)
     if version is None:
         return None
     if version < 0:
+        check_deletable(layout, table.path)  # before the catalog entry goes
         if table.name:
             spark.sql(f"DROP TABLE IF EXISTS {table.name}")
-        fs.delete(table.path)
+        delete_tree(fs, layout, table.path)
         return "removed (the run had created it)"
     restore(spark, table, version)
     return f"restored to version {version}"
@@ -189,14 +249,14 @@ def undo_run(spark: SparkSession, fs: FileSystem, tables: dict[str, DeltaTable],
         try:
             if table_exists(spark, table) and latest_commit_run(spark, table) == run_id:
                 log.warning("Delta table %s: %s, undoing abandoned run %s", table.reference,
-                            undo_commits(spark, fs, table, run_id), run_id)
+                            undo_commits(spark, fs, table, run_id, layout), run_id)
         except Exception as error:  # keep going; the next run tries again
             log.error("could not undo abandoned run %s in %s: %s", run_id, table.reference, str(error).splitlines()[0])
     swap = PartitionSwap.left_by(fs, layout.export, run_id)
     if swap.touched:
         log.warning("moving %d export partition(s) back from abandoned run %s", swap.touched, run_id)
         swap.rollback()
-    delete_with_empty_parent(fs, export_staging(layout, run_id))
+    delete_with_empty_parent(fs, export_staging(layout, run_id), layout)
 
 
 def export_staging(layout: LakeLayout, run_id: str) -> str:
@@ -204,10 +264,16 @@ def export_staging(layout: LakeLayout, run_id: str) -> str:
     return _join(layout.export, "_staging", run_id)
 
 
-def delete_with_empty_parent(fs: FileSystem, path: str) -> None:
-    """Deletes `path`, and its parent (a `_staging` or `_backup` directory) once nothing is left in it."""
-    fs.delete(path)
+def delete_with_empty_parent(fs: FileSystem, path: str, layout: LakeLayout | None = None) -> None:
+    """Deletes `path`, and its parent (a `_staging` or `_backup` directory) once nothing is left in
+    it; with `layout`, neither may be a root (check_deletable)."""
     parent = path.rstrip("/").rsplit("/", 1)[0]
+    for target in (path, parent):
+        if layout is not None:
+            check_deletable(layout, target)
+        elif is_storage_root(target):
+            raise LakeLayoutError(f"refusing to delete {target}: it is the root of a container or file system")
+    fs.delete(path)
     if fs.exists(parent) and not fs.list(parent):
         fs.delete(parent)
 

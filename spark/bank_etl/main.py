@@ -50,7 +50,10 @@ def with_migrate_secrets(config: MigrateConfig, spark, get_secret=None) -> Migra
         pg = pg.with_credentials(get(config.secret_scope, config.admin_user_key) if config.admin_user_key else None,
                                  get(config.secret_scope, config.admin_password_key) if config.admin_password_key else None)
     etl_password = get(config.secret_scope, config.etl_password_key) if config.etl_password_key else config.etl_password
-    return MigrateConfig(**{**config.__dict__, "pg": pg, "etl_password": etl_password})
+    reader_password = (get(config.secret_scope, config.reader_password_key) if config.reader_password_key
+                       else config.reader_password)
+    return MigrateConfig(**{**config.__dict__, "pg": pg, "etl_password": etl_password,
+                            "reader_password": reader_password})
 
 
 def _run(what: str, action) -> int:
@@ -119,10 +122,12 @@ def migrate_main(argv: list[str] | None = None) -> int:
             from .session import get_session
 
             settings = with_migrate_secrets(config, get_session())
+        roles = load_pg.Roles(settings.etl_role, settings.reader_role, settings.etl_password,
+                              settings.reader_login, settings.reader_password)
         with load_pg.connect(settings.pg, application_name="bank_etl migrate") as conn:
-            applied = load_pg.migrate(conn, settings.schema, load_pg.Roles(settings.etl_role, settings.reader_role,
-                                                                           settings.etl_password))
-        log.info("schema %s migrated (newly applied: %s); roles %s and %s in place", settings.schema,
-                 applied or "none", settings.etl_role, settings.reader_role)
+            applied = load_pg.migrate(conn, settings.schema, roles)
+        log.info("schema %s migrated (newly applied: %s); roles %s and %s in place%s", settings.schema,
+                 applied or "none", settings.etl_role, settings.reader_role,
+                 f", and the reader login {settings.reader_login}" if settings.reader_login else "")
 
     return _run("migrate", migrate)

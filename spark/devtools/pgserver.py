@@ -1,10 +1,25 @@
-"""A throwaway PostgreSQL server for tests and local runs.
+"""A throwaway PostgreSQL server for tests and local runs, with Azure's administrator model.
 
 `start` runs initdb in a new temp directory (as the postgres user when running as root), listens
-on 127.0.0.1 on a free port with TLS (a self-signed certificate made by openssl) and a generated
-password kept only in a 0600 passfile, creates the `bank` database, and prints shell `export`
-lines (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSFILE, BANK_PG_URL, BANK_PG_DIR) for `eval`.
-The password itself is never printed. `stop` stops the server and removes the directory.
+on 127.0.0.1 on a free port with TLS (a self-signed certificate made by openssl), and prints shell
+`export` lines (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSFILE, BANK_PG_URL, BANK_PG_DIR) for
+`eval`. `stop` stops the server and removes the directory.
+
+As on Azure Database for PostgreSQL Flexible Server, nothing that uses the server is a superuser.
+The bootstrap superuser is used once, right after the server starts, to create what Azure creates:
+- `azure_pg_admin`, a NOLOGIN group role, member of the predefined monitoring roles Azure gives it
+  (pg_monitor, pg_read_all_settings, pg_read_all_stats, pg_stat_scan_tables, pg_signal_backend)
+  and of nothing that reads or writes data or server files;
+- the server administrator `bankadmin` (the RelationalSink's default administrator login):
+  LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE REPLICATION NOBYPASSRLS, member of azure_pg_admin;
+- the `bank` database, owned by the administrator: a database that azurerm_postgresql_flexible_server_database
+  creates through the Azure API on a server with a password administrator belongs to that login
+  (without one, to the service's own azuresu, and nobody can use it). PostgreSQL 15's `public`
+  schema then belongs to pg_database_owner and PUBLIC may not CREATE in it.
+Then the superuser's password is removed: it can no longer log in over TCP, only through the
+server's Unix socket as the OS user that runs the server (which only the server's lifecycle does).
+Everything exported is the administrator's; its generated password is kept only in the 0600
+passfile (as a SCRAM verifier on the server) and never printed.
 """
 
 from __future__ import annotations
@@ -25,7 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PG_BIN_CANDIDATES = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin")
-SUPERUSER = "postgres"
+SUPERUSER = "postgres"  # bootstrap only: never exported, left without a password
+ADMIN = "bankadmin"  # the Azure-like server administrator, what everything connects as
+ADMIN_GROUP = "azure_pg_admin"
+# What Azure makes azure_pg_admin a member of: monitoring and signalling, no data or file access.
+ADMIN_GROUP_ROLES = ("pg_monitor", "pg_read_all_settings", "pg_read_all_stats", "pg_stat_scan_tables",
+                     "pg_signal_backend")
+# The attributes of Azure's server administrator (Flexible Server's documentation).
+ADMIN_ATTRIBUTES = "LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE REPLICATION NOBYPASSRLS"
 DATABASE = "bank"
 
 
@@ -63,10 +85,10 @@ class Server:
         return {
             "PGHOST": "127.0.0.1",
             "PGPORT": str(self.port),
-            "PGUSER": SUPERUSER,
+            "PGUSER": ADMIN,
             "PGDATABASE": DATABASE,
             "PGPASSFILE": str(self.passfile),
-            "BANK_PG_URL": f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{DATABASE}?sslmode=require",
+            "BANK_PG_URL": f"postgresql://{ADMIN}@127.0.0.1:{self.port}/{DATABASE}?sslmode=require",
             "BANK_PG_DIR": str(self.directory),
         }
 
@@ -87,12 +109,13 @@ def start(base_dir: str | None = None) -> Server:
     bindir = pg_bin()
     directory = Path(tempfile.mkdtemp(prefix="bank-pg-", dir=base_dir))
     server = Server(directory, free_port())
-    password = secrets.token_urlsafe(24)
+    superuser_password = secrets.token_urlsafe(24)  # for the bootstrap below, then removed
+    admin_password = secrets.token_urlsafe(24)
     pwfile = directory / "pwfile"
-    pwfile.write_text(password + "\n")
-    pwfile.chmod(0o600)
-    server.passfile.write_text(f"127.0.0.1:{server.port}:*:{SUPERUSER}:{password}\n")
-    server.passfile.chmod(0o600)
+    for path, text in ((pwfile, superuser_password), (server.passfile, f"127.0.0.1:{server.port}:*:{ADMIN}:{admin_password}")):
+        path.touch(0o600)
+        path.chmod(0o600)
+        path.write_text(text + "\n")
     if os.geteuid() == 0:
         owner = pwd.getpwnam("postgres")
         os.chown(directory, owner.pw_uid, owner.pw_gid)
@@ -128,17 +151,42 @@ def start(base_dir: str | None = None) -> Server:
         conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
     _run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(server.data), "-l", str(directory / "server.log"),
                           "-w", "-t", "60", "start"]))
-    env = {**os.environ, **server.env()}
-    for attempt in range(50):
-        probe = subprocess.run(["psql", "-d", "postgres", "-Atqc", f"CREATE DATABASE {DATABASE}"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if probe.returncode == 0:
-            break
-        time.sleep(0.2)
-    else:
+    try:
+        _bootstrap(server, superuser_password, admin_password)
+    except BaseException:
         stop(server.directory)
-        raise SystemExit(f"pgserver: could not create database {DATABASE}: {probe.stdout[-500:]}")
+        raise
     return server
+
+
+def _bootstrap(server: Server, superuser_password: str, admin_password: str) -> None:
+    """As the superuser, once: Azure's group role, its administrator and the database the job
+    uses; then the superuser's password is removed."""
+    import psycopg
+    from psycopg import sql
+
+    error: Exception | None = None
+    for _ in range(50):
+        try:
+            conn = psycopg.connect(host="127.0.0.1", port=server.port, dbname="postgres", user=SUPERUSER,
+                                   password=superuser_password, sslmode="require", autocommit=True,
+                                   application_name="pgserver bootstrap")
+            break
+        except psycopg.OperationalError as failure:
+            error = failure
+            time.sleep(0.2)
+    else:
+        raise SystemExit(f"pgserver: could not connect to the new server: {error}")
+    with conn:
+        group, admin = sql.Identifier(ADMIN_GROUP), sql.Identifier(ADMIN)
+        conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(group))
+        conn.execute(sql.SQL("GRANT {} TO {}").format(sql.SQL(", ").join(map(sql.Identifier, ADMIN_GROUP_ROLES)), group))
+        # The password goes to the server as a SCRAM verifier only, never in clear text.
+        verifier = conn.pgconn.encrypt_password(admin_password.encode(), ADMIN.encode(), b"scram-sha-256").decode()
+        conn.execute(sql.SQL("CREATE ROLE {} " + ADMIN_ATTRIBUTES + " IN ROLE {} PASSWORD {}").format(
+            admin, group, sql.Literal(verifier)))
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DATABASE), admin))
+        conn.execute(sql.SQL("ALTER ROLE {} PASSWORD NULL").format(sql.Identifier(SUPERUSER)))
 
 
 def stop(directory: str | Path) -> None:

@@ -1,5 +1,8 @@
 """Shared fixtures: one local Spark session for the whole run, and the PostgreSQL server that
-spark/bin/test starts (BANK_PG_URL and the PG* variables); without it, one is started here."""
+spark/bin/test starts (BANK_PG_URL and the PG* variables); without it, one is started here.
+
+As on Azure, the server's exported login (pg_url, the `pg` connection) is an administrator that is
+not a superuser (devtools/pgserver.py): every test connects as it or as the roles it creates."""
 
 from __future__ import annotations
 
@@ -40,8 +43,10 @@ def pg_url():
         yield server.env()["BANK_PG_URL"]
 
 
-ETL_ROLE, READER_ROLE = "bank_etl", "bank_reader"
+ETL_ROLE, READER_ROLE, READER_LOGIN = "bank_etl", "bank_reader", "bank_app"
 ETL_PASSWORD = secrets.token_urlsafe(18)  # this test session's; set on the role by each migrate
+READER_PASSWORD = secrets.token_urlsafe(18)  # the reader login's, likewise
+ROLES = load_pg.Roles(ETL_ROLE, READER_ROLE, ETL_PASSWORD, READER_LOGIN, READER_PASSWORD)
 
 
 @pytest.fixture
@@ -57,7 +62,7 @@ def fresh_schema(pg_url):
 def schema(pg_url, fresh_schema):
     """A fresh schema per test, migrated by the administrator as the migrate task does."""
     with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
-        load_pg.migrate(conn, fresh_schema, load_pg.Roles(ETL_ROLE, READER_ROLE, ETL_PASSWORD))
+        load_pg.migrate(conn, fresh_schema, ROLES)
     return fresh_schema
 
 
@@ -65,6 +70,12 @@ def schema(pg_url, fresh_schema):
 def etl_url(pg_url):
     """The administrator's URL with the ETL role's login: what the load task connects with."""
     return parse_pg_url(pg_url).with_credentials(ETL_ROLE, ETL_PASSWORD).to_url()
+
+
+@pytest.fixture(scope="session")
+def reader_url(pg_url):
+    """The reader login's URL: what the machine-learning application connects with."""
+    return parse_pg_url(pg_url).with_credentials(READER_LOGIN, READER_PASSWORD).to_url()
 
 
 @pytest.fixture

@@ -111,16 +111,16 @@ def test_maps_a_plain_lake_root_to_areas_under_it():
     layout = lake_layout("/data/lake")
     assert layout.curated == "/data/lake/curated/transactions"
     assert layout.features == "/data/lake/features/quarterly"
-    assert layout.quarantine == "/data/lake/quarantine"
+    assert layout.quarantine == "/data/lake/quarantine/rows"
     assert layout.export == "/data/lake/features/export"
     assert layout.runs == "/data/lake/_runs"
 
 
-def test_maps_a_container_template_to_one_container_per_area():
+def test_maps_a_container_template_to_one_container_per_area_with_no_table_at_a_container_root():
     layout = lake_layout("abfss://{container}@stbankprod.dfs.core.windows.net/")
     assert layout.curated == "abfss://curated@stbankprod.dfs.core.windows.net/transactions"
     assert layout.features == "abfss://features@stbankprod.dfs.core.windows.net/quarterly"
-    assert layout.quarantine == "abfss://quarantine@stbankprod.dfs.core.windows.net/"
+    assert layout.quarantine == "abfss://quarantine@stbankprod.dfs.core.windows.net/rows"
     assert layout.export == "abfss://features@stbankprod.dfs.core.windows.net/export"
     assert layout.runs == "abfss://curated@stbankprod.dfs.core.windows.net/_runs"
 
@@ -133,3 +133,28 @@ def test_maps_a_single_container_uri_like_a_plain_root():
 def test_secret_arguments_go_together():
     with pytest.raises(ConfigError, match="go together"):
         parse_args(["--input", "x", "--lake", "l", "--pg-url", "postgresql://h/db", "--secret-scope", "kv"])
+
+
+def test_migrate_takes_an_optional_reader_login_whose_password_comes_from_a_secret_or_the_environment(monkeypatch):
+    from bank_etl.config import parse_migrate_args
+    from bank_etl.main import with_migrate_secrets
+
+    url = ["--pg-url", "postgresql://pg.example:5432/bank?sslmode=verify-full"]
+    monkeypatch.delenv("BANK_READER_PASSWORD", raising=False)
+    assert parse_migrate_args(url).reader_login is None
+    assert parse_migrate_args(url + ["--reader-login", ""]).reader_login is None  # an unset job parameter
+    on_databricks = parse_migrate_args(url + ["--secret-scope", "kv", "--reader-login", "ml_app",
+                                              "--reader-password-key", "ml-app-password"])
+    assert (on_databricks.reader_login, on_databricks.reader_password_key) == ("ml_app", "ml-app-password")
+    secrets = {("kv", "ml-app-password"): "from-key-vault"}
+    resolved = with_migrate_secrets(on_databricks, None, get_secret=lambda scope, key: secrets[(scope, key)])
+    assert resolved.reader_password == "from-key-vault" and "from-key-vault" not in repr(resolved)
+    for argv, message in ((["--reader-login", "ml_app"], "--reader-login needs a password"),
+                          (["--reader-password-key", "k"], "need --secret-scope"),
+                          (["--secret-scope", "kv", "--reader-password-key", "k"], "needs --reader-login"),
+                          (["--reader-login", "ml-app"], "plain SQL identifier")):
+        with pytest.raises(ConfigError, match=message):
+            parse_migrate_args(url + argv)
+    monkeypatch.setenv("BANK_READER_PASSWORD", "from-the-environment")
+    local = parse_migrate_args(url + ["--reader-login", "ml_app"])
+    assert local.reader_password == "from-the-environment" and "from-the-environment" not in repr(local)

@@ -18,10 +18,10 @@ from bank_etl.fs import LocalFs
 from bank_etl.job import EmptyScopeError, run_job
 from devtools.datagen import generate
 
-from conftest import ETL_PASSWORD, ETL_ROLE, READER_ROLE, job_config, write_csv
+from conftest import ETL_PASSWORD, ETL_ROLE, READER_LOGIN, READER_ROLE, job_config, write_csv
 
 ROWS = 3650  # ten a day: the messy generator then mixes in every reason code and duplicates
-LAKE_TABLES = ("curated/transactions", "features/quarterly", "quarantine")
+LAKE_TABLES = ("curated/transactions", "features/quarterly", "quarantine/rows")
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_writes_delta_tables_partitioned_by_quarter_and_a_plain_parquet_export(s
     exported = ds.dataset(str(lake_root / "features/export"), format="parquet", partitioning="hive").to_table()
     assert exported.num_rows == spark.read.format("delta").load(str(lake_root / "features/quarterly")).count()
     assert {str(f.type) for f in exported.schema if f.name in ("total_value", "total_transactions", "row_count")} == {"int64"}
-    quarantine = spark.read.format("delta").load(str(lake_root / "quarantine"))
+    quarantine = spark.read.format("delta").load(str(lake_root / "quarantine/rows"))
     assert quarantine.count() == expected["rows_quarantined"]
     assert not list(lake_root.glob("**/_staging*")) and not list(lake_root.glob("**/_backup*"))
 
@@ -307,25 +307,37 @@ def test_migrations_are_applied_once(pg, fresh_schema):
     assert kind == "p"  # partitioned
 
 
-def test_bank_reader_can_only_read_and_bank_etl_cannot_create_roles(pg, etl_url, schema):
-    flags = pg.execute("SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolcanlogin FROM pg_roles "
-                       "WHERE rolname IN (%s, %s) ORDER BY 1", (ETL_ROLE, READER_ROLE)).fetchall()
-    assert flags == [(ETL_ROLE, False, False, False, True), (READER_ROLE, False, False, False, False)]
-    with pg.transaction():
-        pg.execute(f"SET LOCAL ROLE {READER_ROLE}")
-        assert pg.execute(f'SELECT count(*) FROM "{schema}".transactions').fetchone()[0] == 0
-        pg.execute("SAVEPOINT before_write")
+def test_the_reader_login_can_only_read_and_bank_etl_cannot_create_roles(pg, etl_url, reader_url, schema):
+    columns = "rolname, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin"
+    flags = pg.execute(f"SELECT {columns} FROM pg_roles WHERE rolname IN (%s, %s, %s) ORDER BY 1",
+                       (READER_LOGIN, ETL_ROLE, READER_ROLE)).fetchall()
+    assert flags == [(READER_LOGIN, False, False, False, False, False, True),
+                     (ETL_ROLE, False, False, False, False, False, True),
+                     (READER_ROLE, False, False, False, False, False, False)]
+    memberships = pg.execute("SELECT m.rolname, r.rolname FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member "
+                             "JOIN pg_roles r ON r.oid = a.roleid WHERE m.rolname IN (%s, %s, %s)",
+                             (READER_LOGIN, ETL_ROLE, READER_ROLE)).fetchall()
+    assert memberships == [(READER_LOGIN, READER_ROLE)]  # the login reads through bank_reader, nothing else
+    with psycopg.connect(**parse_pg_url(reader_url).connect_kwargs(), autocommit=True) as reader:
+        assert reader.execute("SELECT current_user").fetchone()[0] == READER_LOGIN
+        for name in ("transactions", "quarterly_features", "quarantine", "etl_runs", "schema_migrations"):
+            reader.execute(f'SELECT count(*) FROM "{schema}".{name}').fetchone()
+        reader.execute("LISTEN quarter_ready")
         for statement in (f'INSERT INTO "{schema}".etl_runs (run_id, scope, started_at, status, input_uri) '
                           "VALUES ('x', 'all', now(), 'running', 'x')",
-                          f'DELETE FROM "{schema}".quarantine', f'CREATE TABLE "{schema}".mine (x int)'):
+                          f'UPDATE "{schema}".etl_runs SET status = \'failed\'',
+                          f'DELETE FROM "{schema}".quarantine', f'TRUNCATE "{schema}".quarterly_features',
+                          f'CREATE TABLE "{schema}".mine (x int)', "CREATE TABLE public.mine (x int)",
+                          f'ALTER TABLE "{schema}".transactions ADD COLUMN x int', "CREATE ROLE intruder"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                pg.execute(statement)
-            pg.execute("ROLLBACK TO SAVEPOINT before_write")
+                reader.execute(statement)
     with psycopg.connect(**parse_pg_url(etl_url).connect_kwargs(), autocommit=True) as etl:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             etl.execute("CREATE ROLE intruder")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             etl.execute("CREATE DATABASE intruder")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            etl.execute("CREATE TABLE public.mine (x int)")  # PostgreSQL 15: no CREATE on public for PUBLIC
         assert etl.execute(f'SELECT count(*) FROM "{schema}".etl_runs').fetchone()[0] == 0
 
 
