@@ -143,6 +143,14 @@ export interface DatabricksWorkspaceProps extends Placement {
    */
   readonly publicNetworkAccess?: boolean;
   /**
+   * Give a private workspace a `browser_authentication` private endpoint too, so browsers on the
+   * private network complete the Entra ID sign-in (web auth) callback. Azure allows one per region
+   * in a private DNS zone (`<region>.pl-auth.azuredatabricks.net`): of several private workspaces
+   * in a region sharing a zone, turn it on for one only (synth refuses two in one app).
+   * @default - true when the workspace is private
+   */
+  readonly browserAuthentication?: boolean;
+  /**
    * Why the workspace stays public; required when `publicNetworkAccess` is true.
    * @default - none
    */
@@ -214,6 +222,8 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
   readonly provider: DatabricksProvider;
   /** The `databricks_ui_api` private endpoint, when the workspace is private. */
   readonly uiApiPrivateEndpoint?: PrivateEndpoint;
+  /** The `browser_authentication` private endpoint, when the workspace is private and has one. */
+  readonly browserAuthenticationPrivateEndpoint?: PrivateEndpoint;
   /** The root DBFS encryption key's binding, when `dbfsCustomerManagedKey` is set. */
   readonly dbfsKey?: DatabricksWorkspaceRootDbfsCustomerManagedKey;
   /** Permission assignments by principal (`servicePrincipal:<id>`, `group:<name>`, `user:<email>`). */
@@ -227,7 +237,7 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
     super(scope, id);
     // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
     requireTerraformVersion(this);
-    validate(this, props);
+    const browserAuthentication = validate(this, props);
     const network = props.network;
     const hostSubnet = props.subnets?.host ?? network?.databricksHostSubnet;
     const containerSubnet = props.subnets?.container ?? network?.databricksContainerSubnet;
@@ -254,6 +264,9 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
         publicSubnetNetworkSecurityGroupAssociationId: hostSubnet?.networkSecurityGroupAssociationId,
         privateSubnetNetworkSecurityGroupAssociationId: containerSubnet?.networkSecurityGroupAssociationId,
       },
+      // Once the workspace exists, Databricks' network intent policy locks its subnets: their NSG,
+      // NAT gateway and route table associations are made first.
+      dependsOn: uniqueDependables([...(hostSubnet?.associations ?? []), ...(containerSubnet?.associations ?? [])]),
     });
     this.workspaceResourceId = this.workspace.id;
     this.workspaceUrl = `https://${this.workspace.workspaceUrl}`;
@@ -274,6 +287,17 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
         dependsOn: [...(network?.privateDnsZoneReady?.databricks ?? [])],
       });
       reachable.push(this.uiApiPrivateEndpoint, ...(network?.privateDnsZoneReady?.databricks ?? []), ...(network?.lineOfSight ?? []));
+      if (browserAuthentication) {
+        this.browserAuthenticationPrivateEndpoint = privateEndpoint(this, "browser-auth-private-endpoint", {
+          ...placement,
+          name: `pe-${name}-browser-auth`,
+          subnetId: network?.privateEndpointSubnet?.id,
+          targetResourceId: this.workspaceResourceId,
+          subresource: "browser_authentication",
+          privateDnsZoneId: network?.privateDnsZoneIds?.databricks,
+          dependsOn: [...(network?.privateDnsZoneReady?.databricks ?? [])],
+        });
+      }
     }
     // Databricks emits logs only (no platform metrics).
     props.observability?.diagnose(this, "workspace-diagnostics", this.workspaceResourceId, { logs: true, metrics: false });
@@ -343,6 +367,11 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
       dependsOn: [keyAccess, keyAccessEffective],
     });
   }
+}
+
+function uniqueDependables(dependables: ITerraformDependable[]): ITerraformDependable[] | undefined {
+  const unique = [...new Set(dependables)];
+  return unique.length > 0 ? unique : undefined;
 }
 
 /** Points a workspace-level provider at its workspace, unless the caller configured it already. */
@@ -429,7 +458,38 @@ function checkSubnets(v: PropValidator, workspace: DatabricksWorkspace, props: D
   }
 }
 
-function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProps): void {
+/** Which workspace holds the browser authentication endpoint, per app, by DNS zone and region. */
+const BROWSER_AUTHENTICATION_OWNERS = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Whether this workspace makes the region's browser authentication endpoint: one per region and
+ * private DNS zone serves every workspace there (a second would publish a second record for the
+ * region's `pl-auth` name, which Azure refuses). By default the first private workspace of an app
+ * in a region and zone makes it; `true` on a later one is refused, naming the one that has it.
+ */
+function claimBrowserAuthentication(v: PropValidator, workspace: DatabricksWorkspace, props: DatabricksWorkspaceProps): boolean {
+  if ((props.publicNetworkAccess ?? false) || props.browserAuthentication === false) return false;
+  const zone = props.network?.privateDnsZoneIds?.databricks;
+  if (typeof zone !== "string" || typeof props.location !== "string") return props.browserAuthentication ?? true;
+  let owners = BROWSER_AUTHENTICATION_OWNERS.get(workspace.node.root);
+  if (!owners) {
+    owners = new Map();
+    BROWSER_AUTHENTICATION_OWNERS.set(workspace.node.root, owners);
+  }
+  const key = `${subnetKey(zone)}|${props.location.toLowerCase().replace(/\s+/g, "")}`;
+  const owner = owners.get(key);
+  if (owner === undefined || owner === workspace.node.path) {
+    owners.set(key, workspace.node.path);
+    return true;
+  }
+  if (props.browserAuthentication === true) {
+    v.fail("browserAuthentication", true, `unset or false: ${owner} already has the region's browser authentication endpoint in this DNS zone, which serves this workspace too (Azure allows one per region and zone)`);
+  }
+  return false;
+}
+
+/** Validates the props; returns whether the workspace makes the region's browser authentication endpoint. */
+function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProps): boolean {
   const v = new PropValidator("DatabricksWorkspace", workspace.node.path);
   if (props.provider) {
     const owner = PROVIDER_OWNERS.get(props.provider);
@@ -445,9 +505,11 @@ function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProp
   v.required("provider", props.provider, "the workspace-level DatabricksProvider of this workspace");
   v.required("network", props.network, "an ISecureNetwork (SecureNetwork or SecureNetwork.fromExisting) with Databricks host and container subnets");
   checkSubnets(v, workspace, props);
+  const browserAuthentication = claimBrowserAuthentication(v, workspace, props);
   const name = props.name ?? "";
   if (typeof name === "string" && !isUnresolved(name)) {
     checkDerivedName(v, "name", `pe-${name}-ui-api-nic`, "the UI/API private endpoint's network interface", 80);
+    checkDerivedName(v, "name", `pe-${name}-browser-auth-nic`, "the browser authentication private endpoint's network interface", 80);
     checkDerivedName(v, "name", `cmk-${name}-dbfs`, "the DBFS key", 127);
     if (props.managedResourceGroupName === undefined) checkDerivedName(v, "name", `rg-${name}-managed`, "the managed resource group", 90);
     if (props.accessConnectorName === undefined) checkDerivedName(v, "name", `dbac-${name.replace(/^dbw-/, "")}`, "the access connector", 64);
@@ -470,4 +532,5 @@ function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProp
     }
   }
   v.report(workspace);
+  return browserAuthentication;
 }

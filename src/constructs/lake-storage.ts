@@ -146,6 +146,13 @@ export interface LakeStorageProps extends Placement {
    */
   readonly landingColdTier?: LandingColdTier;
   /**
+   * Principals that land the quarter's file (the person or pipeline that runs `lake land`):
+   * Storage Blob Data Contributor on the landing container only, so the first file can be landed
+   * without a manual role assignment, and nothing else in the lake can be written.
+   * @default - none: the landing writer's role is assigned outside the stack
+   */
+  readonly landingWriters?: IAzurePrincipal[];
+  /**
    * Encrypt the account with a customer-managed key instead of a Microsoft-managed one. Creates a
    * user-assigned identity, an HSM-backed key in the vault and the identity's role on that key;
    * the account is created only once that role has taken effect.
@@ -319,6 +326,15 @@ export class LakeStorage extends LakeStorageBase {
       });
     }
     this.containers = containers as Record<LakeContainerName, StorageContainer>;
+    (props.landingWriters ?? []).forEach((principal, index) => {
+      grantRole(this, `landing-writer-${index}`, {
+        construct: "LakeStorage",
+        targetScope: `${this.accountId}/blobServices/default/containers/${containers.landing?.name ?? "landing"}`,
+        principal,
+        role: "Storage Blob Data Contributor",
+        roles: ["Storage Blob Data Contributor"],
+      });
+    });
     this.containerNames = Object.fromEntries(LAKE_CONTAINERS.map((name) => [name, name])) as Record<LakeContainerName, string>;
 
     // The lifecycle policy is a management-plane resource too.

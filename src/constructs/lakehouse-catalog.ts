@@ -3,6 +3,7 @@ import { ITerraformDependable, Token } from "cdktf";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { Catalog } from "@cdktf/provider-databricks/lib/catalog";
 import { ExternalLocation } from "@cdktf/provider-databricks/lib/external-location";
+import { Grant } from "@cdktf/provider-databricks/lib/grant";
 import { Grants, GrantsGrant } from "@cdktf/provider-databricks/lib/grants";
 import { MetastoreAssignment } from "@cdktf/provider-databricks/lib/metastore-assignment";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
@@ -89,7 +90,19 @@ export interface LakehouseCatalogProps {
    * @default - none
    */
   readonly comment?: string;
+  /**
+   * Grant this principal (the one that deploys) CREATE STORAGE CREDENTIAL, CREATE EXTERNAL
+   * LOCATION and CREATE CATALOG on the metastore before the catalog's objects are created, with a
+   * non-authoritative `databricks_grant` (other grants on the metastore stay as they are).
+   * Account admins do not hold these by default; the grant is made by the deploying identity, so
+   * it must be a metastore admin (for instance a member of the metastore's admin group).
+   * @default - no grant: the deploying identity already holds the three privileges (docs/deploying.md, "What must exist first")
+   */
+  readonly metastorePrivilegesFor?: IDatabricksPrincipal;
 }
+
+/** What creating a catalog's storage credential, external locations and catalog needs on the metastore. */
+export const METASTORE_PRIVILEGES = ["CREATE_STORAGE_CREDENTIAL", "CREATE_EXTERNAL_LOCATION", "CREATE_CATALOG"] as const;
 
 const LAKE_PATH_PREFIX = /^(?!\.{1,2}(\/|$))(?!.*\/\.{1,2}(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/;
 const LAKE_PATH_PREFIX_RULE = "a folder path of letters, digits, '.', '_' and '-' in '/'-separated segments, without a leading '/' or '.' and '..' segments, such as payments or finance/payments";
@@ -149,6 +162,8 @@ function overlaps(a: LakeClaim, b: LakeClaim): boolean {
 export class LakehouseCatalog extends Construct {
   /** The workspace's metastore assignment: the workspace's own, or one made here for an imported workspace. */
   readonly metastoreAssignment?: MetastoreAssignment;
+  /** The deployer's privileges on the metastore, when `metastorePrivilegesFor` is set. */
+  readonly metastoreGrant?: Grant;
   /** The access connector's role on the lake. */
   readonly lakeRole: RoleAssignment;
   readonly storageCredential: StorageCredential;
@@ -189,7 +204,17 @@ export class LakehouseCatalog extends Construct {
       (workspace?.metastoreId === undefined && props.metastoreId !== undefined
         ? new MetastoreAssignment(this, "metastore-assignment", { provider, metastoreId: props.metastoreId, workspaceId: Token.asNumber(workspace?.workspaceId), dependsOn: ready })
         : undefined);
-    const onMetastore = this.metastoreAssignment ? [this.metastoreAssignment] : [];
+    const metastoreId = workspace?.metastoreId ?? props.metastoreId;
+    if (props.metastorePrivilegesFor && metastoreId !== undefined) {
+      this.metastoreGrant = new Grant(this, "metastore-privileges", {
+        provider,
+        metastore: metastoreId,
+        principal: props.metastorePrivilegesFor.name,
+        privileges: [...METASTORE_PRIVILEGES],
+        dependsOn: [...(this.metastoreAssignment ? [this.metastoreAssignment] : []), ...ready],
+      });
+    }
+    const onMetastore = [...(this.metastoreAssignment ? [this.metastoreAssignment] : []), ...(this.metastoreGrant ? [this.metastoreGrant] : [])];
     this.storageCredential = new StorageCredential(this, "storage-credential", {
       provider,
       name: `${this.catalogName}_lake`,
@@ -212,7 +237,7 @@ export class LakehouseCatalog extends Construct {
         readOnly: area === "landing" ? true : undefined,
         isolationMode: "ISOLATION_MODE_ISOLATED",
         skipValidation,
-        dependsOn: [...(lake?.containerReady?.[area] ?? []), ...ready, ...lakeReachable],
+        dependsOn: [...(lake?.containerReady?.[area] ?? []), ...onMetastore, ...ready, ...lakeReachable],
       });
     }
     this.externalLocations = locations as Record<ExternalLocationArea | "catalog", ExternalLocation>;
@@ -223,7 +248,7 @@ export class LakehouseCatalog extends Construct {
       storageRoot: lake?.abfssUri("catalog", `${folder}${this.catalogName}/`),
       // Bound to this workspace: other environments' workspaces share the metastore.
       isolationMode: "ISOLATED",
-      dependsOn: [this.externalLocations.catalog, ...ready],
+      dependsOn: [this.externalLocations.catalog, ...onMetastore, ...ready],
     });
     const schemas: Partial<Record<CatalogSchemaName, Schema>> = {};
     for (const name of CATALOG_SCHEMAS) {
@@ -260,6 +285,7 @@ function validate(catalog: LakehouseCatalog, props: LakehouseCatalogProps): void
   v.required("tenantId", props.tenantId, "the Entra ID tenant id of the access connector's identity");
   checkObjectId(v, "tenantId", props.tenantId, "the Entra ID tenant id of the access connector's identity");
   checkMetastore(v, props);
+  if (props.metastorePrivilegesFor !== undefined) checkDatabricksPrincipal(v, "metastorePrivilegesFor", props.metastorePrivilegesFor);
   v.required("catalogName", props.catalogName, "1-255 lowercase letters, digits and underscores, starting with a letter");
   v.matches("catalogName", props.catalogName, /^[a-z][a-z0-9_]{0,254}$/, "1-255 lowercase letters, digits and underscores, starting with a letter");
   if (typeof props.catalogName === "string" && !isUnresolved(props.catalogName)) {

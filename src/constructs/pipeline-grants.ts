@@ -35,7 +35,7 @@ const READ_FILES = ["READ_FILES"];
  * What the job needs on a data area it writes: its files, and registering the Unity Catalog
  * external tables over them (`<catalog>.curated.transactions` at curated/transactions/,
  * `<catalog>.features.quarterly` at features/quarterly/, `<catalog>.ops.quarantine` at
- * quarantine/), which also needs CREATE_TABLE and USE_SCHEMA on the table's schema.
+ * quarantine/rows/), which also needs CREATE_TABLE and USE_SCHEMA on the table's schema.
  */
 const WRITE_TABLE_FILES = ["READ_FILES", "WRITE_FILES", "CREATE_EXTERNAL_TABLE"];
 

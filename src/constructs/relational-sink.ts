@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { PostgresqlFlexibleServer } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server";
+import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-active-directory-administrator";
 import { PostgresqlFlexibleServerConfiguration } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration";
 import { PostgresqlFlexibleServerDatabase } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-database";
 import { Password } from "@cdktf/provider-random/lib/password";
@@ -8,13 +9,14 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { protectFromDeletion } from "./deletion-protection";
 import { Observability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
+import { checkObjectId } from "./principal";
 import { isBurstableSku, isPostgresSku, POSTGRES_SKUS } from "./postgres-skus";
 import { ensureProvider } from "./providers";
 import { checkResourceId } from "./resource-id";
 import { ISecretStore } from "./secret-store";
 import { ISecureNetwork } from "./secure-network";
-import { checkExpiry, checkName, isUnresolved, NAME_RULES, PropValidator } from "./validation";
 import { requireTerraformVersion } from "./terraform-requirements";
+import { checkExpiry, checkName, isUnresolved, NAME_RULES, PropValidator } from "./validation";
 
 export const HIGH_AVAILABILITY_MODES = ["ZoneRedundant", "SameZone", "Disabled"] as const;
 export type HighAvailabilityMode = (typeof HIGH_AVAILABILITY_MODES)[number];
@@ -170,6 +172,23 @@ export interface RelationalSinkProps extends Placement {
    * @default true
    */
   readonly deletionProtection?: boolean;
+  /**
+   * The Entra ID principal (usually a DBA group) made the server's Entra administrator; Entra
+   * authentication is turned on with it. Without one, Entra authentication stays off: a server
+   * that accepts Entra tokens but has no Entra administrator could never create an Entra role.
+   * @default - none: password authentication only
+   */
+  readonly entraAdministrator?: EntraAdministrator;
+}
+
+/** The server's Entra ID administrator. */
+export interface EntraAdministrator {
+  /** Object id of the user, group or service principal. */
+  readonly objectId: string;
+  /** Its display name (a group's name, a user's UPN, a service principal's name), as PostgreSQL's role name. */
+  readonly principalName: string;
+  /** What kind of principal it is. */
+  readonly principalType: "User" | "Group" | "ServicePrincipal";
 }
 
 /** A database login to issue with {@link RelationalSink.addLoginCredential}. */
@@ -247,6 +266,7 @@ export class RelationalSink extends Construct implements IRelationalSink {
     const administratorLogin = props.administratorLogin ?? "bankadmin";
     const passwordVersion = props.passwordVersion ?? 1;
     const highAvailability = props.highAvailability ?? "ZoneRedundant";
+    const entraAdministrator = props.entraAdministrator;
     const zoneLink = props.privateDnsZoneLink ? [props.privateDnsZoneLink] : [...(props.network?.privateDnsZoneReady.postgres ?? [])];
     this.secretStore = props.secretStore;
     this.credentialExpirationDate = props.credentialExpirationDate;
@@ -275,7 +295,10 @@ export class RelationalSink extends Construct implements IRelationalSink {
       administratorLogin,
       administratorPasswordWo: password.result,
       administratorPasswordWoVersion: passwordVersion,
-      authentication: { passwordAuthEnabled: true, activeDirectoryAuthEnabled: true, tenantId: props.tenantId },
+      authentication: { passwordAuthEnabled: true, activeDirectoryAuthEnabled: entraAdministrator !== undefined, tenantId: entraAdministrator ? props.tenantId : undefined },
+      // With zone-redundant HA, Azure swaps the primary and standby zones on every failover; a plan
+      // that put them back would force a second failover (or a replacement).
+      lifecycle: highAvailability === "ZoneRedundant" ? { ignoreChanges: ["zone", "high_availability[0].standby_availability_zone"] } : undefined,
       dependsOn: zoneLink.length > 0 ? zoneLink : undefined,
       tags: props.tags,
     });
@@ -285,6 +308,17 @@ export class RelationalSink extends Construct implements IRelationalSink {
     this.fqdn = this.server.fqdn;
     this.databaseName = databaseName;
     this.connectionUri = `postgresql://${this.fqdn}:5432/${databaseName}?sslmode=verify-full`;
+
+    if (entraAdministrator) {
+      new PostgresqlFlexibleServerActiveDirectoryAdministrator(this, "entra-administrator", {
+        serverName: this.server.name,
+        resourceGroupName: props.resourceGroupName,
+        tenantId: props.tenantId,
+        objectId: entraAdministrator.objectId,
+        principalName: entraAdministrator.principalName,
+        principalType: entraAdministrator.principalType,
+      });
+    }
 
     new PostgresqlFlexibleServerDatabase(this, "database", { name: databaseName, serverId: this.serverId, charset: "UTF8", collation: "en_US.utf8" });
 
@@ -368,6 +402,12 @@ function validate(scope: Construct, props: RelationalSinkProps, adminUserSecretN
   checkName(v, "serverName", props.serverName, NAME_RULES.postgresServer);
   v.required("tenantId", props.tenantId, "the Entra ID tenant id for Entra authentication");
   v.required("secretStore", props.secretStore, "the ISecretStore that keeps the generated credentials");
+  const entra = props.entraAdministrator;
+  if (entra) {
+    checkObjectId(v, "entraAdministrator.objectId", entra.objectId, "the Entra object id of the server's Entra administrator");
+    v.required("entraAdministrator.principalName", entra.principalName, "the principal's display name, such as a DBA group's name");
+    v.oneOf("entraAdministrator.principalType", entra.principalType, ["User", "Group", "ServicePrincipal"]);
+  }
   v.required("credentialExpirationDate", props.credentialExpirationDate, "an RFC 3339 UTC timestamp in the future, such as 2027-06-30T00:00:00Z");
   checkExpiry(v, "credentialExpirationDate", props.credentialExpirationDate);
   v.required("delegatedSubnetId", props.delegatedSubnetId ?? props.network?.postgresSubnet.id, "the id of a subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers, or a network");

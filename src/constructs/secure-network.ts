@@ -46,6 +46,12 @@ export interface NetworkSubnet {
    * azurerm gives an association the id of its subnet.
    */
   readonly networkSecurityGroupAssociationId: string;
+  /**
+   * The subnet's associations (NSG, NAT gateway, route table) that a workspace injected into it
+   * waits for: Databricks' network intent policy locks the subnet once the workspace exists.
+   * @default - nothing beyond the NSG association the id names
+   */
+  readonly associations?: readonly ITerraformDependable[];
 }
 
 /**
@@ -295,6 +301,8 @@ export interface GuardedSubnet {
   readonly subnet: Subnet;
   readonly networkSecurityGroup: NetworkSecurityGroup;
   readonly networkSecurityGroupAssociation: SubnetNetworkSecurityGroupAssociation;
+  /** Its NSG association, then the NAT gateway and route table associations as they are made. */
+  readonly associations: ITerraformDependable[];
 }
 
 /** The subnets by role: construct id key and the name part. */
@@ -381,6 +389,7 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
       id: guarded.subnet.id,
       name: guarded.subnet.name,
       networkSecurityGroupAssociationId: guarded.networkSecurityGroupAssociation.id,
+      associations: guarded.associations,
     });
     this.databricksHostSubnet = asNetworkSubnet(this.databricksHost);
     this.databricksContainerSubnet = asNetworkSubnet(this.databricksContainer);
@@ -446,7 +455,7 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
       networkSecurityGroupId: networkSecurityGroup.id,
     });
     props.observability?.diagnose(this, `${key}-nsg-diagnostics`, networkSecurityGroup.id, { logs: true, metrics: false });
-    return { subnet, networkSecurityGroup, networkSecurityGroupAssociation };
+    return { subnet, networkSecurityGroup, networkSecurityGroupAssociation, associations: [networkSecurityGroupAssociation] };
     }
 
   /** Egress of the Databricks subnets: the NAT gateway (unless turned off) and the hub's route table, when given. */
@@ -473,12 +482,12 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
       });
       new NatGatewayPublicIpAssociation(this, "nat-gateway-ip", { natGatewayId: natGateway.id, publicIpAddressId: natPublicIp.id });
       for (const [key, guarded] of databricksSubnets) {
-        new SubnetNatGatewayAssociation(this, `${key}-nat`, { subnetId: guarded.subnet.id, natGatewayId: natGateway.id });
+        guarded.associations.push(new SubnetNatGatewayAssociation(this, `${key}-nat`, { subnetId: guarded.subnet.id, natGatewayId: natGateway.id }));
       }
     }
     if (props.routeTableId !== undefined) {
       for (const [key, guarded] of databricksSubnets) {
-        new SubnetRouteTableAssociation(this, `${key}-route-table`, { subnetId: guarded.subnet.id, routeTableId: props.routeTableId });
+        guarded.associations.push(new SubnetRouteTableAssociation(this, `${key}-route-table`, { subnetId: guarded.subnet.id, routeTableId: props.routeTableId }));
       }
     }
 

@@ -103,6 +103,18 @@ export interface SparkBatchPipelineProps extends Placement {
    * @default 1
    */
   readonly loaderPasswordVersion?: number;
+  /**
+   * The machine-learning application's login: a member of `readerRole` and nothing else, which
+   * the migrate task creates with the password kept in the vault under `passwordSecretName`.
+   * `false` creates none.
+   * @default - `sink.addLoginCredential` issues `bank_app` when the sink can, such as RelationalSink
+   */
+  readonly readerCredential?: DatabaseCredential | false;
+  /**
+   * Version of the reader login's generated password when the sink issues it; bump it to rotate.
+   * @default 1
+   */
+  readonly readerPasswordVersion?: number;
   /** Id of the region's Unity Catalog metastore (one per account and region, created once in the account console). */
   readonly metastoreId: string;
   /**
@@ -113,6 +125,21 @@ export interface SparkBatchPipelineProps extends Placement {
   readonly azureDatabricksObjectId: string;
   /** Service principal the job runs as, registered in the Databricks account; assigned to the workspace here. */
   readonly jobServicePrincipal: IDatabricksPrincipal;
+  /**
+   * The principal that runs the deploy (the deploy pipeline's service connection, by application
+   * id). It creates the catalog's storage credential, external locations and catalog, so it needs
+   * CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION and CREATE CATALOG on the metastore;
+   * preflight checks that it is named and is not the job's principal. It is the workspace's admin
+   * through its Azure role, so it is not assigned to the workspace.
+   * @default - unnamed: nothing is granted, and preflight reports it
+   */
+  readonly deployer?: IDatabricksPrincipal;
+  /**
+   * Grant `deployer` the three metastore privileges it needs (a non-authoritative
+   * `databricks_grant`), for a deployer that is a metastore admin without them.
+   * @default false
+   */
+  readonly grantMetastorePrivileges?: boolean;
   /** Databricks account group of the data engineers. */
   readonly dataEngineers: IDatabricksPrincipal;
   /** Databricks account group of the ML consumers, who read the features schema. */
@@ -136,6 +163,12 @@ export interface SparkBatchPipelineProps extends Placement {
    * @default - none
    */
   readonly publicNetworkAccessReason?: string;
+  /**
+   * Give the private workspace a `browser_authentication` private endpoint (see
+   * {@link DatabricksWorkspaceProps.browserAuthentication}); one per region and DNS zone.
+   * @default - true when the workspace is private
+   */
+  readonly browserAuthentication?: boolean;
   /**
    * Name of the workspace.
    * @default `dbw-${nameSuffix}`
@@ -262,6 +295,8 @@ export class SparkBatchPipeline extends Construct {
   readonly secretScopeName: string;
   /** The login the load runs as. */
   readonly loaderCredential?: DatabaseCredential;
+  /** The application's read-only login, when there is one. */
+  readonly readerCredential?: DatabaseCredential;
   /** Hash of every uploaded file. */
   readonly codeVersion: string;
   /** Id of the quarterly job. */
@@ -279,6 +314,10 @@ export class SparkBatchPipeline extends Construct {
     const jobName = `${suffix}-quarterly-etl`;
 
     this.loaderCredential = props.loaderCredential ?? (canIssueLogins(props.sink) ? props.sink.addLoginCredential(`${id}-loader`, { login: "bank_etl", passwordVersion: props.loaderPasswordVersion }) : undefined);
+    this.readerCredential =
+      props.readerCredential === false
+        ? undefined
+        : (props.readerCredential ?? (canIssueLogins(props.sink) ? props.sink.addLoginCredential(`${id}-reader`, { login: "bank_app", passwordVersion: props.readerPasswordVersion }) : undefined));
     if (!this.loaderCredential && props.sink) {
       v.fail("loaderCredential", undefined, "the loader's DatabaseCredential (login, userSecretName, passwordSecretName), required when the sink cannot issue one (RelationalSink.addLoginCredential)");
     }
@@ -294,6 +333,7 @@ export class SparkBatchPipeline extends Construct {
       metastoreId: props.metastoreId,
       publicNetworkAccess: props.publicNetworkAccess,
       publicNetworkAccessReason: props.publicNetworkAccessReason,
+      browserAuthentication: props.browserAuthentication,
       managedResourceGroupName: props.managedResourceGroupName ?? `rg-dbw-${suffix}-managed`,
       accessConnectorName: `dbac-${suffix}`,
       dbfsCustomerManagedKey: props.dbfsCustomerManagedKey && { ...props.dbfsCustomerManagedKey, secretStore: props.secretStore },
@@ -320,6 +360,7 @@ export class SparkBatchPipeline extends Construct {
       dataEngineerAccess: props.dataEngineerAccess,
       lakePathPrefix: props.lakePathPrefix,
       lakeReachable: [...this.networkConnectivity.ready],
+      metastorePrivilegesFor: props.grantMetastorePrivileges ? props.deployer : undefined,
     });
 
     const schedule = props.schedule ?? {};
@@ -381,6 +422,7 @@ export class SparkBatchPipeline extends Construct {
           "--etl-role", loader?.login ?? "bank_etl",
           "--etl-password-key", loader?.passwordSecretName,
           "--reader-role", props.readerRole ?? "bank_reader",
+          ...(this.readerCredential ? ["--reader-login", this.readerCredential.login, "--reader-password-key", this.readerCredential.passwordSecretName] : []),
         ],
         ...retried,
         timeoutSeconds: 3600,
@@ -392,7 +434,7 @@ export class SparkBatchPipeline extends Construct {
         parameters: [
           "--input", input,
           // The ETL puts each data area's name in place of {container} and its paths under the
-          // root: curated/<folder>transactions, features/<folder>quarterly, quarantine/<folder>.
+          // root: curated/<folder>transactions, features/<folder>quarterly, quarantine/<folder>rows.
           "--lake", `abfss://{container}@${props.lake?.accountName}.dfs.core.windows.net/${folder}`,
           "--catalog", this.catalogName,
           "--pg-url", pgUrl,
@@ -429,6 +471,12 @@ function validate(v: PropValidator, props: SparkBatchPipelineProps): void {
     v.required(prop, props[prop], `the pipeline's ${prop} (see SparkBatchPipelineProps)`);
   }
   v.required("metastoreId", props.metastoreId, "the id (a GUID) of the region's Unity Catalog metastore");
+  if (props.grantMetastorePrivileges) v.required("deployer", props.deployer, "the deploying principal, to which grantMetastorePrivileges grants the metastore privileges");
+  if (props.deployer !== undefined) checkDatabricksPrincipal(v, "deployer", props.deployer);
+  const [deployerName, jobName] = [props.deployer?.name, props.jobServicePrincipal?.name];
+  if (typeof deployerName === "string" && !isUnresolved(deployerName) && typeof jobName === "string" && deployerName.toLowerCase() === jobName.toLowerCase()) {
+    v.fail("deployer", deployerName, "a principal other than jobServicePrincipal: the job runs with no right to change the estate");
+  }
   v.required("azureDatabricksObjectId", props.azureDatabricksObjectId, "the object id of the AzureDatabricks enterprise application in this tenant");
   checkDatabricksPrincipal(v, "jobServicePrincipal", props.jobServicePrincipal);
   if (props.jobServicePrincipal && props.jobServicePrincipal.kind !== "servicePrincipal") v.fail("jobServicePrincipal", `${props.jobServicePrincipal.kind} ${props.jobServicePrincipal.name}`, "a service principal, DatabricksPrincipal.servicePrincipal(applicationId)");

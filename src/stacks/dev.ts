@@ -1,6 +1,6 @@
 import { EnvironmentConfig } from "./config";
 import { DatabricksPrincipal } from "../constructs/principal";
-import { agentNetwork, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
+import { agentNetwork, deployerApplicationId, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 const DEV_PUBLIC_WORKSPACE_REASON =
@@ -41,6 +41,8 @@ export const dev: EnvironmentConfig = {
     ...DATABRICKS_ACCOUNT,
     // Placeholder (ESTATE_DEV_JOB_SP_APPLICATION_ID): the application id of the service principal the job runs as here.
     jobServicePrincipal: DatabricksPrincipal.servicePrincipal(jobServicePrincipalApplicationId("dev", "00000000-0000-4000-8000-00000000d001")),
+    // Creates the catalog objects: needs CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION and CREATE CATALOG on the metastore.
+    deployer: DatabricksPrincipal.servicePrincipal(deployerApplicationId("dev", "00000000-0000-4000-8000-00000000d002")),
     dataEngineerAccess: "all",
     publicNetworkAccess: true,
     publicNetworkAccessReason: DEV_PUBLIC_WORKSPACE_REASON,

@@ -75,6 +75,7 @@ export const ESTATE_ENV_VARS = {
 /** Per environment: `ESTATE_<ENV>_<suffix>`. */
 export const ESTATE_PER_ENVIRONMENT_SUFFIXES = {
   jobServicePrincipalApplicationId: "JOB_SP_APPLICATION_ID",
+  deployerApplicationId: "DEPLOYER_APPLICATION_ID",
   agentVnetId: "AGENT_VNET_ID",
   agentVnetCidr: "AGENT_VNET_CIDR",
 } as const;
@@ -90,6 +91,11 @@ export function estateEnvironmentVariables(environments: readonly EnvironmentNam
 /** The job's service principal of an environment (application id). */
 export function jobServicePrincipalApplicationId(environment: EnvironmentName, stand_in: string): string {
   return placeholder(stand_in, `application id of the ${environment} job's service principal`, perEnvironment(environment, ESTATE_PER_ENVIRONMENT_SUFFIXES.jobServicePrincipalApplicationId));
+}
+
+/** The principal the environment's deploy pipeline signs in as (its service connection's application id). */
+export function deployerApplicationId(environment: EnvironmentName, standIn: string): string {
+  return placeholder(standIn, `application id of the ${environment} deploy pipeline's service connection`, perEnvironment(environment, ESTATE_PER_ENVIRONMENT_SUFFIXES.deployerApplicationId));
 }
 
 /** The Databricks account id (the account console's id), for the account-level provider. */

@@ -1,6 +1,6 @@
 import { EnvironmentConfig } from "./config";
 import { DatabricksPrincipal } from "../constructs/principal";
-import { agentNetwork, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
+import { agentNetwork, deployerApplicationId, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 /** Prod is resilient: geo-redundant lake and backups, zone-redundant HA, delete protection. */
@@ -41,6 +41,8 @@ export const prod: EnvironmentConfig = {
     ...DATABRICKS_ACCOUNT,
     // Placeholder (ESTATE_PROD_JOB_SP_APPLICATION_ID): the application id of the service principal the job runs as here.
     jobServicePrincipal: DatabricksPrincipal.servicePrincipal(jobServicePrincipalApplicationId("prod", "00000000-0000-4000-8000-00000000f001")),
+    // Creates the catalog objects: needs CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION and CREATE CATALOG on the metastore.
+    deployer: DatabricksPrincipal.servicePrincipal(deployerApplicationId("prod", "00000000-0000-4000-8000-00000000f002")),
     dataEngineerAccess: "read",
     // Private: a databricks_ui_api private endpoint and back-end Private Link only.
     publicNetworkAccess: false,

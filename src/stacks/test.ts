@@ -1,6 +1,6 @@
 import { EnvironmentConfig } from "./config";
 import { DatabricksPrincipal } from "../constructs/principal";
-import { agentNetwork, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
+import { agentNetwork, deployerApplicationId, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 const TEST_PUBLIC_WORKSPACE_REASON =
@@ -48,6 +48,8 @@ export const test: EnvironmentConfig = {
     ...DATABRICKS_ACCOUNT,
     // Placeholder (ESTATE_TEST_JOB_SP_APPLICATION_ID): the application id of the service principal the job runs as here.
     jobServicePrincipal: DatabricksPrincipal.servicePrincipal(jobServicePrincipalApplicationId("test", "00000000-0000-4000-8000-00000000e001")),
+    // Creates the catalog objects: needs CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION and CREATE CATALOG on the metastore.
+    deployer: DatabricksPrincipal.servicePrincipal(deployerApplicationId("test", "00000000-0000-4000-8000-00000000e002")),
     dataEngineerAccess: "read",
     publicNetworkAccess: true,
     publicNetworkAccessReason: TEST_PUBLIC_WORKSPACE_REASON,

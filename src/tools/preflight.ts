@@ -10,17 +10,19 @@
  * - the estate's address space overlapping a peered VNet's (`network.peeredNetworks[].addressSpaces`);
  * - with the other environments' configs (`otherEnvironments`): a VNet that this environment and
  *   another would both link their own private DNS zones of one name to (`dns-link`), which Azure
- *   refuses for the second.
+ *   refuses for the second;
+ * - the deploying principal (`pipeline.deployer`) named and not the job's (`deployer`): it needs
+ *   three privileges on the metastore that account admins do not hold by default.
  */
 import { IPv4CidrRange } from "ip-num";
 import { PRIVATE_DNS_ZONE_KEYS, PRIVATE_DNS_ZONE_NAMES } from "../constructs/secure-network";
 import { ENVIRONMENTS, stackName, type EnvironmentConfig, type EnvironmentName } from "../stacks/config";
 import { placeholdersFor } from "../stacks/placeholders";
 
-export type ProblemKind = "placeholder" | "expiry" | "overlap" | "dns-link";
+export type ProblemKind = "placeholder" | "expiry" | "overlap" | "dns-link" | "deployer";
 
 /** Every kind, in the order the report counts them. */
-export const PROBLEM_KINDS: readonly ProblemKind[] = ["placeholder", "expiry", "overlap", "dns-link"];
+export const PROBLEM_KINDS: readonly ProblemKind[] = ["placeholder", "expiry", "overlap", "dns-link", "deployer"];
 
 export interface PreflightProblem {
   readonly kind: ProblemKind;
@@ -264,6 +266,24 @@ function dnsLinkProblems(config: EnvironmentConfig, others: readonly Environment
 }
 
 /** Every problem preflight finds in a configuration. */
+/**
+ * The deploying principal is named, and is not the job's: it creates the storage credential,
+ * external locations and catalog, which need CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION
+ * and CREATE CATALOG on the metastore. Account admins do not hold them by default; whether the
+ * named principal holds them can only be seen online, so the fix says how to grant them.
+ */
+export function deployerProblems(config: EnvironmentConfig): PreflightProblem[] {
+  const deployer = config.pipeline?.deployer?.name;
+  const grant = `a metastore admin runs GRANT CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION, CREATE CATALOG ON METASTORE TO \`<application id>\`, or set pipeline.grantMetastorePrivileges when the deployer is a metastore admin (docs/deploying.md)`;
+  if (deployer === undefined || deployer.trim() === "") {
+    return [{ kind: "deployer", path: "pipeline.deployer", value: "(unset)", problem: "the principal that deploys is not named", fix: `name the deploy pipeline's service connection (DatabricksPrincipal.servicePrincipal(<application id>)); ${grant}` }];
+  }
+  if (deployer.toLowerCase() === config.pipeline?.jobServicePrincipal?.name?.toLowerCase()) {
+    return [{ kind: "deployer", path: "pipeline.deployer", value: deployer, problem: "the deploying principal is the job's own", fix: "give the deploy pipeline its own service principal: the job must not be able to change the estate" }];
+  }
+  return [];
+}
+
 export function preflight(config: EnvironmentConfig, options: PreflightOptions = {}): PreflightProblem[] {
   const now = options.now ?? new Date();
   return [
@@ -271,12 +291,13 @@ export function preflight(config: EnvironmentConfig, options: PreflightOptions =
     ...expiryProblems(config, now, options.expiryWindowDays ?? 30),
     ...overlapProblems(config),
     ...dnsLinkProblems(config, options.otherEnvironments ?? []),
+    ...deployerProblems(config),
   ];
 }
 
 /** A report: one line per problem, then a summary line. */
 export function formatReport(stack: string, problems: readonly PreflightProblem[]): string {
-  if (problems.length === 0) return `preflight ${stack}: ok, no placeholders, no expiry within 30 days, no overlapping peered CIDRs, no DNS zone linked twice to a VNet\n`;
+  if (problems.length === 0) return `preflight ${stack}: ok, no placeholders, no expiry within 30 days, no overlapping peered CIDRs, no DNS zone linked twice to a VNet, the deployer named\n`;
   const width = Math.min(48, Math.max(...problems.map((p) => p.path.length)));
   const lines = problems.map((p) => `  ${p.path.padEnd(width)}  ${p.problem}: ${JSON.stringify(p.value)} -> ${p.fix}`);
   const counts = PROBLEM_KINDS

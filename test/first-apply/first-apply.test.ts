@@ -32,6 +32,7 @@ import {
   storagePrivateEndpointViolations,
   terraformVersionViolations,
   workspaceEndpointViolations,
+  workspaceSubnetViolations,
 } from "./rules";
 
 const graphOf = (json: TerraformJson) => new DependencyGraph(json);
@@ -477,6 +478,16 @@ describe.each<EnvironmentName>(["dev", "test", "prod"])("estate-%s on a first ap
       const [link] = idsOf(json, "azurerm_private_dns_zone_virtual_network_link");
       const withHub = { ...cloneJson(json), provider: { ...json.provider, azurerm: [...(json.provider!.azurerm as unknown[]), { alias: "hub", subscription_id: "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", features: [{}] }] } };
       expectAbout(dnsLinkSubscriptionViolations(graphOf(setAttribute(withHub, link, "provider", "azurerm.hub")), {}), [link]);
+    });
+
+    it("creates the workspace after every NSG, NAT gateway and route table association of its subnets", () => {
+      expect(workspaceSubnetViolations(graph)).toEqual([]);
+    });
+
+    it("breaking it on purpose is caught: the NAT gateway associations not waited for", () => {
+      const nat = idsOf(json, "azurerm_subnet_nat_gateway_association");
+      expect(nat.length).toBeGreaterThan(0);
+      expectAbout(workspaceSubnetViolations(graphOf(detach(json, ...nat))), idsOf(json, "azurerm_databricks_workspace"));
     });
 
     it("requires Terraform 1.11 or later, which its write-only arguments need", () => {

@@ -5,11 +5,12 @@
  * two environments that link their own private DNS zones to one VNet.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { EnvironmentConfig, EnvironmentName } from "../../src/stacks/config";
 import { ESTATE_ENV_VARS, estateEnvironmentVariables, perEnvironment, registeredPlaceholders } from "../../src/stacks/placeholders";
 import { PRIVATE_DNS_ZONE_NAMES } from "../../src/constructs/secure-network";
-import { formatReport, isReservedDomain, peeredDnsLinks, preflight, PreflightProblem, reservedAddressesIn } from "../../src/tools/preflight";
+import { formatReport, isReservedDomain, peeredDnsLinks, preflight, PreflightProblem, PROBLEM_KINDS, reservedAddressesIn } from "../../src/tools/preflight";
 import { CONFIGS } from "../helpers/synth";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -29,6 +30,7 @@ function realEnvironment(): Record<string, string> {
   };
   ENVIRONMENTS.forEach((environment, index) => {
     values[perEnvironment(environment, "JOB_SP_APPLICATION_ID")] = `5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8${index}`;
+    values[perEnvironment(environment, "DEPLOYER_APPLICATION_ID")] = `6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9${index}`;
     values[perEnvironment(environment, "AGENT_VNET_ID")] =
       `/subscriptions/1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a/resourceGroups/rg-agents/providers/Microsoft.Network/virtualNetworks/vnet-agents-${environment}`;
     values[perEnvironment(environment, "AGENT_VNET_CIDR")] = `10.250.${index}.0/24`;
@@ -146,6 +148,19 @@ describe("preflight's other checks", () => {
 
   it("a cleaned config passes (the control for the cases below)", () => {
     for (const environment of ENVIRONMENTS) expect(preflight(clean(environment), { now: NOW })).toEqual([]);
+  });
+
+  it("names an unnamed deployer, with the metastore privileges it needs", () => {
+    const config = clean("prod");
+    const problems = preflight({ ...config, pipeline: { ...config.pipeline, deployer: undefined } }, { now: NOW });
+    expect(problems.map(({ kind, path: at }) => ({ kind, path: at }))).toEqual([{ kind: "deployer", path: "pipeline.deployer" }]);
+    expect(problems[0].fix).toContain("CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION, CREATE CATALOG ON METASTORE");
+  });
+
+  it("names a deployer that is the job's own principal", () => {
+    const config = clean("test");
+    const problems = preflight({ ...config, pipeline: { ...config.pipeline, deployer: config.pipeline.jobServicePrincipal } }, { now: NOW });
+    expect(problems.map(({ kind, problem }) => ({ kind, problem }))).toEqual([{ kind: "deployer", problem: "the deploying principal is the job's own" }]);
   });
 
   it("names a key expiring within 30 days, and an expired credential", () => {
@@ -313,5 +328,38 @@ describe("the CLI", () => {
     expect(failing.stderr).toContain("pipeline.metastoreId");
     const passing = npm(realEnvironment());
     expect(passing.status).toBe(0);
+  });
+});
+
+describe("docs/deploying.md and what preflight checks", () => {
+  const doc = readFileSync(path.join(REPO_ROOT, "docs", "deploying.md"), "utf8");
+  const section = (title: string) => {
+    const start = doc.indexOf(title);
+    expect(start).toBeGreaterThan(-1);
+    return doc.slice(start, doc.indexOf("\n#", start + title.length));
+  };
+
+  it("names every environment variable preflight reads, in the per-environment form where it has one", () => {
+    const named = (variable: string) => doc.includes(`\`${variable}\``) || doc.includes(`\`${variable.replace(/^ESTATE_(DEV|TEST|PROD)_/, "ESTATE_<ENV>_")}\``);
+    expect(estateEnvironmentVariables().filter((variable) => !named(variable))).toEqual([]);
+  });
+
+  it("lists, among what must exist first, the deployer's metastore privileges that preflight asks for", () => {
+    const prerequisites = section("## What must exist first");
+    for (const phrase of ["CREATE STORAGE CREDENTIAL", "CREATE EXTERNAL LOCATION", "CREATE CATALOG", "pipeline.deployer", "pipeline.grantMetastorePrivileges", "Terraform 1.11"]) {
+      expect({ phrase, listed: prerequisites.includes(phrase) }).toEqual({ phrase, listed: true });
+    }
+  });
+
+  it("describes each kind of problem preflight reports", () => {
+    const described = section("### 4. Run preflight");
+    const words: Record<(typeof PROBLEM_KINDS)[number], string> = {
+      placeholder: "placeholder",
+      expiry: "expire within 30 days",
+      overlap: "overlap the address space",
+      "dns-link": "link their own private DNS zones",
+      deployer: "pipeline.deployer",
+    };
+    for (const kind of PROBLEM_KINDS) expect({ kind, described: described.includes(words[kind]) }).toEqual({ kind, described: true });
   });
 });

@@ -261,7 +261,9 @@ export function namedPrincipals(graph: DependencyGraph): NamedPrincipal[] {
         for (const grant of asArray(body.grant)) found.push(...named(node.id, "grant.principal", "any", grant.principal));
         break;
       case "databricks_grant":
-        found.push(...named(node.id, "principal", "any", body.principal));
+        // The metastore is an account-level securable, and its grantee is the deployer, which is
+        // the workspace's admin through its Azure role: it needs no workspace assignment.
+        if (body.metastore === undefined) found.push(...named(node.id, "principal", "any", body.principal));
         break;
     }
   }
@@ -561,4 +563,27 @@ export function terraformVersionViolations(graph: DependencyGraph): string[] {
   if (typeof constraint !== "string") return [`terraform.required_version: unset, but the stack uses write-only arguments (${writeOnly.slice(0, 3).join(", ")})`];
   const older = ["1.5.7", "1.9.8", "1.10.5"].filter((version) => satisfiesConstraint(version, constraint));
   return older.length > 0 ? [`terraform.required_version: "${constraint}" admits ${older.join(", ")}, which do not know write-only arguments (1.11 or later needed)`] : [];
+}
+
+/** Subnet associations that change what a subnet carries. */
+const SUBNET_ASSOCIATIONS = ["azurerm_subnet_network_security_group_association", "azurerm_subnet_nat_gateway_association", "azurerm_subnet_route_table_association"];
+
+/**
+ * A VNet-injected workspace waits for every NSG, NAT gateway and route table association of its
+ * subnets: once it exists, Databricks' network intent policy
+ * (Microsoft.Databricks/workspaces, "networkIntentPolicy") locks the delegated subnets, so a later
+ * association fails, and without the NAT or route table the first cluster has no way out.
+ */
+export function workspaceSubnetViolations(graph: DependencyGraph): string[] {
+  const violations: string[] = [];
+  for (const workspace of graph.resources("azurerm_databricks_workspace")) {
+    const subnets = graph.referencedBy(workspace.body.custom_parameters, "azurerm_subnet");
+    const associations = graph
+      .resourcesWhere((type) => SUBNET_ASSOCIATIONS.includes(type))
+      .filter((association) => graph.referencedBy(association.body.subnet_id, "azurerm_subnet").some((subnet) => subnets.includes(subnet)));
+    for (const association of associations) {
+      if (!graph.waitsFor(workspace.id, association.id)) violations.push(`${workspace.id}: does not wait for ${association.id}`);
+    }
+  }
+  return violations;
 }

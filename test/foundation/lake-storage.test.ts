@@ -200,3 +200,25 @@ describe("LakeStorage", () => {
     });
   });
 });
+
+describe("LakeStorage landing writers", () => {
+  it("lets each landing writer write the landing container and nothing else", () => {
+    const { stack } = bareStack();
+    new LakeStorage(stack, "lake", lakeProps({ landingWriters: [AzurePrincipal.group(JOB_PRINCIPAL)] }));
+    const synthesized = synthStack(stack);
+    const assignment = resourceAt(synthesized, "azurerm_role_assignment", "lake/landing-writer-0");
+    const account = logicalNameAt(synthesized, "azurerm_storage_account", "lake/account");
+    expect(assignment).toMatchObject({
+      role_definition_name: "Storage Blob Data Contributor",
+      principal_id: JOB_PRINCIPAL,
+      principal_type: "Group",
+      scope: `\${azurerm_storage_account.${account}.id}/blobServices/default/containers/\${azurerm_storage_container.${logicalNameAt(synthesized, "azurerm_storage_container", "lake/landing-container")}.name}`,
+    });
+  });
+
+  it("refuses a landing writer whose object id is not a GUID", () => {
+    const { stack } = bareStack();
+    new LakeStorage(stack, "lake", lakeProps({ landingWriters: [AzurePrincipal.group("data-team")] }));
+    expect(problemsOf(stack)).toEqual([{ construct: "LakeStorage", prop: "principal.objectId" }]);
+  });
+});

@@ -38,6 +38,36 @@ describe("RelationalSink", () => {
   const server = resourceAt(base, "azurerm_postgresql_flexible_server", "database/server");
   const parameters = Object.fromEntries(resourcesOf(base, "azurerm_postgresql_flexible_server_configuration").map(([, body]) => [body.name, body.value]));
 
+  it("keeps Entra authentication off when no Entra administrator is given", () => {
+    expect(server.authentication).toMatchObject({ password_auth_enabled: true, active_directory_auth_enabled: false });
+    expect(resourcesOf(base, "azurerm_postgresql_flexible_server_active_directory_administrator")).toEqual([]);
+  });
+
+  it("turns Entra authentication on with the Entra administrator it is given", () => {
+    const { stack } = bareStack();
+    sink(stack, { entraAdministrator: { objectId: "7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a", principalName: "bank-dba", principalType: "Group" } });
+    const synthesized = synthStack(stack);
+    expect(resourceAt(synthesized, "azurerm_postgresql_flexible_server", "database/server").authentication).toMatchObject({ active_directory_auth_enabled: true, tenant_id: TENANT });
+    expect(resourceAt(synthesized, "azurerm_postgresql_flexible_server_active_directory_administrator", "database/entra-administrator")).toMatchObject({
+      object_id: "7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a",
+      principal_name: "bank-dba",
+      principal_type: "Group",
+      tenant_id: TENANT,
+    });
+  });
+
+  it("refuses an Entra administrator whose object id is not a GUID", () => {
+    expect(problemsFor({ entraAdministrator: { objectId: "bank-dba", principalName: "bank-dba", principalType: "Group" } })).toEqual([{ construct: "RelationalSink", prop: "entraAdministrator.objectId" }]);
+  });
+
+  it("leaves the zones to Azure after a zone-redundant failover", () => {
+    expect((server.lifecycle as { ignore_changes?: string[] }).ignore_changes).toEqual(["zone", "high_availability[0].standby_availability_zone"]);
+    expect((server.lifecycle as { prevent_destroy?: boolean }).prevent_destroy).toBe(true);
+    const { stack } = bareStack();
+    sink(stack, { highAvailability: "Disabled", deletionProtection: false });
+    expect(resourceAt(synthStack(stack), "azurerm_postgresql_flexible_server", "database/server").lifecycle).toBeUndefined();
+  });
+
   it("runs PostgreSQL 16 with private access only", () => {
     expect(server).toMatchObject({ version: "16", public_network_access_enabled: false, delegated_subnet_id: subnetId("snet-psql"), private_dns_zone_id: EXISTING_ZONES.postgres });
   });

@@ -47,7 +47,7 @@ describe("environment stacks", () => {
     const prod = synthEnvironment("prod");
     expect(resourcesOf(prod, "azurerm_management_lock")).toHaveLength(3);
     for (const type of ["azurerm_key_vault", "azurerm_storage_account", "azurerm_postgresql_flexible_server"]) {
-      for (const [, body] of resourcesOf(prod, type)) expect(body.lifecycle).toEqual({ prevent_destroy: true });
+      for (const [, body] of resourcesOf(prod, type)) expect(body.lifecycle).toMatchObject({ prevent_destroy: true });
     }
   });
 

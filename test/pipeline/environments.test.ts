@@ -82,6 +82,18 @@ describe("workspace network access", () => {
   });
 });
 
+describe("the browser sign-in of a private workspace", () => {
+  it("gives prod's private workspace a browser_authentication endpoint in the Databricks DNS zone", () => {
+    const endpoint = resourceAt(synthEnvironment("prod"), "azurerm_private_endpoint", "/pipeline/workspace/browser-auth-private-endpoint");
+    expect(endpoint.private_service_connection).toMatchObject({ subresource_names: ["browser_authentication"], is_manual_connection: false });
+    expect(JSON.stringify(endpoint.private_dns_zone_group)).toContain("network_databricks-dns-zone");
+  });
+
+  it.each(["dev", "test"] as const)("gives %s's public workspace none", (environment) => {
+    expect(resourcesOf(synthEnvironment(environment), "azurerm_private_endpoint").filter(([name]) => name.includes("browser-auth"))).toEqual([]);
+  });
+});
+
 describe("the first apply of a private workspace", () => {
   it("makes every workspace-level Databricks resource in prod wait for the UI/API endpoint and every identity assignment", () => {
     const prod = synthEnvironment("prod");
@@ -390,5 +402,20 @@ describe.each(ENVIRONMENTS)("the %s job code", (environment) => {
       { service_principal_name: CONFIGS[environment].pipeline.jobServicePrincipal.name, permission_level: "CAN_READ" },
       { group_name: CONFIGS[environment].pipeline.dataEngineers.name, permission_level: "CAN_READ" },
     ]);
+  });
+});
+
+describe("the application's read-only login", () => {
+  it.each(["dev", "test", "prod"] as const)("is issued in %s as bank_app, its password written only to the vault, and created by migrate as a member of bank_reader", (environment) => {
+    const synthesized = synthEnvironment(environment);
+    const tasks = resourceAt(synthesized, "databricks_job", "/pipeline/job/job").task as Array<{ task_key: string; spark_python_task: { parameters: string[] } }>;
+    const migrate = tasks.find((task) => task.task_key === "migrate")!.spark_python_task.parameters;
+    const after = (name: string) => migrate[migrate.indexOf(name) + 1];
+    expect({ login: after("--reader-login"), role: after("--reader-role") }).toEqual({ login: "bank_app", role: "bank_reader" });
+    const secrets = resourcesOf(synthesized, "azurerm_key_vault_secret").map(([, body]) => body);
+    const password = secrets.find((secret) => secret.name === after("--reader-password-key"));
+    expect(password).toMatchObject({ content_type: "text/plain; postgres-password", value_wo_version: 1 });
+    expect(password?.value).toBeUndefined();
+    expect(String(password?.value_wo)).toMatch(/^\$\{random_password\./);
   });
 });

@@ -1,6 +1,6 @@
 import * as library from "../../src";
 import { resourceAt } from "../helpers/synth";
-import { addressesAt, allResources, dependsOn, JOB_SP, pathOf, synthPipeline } from "./pipeline-stack";
+import { addressesAt, allResources, BASE_PROPS, dependsOn, JOB_SP, pathOf, pipelineProblems, problemKeys, synthPipeline } from "./pipeline-stack";
 
 type Body = Record<string, unknown>;
 type Task = { task_key: string; max_retries: number; depends_on?: Array<{ task_key: string }>; spark_python_task: { python_file: string; parameters: string[] } };
@@ -152,6 +152,7 @@ describe("SparkBatchPipeline in another organisation's stack", () => {
       "--admin-user-key", "psql-analytics-dev-admin-user", "--admin-password-key", "psql-analytics-dev-admin-password",
       "--etl-role", "bank_etl", "--etl-password-key", "psql-analytics-dev-etl-password", "--reader-role", "bank_reader",
     ]);
+    expect(parameter("migrate", "--reader-login")).toBeUndefined();
     expect(parameter("load", "--lake")).toMatch(/^abfss:\/\/\{container\}@\$\{azurerm_storage_account\..*\.name\}\.dfs\.core\.windows\.net\/$/);
     expect(parameter("load", "--catalog")).toBe("analytics_dev");
     expect(parameter("load", "--pg-url")).toBe(pgUrl);
@@ -174,5 +175,31 @@ describe("SparkBatchPipeline in another organisation's stack", () => {
       expect({ address, provider: body.provider }).toEqual({ address, provider: address.startsWith("databricks_mws_") ? "databricks.account" : "databricks.analytics" });
     }
     expect(pathOf(job)).toBe("their-stack/pipeline/job/job");
+  });
+});
+
+describe("the deployer's privileges on the metastore", () => {
+  const DEPLOYER = "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a";
+
+  it("grants nothing on the metastore unless asked", () => {
+    expect(allResources(synthPipeline({ deployer: library.DatabricksPrincipal.servicePrincipal(DEPLOYER) })).filter(([address]) => address.startsWith("databricks_grant."))).toEqual([]);
+  });
+
+  it("grants the deployer the three privileges non-authoritatively, before the credential, locations and catalog are made", () => {
+    const synthesized = synthPipeline({ deployer: library.DatabricksPrincipal.servicePrincipal(DEPLOYER), grantMetastorePrivileges: true });
+    const [grant] = addressesAt(synthesized, "databricks_grant", "/pipeline/catalog/metastore-privileges");
+    expect(resourceAt(synthesized, "databricks_grant", "/pipeline/catalog/metastore-privileges")).toMatchObject({
+      metastore: BASE_PROPS.metastoreId,
+      principal: DEPLOYER,
+      privileges: ["CREATE_STORAGE_CREDENTIAL", "CREATE_EXTERNAL_LOCATION", "CREATE_CATALOG"],
+    });
+    const creators = allResources(synthesized).filter(([address]) => /^databricks_(storage_credential|external_location|catalog)\./.test(address));
+    expect(creators).toHaveLength(7);
+    for (const [address, body] of creators) expect({ address, waits: dependsOn(body).includes(grant) }).toEqual({ address, waits: true });
+  });
+
+  it("refuses the grant without a deployer, and a deployer that is the job's principal", () => {
+    expect(problemKeys(pipelineProblems({ grantMetastorePrivileges: true }))).toEqual([{ construct: "SparkBatchPipeline", prop: "deployer" }]);
+    expect(problemKeys(pipelineProblems({ deployer: library.DatabricksPrincipal.servicePrincipal(JOB_SP) }))).toEqual([{ construct: "SparkBatchPipeline", prop: "deployer" }]);
   });
 });

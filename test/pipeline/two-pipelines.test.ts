@@ -21,7 +21,7 @@ function secondPair(network: { virtualNetworkId: string }, name: string) {
  * Two pipelines in one stack, sharing one network, lake and vault, each with its own workspace,
  * sink and provider; the second has its own Databricks subnet pair and each its own lake prefix.
  */
-function twoPipelines() {
+function twoPipelines(browserAuthentication: Array<boolean | undefined> = []) {
   const stack = new TerraformStack(Testing.app(), "two-pipelines");
   const { placement, network, secretStore, lake, accountProvider } = sharedEstate(stack);
   const pipelines = (["risk", "fraud"] as const).map((name, index) => {
@@ -45,6 +45,7 @@ function twoPipelines() {
       workspaceSubnets: index === 0 ? undefined : secondPair(network, name),
       sink,
       loaderCredential: sink.loaderCredential,
+      browserAuthentication: browserAuthentication[index],
     });
   });
   return { stack, pipelines };
@@ -58,6 +59,18 @@ describe("two pipelines in one stack, sharing a lake and a vault", () => {
 
   it("synthesize without problems", () => {
     expect(validationProblems(stack)).toEqual([]);
+  });
+
+  it("make one browser authentication endpoint for the region, on the first private workspace", () => {
+    const endpoints = resources.filter(([address, body]) => address.startsWith("azurerm_private_endpoint.") && JSON.stringify(body.private_service_connection).includes("browser_authentication"));
+    expect(endpoints.map(([, body]) => pathOf(body))).toEqual(["two-pipelines/risk-pipeline/workspace/browser-auth-private-endpoint"]);
+  });
+
+  it("refuse a second browser authentication endpoint in the region's DNS zone, naming the workspace that has it", () => {
+    const { stack: twice } = twoPipelines([undefined, true]);
+    const problems = validationProblems(twice);
+    expect(problems.map(({ construct, prop, path }) => ({ construct, prop, path }))).toEqual([{ construct: "DatabricksWorkspace", prop: "browserAuthentication", path: "two-pipelines/fraud-pipeline/workspace" }]);
+    expect(problems[0].allowed).toContain("two-pipelines/risk-pipeline/workspace already has the region's browser authentication endpoint");
   });
 
   it("send each pipeline's workspace-level Databricks resources to its own provider, and the NCC's to the account provider", () => {
