@@ -286,6 +286,23 @@ function run(command: string, args: string[], cwd: string, outputFile?: string):
   return { json, exitCode: result.status ?? -1, seconds, stderr: result.stderr };
 }
 
+/**
+ * A copy of the synthesized stacks (same `stacks/<name>/cdk.tf.json` layout) for checkov, without
+ * `terraform.required_version`: checkov 3.x's Terraform JSON parser (checkov/terraform_json/
+ * parser.py, `handle_block_type`) takes every key of the `terraform` block for a nested block and
+ * refuses a plain attribute ("this method receives only dicts"), so it would parse nothing. No
+ * check reads the attribute; it only constrains the Terraform CLI. Returns the copy's directory.
+ */
+export function copyForCheckov(outdir: string, stacks: readonly string[], into: string): string {
+  for (const stack of stacks) {
+    const config = JSON.parse(readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8")) as { terraform?: Record<string, unknown> };
+    if (config.terraform) delete config.terraform.required_version;
+    mkdirSync(path.join(into, "stacks", stack), { recursive: true });
+    writeFileSync(path.join(into, "stacks", stack, "cdk.tf.json"), JSON.stringify(config, null, 2));
+  }
+  return into;
+}
+
 function main(): number {
   const { values } = parseArgs({
     options: {
@@ -309,8 +326,9 @@ function main(): number {
   // checkov also reads `.checkov.yaml` from its working directory, so the audit runs elsewhere.
   const auditDir = mkdtempSync(path.join(os.tmpdir(), "policy-audit-"));
   try {
-    const checkovGate = run(values.checkov, ["-d", outdir, "--config-file", path.resolve(root, values["checkov-config"]), "-o", "json"], root);
-    const checkovAudit = run(values.checkov, ["-d", outdir, "--framework", "terraform_json", "--skip-download", "--compact", "-o", "json"], auditDir);
+    const checkovInput = copyForCheckov(outdir, stacks, path.join(auditDir, "cdktf.out"));
+    const checkovGate = run(values.checkov, ["-d", checkovInput, "--config-file", path.resolve(root, values["checkov-config"]), "-o", "json"], root);
+    const checkovAudit = run(values.checkov, ["-d", checkovInput, "--framework", "terraform_json", "--skip-download", "--compact", "-o", "json"], auditDir);
     const trivyArgs = ["config", "--skip-check-update", "--severity", "HIGH,CRITICAL", "--include-non-failures", "--quiet", "--format", "json"];
     const trivyGateFile = path.join(reportsDir, "trivy.json");
     const trivyGate = run(values.trivy, [...trivyArgs, "--exit-code", "1", "--ignorefile", path.resolve(root, values["trivy-ignore"]), "--output", trivyGateFile, outdir], root, trivyGateFile);

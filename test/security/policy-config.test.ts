@@ -2,11 +2,13 @@
  * The policy exceptions stay justified and documented, and the policy report counts what the
  * scanners do. The scanners themselves run in scripts/policy.sh, not here.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { EnvironmentName } from "../../src/stacks/config";
 import {
+  copyForCheckov,
   checkovExceptions,
   exceptionCovers,
   Finding,
@@ -173,5 +175,21 @@ describe("the policy report", () => {
     const junit = toJunit(reports, [finding({ checkId: "CKV_X", passed: false, title: "a <bad> check" })]);
     expect(junit).toContain('<testsuite name="checkov estate-dev" tests="1" failures="1"');
     expect(junit).toContain('<failure message="a &lt;bad&gt; check">');
+  });
+});
+
+describe("the stacks as checkov reads them", () => {
+  it("are copied without terraform.required_version, which checkov's JSON parser refuses, and with everything else", () => {
+    const outdir = mkdtempSync(path.join(os.tmpdir(), "policy-copy-"));
+    try {
+      const stack = { terraform: { required_version: ">= 1.11.0", backend: { azurerm: { key: "k" } } }, resource: { azurerm_resource_group: { rg: { name: "rg" } } } };
+      mkdirSync(path.join(outdir, "stacks", "estate-dev"), { recursive: true });
+      writeFileSync(path.join(outdir, "stacks", "estate-dev", "cdk.tf.json"), JSON.stringify(stack));
+      const copy = copyForCheckov(outdir, ["estate-dev"], path.join(outdir, "copy"));
+      expect(JSON.parse(readFileSync(path.join(copy, "stacks", "estate-dev", "cdk.tf.json"), "utf8"))).toEqual({ terraform: { backend: stack.terraform.backend }, resource: stack.resource });
+      expect(JSON.parse(readFileSync(path.join(outdir, "stacks", "estate-dev", "cdk.tf.json"), "utf8"))).toEqual(stack);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
