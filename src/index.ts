@@ -51,11 +51,11 @@ export type {
 
 // PostgreSQL sink.
 export { RelationalSink } from "./constructs/relational-sink";
-export type { DatabaseCredential, HighAvailabilityMode, IRelationalSink, LoginCredentialOptions, PostgresVersion, RelationalSinkProps } from "./constructs/relational-sink";
+export type { DatabaseCredential, EntraAdministrator, HighAvailabilityMode, IRelationalSink, LoginCredentialOptions, PostgresVersion, RelationalSinkProps } from "./constructs/relational-sink";
 
 // Monitoring.
 export { Observability } from "./constructs/observability";
-export type { DiagnosticSignals, ObservabilityProps } from "./constructs/observability";
+export type { DiagnosticSignals, IObservability, ObservabilityAttributes, ObservabilityProps } from "./constructs/observability";
 
 // Databricks: the workspace, its network connectivity, the catalog, the job, and their composite.
 export { AZURE_ACCOUNTS_HOST } from "./constructs/databricks-checks";

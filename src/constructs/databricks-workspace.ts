@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from "constructs";
-import { ITerraformDependable, Token } from "cdktf";
+import { ITerraformDependable, TerraformProvider, Token } from "cdktf";
 import { DatabricksAccessConnector } from "@cdktf/provider-azurerm/lib/databricks-access-connector";
 import { DatabricksWorkspace as AzurermDatabricksWorkspace } from "@cdktf/provider-azurerm/lib/databricks-workspace";
 import { DatabricksWorkspaceRootDbfsCustomerManagedKey } from "@cdktf/provider-azurerm/lib/databricks-workspace-root-dbfs-customer-managed-key";
@@ -9,7 +9,7 @@ import { MetastoreAssignment } from "@cdktf/provider-databricks/lib/metastore-as
 import { PermissionAssignment } from "@cdktf/provider-databricks/lib/permission-assignment";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { checkDatabricksPrincipal, principalKey } from "./databricks-checks";
-import { Observability } from "./observability";
+import { IObservability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
 import { privateEndpoint } from "./private-endpoint";
 import { ISecretStore } from "./secret-store";
@@ -19,6 +19,7 @@ import { ISecureNetwork, NetworkSubnet } from "./secure-network";
 import { propagationWait } from "./time-provider";
 import { checkDerivedName, checkExpiry, isUnresolved, PropValidator } from "./validation";
 import { requireTerraformVersion } from "./terraform-requirements";
+import { useAzurermProvider } from "./providers";
 
 /**
  * A Databricks workspace other constructs put workspace-level objects in: the one
@@ -58,13 +59,17 @@ export interface IDatabricksWorkspace extends IConstruct {
 
 /** The attributes of an existing workspace, for {@link DatabricksWorkspace.fromExisting}. */
 export interface DatabricksWorkspaceAttributes {
+  /** Resource id of the workspace (`/subscriptions/…/providers/Microsoft.Databricks/workspaces/<name>`). */
   readonly workspaceResourceId: string;
   /** `https://` URL of the workspace. */
   readonly workspaceUrl: string;
   /** Numeric workspace id, as a string. */
   readonly workspaceId: string;
+  /** Azure region of the workspace, such as `westeurope`. */
   readonly location: string;
+  /** Resource id of the access connector whose identity Unity Catalog uses on storage. */
   readonly accessConnectorId: string;
+  /** Object id of the access connector's system-assigned identity. */
   readonly accessConnectorPrincipalId: string;
   /** Workspace-level provider of the workspace (its host and resource id are set when unset). */
   readonly provider: DatabricksProvider;
@@ -98,11 +103,19 @@ export interface DbfsCustomerManagedKey {
  * and used by this workspace alone.
  */
 export interface DatabricksWorkspaceSubnets {
+  /** The host (public) subnet. */
   readonly host: NetworkSubnet;
+  /** The container (private) subnet. */
   readonly container: NetworkSubnet;
 }
 
 export interface DatabricksWorkspaceProps extends Placement {
+  /**
+   * The azurerm provider of the subscription this construct's resources go to, when it is not
+   * the stack's default (such as a spoke subscription's aliased provider).
+   * @default - the stack's default azurerm provider
+   */
+  readonly azurermProvider?: TerraformProvider;
   /** Name of the workspace, such as `dbw-bank-prod` (3-64 letters, digits, `_` and `-`). */
   readonly name: string;
   /**
@@ -175,7 +188,7 @@ export interface DatabricksWorkspaceProps extends Placement {
    * Where the workspace's diagnostic logs go.
    * @default - no diagnostic settings
    */
-  readonly observability?: Observability;
+  readonly observability?: IObservability;
 }
 
 const WORKSPACE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{1,62}[a-zA-Z0-9]$/;
@@ -237,6 +250,7 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
     super(scope, id);
     // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
     requireTerraformVersion(this);
+    useAzurermProvider(this, props?.azurermProvider);
     const browserAuthentication = validate(this, props);
     const network = props.network;
     const hostSubnet = props.subnets?.host ?? network?.databricksHostSubnet;

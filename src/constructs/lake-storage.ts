@@ -1,12 +1,12 @@
 import { Construct, IConstruct } from "constructs";
-import { Annotations, ITerraformDependable, Lazy } from "cdktf";
+import { Annotations, ITerraformDependable, Lazy, TerraformProvider } from "cdktf";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
 import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-management-policy";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { protectFromDeletion } from "./deletion-protection";
-import { Observability } from "./observability";
+import { IObservability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
 import { grantRole, IAzurePrincipal } from "./principal";
 import { checkPrivateEndpointName, privateEndpoint } from "./private-endpoint";
@@ -16,6 +16,7 @@ import { ISecureNetwork } from "./secure-network";
 import { requireArmOnlyStorage, requireTerraformVersion } from "./terraform-requirements";
 import { propagationWait } from "./time-provider";
 import { checkExpiry, checkName, NAME_RULES, PropValidator } from "./validation";
+import { useAzurermProvider } from "./providers";
 
 export const REPLICATION_TYPES = ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const;
 export type ReplicationType = (typeof REPLICATION_TYPES)[number];
@@ -82,6 +83,12 @@ export interface ILakeStorage extends IConstruct {
 }
 
 export interface LakeStorageProps extends Placement {
+  /**
+   * The azurerm provider of the subscription this construct's resources go to, when it is not
+   * the stack's default (such as a spoke subscription's aliased provider).
+   * @default - the stack's default azurerm provider
+   */
+  readonly provider?: TerraformProvider;
   /** Storage account name, such as `stbankprod01` (3-24 lowercase letters and digits, globally unique). */
   readonly accountName: string;
   /**
@@ -163,7 +170,7 @@ export interface LakeStorageProps extends Placement {
    * Where the account's and blob service's logs and metrics go.
    * @default - no diagnostic settings
    */
-  readonly observability?: Observability;
+  readonly observability?: IObservability;
   /**
    * Guard the account with `prevent_destroy` and a CanNotDelete lock.
    * @default true
@@ -260,6 +267,7 @@ export class LakeStorage extends LakeStorageBase {
     super(scope, id);
     // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
     requireTerraformVersion(this);
+    useAzurermProvider(this, props?.provider);
     props = props ?? ({} as LakeStorageProps);
     validate(this, props);
     const coolAfter = props.landingCoolAfterDays ?? 30;
@@ -309,7 +317,7 @@ export class LakeStorage extends LakeStorageBase {
       dependsOn: encryption ? [encryption.key, encryption.keyAccess, encryption.keyAccessReady] : undefined,
       tags: props.tags,
     });
-    requireArmOnlyStorage(this, "LakeStorage");
+    requireArmOnlyStorage(this, "LakeStorage", props.provider);
     this.accountId = this.account.id;
     this.accountName = this.account.name;
     this.dfsEndpoint = this.account.primaryDfsEndpoint;

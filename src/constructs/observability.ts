@@ -1,7 +1,10 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
+import { TerraformProvider } from "cdktf";
 import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { checkPlacement, Placement } from "./placement";
+import { useAzurermProvider } from "./providers";
+import { checkResourceId } from "./resource-id";
 import { PropValidator } from "./validation";
 import { requireTerraformVersion } from "./terraform-requirements";
 
@@ -13,6 +16,17 @@ export interface ObservabilityProps extends Placement {
    * @default 90
    */
   readonly retentionInDays?: number;
+  /**
+   * The azurerm provider of the workspace's subscription, when it is not the stack's default.
+   * @default - the stack's default azurerm provider
+   */
+  readonly provider?: TerraformProvider;
+}
+
+/** Attributes of an existing Log Analytics workspace, for {@link Observability.fromExisting}. */
+export interface ObservabilityAttributes {
+  /** Resource id of the workspace, such as a central one in a management subscription. */
+  readonly workspaceId: string;
 }
 
 /** Which signals a resource type emits to Azure Monitor diagnostic settings. */
@@ -24,11 +38,60 @@ export interface DiagnosticSignals {
 }
 
 /**
- * A Log Analytics workspace and the diagnostic settings that send every estate resource's logs
- * and metrics to it. Other constructs take it as a prop and call {@link diagnose} on each of
- * their resources that supports diagnostic settings.
+ * Where resources send their logs and metrics: the workspace {@link Observability} creates, or an
+ * existing one from {@link Observability.fromExisting}.
  */
-export class Observability extends Construct {
+export interface IObservability extends IConstruct {
+  /** Resource id of the Log Analytics workspace. */
+  readonly workspaceId: string;
+  /**
+   * Sends a resource's logs and/or metrics to the workspace through a diagnostic setting, made in
+   * `scope` (so on the provider of the resource's own subscription).
+   */
+  diagnose(scope: Construct, id: string, targetResourceId: string, signals: DiagnosticSignals): MonitorDiagnosticSetting;
+}
+
+abstract class ObservabilityBase extends Construct implements IObservability {
+  abstract readonly workspaceId: string;
+
+  diagnose(scope: Construct, id: string, targetResourceId: string, signals: DiagnosticSignals): MonitorDiagnosticSetting {
+    return new MonitorDiagnosticSetting(scope, id, {
+      name: "to-log-analytics",
+      targetResourceId,
+      logAnalyticsWorkspaceId: this.workspaceId,
+      enabledLog: signals.logs ? [{ categoryGroup: "allLogs" }] : undefined,
+      enabledMetric: signals.metrics ? [{ category: "AllMetrics" }] : undefined,
+    });
+  }
+}
+
+class ImportedObservability extends ObservabilityBase {
+  readonly workspaceId: string;
+
+  constructor(scope: Construct, id: string, attributes: ObservabilityAttributes) {
+    super(scope, id);
+    const v = new PropValidator("Observability.fromExisting", this.node.path);
+    v.required("workspaceId", attributes?.workspaceId, "the resource id of an existing Log Analytics workspace");
+    checkResourceId(v, "workspaceId", attributes?.workspaceId, "logAnalyticsWorkspace");
+    v.report(this);
+    this.workspaceId = attributes?.workspaceId;
+  }
+}
+
+/**
+ * A Log Analytics workspace and the diagnostic settings that send every estate resource's logs
+ * and metrics to it. Other constructs take an {@link IObservability} as a prop and call
+ * {@link diagnose} on each of their resources that supports diagnostic settings.
+ */
+export class Observability extends ObservabilityBase {
+  /**
+   * An existing Log Analytics workspace (such as a central one in a management subscription) for
+   * the constructs that take an {@link IObservability}. Nothing is created for it.
+   */
+  static fromExisting(scope: Construct, id: string, attributes: ObservabilityAttributes): IObservability {
+    return new ImportedObservability(scope, id, attributes);
+  }
+
   /** The Log Analytics workspace. */
   readonly workspace: LogAnalyticsWorkspace;
   /** Resource id of the workspace, for diagnostic settings elsewhere. */
@@ -58,17 +121,7 @@ export class Observability extends Construct {
     });
     this.workspaceId = this.workspace.id;
     this.diagnose(this, "workspace-diagnostics", this.workspaceId, { logs: true, metrics: true });
-  }
-
-  /** Sends a resource's logs and/or metrics to the workspace through a diagnostic setting. */
-  diagnose(scope: Construct, id: string, targetResourceId: string, signals: DiagnosticSignals): MonitorDiagnosticSetting {
-    return new MonitorDiagnosticSetting(scope, id, {
-      name: "to-log-analytics",
-      targetResourceId,
-      logAnalyticsWorkspaceId: this.workspaceId,
-      enabledLog: signals.logs ? [{ categoryGroup: "allLogs" }] : undefined,
-      enabledMetric: signals.metrics ? [{ category: "AllMetrics" }] : undefined,
-    });
+    useAzurermProvider(this, props.provider);
   }
 }
 

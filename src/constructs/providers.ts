@@ -1,5 +1,5 @@
 import { IConstruct } from "constructs";
-import { TerraformProvider, TerraformStack } from "cdktf";
+import { Aspects, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack } from "cdktf";
 
 /**
  * The provider of a class in the stack `scope` is in: an existing one at the stack root, or one
@@ -11,4 +11,21 @@ export function ensureProvider<T extends TerraformProvider>(scope: IConstruct, p
   const existing = stack.node.children.find((child): child is T => child instanceof providerClass);
   if (existing) return existing;
   return new providerClass(stack, stack.node.tryFindChild(id) ? `${id}-provider` : id);
+}
+
+/**
+ * Puts every azurerm resource and data source below `scope` that names no provider of its own on
+ * `provider` (such as a spoke subscription's aliased provider), when the stack synthesizes, so
+ * resources a construct adds later (keys, grants, diagnostic settings) follow too. Resources made
+ * with an explicit provider, such as a hub's zone links or peerings, keep theirs.
+ */
+export function useAzurermProvider(scope: IConstruct, provider: TerraformProvider | undefined): void {
+  if (provider === undefined) return;
+  Aspects.of(scope).add({
+    visit(node: IConstruct) {
+      if ((node instanceof TerraformResource || node instanceof TerraformDataSource) && node.terraformResourceType.startsWith("azurerm_") && node.provider === undefined) {
+        node.provider = provider;
+      }
+    },
+  });
 }

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from "constructs";
-import { ITerraformDependable } from "cdktf";
+import { ITerraformDependable, TerraformProvider } from "cdktf";
 import { PostgresqlFlexibleServer } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server";
 import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-active-directory-administrator";
 import { PostgresqlFlexibleServerConfiguration } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration";
@@ -7,11 +7,11 @@ import { PostgresqlFlexibleServerDatabase } from "@cdktf/provider-azurerm/lib/po
 import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { protectFromDeletion } from "./deletion-protection";
-import { Observability } from "./observability";
+import { IObservability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
 import { checkObjectId } from "./principal";
 import { isBurstableSku, isPostgresSku, POSTGRES_SKUS } from "./postgres-skus";
-import { ensureProvider } from "./providers";
+import { ensureProvider, useAzurermProvider } from "./providers";
 import { checkResourceId } from "./resource-id";
 import { ISecretStore } from "./secret-store";
 import { ISecureNetwork } from "./secure-network";
@@ -61,6 +61,12 @@ export interface IRelationalSink extends IConstruct {
 }
 
 export interface RelationalSinkProps extends Placement {
+  /**
+   * The azurerm provider of the subscription this construct's resources go to, when it is not
+   * the stack's default (such as a spoke subscription's aliased provider).
+   * @default - the stack's default azurerm provider
+   */
+  readonly provider?: TerraformProvider;
   /** Server name, such as `psql-bank-prod` (3-63 lowercase letters, digits and hyphens, globally unique). */
   readonly serverName: string;
   /** Entra ID tenant for Entra authentication. */
@@ -166,7 +172,7 @@ export interface RelationalSinkProps extends Placement {
    * Where the server's logs and metrics go.
    * @default - no diagnostic settings
    */
-  readonly observability?: Observability;
+  readonly observability?: IObservability;
   /**
    * Guard the server with `prevent_destroy` and a CanNotDelete lock.
    * @default true
@@ -304,6 +310,7 @@ export class RelationalSink extends Construct implements IRelationalSink {
     });
     // The library is tested with, and administrator_password_wo needs, Terraform 1.11 or later.
     requireTerraformVersion(this);
+    useAzurermProvider(this, props?.provider);
     this.serverId = this.server.id;
     this.fqdn = this.server.fqdn;
     this.databaseName = databaseName;

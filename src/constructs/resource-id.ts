@@ -34,6 +34,7 @@ export const RESOURCE_ID_TYPES = {
   keyVault: { type: "Microsoft.KeyVault/vaults", child: undefined },
   storageAccount: { type: "Microsoft.Storage/storageAccounts", child: undefined },
   routeTable: { type: "Microsoft.Network/routeTables", child: undefined },
+  logAnalyticsWorkspace: { type: "Microsoft.OperationalInsights/workspaces", child: undefined },
 } as const;
 export type ResourceIdType = keyof typeof RESOURCE_ID_TYPES;
 

@@ -1,11 +1,11 @@
 import { Construct, IConstruct } from "constructs";
-import { ITerraformDependable } from "cdktf";
+import { ITerraformDependable, TerraformProvider } from "cdktf";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { protectFromDeletion } from "./deletion-protection";
-import { Observability } from "./observability";
+import { IObservability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
 import { grantRole, IAzurePrincipal } from "./principal";
 import { checkPrivateEndpointName, privateEndpoint } from "./private-endpoint";
@@ -14,6 +14,7 @@ import { ISecureNetwork } from "./secure-network";
 import { propagationWait } from "./time-provider";
 import { checkExpiry, checkName, checkSecretIsToken, isUnresolved, NAME_RULES, PropValidator } from "./validation";
 import { requireTerraformVersion } from "./terraform-requirements";
+import { useAzurermProvider } from "./providers";
 
 export const KEY_VAULT_SKUS = ["standard", "premium"] as const;
 export type KeyVaultSku = (typeof KEY_VAULT_SKUS)[number];
@@ -58,6 +59,12 @@ export interface ISecretStore extends IConstruct {
 }
 
 export interface SecretStoreProps extends Placement {
+  /**
+   * The azurerm provider of the subscription this construct's resources go to, when it is not
+   * the stack's default (such as a spoke subscription's aliased provider).
+   * @default - the stack's default azurerm provider
+   */
+  readonly provider?: TerraformProvider;
   /** Key Vault name, such as `kv-bank-prod-01` (3-24 characters, globally unique). */
   readonly vaultName: string;
   /** Entra ID tenant that the vault trusts. */
@@ -105,7 +112,7 @@ export interface SecretStoreProps extends Placement {
    * Where the vault's audit logs and metrics go.
    * @default - no diagnostic settings
    */
-  readonly observability?: Observability;
+  readonly observability?: IObservability;
   /**
    * Guard the vault with `prevent_destroy` and a CanNotDelete lock.
    * @default true
@@ -358,6 +365,7 @@ export class SecretStore extends SecretStoreBase {
     super(scope, id);
     // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
     requireTerraformVersion(this);
+    useAzurermProvider(this, props?.provider);
     props = props ?? ({} as SecretStoreProps);
     const v = new PropValidator("SecretStore", this.node.path);
     checkPlacement(v, props);

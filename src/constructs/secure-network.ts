@@ -13,11 +13,12 @@ import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/l
 import { SubnetRouteTableAssociation } from "@cdktf/provider-azurerm/lib/subnet-route-table-association";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { VirtualNetworkPeering } from "@cdktf/provider-azurerm/lib/virtual-network-peering";
-import { Observability } from "./observability";
+import { IObservability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
 import { checkResourceId, ID_SEGMENT, idSegment, parentId } from "./resource-id";
 import { providerSubscription, requireTerraformVersion, subscriptionOfId } from "./terraform-requirements";
 import { checkDerivedName, checkName, deferCheck, isUnresolved, parseCidr, prefixLength, PropValidator } from "./validation";
+import { useAzurermProvider } from "./providers";
 
 /** The four subnets of the estate, as CIDRs inside the VNet's address space. */
 export interface SubnetCidrs {
@@ -169,6 +170,12 @@ export interface PeeredNetwork {
 
 export interface SecureNetworkProps extends Placement {
   /**
+   * The azurerm provider of the subscription this construct's resources go to, when it is not
+   * the stack's default (such as a spoke subscription's aliased provider).
+   * @default - the stack's default azurerm provider
+   */
+  readonly provider?: TerraformProvider;
+  /**
    * Suffix of every resource name, usually `<workload>-<environment>`, such as `bank-prod`; every
    * name derived from it must stay within its resource's length limit (a VNet's is 64).
    */
@@ -239,7 +246,7 @@ export interface SecureNetworkProps extends Placement {
    * Where the VNet, NSGs, public IP and NAT gateway send logs and metrics.
    * @default - no diagnostic settings
    */
-  readonly observability?: Observability;
+  readonly observability?: IObservability;
 }
 
 /** Attributes of an existing network for {@link SecureNetwork.fromExisting}: resource ids as strings. */
@@ -362,6 +369,7 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
     super(scope, id);
     // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
     requireTerraformVersion(this);
+    useAzurermProvider(this, props?.provider);
     props = props ?? ({} as SecureNetworkProps);
     validate(this, props);
 
@@ -667,7 +675,7 @@ function checkSubscriptions(scope: Construct, props: SecureNetworkProps): void {
   deferCheck(scope, () => {
     const v = new PropValidator("SecureNetwork", scope.node.path);
     if (props.linkExistingDnsZones ?? false) {
-      const linkSubscription = providerSubscription(scope, props.privateDnsZoneProvider);
+      const linkSubscription = providerSubscription(scope, props.privateDnsZoneProvider ?? props.provider);
       for (const [key, zoneId] of Object.entries(props.privateDnsZoneIds ?? {})) {
         const zoneSubscription = subscriptionOfId(zoneId);
         if (zoneSubscription === undefined || linkSubscription === undefined || zoneSubscription === linkSubscription) continue;
@@ -681,7 +689,7 @@ function checkSubscriptions(scope: Construct, props: SecureNetworkProps): void {
     (props.peeredNetworks ?? []).forEach((peer, index) => {
       if (!peer || !(peer.createReversePeering ?? true)) return;
       const peerSubscription = subscriptionOfId(peer.virtualNetworkId);
-      const providerSub = providerSubscription(scope, peer.reversePeeringProvider);
+      const providerSub = providerSubscription(scope, peer.reversePeeringProvider ?? props.provider);
       if (peerSubscription === undefined || providerSub === undefined || peerSubscription === providerSub) return;
       v.fail(
         `peeredNetworks[${index}].reversePeeringProvider`,

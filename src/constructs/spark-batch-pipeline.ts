@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { BatchJob, BatchJobTask, JobClusterOptions } from "./batch-job";
@@ -9,7 +10,7 @@ import { DEFAULT_QUARTERLY_CRON, isQuarterlyCron, QUARTERLY_CRON_RULE } from "./
 import { LakehouseCatalog } from "./lakehouse-catalog";
 import { ILakeStorage } from "./lake-storage";
 import { lakeEndpointTargets, NetworkConnectivity } from "./network-connectivity";
-import { Observability } from "./observability";
+import { IObservability } from "./observability";
 import { DataEngineerAccess } from "./pipeline-grants";
 import { checkPlacement, Placement } from "./placement";
 import { IDatabricksPrincipal } from "./principal";
@@ -17,6 +18,7 @@ import { DatabaseCredential, IRelationalSink } from "./relational-sink";
 import { ISecretStore } from "./secret-store";
 import { ISecureNetwork } from "./secure-network";
 import { checkDerivedName, isUnresolved, PropValidator } from "./validation";
+import { useAzurermProvider } from "./providers";
 
 export type { JobClusterOptions } from "./batch-job";
 export type { DatabricksWorkspaceSubnets, DbfsCustomerManagedKey } from "./databricks-workspace";
@@ -59,6 +61,12 @@ function canIssueLogins(sink: IRelationalSink | undefined): sink is IRelationalS
 }
 
 export interface SparkBatchPipelineProps extends Placement {
+  /**
+   * The azurerm provider of the subscription this construct's resources go to, when it is not
+   * the stack's default (such as a spoke subscription's aliased provider).
+   * @default - the stack's default azurerm provider
+   */
+  readonly azurermProvider?: TerraformProvider;
   /** Suffix of every resource name, usually `<workload>-<environment>`, such as `bank-prod`. */
   readonly nameSuffix: string;
   /** Environment name, such as `prod`: a required cluster tag. */
@@ -270,7 +278,7 @@ export interface SparkBatchPipelineProps extends Placement {
    * Where the workspace's diagnostic logs go.
    * @default - no diagnostic settings
    */
-  readonly observability?: Observability;
+  readonly observability?: IObservability;
 }
 
 /**
@@ -323,8 +331,10 @@ export class SparkBatchPipeline extends Construct {
     }
     v.report(this);
 
+    useAzurermProvider(this, props.azurermProvider);
     this.workspace = new DatabricksWorkspace(this, "workspace", {
       ...placement,
+      azurermProvider: props.azurermProvider,
       name: workspaceName,
       provider: props.provider,
       network: props.network,

@@ -53,11 +53,11 @@ export function defaultAzurermProvider(scope: IConstruct): AzurermProvider | und
  * `features.storage.dataPlaneAvailable = false` the provider manages the account through ARM only.
  * Checked when the stack synthesizes, so a provider created after the construct is seen.
  */
-export function requireArmOnlyStorage(scope: IConstruct, constructName: string, provider?: AzurermProvider): void {
+export function requireArmOnlyStorage(scope: IConstruct, constructName: string, provider?: TerraformProvider): void {
   deferCheck(scope, () => {
     const v = new PropValidator(constructName, scope.node.path);
     const used = provider ?? defaultAzurermProvider(scope);
-    const configured = used ? storageDataPlaneAvailable(used) : undefined;
+    const configured = used instanceof AzurermProvider ? storageDataPlaneAvailable(used) : undefined;
     if (used === undefined || configured !== false) {
       v.fail(
         provider ? "provider" : "(the stack's azurerm provider)",

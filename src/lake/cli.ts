@@ -3,14 +3,86 @@
  * The `lake` command: land the source file, verify the lake, pull results.
  * Usage and exit codes: docs/lake-cli.md. Run `lake --help` for the options.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { connectToLake, LakeConnection } from "./credentials";
-import { ExitCode, formatError, LakeError, toLakeError } from "./errors";
-import { DEFAULT_BLOCK_SIZE_BYTES, DEFAULT_UPLOAD_CONCURRENCY, describeLandResult, landFile } from "./land";
-import { DEFAULT_LANDING_PREFIX, LANDING_CONTAINER, RUNS_CONTAINER, RUNS_PREFIX } from "./layout";
-import { startProgress } from "./progress";
-import { DEFAULT_PULL_CONCURRENCY, describePullResult, pull } from "./pull";
-import { defaultVerifyPrefix, verify, VERIFY_MODES, VerifyMode } from "./verify";
+// Type-only: the modules behind these load @azure/storage-blob, which may not be installed. They
+// are loaded by loadLakeModules once missingAzureSdks has found both SDKs.
+import type { connectToLake, LakeConnection } from "./credentials";
+import type { ExitCode as ExitCodes } from "./errors";
+import type { VerifyMode } from "./verify";
+
+/**
+ * The Azure SDKs the CLI needs. They are optional peer dependencies of the package (construct
+ * users do not install them), so `lake` checks for them before it loads anything that needs them.
+ */
+export const AZURE_SDKS = ["@azure/storage-blob", "@azure/identity"] as const;
+
+/** Exit code when an SDK is missing: a problem of the local set-up, like a bad argument. */
+const MISSING_SDK_EXIT: (typeof ExitCodes)["usage"] = 2;
+const INTERRUPTED_EXIT: (typeof ExitCodes)["interrupted"] = 130;
+const UNEXPECTED_EXIT: (typeof ExitCodes)["transfer"] = 5;
+
+/** The SDKs of AZURE_SDKS that cannot be resolved from the CLI's own location. */
+export function missingAzureSdks(resolve: (request: string) => string = require.resolve): string[] {
+  return AZURE_SDKS.filter((name) => {
+    try {
+      resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** The package's own package.json (lib/lake/../../ or src/lake/../../), if it is there. */
+function ownPackage(): { name?: string; peerDependencies?: Record<string, string> } | undefined {
+  try {
+    return JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { name?: string; peerDependencies?: Record<string, string> };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What `lake` prints when SDKs are missing: which ones, and the command that installs them at the package's peer ranges. */
+export function missingSdkMessage(missing: readonly string[]): string {
+  const pkg = ownPackage();
+  const packageName = pkg?.name ?? "azure-quarterly-batch";
+  const specs = AZURE_SDKS.map((name) => {
+    const range = pkg?.peerDependencies?.[name];
+    return range ? `${name}@${range}` : name;
+  });
+  return [
+    `lake: ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} not installed. The lake CLI needs the Azure SDKs ${AZURE_SDKS.join(" and ")},`,
+    `which ${packageName} declares as optional peer dependencies (its constructs do not need them). Install them next to it:`,
+    "",
+    `  npm install ${specs.join(" ")}`,
+  ].join("\n");
+}
+
+/** The CLI's modules that load the Azure SDKs. */
+interface LakeModules {
+  readonly credentials: typeof import("./credentials");
+  readonly errors: typeof import("./errors");
+  readonly land: typeof import("./land");
+  readonly layout: typeof import("./layout");
+  readonly progress: typeof import("./progress");
+  readonly pull: typeof import("./pull");
+  readonly verify: typeof import("./verify");
+}
+
+async function loadLakeModules(): Promise<LakeModules> {
+  const [credentials, errors, land, layout, progress, pull, verify] = await Promise.all([
+    import("./credentials"),
+    import("./errors"),
+    import("./land"),
+    import("./layout"),
+    import("./progress"),
+    import("./pull"),
+    import("./verify"),
+  ]);
+  return { credentials, errors, land, layout, progress, pull, verify };
+}
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -41,6 +113,21 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   const write = (stream: NodeJS.WritableStream) => (line: string) => stream.write(`${line}\n`);
   const out = write(io.stdout);
   const err = write(io.stderr);
+
+  const missing = missingAzureSdks();
+  if (missing.length > 0) {
+    err(missingSdkMessage(missing));
+    return MISSING_SDK_EXIT;
+  }
+  const {
+    credentials: { connectToLake },
+    errors: { ExitCode, formatError, LakeError, toLakeError },
+    land: { DEFAULT_BLOCK_SIZE_BYTES, DEFAULT_UPLOAD_CONCURRENCY, describeLandResult, landFile },
+    layout: { DEFAULT_LANDING_PREFIX, LANDING_CONTAINER, RUNS_CONTAINER, RUNS_PREFIX },
+    progress: { startProgress },
+    pull: { DEFAULT_PULL_CONCURRENCY, describePullResult, pull },
+    verify: { defaultVerifyPrefix, verify, VERIFY_MODES },
+  } = await loadLakeModules();
   let exitCode: number = ExitCode.ok;
   let verbose = false;
 
@@ -148,7 +235,7 @@ function main(): void {
   const controller = new AbortController();
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) process.exit(ExitCode.interrupted); // a second Ctrl-C leaves at once
+    if (signalled) process.exit(INTERRUPTED_EXIT); // a second Ctrl-C leaves at once
     signalled = true;
     process.stderr.write(`\nlake: ${signal} received, stopping (nothing half-written is committed)...\n`);
     controller.abort();
@@ -163,7 +250,7 @@ function main(): void {
     },
     (error: unknown) => {
       process.stderr.write(`lake: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = ExitCode.transfer;
+      process.exitCode = UNEXPECTED_EXIT;
     },
   );
 }

@@ -10,7 +10,7 @@ export const ENVIRONMENTS = ["dev", "test", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
 
 /** Props the stack sets on every construct itself: placement, logs and deletion protection. */
-type StackWide = keyof Placement | "observability" | "deletionProtection";
+type StackWide = keyof Placement | "observability" | "deletionProtection" | "provider";
 /** Props by which the stack wires constructs to each other (the network and the ids it provides). */
 type Wiring = "network" | "privateEndpointSubnetId" | "privateDnsZoneId" | "dataPlaneDependencies";
 
@@ -29,11 +29,11 @@ export type LakeConfig = Omit<LakeStorageProps, StackWide | Wiring | "accountNam
 /** What varies in the PostgreSQL sink; its credentials live in the environment's vault. */
 export type DatabaseConfig = Omit<RelationalSinkProps, StackWide | Wiring | "serverName" | "tenantId" | "secretStore" | "delegatedSubnetId" | "privateDnsZoneLink">;
 /** What varies in the Log Analytics workspace. */
-export type LogsConfig = Omit<ObservabilityProps, keyof Placement | "workspaceName">;
+export type LogsConfig = Omit<ObservabilityProps, keyof Placement | "workspaceName" | "provider">;
 /** What varies in the Databricks pipeline, plus the account the stack's account-level provider signs in to. */
 export type PipelineConfig = Omit<
   SparkBatchPipelineProps,
-  StackWide | "nameSuffix" | "workspaceName" | "environmentName" | "costCentre" | "tenantId" | "provider" | "accountProvider" | "network" | "secretStore" | "lake" | "sink"
+  StackWide | "nameSuffix" | "workspaceName" | "environmentName" | "costCentre" | "tenantId" | "azurermProvider" | "accountProvider" | "network" | "secretStore" | "lake" | "sink"
 > & {
   /**
    * Id of the Databricks account (account console, top right), for the account-level provider

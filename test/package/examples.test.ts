@@ -8,9 +8,12 @@
  *    would: every version is already in the npm cache after this repo's `npm ci`, so the install takes
  *    about 20 s, well under the two minutes at which linking the peers from this repo's node_modules
  *    would have been worth its loss of fidelity.
- * 3. Every examples/<name>/main.ts is copied in and compiled, with type checking, by this repo's
- *    typescript against the installed package (JS emitted beside each source, so `__dirname` keeps
- *    its meaning), then run with CDKTF_OUTDIR set to a temp dir.
+ * 3. Every examples/<name>/main.ts, and the main.ts of docs/using-in-your-app.md, is copied in and
+ *    compiled, with type checking, against the installed package's .d.ts by both TypeScript 5.9
+ *    (this repo's typescript, which emits the JS beside each source, so `__dirname` keeps its
+ *    meaning) and TypeScript 7 (tsgo of @typescript/native-preview, type checking only), each with
+ *    the tsconfig.json of docs/using-in-your-app.md (`nodenext`), then run with CDKTF_OUTDIR set to
+ *    a temp dir. A control with a type error must fail both compilers.
  * 4. Each synthesized stack is checked: at least one stack, and every databricks_job task's
  *    python_file is uploaded by a databricks_workspace_file of the same stack.
  * 5. The three examples the issue names must exist, and each is checked for what it is there to
@@ -20,11 +23,15 @@
  *
  * Two controls written by this test (never committed) run through the same steps: one that passes,
  * and one whose job runs a file the stack does not upload, which the check must catch.
+ *
+ * The tarball is installed without the optional peers (the lake CLI's Azure SDKs), as construct
+ * users install it: the package must carry the docs and examples its README links to, and its
+ * `lake` command must then say which SDKs to install and exit non-zero.
  */
 import { spawnSync, SpawnSyncReturns } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, normalize, relative } from "node:path";
 import { ensureBuilt, lockedVersion, REPO_ROOT } from "./built-package";
 import { terraformInitProblems } from "../helpers/terraform-init";
 import { jobFileProblems, SynthesizedStack } from "./job-files";
@@ -32,7 +39,23 @@ import { jobFileProblems, SynthesizedStack } from "./job-files";
 const PACKAGE_NAME = "azure-quarterly-batch";
 const PEERS = ["cdktf", "constructs", "@cdktf/provider-azurerm", "@cdktf/provider-databricks", "@cdktf/provider-random", "@cdktf/provider-time"];
 const EXAMPLES_DIR = join(REPO_ROOT, "examples");
-const TSC = join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+/** The lake CLI's Azure SDKs: optional peers, which the app does not install (nor do construct users). */
+const OPTIONAL_PEERS = ["@azure/identity", "@azure/storage-blob"];
+/** The two compilers every example must pass: TypeScript 5.9 (emits the JS) and TypeScript 7 (type checks). */
+const COMPILERS = [
+  { name: "TypeScript 5.9 (tsc)", packageName: "typescript", bin: join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), emits: true },
+  { name: "TypeScript 7 (tsgo)", packageName: "@typescript/native-preview", bin: join(REPO_ROOT, "node_modules", "@typescript", "native-preview", "bin", "tsgo"), emits: false },
+] as const;
+type CompilerName = (typeof COMPILERS)[number]["name"];
+/** The page whose tsconfig.json the app uses and whose main.ts is compiled and synthesized like the examples. */
+const USING_PAGE = join(REPO_ROOT, "docs", "using-in-your-app.md");
+
+/** The first fenced block of `language` in a markdown page that contains `marker`. */
+function codeBlock(page: string, language: string, marker: string): string {
+  const blocks = [...readFileSync(page, "utf8").matchAll(/^```([a-z]*)\n([\s\S]*?)^```$/gm)].filter((block) => block[1] === language && block[2].includes(marker));
+  if (blocks.length === 0) throw new Error(`${relative(REPO_ROOT, page)} has no \`\`\`${language} block with ${marker}`);
+  return blocks[0][2];
+}
 /** The examples issue 11 section 7 asks for; each has its own checks below. */
 const REQUIRED_EXAMPLES = ["bring-your-own-network", "minimal-lake", "two-pipelines"] as const;
 
@@ -94,12 +117,26 @@ const controls: Example[] = [
   { name: "harness control (passes)", dir: "harness/control-ok" },
   { name: "harness control (job runs a file it does not upload)", dir: "harness/control-broken", broken: true },
 ];
+/** docs/using-in-your-app.md's main.ts, checked like an example. */
+const pageApp: Example = { name: "docs/using-in-your-app.md's main.ts", dir: "docs/using-in-your-app" };
+const apps: Example[] = [...realExamples, pageApp];
+/** A control that each compiler must reject: a prop of the wrong type, checked against the package's .d.ts. */
+const TYPE_ERROR_CONTROL = "harness/control-type-error";
+const TYPE_ERROR_SOURCE = `// Written by test/package/examples.test.ts: a control for the compilers, not an example.
+import { TerraformStack, Testing } from "cdktf";
+import { LakeStorage, LakeStorageProps } from "${PACKAGE_NAME}";
+
+const props: LakeStorageProps = { resourceGroupName: "rg", location: "westeurope", accountName: 42 };
+new LakeStorage(new TerraformStack(Testing.app(), "type-error"), "lake", props);
+`;
 
 describe("the packed package, installed into a fresh cdktf app", () => {
   let work: string;
   let app: string;
   let packedFiles: string[];
-  let diagnostics: string[];
+  /** Each compiler's diagnostics, one line each (`<file>(<line>,<col>): error TS<code>: ...`). */
+  const diagnostics = {} as Record<CompilerName, string[]>;
+  const versions = {} as Record<CompilerName, string>;
 
   beforeAll(() => {
     ensureBuilt();
@@ -114,18 +151,9 @@ describe("the packed package, installed into a fresh cdktf app", () => {
 
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "examples-app", version: "0.0.0", private: true }, null, 2));
     writeFileSync(join(app, "cdktf.json"), JSON.stringify({ language: "typescript", app: "node main.js", projectId: "examples-app", sendCrashReports: "false" }, null, 2));
-    writeFileSync(
-      join(app, "tsconfig.json"),
-      JSON.stringify(
-        {
-          compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", lib: ["ES2022"], strict: true, esModuleInterop: true, skipLibCheck: true, types: ["node"], pretty: false },
-          include: ["examples/**/*.ts", "harness/**/*.ts"],
-          exclude: ["**/node_modules", "**/cdktf.out", "**/*.d.ts"],
-        },
-        null,
-        2,
-      ),
-    );
+    // The page's tsconfig.json as it stands: it must serve both compilers (TypeScript 7 refuses
+    // `moduleResolution: node`, which this app used before).
+    writeFileSync(join(app, "tsconfig.json"), codeBlock(USING_PAGE, "json", '"compilerOptions"'));
 
     const started = Date.now();
     const packages = [tarball, ...PEERS.map((name) => `${name}@${lockedVersion(name)}`), `@types/node@${lockedVersion("@types/node")}`];
@@ -139,13 +167,21 @@ describe("the packed package, installed into a fresh cdktf app", () => {
       mkdirSync(join(app, control.dir), { recursive: true });
       writeFileSync(join(app, control.dir, "main.ts"), CONTROL_SOURCE(control.broken === true));
     }
+    mkdirSync(join(app, pageApp.dir), { recursive: true });
+    writeFileSync(join(app, pageApp.dir, "main.ts"), codeBlock(USING_PAGE, "ts", "app.synth()"));
+    mkdirSync(join(app, TYPE_ERROR_CONTROL), { recursive: true });
+    writeFileSync(join(app, TYPE_ERROR_CONTROL, "main.ts"), TYPE_ERROR_SOURCE);
 
-    // One program for every example (type checked against the installed .d.ts); JS is emitted even
-    // when one of them has type errors, which then fail that example's test only.
-    const tsc = run(process.execPath, [TSC, "-p", "tsconfig.json"], app);
-    diagnostics = `${tsc.stdout}${tsc.stderr}`.split("\n").filter((line) => line.trim() !== "");
-    const unattributed = diagnostics.filter((line) => ![...realExamples, ...controls].some((example) => line.startsWith(`${example.dir}/`)));
-    if (tsc.status !== 0 && unattributed.length) throw new Error(`tsc failed in the example app:\n${diagnostics.join("\n")}`);
+    // One program for every example (type checked against the installed .d.ts) per compiler; tsc
+    // emits JS even when one of them has type errors, which then fail that example's test only.
+    const known = [...apps, ...controls].map((example) => `${example.dir}/`).concat(`${TYPE_ERROR_CONTROL}/`);
+    for (const compiler of COMPILERS) {
+      versions[compiler.name] = mustRun(`${compiler.name} --version`, process.execPath, [compiler.bin, "--version"], app).trim();
+      const compiled = run(process.execPath, [compiler.bin, "-p", "tsconfig.json", "--pretty", "false", ...(compiler.emits ? [] : ["--noEmit"])], app);
+      diagnostics[compiler.name] = `${compiled.stdout}${compiled.stderr}`.split("\n").filter((line) => line.trim() !== "");
+      const unattributed = diagnostics[compiler.name].filter((line) => !known.some((dir) => line.startsWith(dir)));
+      if (unattributed.length) throw new Error(`${compiler.name} failed in the example app (exit ${compiled.status}):\n${diagnostics[compiler.name].join("\n")}`);
+    }
   }, 240_000);
 
   afterAll(() => {
@@ -163,17 +199,62 @@ describe("the packed package, installed into a fresh cdktf app", () => {
       expect.arrayContaining(["package.json", "lib/index.js", "lib/index.d.ts", "spark/requirements.txt", "spark/pyproject.toml", ...entryScripts, ...sparkInRepo("spark/bank_etl")]),
     );
     expect(packedFiles.filter((file) => file.startsWith("spark/bank_etl/")).length).toBeGreaterThan(0);
-    expect(packedFiles.filter((file) => /^(src|test|scripts|examples|spark\/(tests|devtools|bin))\//.test(file) || /\.tsbuildinfo$|__pycache__|\.pyc$/.test(file))).toEqual([]);
+    expect(packedFiles.filter((file) => /^(src|test|scripts|spark\/(tests|devtools|bin))\//.test(file) || /\.tsbuildinfo$|__pycache__|\.pyc$/.test(file))).toEqual([]);
   });
 
-  it("installs the tarball under its package name, with the locked peer versions", () => {
-    const installed = JSON.parse(readFileSync(join(app, "node_modules", PACKAGE_NAME, "package.json"), "utf8")) as { version: string; peerDependencies: Record<string, string> };
+  it("packs the docs and examples its README links to: every page and diagram of docs/, every example's main.ts and README, nothing built", () => {
+    const docs = readdirSync(join(REPO_ROOT, "docs")).filter((name) => /\.(md|svg)$/.test(name)).map((name) => `docs/${name}`);
+    expect(docs).toEqual(expect.arrayContaining(["docs/constructs.md", "docs/props.md", "docs/using-in-your-app.md", "docs/architecture-prod.svg"]));
+    const examples = ["examples/README.md", ...realExamples.flatMap((example) => [`${example.dir}/main.ts`, `${example.dir}/README.md`].filter((file) => existsSync(join(REPO_ROOT, file))))];
+    expect(examples.length).toBeGreaterThan(REQUIRED_EXAMPLES.length * 2);
+    expect(packedFiles).toEqual(expect.arrayContaining([...docs, ...examples]));
+    // Only the sources and pages of the examples: no JS, declarations, synth output or node_modules.
+    expect(packedFiles.filter((file) => file.startsWith("examples/") && !/^examples\/([^/]+\/)?(main\.ts|README\.md)$/.test(file))).toEqual([]);
+  });
+
+  it("carries every file that README.md and the packed docs and examples link to", () => {
+    const packed = new Set(packedFiles);
+    const pages = packedFiles.filter((file) => file.endsWith(".md"));
+    expect(pages).toEqual(expect.arrayContaining(["README.md", "docs/using-in-your-app.md", "examples/README.md"]));
+    const broken = pages.flatMap((page) => {
+      const text = readFileSync(join(REPO_ROOT, page), "utf8").replace(/^```[\s\S]*?^```$/gm, "");
+      return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+        .map((match) => match[1])
+        .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target) && !target.startsWith("#"))
+        .map((target) => normalize(join(dirname(page), target.replace(/#.*$/, ""))).replace(/\/$/, ""))
+        .filter((target) => !packed.has(target) && !packedFiles.some((file) => file.startsWith(`${target}/`)))
+        .map((target) => `${page} -> ${target}`);
+    });
+    expect(broken).toEqual([]);
+  });
+
+  it("installs the tarball under its package name, with the locked peer versions and without the optional ones", () => {
+    const installed = JSON.parse(readFileSync(join(app, "node_modules", PACKAGE_NAME, "package.json"), "utf8")) as {
+      version: string;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
     expect(installed.version).toBe((JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version);
-    expect(Object.keys(installed.peerDependencies).sort()).toEqual([...PEERS].sort());
+    expect(Object.keys(installed.peerDependencies).sort()).toEqual([...PEERS, ...OPTIONAL_PEERS].sort());
+    expect(Object.entries(installed.peerDependenciesMeta ?? {}).filter(([, meta]) => meta.optional === true).map(([name]) => name).sort()).toEqual([...OPTIONAL_PEERS].sort());
     for (const peer of PEERS) {
       expect((JSON.parse(readFileSync(join(app, "node_modules", peer, "package.json"), "utf8")) as { version: string }).version).toBe(lockedVersion(peer));
     }
+    for (const peer of OPTIONAL_PEERS) expect([peer, existsSync(join(app, "node_modules", peer))]).toEqual([peer, false]);
     expect(existsSync(join(app, "node_modules", PACKAGE_NAME, "spark", "run_etl.py"))).toBe(true);
+  });
+
+  it("compiles with the pinned TypeScript 5.9 and TypeScript 7, and each rejects a prop of the wrong type from the package's .d.ts", () => {
+    expect(versions["TypeScript 5.9 (tsc)"]).toBe(`Version ${lockedVersion("typescript")}`);
+    expect(lockedVersion("typescript")).toMatch(/^5\.9\./);
+    expect(versions["TypeScript 7 (tsgo)"]).toBe(`Version ${lockedVersion("@typescript/native-preview")}`);
+    expect(lockedVersion("@typescript/native-preview")).toMatch(/^7\./);
+    for (const compiler of COMPILERS) {
+      expect({ compiler: compiler.name, errors: diagnostics[compiler.name].filter((line) => line.startsWith(`${TYPE_ERROR_CONTROL}/main.ts(`)).map((line) => line.replace(/^.*?: error (TS\d+).*$/, "$1")) }).toEqual({
+        compiler: compiler.name,
+        errors: ["TS2322"],
+      });
+    }
   });
 
   /** Each example's synthesized stacks by name, synthesized once (the checks below reuse them). */
@@ -194,8 +275,10 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     return stacks;
   }
 
-  it.each([...realExamples, ...controls])("$name compiles against the installed package, synthesizes, and every job runs a file its stack uploads", (example) => {
-    expect(diagnostics.filter((line) => line.startsWith(`${example.dir}/`))).toEqual([]);
+  it.each([...apps, ...controls])("$name compiles against the installed package with TypeScript 5.9 and 7, synthesizes, and every job runs a file its stack uploads", (example) => {
+    for (const compiler of COMPILERS) {
+      expect({ compiler: compiler.name, diagnostics: diagnostics[compiler.name].filter((line) => line.startsWith(`${example.dir}/`)) }).toEqual({ compiler: compiler.name, diagnostics: [] });
+    }
 
     const stacks = Object.entries(synthesize(example));
     expect(stacks.length).toBeGreaterThanOrEqual(1);
@@ -207,7 +290,7 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     }
   }, 120_000);
 
-  it.each(realExamples)("$name passes terraform init (configuration checks, empty provider mirror) and requires Terraform 1.11", (example) => {
+  it.each(apps)("$name passes terraform init (configuration checks, empty provider mirror) and requires Terraform 1.11", (example) => {
     for (const [name, stack] of Object.entries(synthesize(example))) {
       expect({ stack: name, problems: terraformInitProblems(stack) }).toEqual({ stack: name, problems: [] });
       expect({ stack: name, required_version: (stack as { terraform?: Json }).terraform?.required_version }).toEqual({ stack: name, required_version: ">= 1.11.0" });
@@ -297,4 +380,38 @@ describe("the packed package, installed into a fresh cdktf app", () => {
       expect([type, [...new Set(providers)].sort()]).toEqual([type, [...new Set(jobProviders)].sort()]);
     }
   });
+
+  it("runs its lake command, without the Azure SDKs, only to name them and the command that installs them, and exits 2", () => {
+    const cli = join(app, "node_modules", PACKAGE_NAME, "lib", "lake", "cli.js");
+    // `npx lake` is the bin npm links to lib/lake/cli.js.
+    expect(realpathSync(join(app, "node_modules", ".bin", "lake"))).toBe(realpathSync(cli));
+    const ranges = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { peerDependencies: Record<string, string> }).peerDependencies;
+    const install = `npm install @azure/storage-blob@${ranges["@azure/storage-blob"]} @azure/identity@${ranges["@azure/identity"]}`;
+    // NODE_PATH cleared: the SDKs must not be found anywhere but in the app.
+    const env = { NODE_PATH: "", AZURE_STORAGE_CONNECTION_STRING: "UseDevelopmentStorage=true" };
+    for (const args of [["verify", "--container", "landing"], ["land", "transactions.csv"], ["--help"]]) {
+      const lake = run(process.execPath, [cli, ...args], app, env);
+      expect({ args, status: lake.status, stdout: lake.stdout }).toEqual({ args, status: 2, stdout: "" });
+      expect(lake.stderr).toContain("lake: @azure/storage-blob and @azure/identity are not installed");
+      expect(lake.stderr).toContain(`optional peer dependencies`);
+      expect(lake.stderr).toContain(`\n  ${install}\n`);
+      expect(lake.stderr).not.toMatch(/Cannot find module|at Object\.<anonymous>|node:internal/);
+    }
+    // The construct entry still loads without them.
+    const entry = run(process.execPath, ["-e", `require(${JSON.stringify(PACKAGE_NAME)})`], app, env);
+    expect({ status: entry.status, stderr: entry.stderr }).toEqual({ status: 0, stderr: "" });
+  });
+
+  // Last: it changes the app's node_modules.
+  it("runs its lake command once the printed install command has installed the SDKs", () => {
+    const cli = join(app, "node_modules", PACKAGE_NAME, "lib", "lake", "cli.js");
+    const missing = run(process.execPath, [cli, "--help"], app, { NODE_PATH: "" });
+    const command = /^ {2}(npm install .*)$/m.exec(missing.stderr)?.[1];
+    expect(command).toMatch(/^npm install @azure\/storage-blob@\S+ @azure\/identity@\S+$/);
+    const specs = (command as string).split(" ").slice(2);
+    mustRun("npm install (the SDKs)", "npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...specs], app);
+    const lake = run(process.execPath, [cli, "--help"], app, { NODE_PATH: "" });
+    expect({ status: lake.status, stderr: lake.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(lake.stdout).toContain("Usage: lake");
+  }, 120_000);
 });
