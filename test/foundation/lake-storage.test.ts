@@ -222,3 +222,26 @@ describe("LakeStorage landing writers", () => {
     expect(problemsOf(stack)).toEqual([{ construct: "LakeStorage", prop: "principal.objectId" }]);
   });
 });
+
+describe("LakeStorage on a provider of its own", () => {
+  it("puts every azurerm resource it makes, including later grants, on the provider it is given", () => {
+    const stack = new TerraformStack(Testing.app(), "spoke");
+    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    const spoke = new AzurermProvider(stack, "spoke", { alias: "spoke", features: [{ storage: [{ dataPlaneAvailable: false }] }] });
+    const lake = new LakeStorage(stack, "lake", lakeProps({ provider: spoke }));
+    lake.grant(lake, "reader", AzurePrincipal.group(JOB_PRINCIPAL), "Storage Blob Data Reader");
+    expect(problemsOf(stack)).toEqual([]);
+    const synthesized = synthStack(stack);
+    const azurerm = Object.entries(synthesized.resource).filter(([type]) => type.startsWith("azurerm_")).flatMap(([type, byName]) => Object.entries(byName).map(([name, body]) => [`${type}.${name}`, body.provider]));
+    expect(azurerm.length).toBeGreaterThan(8);
+    expect(azurerm.filter(([, provider]) => provider !== "azurerm.spoke")).toEqual([]);
+  });
+
+  it("checks the storage feature on the provider it is given, not the stack's default", () => {
+    const stack = new TerraformStack(Testing.app(), "spoke-without-feature");
+    new AzurermProvider(stack, "azurerm", { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
+    const spoke = new AzurermProvider(stack, "spoke", { alias: "spoke", features: [{}] });
+    new LakeStorage(stack, "lake", lakeProps({ provider: spoke }));
+    expect(problemsOf(stack)).toEqual([{ construct: "LakeStorage", prop: "provider" }]);
+  });
+});

@@ -33,6 +33,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, normalize, relative } from "node:path";
 import { ensureBuilt, lockedVersion, REPO_ROOT } from "./built-package";
+import { DependencyGraph, TerraformJson } from "../first-apply/graph";
+import { dnsLinkSubscriptionViolations } from "../first-apply/rules";
 import { terraformInitProblems } from "../helpers/terraform-init";
 import { jobFileProblems, SynthesizedStack } from "./job-files";
 
@@ -57,7 +59,7 @@ function codeBlock(page: string, language: string, marker: string): string {
   return blocks[0][2];
 }
 /** The examples issue 11 section 7 asks for; each has its own checks below. */
-const REQUIRED_EXAMPLES = ["bring-your-own-network", "minimal-lake", "two-pipelines"] as const;
+const REQUIRED_EXAMPLES = ["bring-your-own-network", "hub-and-spoke", "minimal-lake", "two-pipelines"] as const;
 
 type Json = Record<string, unknown>;
 /** A synthesized stack, as far as these checks read it. */
@@ -297,7 +299,7 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     }
   }, 120_000);
 
-  it("has the three examples of issue 11", () => {
+  it("has the examples of issues 11 and 20", () => {
     expect(realExamples.map((example) => example.name)).toEqual(expect.arrayContaining([...REQUIRED_EXAMPLES]));
   });
 
@@ -310,6 +312,43 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     );
   }
   const countOf = (name: (typeof REQUIRED_EXAMPLES)[number], type: string): number => Object.keys(resourcesOf(name, type)).length;
+
+  it("hub-and-spoke imports everything shared in the hub and creates none of it", () => {
+    for (const type of ["azurerm_private_dns_zone", "azurerm_key_vault", "azurerm_log_analytics_workspace"]) expect([type, countOf("hub-and-spoke", type)]).toEqual([type, 0]);
+    expect(countOf("hub-and-spoke", "azurerm_virtual_network")).toBe(1);
+    for (const type of ["azurerm_storage_account", "azurerm_postgresql_flexible_server", "azurerm_databricks_workspace", "databricks_job"]) expect([type, countOf("hub-and-spoke", type)]).toEqual([type, 1]);
+    const settings = Object.values(resourcesOf("hub-and-spoke", "azurerm_monitor_diagnostic_setting"));
+    expect(settings.length).toBeGreaterThan(5);
+    for (const setting of settings) expect(setting.log_analytics_workspace_id).toMatch(/^\/subscriptions\/72c96710-.*\/workspaces\/log-central-weu-01$/);
+  });
+
+  it("hub-and-spoke makes the zone links and the hub side of the peering with the connectivity provider, and everything else with the spoke's", () => {
+    const links = resourcesOf("hub-and-spoke", "azurerm_private_dns_zone_virtual_network_link");
+    expect(Object.keys(links)).toHaveLength(5);
+    for (const [address, link] of Object.entries(links)) expect({ address, provider: link.provider, group: link.resource_group_name }).toEqual({ address, provider: "azurerm.connectivity", group: "rg-privatedns-global" });
+    const peerings = Object.values(resourcesOf("hub-and-spoke", "azurerm_virtual_network_peering"));
+    expect(Object.fromEntries(peerings.map((peering) => [peering.name, peering.provider ?? "(default)"]))).toEqual({ "peer-payments-prod-to-hub": "(default)", "peer-hub-to-payments-prod": "azurerm.connectivity" });
+    const example = realExamples.find((candidate) => candidate.name === "hub-and-spoke")!;
+    const [stack] = Object.values(synthesize(example));
+    const others = Object.entries(stack.resource ?? {})
+      .filter(([type]) => type.startsWith("azurerm_") && type !== "azurerm_private_dns_zone_virtual_network_link" && type !== "azurerm_virtual_network_peering")
+      .flatMap(([type, byName]) => Object.entries(byName).map(([name, body]) => [`${type}.${name}`, body.provider]));
+    expect(others.length).toBeGreaterThan(40);
+    expect(others.filter(([, provider]) => provider !== undefined)).toEqual([]);
+  });
+
+  it("hub-and-spoke passes the first-apply rule for zone links across subscriptions, and a link moved to the spoke's provider is caught", () => {
+    const example = realExamples.find((candidate) => candidate.name === "hub-and-spoke")!;
+    const [stack] = Object.values(synthesize(example));
+    const zones = Object.fromEntries(
+      ["blob.core.windows.net", "dfs.core.windows.net", "vaultcore.azure.net", "postgres.database.azure.com", "azuredatabricks.net"].map((zone) => [`rg-privatedns-global/privatelink.${zone}`, "72c96710-1b31-426c-97d1-6a79982b12a0"]),
+    );
+    expect(dnsLinkSubscriptionViolations(new DependencyGraph(stack as TerraformJson), zones)).toEqual([]);
+    const broken = JSON.parse(JSON.stringify(stack)) as ExampleStack;
+    const [first] = Object.values(broken.resource!.azurerm_private_dns_zone_virtual_network_link);
+    delete first.provider;
+    expect(dnsLinkSubscriptionViolations(new DependencyGraph(broken as TerraformJson), zones)).toEqual([expect.stringMatching(/in subscription 72c96710-.* through provider\.azurerm, whose subscription is 5d0a4a8e-/)]);
+  });
 
   it("minimal-lake creates a storage account and a key vault, grants a group read on the lake, and creates no network", () => {
     expect(countOf("minimal-lake", "azurerm_storage_account")).toBe(1);
