@@ -4,8 +4,9 @@
 # skipped per stack and writes $REPORTS_DIR/policy.{xml,json}. Exits non-zero on any failed check.
 #
 #   checkov  PyPI, pinned with its dependencies in scripts/checkov-requirements.txt, in .venv-policy/
-#   trivy    `go install` of a pinned release into .tools/bin/ (needs Go >= 1.26; the first build
-#            takes several minutes, later ones reuse Go's module and build caches)
+#   trivy    `go install` of a pinned release, once per machine, into a cache outside the clone
+#            ($AQB_TOOLS_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/azure-quarterly-batch/tools), so a
+#            fresh clone reuses it; needs Go >= 1.26; the first build takes 10-15 minutes on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -30,7 +31,7 @@ if [ ! -x "$venv/bin/checkov" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" 
 fi
 
 # --- trivy -------------------------------------------------------------------------------------
-tools="$root/.tools/bin"
+tools="${AQB_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/azure-quarterly-batch/tools}/trivy-$TRIVY_VERSION"
 trivy="$tools/trivy"
 installed_trivy() {
   # The module version recorded in the binary; `trivy --version` depends on link flags.
@@ -38,13 +39,17 @@ installed_trivy() {
 }
 if [ "$(installed_trivy || true)" != "$TRIVY_VERSION" ]; then
   command -v go >/dev/null || { echo "error: Go 1.26+ is needed to install trivy $TRIVY_VERSION" >&2; exit 1; }
-  echo "Building trivy $TRIVY_VERSION into .tools/bin/ (several minutes the first time) ..."
+  echo "Building trivy $TRIVY_VERSION into $tools (once per machine; 10-15 minutes the first time) ..."
   started=$SECONDS
   mkdir -p "$tools"
+  # Built into a temporary GOBIN and moved into place, so an interrupted build leaves no binary.
+  building="$(mktemp -d "$tools/.build-XXXXXX")"
   # trivy 0.74 imports encoding/json/v2, which Go 1.26 ships behind the jsonv2 experiment.
-  GOBIN="$tools" GOEXPERIMENT=jsonv2 go install \
+  GOBIN="$building" GOEXPERIMENT=jsonv2 go install \
     -ldflags "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=${TRIVY_VERSION#v}" \
     "github.com/aquasecurity/trivy/cmd/trivy@$TRIVY_VERSION"
+  mv -f "$building/trivy" "$trivy"
+  rmdir "$building"
   echo "trivy built in $((SECONDS - started))s"
 fi
 

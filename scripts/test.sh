@@ -24,7 +24,7 @@ step() {
 
 step build npm run -s build
 step lint npm run -s lint
-step jest npx jest --ci
+step jest env JEST_SLOW=1 npx jest --ci
 step spark bash spark/bin/test
 step policy bash scripts/policy.sh
 
