@@ -7,6 +7,9 @@
 #                                          then (even if apply failed) publish the outputs named
 #                                          in TF_EXPORT_OUTPUTS (space-separated, non-sensitive
 #                                          ones only) as job variables TF_OUTPUT_<name>
+#   terraform-stack.sh drift <stack-dir>   terraform init; plan -detailed-exitcode -lock=false;
+#                                          the exit code in plan.exitcode, plan.txt and plan.json;
+#                                          no saved plan left behind (the drift check, drift.yml)
 #
 # One identity for everything: the azurerm provider and the azurerm backend exchange the job's
 # OIDC token for an Entra token (ARM_USE_OIDC + the ADO service connection id); the databricks
@@ -14,7 +17,7 @@
 # (DATABRICKS_AUTH_TYPE=azure-cli). It reads and accepts no stored secret.
 set -euo pipefail
 
-usage="usage: terraform-stack.sh plan|apply <stack-dir>"
+usage="usage: terraform-stack.sh plan|apply|drift <stack-dir>"
 command="${1:?$usage}"
 stack_dir="${2:?$usage}"
 
@@ -82,6 +85,30 @@ case "$command" in
       fi
     done
     exit "$status"
+    ;;
+  drift)
+    # The weekly drift check plans as the read-only "-plan" identity, which holds Storage Blob Data
+    # Reader on the state container: it cannot take the azurerm backend's lock (a blob lease is a
+    # write), so -lock=false is the only choice, and a plan never writes state, so it cannot
+    # corrupt it. Its one risk, reading a state that a running deploy is rewriting, gives a false
+    # report at worst, and the next run (or a re-run) corrects it.
+    [[ "${TF_PLAN_LOCK:-false}" == "false" ]] ||
+      fail "a drift plan never takes the state lock; pass lockState: \"false\""
+    rm -f plan.exitcode plan.txt plan.json tfplan
+    terraform init -input=false -no-color
+    # -detailed-exitcode: 0 no changes, 1 error, 2 changes present.
+    status=0
+    terraform plan -input=false -no-color -detailed-exitcode -lock=false -out=tfplan || status=$?
+    echo "$status" >plan.exitcode
+    if ((status == 0 || status == 2)); then
+      terraform show -no-color tfplan >plan.txt
+      terraform show -json tfplan >plan.json
+    fi
+    # The saved plan holds state values (secrets included) in clear, and this run never applies.
+    rm -f tfplan
+    printf '.terraform/\n' >.artifactignore
+    # Drift (2) is for the summary step to judge against the accepted drift; an error fails here.
+    ((status == 0 || status == 2)) || fail "terraform plan failed (exit $status); the drift check could not run"
     ;;
   *)
     fail "unknown command '$command'; $usage"

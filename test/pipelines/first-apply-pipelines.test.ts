@@ -29,12 +29,17 @@ function declaredPools(file: string): Record<Environment, string> {
 }
 
 describe("rule 1: the plan and apply pipelines never use a Microsoft-hosted agent", () => {
+  // The templates that hold each pipeline's jobs, which the walk must reach.
+  const jobTemplates: Record<string, string[]> = {
+    ".azure-devops/pr-plan.yml": ["synth.yml", "terraform-plan.yml"],
+    ".azure-devops/deploy.yml": ["synth.yml", "terraform-plan.yml", "terraform-apply.yml"],
+    ".azure-devops/drift.yml": ["synth.yml", "terraform-drift.yml"],
+  };
+
   it.each(PLAN_APPLY_PIPELINES)("%s and every template it uses have no vmImage", (file) => {
     const { problems, files } = vmImageProblems(file);
     expect(problems).toEqual([]);
-    // The walk reached the templates that hold the plan and apply jobs.
-    expect(files).toEqual(expect.arrayContaining([".azure-devops/templates/jobs/synth.yml", ".azure-devops/templates/jobs/terraform-plan.yml"]));
-    if (file.endsWith("deploy.yml")) expect(files).toContain(".azure-devops/templates/jobs/terraform-apply.yml");
+    expect(files).toEqual(expect.arrayContaining(jobTemplates[file].map((template) => `.azure-devops/templates/jobs/${template}`)));
   });
 
   it("catches a vmImage added to the pipeline itself", () => {
@@ -71,8 +76,9 @@ describe("rule 2: each environment's plan and apply jobs run on that environment
     expect(new Set(Object.values(pools)).size).toBe(ENVIRONMENTS.length);
   });
 
-  it("pr-plan and deploy default to the same pools", () => {
+  it("pr-plan, deploy and drift default to the same pools", () => {
     expect(declaredPools(".azure-devops/pr-plan.yml")).toEqual(declaredPools(".azure-devops/deploy.yml"));
+    expect(declaredPools(".azure-devops/drift.yml")).toEqual(declaredPools(".azure-devops/deploy.yml"));
   });
 
   it.each(PLAN_APPLY_PIPELINES)("%s runs each environment's jobs on its pool parameter's default", (file) => {
@@ -133,6 +139,13 @@ describe("rule 3: preflight runs before every plan", () => {
     expect(preflightProblems(stages)).toEqual(["plan_prod: 'npm run preflight -- estate-prod' runs after the plan"]);
   });
 
+  it("catches a drift check's plan without preflight", () => {
+    const stages = clone(stagesOf(".azure-devops/drift.yml"));
+    const job = stageNamed(stages, "plan_prod").jobs[0];
+    job.steps = stepsOf(job).filter((step) => !step.script?.startsWith("npm run preflight"));
+    expect(preflightProblems(stages)).toEqual(["plan_prod: no 'npm run preflight -- estate-prod' step before the plan"]);
+  });
+
   it("catches preflight of the wrong stack", () => {
     const stages = clone(stagesOf(".azure-devops/deploy.yml"));
     const step = stepsOf(stageNamed(stages, "plan_test").jobs[0]).find((s) => s.script?.startsWith("npm run preflight"));
@@ -158,8 +171,8 @@ describe("rule 4: after every apply, the NCC's private endpoint connections on t
     }
   });
 
-  it("pr-plan applies nothing, so approves nothing", () => {
-    expect(approvalProblems(stagesOf(".azure-devops/pr-plan.yml"))).toEqual(["no apply step found"]);
+  it.each([".azure-devops/pr-plan.yml", ".azure-devops/drift.yml"])("%s applies nothing, so approves nothing", (file) => {
+    expect(approvalProblems(stagesOf(file))).toEqual(["no apply step found"]);
   });
 
   it("catches an apply without the approval", () => {

@@ -30,7 +30,7 @@ export interface Stage extends Mapping {
 export const ENVIRONMENTS = ["dev", "test", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 /** The pipelines that plan or apply: everything in them must run on a self-hosted pool. */
-export const PLAN_APPLY_PIPELINES = [".azure-devops/pr-plan.yml", ".azure-devops/deploy.yml"];
+export const PLAN_APPLY_PIPELINES = [".azure-devops/pr-plan.yml", ".azure-devops/deploy.yml", ".azure-devops/drift.yml"];
 /** The pipeline parameter that names an environment's agent pool. */
 export const poolParameter = (environment: Environment) => `${environment}AgentPool`;
 
@@ -40,8 +40,8 @@ export const stepsOf = (job: Job): Step[] => job.steps ?? job.strategy?.runOnce.
 const TERRAFORM_SCRIPT = "$(Build.SourcesDirectory)/.azure-devops/scripts/terraform-stack.sh";
 const APPROVAL_SCRIPT = "$(Build.SourcesDirectory)/.azure-devops/scripts/approve-lake-endpoints.sh";
 
-/** The AzureCLI@2 step that runs terraform-stack.sh with `command` (plan or apply), if any. */
-export function isTerraformStep(step: Step, command?: "plan" | "apply"): boolean {
+/** The AzureCLI@2 step that runs terraform-stack.sh with `command` (plan, apply or the drift check's plan), if any. */
+export function isTerraformStep(step: Step, command?: "plan" | "apply" | "drift"): boolean {
   if (step.task !== "AzureCLI@2" || step.inputs?.scriptPath !== TERRAFORM_SCRIPT) return false;
   return command === undefined || String(step.inputs.arguments ?? "").startsWith(`${command} `);
 }
@@ -114,7 +114,7 @@ export function agentPoolProblems(stages: readonly Stage[], pools: Readonly<Reco
 
 // --- 3. preflight runs before every plan -------------------------------------------------------
 
-/** In every job that plans, `npm run preflight -- <the stack it plans>` runs before the plan step. */
+/** In every job that plans (a drift check plans too), `npm run preflight -- <the stack it plans>` runs before the plan step. */
 export function preflightProblems(stages: readonly Stage[]): string[] {
   const problems: string[] = [];
   let plans = 0;
@@ -122,7 +122,7 @@ export function preflightProblems(stages: readonly Stage[]): string[] {
     for (const job of stage.jobs) {
       const steps = stepsOf(job);
       steps.forEach((step, index) => {
-        if (!isTerraformStep(step, "plan")) return;
+        if (!isTerraformStep(step, "plan") && !isTerraformStep(step, "drift")) return;
         plans += 1;
         const stack = stackOf(step);
         const preflight = steps.findIndex((candidate) => candidate.script?.trim() === `npm run preflight -- ${stack}`);

@@ -2,6 +2,9 @@ import { expandTemplateFile } from "./azure-pipelines";
 
 type Mapping = Record<string, unknown>;
 interface Step extends Mapping {
+  publish?: string;
+  artifact?: string;
+  displayName?: string;
   task?: string;
   script?: string;
   inputs?: Mapping;
@@ -30,6 +33,8 @@ const azureCliSteps = (steps: Step[]) =>
 
 const deployStages = (expandTemplateFile(".azure-devops/deploy.yml") as { stages: Stage[] }).stages;
 const prPlanStages = (expandTemplateFile(".azure-devops/pr-plan.yml") as { stages: Stage[] }).stages;
+const driftPipeline = expandTemplateFile(".azure-devops/drift.yml") as Mapping & { stages: Stage[] };
+const driftStages = driftPipeline.stages;
 const ciJobs = (expandTemplateFile(".azure-devops/ci.yml") as { jobs: Job[] }).jobs;
 const stage = (stages: Stage[], name: string): Stage => {
   const found = stages.find((s) => s.stage === name);
@@ -144,15 +149,80 @@ describe("the pull-request plan pipeline", () => {
   });
 });
 
+describe("the drift pipeline", () => {
+  const driftSteps = (environment: string) => stepsOf(stage(driftStages, `plan_${environment}`).jobs[0]);
+  const judge = (environment: string) => {
+    const found = driftSteps(environment).find((step) => step.script?.includes("drift-summary.js"));
+    if (found === undefined) throw new Error(`no drift-summary step for ${environment}`);
+    return found;
+  };
+
+  it("runs every Monday on main, also when nothing was pushed", () => {
+    expect(driftPipeline.schedules).toEqual([
+      { cron: "0 5 * * 1", displayName: "Weekly drift check", branches: { include: ["main"] }, always: "true" },
+    ]);
+  });
+
+  it("runs only on its schedule (or by hand): no push or pull-request trigger", () => {
+    expect(driftPipeline.trigger).toBe("none");
+    expect(driftPipeline.pr).toBe("none");
+  });
+
+  it("checks every environment in parallel after synth", () => {
+    expect(driftStages.map((s) => [s.stage, s.dependsOn])).toEqual([
+      ["build", undefined],
+      ["plan_dev", "build"],
+      ["plan_test", "build"],
+      ["plan_prod", "build"],
+    ]);
+  });
+
+  it("plans with the pull-request plans' read-only service connections, without the state lock", () => {
+    const steps = azureCliSteps(allSteps(driftStages));
+    expect(steps.map((step) => step.inputs?.azureSubscription)).toEqual(["estate-dev-plan", "estate-test-plan", "estate-prod-plan"]);
+    for (const step of steps) expect(step.env?.TF_PLAN_LOCK).toBe("false");
+  });
+
+  it.each(["dev", "test", "prod"])("plans %s with the drift command, which uses -detailed-exitcode", (environment) => {
+    const [plan] = azureCliSteps(driftSteps(environment));
+    expect(plan.inputs?.arguments).toBe(`drift "$(Pipeline.Workspace)/tfplan-estate-${environment}"`);
+  });
+
+  it("has no deployment job and no apply: a drift check only reads", () => {
+    const jobs = driftStages.flatMap((s) => s.jobs);
+    expect(jobs.filter((job) => job.deployment !== undefined)).toEqual([]);
+    expect(azureCliSteps(allSteps(driftStages)).filter((step) => String(step.inputs?.arguments).startsWith("apply"))).toEqual([]);
+  });
+
+  it.each(["dev", "test", "prod"])("judges the %s plan against the checked-in accepted drift, also after a failed plan", (environment) => {
+    const step = judge(environment);
+    expect(step.condition).toBe("succeededOrFailed()");
+    expect(step.script).toContain('--accepted ".azure-devops/accepted-drift.yaml"');
+    expect(step.script).toContain(`plan_dir="$(Pipeline.Workspace)/tfplan-estate-${environment}"`);
+    expect(step.script).toContain(`"estate-${environment}=$plan_dir/plan.json"`);
+    expect(step.script).toContain('--exit-code "$exit_code"');
+  });
+
+  it.each(["dev", "test", "prod"])("publishes the %s report directory after the judging step, even when the check fails", (environment) => {
+    const steps = driftSteps(environment);
+    const publish = steps.find((step) => step.publish === `$(Pipeline.Workspace)/drift-estate-${environment}`);
+    expect(publish).toMatchObject({ artifact: `drift-estate-${environment}`, condition: "succeededOrFailed()" });
+    expect(steps.indexOf(judge(environment))).toBeLessThan(steps.indexOf(publish as Step));
+    // The stack directory itself (with .terraform and the state-derived files) is never published.
+    expect(steps.filter((step) => step.publish !== undefined).map((step) => step.publish)).toEqual([`$(Pipeline.Workspace)/drift-estate-${environment}`]);
+  });
+});
+
 describe("every Terraform step", () => {
   const labelled = (pipeline: string, stages: Stage[]) =>
     stages.flatMap((s) => azureCliSteps(s.jobs.flatMap(stepsOf)).map((step) => [`${pipeline} ${s.stage}`, step] as const));
-  const steps = [...labelled("deploy", deployStages), ...labelled("pr-plan", prPlanStages)];
+  const steps = [...labelled("deploy", deployStages), ...labelled("pr-plan", prPlanStages), ...labelled("drift", driftStages)];
 
   it("is one terraform-stack.sh AzureCLI@2 step per plan and apply stage", () => {
     expect(steps.map(([label]) => label)).toEqual([
       "deploy plan_dev", "deploy apply_dev", "deploy plan_test", "deploy apply_test", "deploy plan_prod", "deploy apply_prod",
       "pr-plan plan_dev", "pr-plan plan_test", "pr-plan plan_prod",
+      "drift plan_dev", "drift plan_test", "drift plan_prod",
     ]);
   });
 
@@ -222,6 +292,6 @@ describe("expandTemplateFile", () => {
   });
 
   it("rejects a value outside the declared values", () => {
-    expect(() => expandTemplateFile(stackStep, { ...valid, command: "destroy" })).toThrow("not one of plan, apply");
+    expect(() => expandTemplateFile(stackStep, { ...valid, command: "destroy" })).toThrow("not one of plan, apply, drift");
   });
 });

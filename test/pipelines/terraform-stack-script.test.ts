@@ -20,7 +20,10 @@ set -euo pipefail
 } >>"$TERRAFORM_CALLS"
 case "$1" in
   init) touch .terraform.lock.hcl; mkdir -p .terraform/providers ;;
-  plan) touch tfplan ;;
+  plan)
+    code="\${FAKE_PLAN_EXIT:-0}"
+    if [[ "$code" != 1 ]]; then touch tfplan; else echo "Error: building account: unauthorized" >&2; fi
+    exit "$code" ;;
   apply) if [[ -n "\${FAIL_APPLY:-}" ]]; then echo "Error: creating external location" >&2; exit 1; fi ;;
   show) if [[ "$2" == "-json" ]]; then echo '{"format_version":"1.2"}'; else echo "No changes."; fi ;;
   output)
@@ -191,6 +194,46 @@ describe("terraform-stack.sh", () => {
   it("prefers an explicit ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID over the task's", () => {
     box.run(["plan", box.stackDir], { ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID: "55555555-5555-5555-5555-555555555555" });
     expect(readFileSync(box.calls, "utf8")).toContain("ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID=55555555-5555-5555-5555-555555555555");
+  });
+
+  it("checks drift with -detailed-exitcode and without the state lock", () => {
+    expect(box.run(["drift", box.stackDir], { FAKE_PLAN_EXIT: "2" }).status).toBe(0);
+    expect(commands()).toEqual([
+      "terraform init -input=false -no-color",
+      "terraform plan -input=false -no-color -detailed-exitcode -lock=false -out=tfplan",
+      "terraform show -no-color tfplan",
+      "terraform show -json tfplan",
+    ]);
+  });
+
+  it("records the drift plan's exit code for the summary step and leaves no saved plan", () => {
+    expect(box.run(["drift", box.stackDir], { FAKE_PLAN_EXIT: "2" }).status).toBe(0);
+    expect(readFileSync(path.join(box.stackDir, "plan.exitcode"), "utf8")).toBe("2\n");
+    expect(existsSync(path.join(box.stackDir, "plan.json"))).toBe(true);
+    expect(existsSync(path.join(box.stackDir, "tfplan"))).toBe(false);
+  });
+
+  it("records exit code 0 when the drift plan finds no changes", () => {
+    expect(box.run(["drift", box.stackDir]).status).toBe(0);
+    expect(readFileSync(path.join(box.stackDir, "plan.exitcode"), "utf8")).toBe("0\n");
+  });
+
+  it("fails when the drift plan errors, after recording exit code 1 and without plan files", () => {
+    writeFileSync(path.join(box.stackDir, "plan.json"), "{}");
+    const result = box.run(["drift", box.stackDir], { FAKE_PLAN_EXIT: "1" });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("terraform plan failed (exit 1); the drift check could not run");
+    expect(readFileSync(path.join(box.stackDir, "plan.exitcode"), "utf8")).toBe("1\n");
+    // A plan.json left from an earlier run is not taken for this one's.
+    expect(existsSync(path.join(box.stackDir, "plan.json"))).toBe(false);
+    expect(commands().filter((line) => line.startsWith("terraform show"))).toEqual([]);
+  });
+
+  it("refuses to take the state lock for a drift plan", () => {
+    const result = box.run(["drift", box.stackDir], { TF_PLAN_LOCK: "true" });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("a drift plan never takes the state lock");
+    expect(commands()).toEqual([]);
   });
 
   it("refuses a directory that is not a synthesized stack", () => {
