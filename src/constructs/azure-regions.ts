@@ -1,3 +1,5 @@
+import { closestMatches } from "./validation";
+
 /**
  * The public Azure regions, by the name ARM uses (`westeurope`) and the display name the portal
  * shows (`West Europe`). azurerm accepts either, because it compares locations after lowercasing
@@ -77,4 +79,12 @@ export function normalizeLocation(location: string): string {
 /** True for a public Azure region, given by name (`westeurope`) or display name (`West Europe`). */
 export function isAzureRegion(location: string): boolean {
   return Object.prototype.hasOwnProperty.call(AZURE_REGIONS, normalizeLocation(location));
+}
+
+/**
+ * The regions nearest to a name that is not one (`westeruope` → westeurope), by edit distance, a
+ * region that contains the name counting as near: at most `count`, for messages.
+ */
+export function nearestRegions(location: string, count = 3): string[] {
+  return closestMatches(normalizeLocation(location), Object.keys(AZURE_REGIONS), count);
 }

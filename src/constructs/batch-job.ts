@@ -12,8 +12,9 @@ import { SecretAcl } from "@cdktf/provider-databricks/lib/secret-acl";
 import { SecretScope } from "@cdktf/provider-databricks/lib/secret-scope";
 import { WorkspaceFile } from "@cdktf/provider-databricks/lib/workspace-file";
 import { DATA_SECURITY_MODES, DATABRICKS_RUNTIME, DataSecurityMode, jobClusterPolicyDefinition } from "./cluster-policy";
-import { checkDatabricksPrincipal, checkNotificationAddresses, principalKey } from "./databricks-checks";
-import { checkWorkspaceProvider, IDatabricksWorkspace } from "./databricks-workspace";
+import { checkAssigned, checkDatabricksPrincipal, checkNotificationAddresses, principalKey } from "./databricks-checks";
+import { checkWorkspaceProvider, IDatabricksWorkspace, knowsAssignments } from "./databricks-workspace";
+import { useDatabricksProvider } from "./consistency";
 import { codeVersion, collectJobCode, isCodeDirectory, JOB_REQUIREMENTS, JobCodeFile, parseRequirements } from "./job-code";
 import { isIanaTimeZone, isQuartzCron, QUARTZ_CRON_RULE } from "./job-schedule";
 import { checkTags } from "./placement";
@@ -237,6 +238,7 @@ export class BatchJob extends Construct {
     this.codeFolder = props.codeFolder ?? `/jobs/${props.jobName}`;
     const files = this.jobFiles(v, props);
     v.report(this);
+    if (props.provider) useDatabricksProvider(this, { provider: props.provider, role: "workspace", construct: "BatchJob", prop: "provider" });
 
     this.codeVersion = codeVersion(files);
     this.codeFiles = this.uploadCode(props, files, ready);
@@ -483,14 +485,21 @@ function validateProps(v: PropValidator, props: BatchJobProps): void {
   checkWorkspaceProvider(v, props.provider, props.workspace);
   v.required("jobName", props.jobName, "1-100 letters, digits, spaces, '.', '_' and '-'");
   v.matches("jobName", props.jobName, /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/, "1-100 letters, digits, spaces, '.', '_' and '-', starting with a letter or digit");
-  if (props.clusterPolicyName === undefined && typeof props.jobName === "string" && !isUnresolved(props.jobName)) checkDerivedName(v, "jobName", `${props.jobName}-job`, "the cluster policy", 100);
+  if (props.clusterPolicyName === undefined && typeof props.jobName === "string" && !isUnresolved(props.jobName)) {
+    checkDerivedName(v, "jobName", `${props.jobName}-job`, "the cluster policy", 100, { value: props.jobName, override: "clusterPolicyName" });
+  }
   v.matches("clusterPolicyName", props.clusterPolicyName, /^.{1,100}$/, "1-100 characters");
   v.required("codeDirectory", props.codeDirectory, "the local directory that holds the job's code");
   v.matches("codeFolder", props.codeFolder, CODE_FOLDER, "an absolute workspace folder outside /Shared without the /Workspace prefix, such as /jobs/bank-prod");
   v.required("runAs", props.runAs, "the service principal the job runs as, DatabricksPrincipal.servicePrincipal(applicationId)");
   checkDatabricksPrincipal(v, "runAs", props.runAs, false);
-  if (props.runAs && props.runAs.kind === "group") v.fail("runAs", `group ${props.runAs.name}`, "a service principal (or user): a job cannot run as a group");
+  const runAs = props.runAs;
+  if (runAs && runAs.kind === "group") v.once(`run-as-group:${runAs.name}`, () => v.fail("runAs", `group ${runAs.name}`, "a service principal (or user): a job cannot run as a group"));
   (props.operators ?? []).forEach((principal, index) => checkDatabricksPrincipal(v, `operators[${index}]`, principal));
+  // Everything the job names (run as, single user, permissions) must be assigned to the workspace.
+  const known = knowsAssignments(props.workspace);
+  checkAssigned(v, "runAs", props.runAs, props.workspace, known);
+  (props.operators ?? []).forEach((principal, index) => checkAssigned(v, `operators[${index}]`, principal, props.workspace, known));
   checkNotificationAddresses(v, "notificationAddresses", props.notificationAddresses);
   checkTags(v, "tags", props.tags);
   checkTags(v, "clusterTags", props.clusterTags);

@@ -56,6 +56,13 @@ export function checkDatabricksPrincipal(v: PropValidator, prop: string, princip
     if (required) v.required(prop, principal, "a Databricks principal, such as DatabricksPrincipal.servicePrincipal(applicationId) or DatabricksPrincipal.group(name)");
     return;
   }
+  // One bad principal handed to several constructs (a pipeline's groups reach the workspace, the
+  // catalog and the job) is reported once, by the first.
+  if (typeof principal.name === "string" && principal.name !== "") v.once(`principal:${String(principal.kind)}:${principal.name}`, () => checkPrincipalFields(v, prop, principal));
+  else checkPrincipalFields(v, prop, principal);
+}
+
+function checkPrincipalFields(v: PropValidator, prop: string, principal: IDatabricksPrincipal): void {
   const name = principal.name;
   switch (principal.kind) {
     case "servicePrincipal":
@@ -83,7 +90,8 @@ export const AZURE_ACCOUNTS_HOST = "https://accounts.azuredatabricks.net";
 export function checkAccountProvider(v: PropValidator, prop: string, provider: DatabricksProvider | undefined): void {
   v.required(prop, provider, `an account-level DatabricksProvider (host ${AZURE_ACCOUNTS_HOST}, accountId, an alias)`);
   if (!provider) return;
-  v.check(`${prop}.host`, provider.host ?? "(missing)", (host) => host.replace(/\/$/, "") === AZURE_ACCOUNTS_HOST, `${AZURE_ACCOUNTS_HOST}, the Azure Databricks account console`);
+  if (provider.host === undefined) v.fail(`${prop}.host`, undefined, `${AZURE_ACCOUNTS_HOST}, the Azure Databricks account console`);
+  v.check(`${prop}.host`, provider.host, (host) => host.replace(/\/+$/, "").toLowerCase() === AZURE_ACCOUNTS_HOST, `${AZURE_ACCOUNTS_HOST}, the Azure Databricks account console`);
   v.required(`${prop}.accountId`, provider.accountId, "the Databricks account id (a GUID, from the account console)");
   checkObjectId(v, `${prop}.accountId`, provider.accountId, "the Databricks account id");
 }
@@ -91,4 +99,33 @@ export function checkAccountProvider(v: PropValidator, prop: string, provider: D
 /** A stable key of a principal, for de-duplicating. */
 export function principalKey(principal: IDatabricksPrincipal): string {
   return `${principal.kind}:${principal.name}`;
+}
+
+/** How a principal is named in messages: `group bank-engineers`, `service principal <id>`. */
+export function principalLabel(principal: IDatabricksPrincipal): string {
+  return `${principal.kind === "servicePrincipal" ? "service principal" : principal.kind} ${principal.name}`;
+}
+
+/**
+ * Checks that a principal a workspace-level object names (a job's run-as, a permission, a Unity
+ * Catalog grant) is one the workspace assigns: Databricks refuses an unassigned one at apply. Only
+ * workspaces whose assignments are all known are checked (see `knowsAssignments`); names that are
+ * tokens are skipped.
+ */
+export function checkAssigned(
+  v: PropValidator,
+  prop: string,
+  principal: IDatabricksPrincipal | undefined,
+  workspace: { readonly node: { readonly path: string }; readonly assignedPrincipals?: readonly IDatabricksPrincipal[]; readonly permissionAssignments?: unknown } | undefined,
+  known: boolean,
+): void {
+  if (!known || !workspace || !principal || typeof principal.name !== "string" || principal.name === "" || isUnresolved(principal.name)) return;
+  const assigned = (workspace.assignedPrincipals ?? []).filter((candidate) => candidate && typeof candidate.name === "string");
+  const same = (candidate: IDatabricksPrincipal) => candidate.kind === principal.kind && (isUnresolved(candidate.name) ? candidate.name === principal.name : candidate.name.toLowerCase() === principal.name.toLowerCase());
+  if (assigned.some(same) || assigned.some((candidate) => candidate.kind === principal.kind && isUnresolved(candidate.name))) return;
+  const list = assigned.length === 0 ? "none" : `${assigned.slice(0, 3).map(principalLabel).join(", ")}${assigned.length > 3 ? ` and ${assigned.length - 3} more` : ""}`;
+  const fix = workspace.permissionAssignments !== undefined ? "add it to the DatabricksWorkspace's principals" : "assign it to the workspace and list it in assignedPrincipals";
+  v.once(`unassigned:${workspace.node.path}:${principalKey(principal)}`, () =>
+    v.fail(prop, principalLabel(principal), `a principal the workspace ${workspace.node.path} assigns (it assigns ${list}); ${fix}: Databricks refuses an unassigned one at apply`),
+  );
 }

@@ -10,10 +10,11 @@ import { PermissionAssignment } from "@cdktf/provider-databricks/lib/permission-
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { checkDatabricksPrincipal, principalKey } from "./databricks-checks";
 import { IObservability } from "./observability";
-import { checkPlacement, Placement } from "./placement";
+import { checkLocation, checkPlacement, Placement } from "./placement";
 import { privateEndpoint } from "./private-endpoint";
 import { ISecretStore } from "./secret-store";
-import { parentId } from "./resource-id";
+import { checkResourceId, ID_SEGMENT, parentId } from "./resource-id";
+import { claimName, isAccountLevelProvider, networkRecord, placeInNetwork, stackNetworks, SUBNET_ROLE_NAMES, subnetOwner, useDatabricksProvider } from "./consistency";
 import { checkObjectId, IDatabricksPrincipal } from "./principal";
 import { ISecureNetwork, NetworkSubnet } from "./secure-network";
 import { propagationWait } from "./time-provider";
@@ -219,8 +220,13 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
     for (const attribute of ["workspaceResourceId", "workspaceUrl", "workspaceId", "location", "accessConnectorId", "accessConnectorPrincipalId", "provider"] as const) {
       v.required(attribute, attributes[attribute], "the existing workspace's attribute (see DatabricksWorkspaceAttributes)");
     }
+    checkImportedWorkspace(v, attributes ?? ({} as DatabricksWorkspaceAttributes));
     v.report(imported);
-    if (attributes.provider) configureProvider(attributes.provider, attributes.workspaceUrl, attributes.workspaceResourceId);
+    if (attributes.assignedPrincipals !== undefined) ASSIGNMENTS_KNOWN.add(imported);
+    if (attributes.provider) {
+      useDatabricksProvider(imported, { provider: attributes.provider, role: "workspace", construct: "DatabricksWorkspace.fromExisting", prop: "provider" });
+      if (!isAccountLevelProvider(attributes.provider)) configureProvider(attributes.provider, attributes.workspaceUrl, attributes.workspaceResourceId);
+    }
     return imported;
   }
 
@@ -285,7 +291,8 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
     this.workspaceResourceId = this.workspace.id;
     this.workspaceUrl = `https://${this.workspace.workspaceUrl}`;
     this.workspaceId = this.workspace.workspaceId;
-    if (props.provider) configureProvider(props.provider, this.workspaceUrl, this.workspaceResourceId);
+    // An account-level provider given by mistake (refused at synth) is left as it is.
+    if (props.provider && !isAccountLevelProvider(props.provider)) configureProvider(props.provider, this.workspaceUrl, this.workspaceResourceId);
 
     // Workspace-level API calls of a private workspace go through this endpoint; they wait for it,
     // its DNS record and the agents' line of sight (peering, DNS links).
@@ -360,6 +367,7 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
     }
     this.permissionAssignments = assignments;
     this.assignedPrincipals = principals;
+    ASSIGNMENTS_KNOWN.add(this);
     this.ready = [this.workspace, ...reachable, ...federated, ...Object.values(assignments)];
   }
 
@@ -392,6 +400,45 @@ function uniqueDependables(dependables: ITerraformDependable[]): ITerraformDepen
 function configureProvider(provider: DatabricksProvider, workspaceUrl: string, workspaceResourceId: string): void {
   if (provider.host === undefined) provider.host = workspaceUrl;
   if (provider.azureWorkspaceResourceId === undefined) provider.azureWorkspaceResourceId = workspaceResourceId;
+}
+
+/** Workspaces whose `assignedPrincipals` are all the principals they have: created ones, and imports that list them. */
+const ASSIGNMENTS_KNOWN = new WeakSet<IConstruct>();
+
+/**
+ * True when a workspace's `assignedPrincipals` is the whole list of its principals (a workspace this
+ * library creates, or an import given `assignedPrincipals`), so a principal outside it is refused.
+ */
+export function knowsAssignments(workspace: IDatabricksWorkspace | undefined): boolean {
+  return workspace !== undefined && ASSIGNMENTS_KNOWN.has(workspace);
+}
+
+const WORKSPACE_URL = /^https:\/\/([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.azuredatabricks\.net\/?$/i;
+
+/**
+ * An imported workspace's attributes agree with each other: ids of the right resource types, a
+ * numeric workspace id that the `adb-<id>` URL repeats, a GUID identity, a region, and a provider
+ * whose host (when set) is that URL.
+ */
+function checkImportedWorkspace(v: PropValidator, attributes: DatabricksWorkspaceAttributes): void {
+  checkResourceId(v, "workspaceResourceId", attributes.workspaceResourceId, "databricksWorkspace");
+  checkResourceId(v, "accessConnectorId", attributes.accessConnectorId, "databricksAccessConnector");
+  v.check("workspaceId", attributes.workspaceId, (id) => typeof id === "string" && /^[0-9]{1,20}$/.test(id), "the workspace's numeric id, such as 1234567890123456 (the digits after adb- in its URL)");
+  v.check("workspaceUrl", attributes.workspaceUrl, (url) => typeof url === "string" && WORKSPACE_URL.test(url), "the workspace's URL, such as https://adb-1234567890123456.7.azuredatabricks.net");
+  const url = attributes.workspaceUrl;
+  const id = attributes.workspaceId;
+  const adb = typeof url === "string" && !isUnresolved(url) ? /^https:\/\/adb-([0-9]+)\./i.exec(url) : null;
+  if (adb && typeof id === "string" && !isUnresolved(id) && /^[0-9]+$/.test(id) && adb[1] !== id) {
+    v.fail("workspaceId", id, `the id in the workspace's URL, ${adb[1]} (workspaceUrl is ${url}): the two name different workspaces`);
+  }
+  checkLocation(v, "location", attributes.location);
+  checkObjectId(v, "accessConnectorPrincipalId", attributes.accessConnectorPrincipalId, "the object id of the access connector's identity");
+  checkObjectId(v, "metastoreId", attributes.metastoreId, "the id of the workspace's Unity Catalog metastore");
+  (attributes.assignedPrincipals ?? []).forEach((principal, index) => checkDatabricksPrincipal(v, `assignedPrincipals[${index}]`, principal));
+  const host = attributes.provider?.host;
+  if (!isAccountLevelProvider(attributes.provider) && typeof host === "string" && !isUnresolved(host) && typeof url === "string" && WORKSPACE_URL.test(url) && host.replace(/\/+$/, "").toLowerCase() !== url.replace(/\/+$/, "").toLowerCase()) {
+    v.fail("provider.host", host, `the workspace's URL ${url}, or unset (the import sets it): the provider would go to another workspace`);
+  }
 }
 
 /** A construct id part from a principal name: letters, digits and hyphens only. */
@@ -446,10 +493,24 @@ function checkSubnets(v: PropValidator, workspace: DatabricksWorkspace, props: D
   if (given && typeof vnetId === "string" && !isUnresolved(vnetId)) {
     for (const role of ["host", "container"] as const) {
       const id = given[role]?.id;
-      if (typeof id !== "string" || isUnresolved(id)) continue;
+      if (typeof id !== "string" || isUnresolved(id)) {
+        // A subnet another network of the stack made or imported is outside this one's VNet.
+        const owner = subnetOwner(workspace, id);
+        if (owner && !(typeof owner.network.virtualNetworkId === "string" && !isUnresolved(owner.network.virtualNetworkId) && owner.network.virtualNetworkId.toLowerCase() === vnetId.toLowerCase())) {
+          v.fail(`subnets.${role}`, given[role]?.name && !isUnresolved(given[role].name) ? given[role].name : `(the ${SUBNET_ROLE_NAMES[owner.role]} subnet of ${owner.network.path})`, `a subnet of the network's VNet ${vnetId} (this one is ${owner.network.path}'s): the workspace takes one VNet`);
+        }
+        continue;
+      }
       if (parentId(id).toLowerCase() !== vnetId.toLowerCase()) v.fail(`subnets.${role}`, id, `a subnet of the network's VNet ${vnetId} (the workspace takes one VNet)`);
+      else {
+        const owner = subnetOwner(workspace, id);
+        if (owner?.role === "postgres" || owner?.role === "privateEndpoints") {
+          v.fail(`subnets.${role}`, id, `a subnet delegated to Microsoft.Databricks/workspaces: ${owner.network.path} has it as its ${SUBNET_ROLE_NAMES[owner.role]} subnet`);
+        }
+      }
     }
   }
+  if (given) checkSubnetsOfCreatedNetwork(v, workspace, props.network, given);
   let owners = SUBNET_OWNERS.get(workspace.node.root);
   if (!owners) {
     owners = new Map();
@@ -469,6 +530,46 @@ function checkSubnets(v: PropValidator, workspace: DatabricksWorkspace, props: D
     } else {
       owners.set(key, workspace.node.path);
     }
+  }
+}
+
+/**
+ * The given subnets of a network SecureNetwork creates (its VNet id is only known at deploy time):
+ * each must be one of its Databricks subnets, or an id built from its VNet's id, or a literal id of
+ * its VNet's name; a subnet of another network of the stack, or one of its PostgreSQL or private
+ * endpoint subnets, is refused.
+ */
+function checkSubnetsOfCreatedNetwork(v: PropValidator, workspace: IConstruct, network: ISecureNetwork | undefined, given: DatabricksWorkspaceSubnets): void {
+  const record = networkRecord(network);
+  if (!record || !isUnresolved(record.virtualNetworkId)) return;
+  for (const role of ["host", "container"] as const) {
+    const subnet = given[role];
+    const id = subnet?.id;
+    if (typeof id !== "string" || id === "") continue;
+    const owner = subnetOwner(workspace, id);
+    const shown =
+      typeof subnet.name === "string" && !isUnresolved(subnet.name) ? subnet.name : !isUnresolved(id) ? id : owner ? `(the ${SUBNET_ROLE_NAMES[owner.role]} subnet of ${owner.network.path})` : "(a subnet known at deploy time)";
+    if (owner?.network === record) {
+      if (owner.role === "postgres" || owner.role === "privateEndpoints") {
+        v.fail(`subnets.${role}`, shown, `one of the network's Databricks subnets (delegated to Microsoft.Databricks/workspaces): this is its ${SUBNET_ROLE_NAMES[owner.role]} subnet`);
+      }
+      continue;
+    }
+    if (owner) {
+      v.fail(`subnets.${role}`, shown, `a subnet of the network's VNet (${record.path}): this one is ${owner.network.path}'s, and a workspace takes one VNet`);
+      continue;
+    }
+    if (isUnresolved(id)) {
+      if (id.startsWith(`${record.virtualNetworkId}/`)) continue;
+      const other = stackNetworks(workspace).find((candidate) => candidate !== record && isUnresolved(candidate.virtualNetworkId) && id.startsWith(`${candidate.virtualNetworkId}/`));
+      if (other) v.fail(`subnets.${role}`, shown, `a subnet of the network's VNet (${record.path}): this one is in ${other.path}'s VNet, and a workspace takes one VNet`);
+      continue;
+    }
+    const vnetName = id.split("/")[ID_SEGMENT.name] ?? "";
+    const group = id.split("/")[ID_SEGMENT.resourceGroupName] ?? "";
+    const sameName = record.virtualNetworkName !== undefined && vnetName.toLowerCase() === record.virtualNetworkName.toLowerCase();
+    const sameGroup = record.resourceGroupName === undefined || isUnresolved(record.resourceGroupName) || group.toLowerCase() === record.resourceGroupName.toLowerCase();
+    if (!sameName || !sameGroup) v.fail(`subnets.${role}`, id, `a subnet of the network's VNet ${record.virtualNetworkName ?? record.path}${record.resourceGroupName && !isUnresolved(record.resourceGroupName) ? ` in ${record.resourceGroupName}` : ""}: a workspace takes one VNet`);
   }
 }
 
@@ -522,11 +623,11 @@ function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProp
   const browserAuthentication = claimBrowserAuthentication(v, workspace, props);
   const name = props.name ?? "";
   if (typeof name === "string" && !isUnresolved(name)) {
-    checkDerivedName(v, "name", `pe-${name}-ui-api-nic`, "the UI/API private endpoint's network interface", 80);
-    checkDerivedName(v, "name", `pe-${name}-browser-auth-nic`, "the browser authentication private endpoint's network interface", 80);
-    checkDerivedName(v, "name", `cmk-${name}-dbfs`, "the DBFS key", 127);
-    if (props.managedResourceGroupName === undefined) checkDerivedName(v, "name", `rg-${name}-managed`, "the managed resource group", 90);
-    if (props.accessConnectorName === undefined) checkDerivedName(v, "name", `dbac-${name.replace(/^dbw-/, "")}`, "the access connector", 64);
+    checkDerivedName(v, "name", `pe-${name}-ui-api-nic`, "the UI/API private endpoint's network interface", 80, { value: name });
+    checkDerivedName(v, "name", `pe-${name}-browser-auth-nic`, "the browser authentication private endpoint's network interface", 80, { value: name });
+    checkDerivedName(v, "name", `cmk-${name}-dbfs`, "the DBFS key", 127, { value: name });
+    if (props.managedResourceGroupName === undefined) checkDerivedName(v, "name", `rg-${name}-managed`, "the managed resource group", 90, { value: name, override: "managedResourceGroupName" });
+    if (props.accessConnectorName === undefined) checkDerivedName(v, "name", `dbac-${name.replace(/^dbw-/, "")}`, "the access connector", 64, { value: name, override: "accessConnectorName" });
   }
   v.matches("managedResourceGroupName", props.managedResourceGroupName, /^[-\w._()]{1,89}[-\w_()]$/, "1-90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period");
   v.matches("accessConnectorName", props.accessConnectorName, /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}[a-zA-Z0-9_]$/, "2-64 letters, digits, underscores, periods and hyphens");
@@ -546,5 +647,26 @@ function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProp
     }
   }
   v.report(workspace);
+  register(workspace, props);
   return browserAuthentication;
+}
+
+/** What the stack-wide pass needs of a workspace: its provider's role, the names it makes, its network's region. */
+function register(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProps): void {
+  if (props.provider) useDatabricksProvider(workspace, { provider: props.provider, role: "workspace", construct: "DatabricksWorkspace", prop: "provider" });
+  const name = props.name;
+  if (typeof name !== "string") return;
+  const group = typeof props.resourceGroupName === "string" ? props.resourceGroupName : "";
+  claimName(workspace, { kind: "databricksWorkspace", name, within: group, construct: "DatabricksWorkspace", prop: "name", value: name });
+  const managed = props.managedResourceGroupName ?? `rg-${name}-managed`;
+  claimName(workspace, { kind: "managedResourceGroup", name: managed, construct: "DatabricksWorkspace", prop: props.managedResourceGroupName === undefined ? "name" : "managedResourceGroupName", value: props.managedResourceGroupName ?? name });
+  const connector = props.accessConnectorName ?? `dbac-${name.replace(/^dbw-/, "")}`;
+  claimName(workspace, { kind: "accessConnector", name: connector, within: group, construct: "DatabricksWorkspace", prop: props.accessConnectorName === undefined ? "name" : "accessConnectorName", value: props.accessConnectorName ?? name });
+  placeInNetwork(workspace, {
+    construct: "DatabricksWorkspace",
+    location: props.location,
+    network: props.network,
+    subnetIds: [props.subnets?.host?.id, props.subnets?.container?.id],
+    because: "a VNet-injected workspace runs in its VNet's region",
+  });
 }

@@ -12,10 +12,11 @@ import { grantRole, IAzurePrincipal } from "./principal";
 import { checkPrivateEndpointName, privateEndpoint } from "./private-endpoint";
 import { checkResourceId, ID_SEGMENT, idSegment } from "./resource-id";
 import { ISecretStore } from "./secret-store";
-import { ISecureNetwork } from "./secure-network";
+import { checkDnsZoneSlot, ISecureNetwork } from "./secure-network";
+import { claimName, placeInNetwork } from "./consistency";
 import { requireArmOnlyStorage, requireTerraformVersion } from "./terraform-requirements";
 import { propagationWait } from "./time-provider";
-import { checkExpiry, checkName, NAME_RULES, PropValidator } from "./validation";
+import { checkExpiry, checkName, isUnresolved, NAME_RULES, PropValidator } from "./validation";
 import { useAzurermProvider } from "./providers";
 
 export const REPLICATION_TYPES = ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const;
@@ -451,6 +452,7 @@ class ImportedLakeStorage extends LakeStorageBase {
       if (!(LAKE_CONTAINERS as readonly string[]).includes(area)) v.fail(`containerNames.${area}`, area, `a data area of ${LAKE_CONTAINERS.join(", ")}`);
       v.matches(`containerNames.${area}`, name, /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "3-63 lowercase letters, digits and single hyphens");
     }
+    checkImportedAccount(v, attributes);
     v.report(this);
     this.accountId = attributes.accountId ?? "";
     this.accountName = attributes.accountName ?? idSegment(this.accountId, ID_SEGMENT.name);
@@ -477,7 +479,7 @@ function validate(scope: Construct, props: LakeStorageProps): void {
   v.required("accountName", props.accountName, NAME_RULES.storageAccount.rule);
   checkName(v, "accountName", props.accountName, NAME_RULES.storageAccount);
   if (typeof props.accountName === "string") {
-    for (const subresource of ["blob", "dfs"]) checkPrivateEndpointName(v, "accountName", `pe-${props.accountName}-${subresource}`);
+    for (const subresource of ["blob", "dfs"]) checkPrivateEndpointName(v, "accountName", `pe-${props.accountName}-${subresource}`, props.accountName);
   }
   v.required("privateEndpointSubnetId", props.privateEndpointSubnetId ?? props.network?.privateEndpointSubnet.id, "a subnet id for the private endpoints, or a network");
   v.required("blobDnsZoneId", props.blobDnsZoneId ?? props.network?.privateDnsZoneIds.blob, "the id of the privatelink.blob.core.windows.net zone, or a network");
@@ -485,6 +487,8 @@ function validate(scope: Construct, props: LakeStorageProps): void {
   checkResourceId(v, "privateEndpointSubnetId", props.privateEndpointSubnetId, "subnet");
   checkResourceId(v, "blobDnsZoneId", props.blobDnsZoneId, "privateDnsZone");
   checkResourceId(v, "dfsDnsZoneId", props.dfsDnsZoneId, "privateDnsZone");
+  checkDnsZoneSlot(v, "blobDnsZoneId", props.blobDnsZoneId, "blob");
+  checkDnsZoneSlot(v, "dfsDnsZoneId", props.dfsDnsZoneId, "dfs");
   v.oneOf("replicationType", props.replicationType, REPLICATION_TYPES);
   v.oneOf("landingColdTier", props.landingColdTier, LANDING_COLD_TIERS);
   if (props.customerManagedKey !== undefined) {
@@ -506,4 +510,25 @@ function validate(scope: Construct, props: LakeStorageProps): void {
     v.fail("landingColdTier", "Archive", `"Cold" with replicationType ${replication}: Azure offers the archive tier only on LRS, GRS and RAGRS accounts`);
   }
   v.report(scope);
+  claimName(scope, { kind: "storageAccount", name: props.accountName, construct: "LakeStorage", prop: "accountName", value: props.accountName });
+  placeInNetwork(scope, { construct: "LakeStorage", location: props.location, network: props.network, subnetIds: [props.privateEndpointSubnetId], because: "its private endpoints go in a VNet of their own region" });
+}
+
+/** An imported account's attributes agree: the name is the id's last segment, the endpoints the account's own. */
+function checkImportedAccount(v: PropValidator, attributes: LakeStorageAttributes): void {
+  const { accountId, accountName } = attributes;
+  const idName =
+    typeof accountId === "string" && !isUnresolved(accountId) && /\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+$/i.test(accountId) ? accountId.slice(accountId.lastIndexOf("/") + 1) : undefined;
+  if (idName !== undefined && typeof accountName === "string" && !isUnresolved(accountName) && accountName.toLowerCase() !== idName.toLowerCase()) {
+    v.fail("accountName", accountName, `the account accountId names, "${idName}" (or leave accountName unset: it is parsed from accountId)`);
+  }
+  const name = typeof accountName === "string" && !isUnresolved(accountName) ? accountName : idName;
+  for (const [prop, service] of [["dfsEndpoint", "dfs"], ["blobEndpoint", "blob"]] as const) {
+    const endpoint = attributes[prop];
+    if (typeof endpoint !== "string" || isUnresolved(endpoint)) continue;
+    const match = new RegExp(`^https://([a-z0-9]+)\\.${service}\\.core\\.windows\\.net/?$`).exec(endpoint);
+    const expected = `https://${name ?? "<account>"}.${service}.core.windows.net/`;
+    if (!match) v.fail(prop, endpoint, `the account's ${service} endpoint, such as ${expected} (or leave it unset)`);
+    else if (name !== undefined && match[1] !== name.toLowerCase()) v.fail(prop, endpoint, `the ${service} endpoint of account ${name}, ${expected} (or leave it unset)`);
+  }
 }

@@ -9,8 +9,9 @@ import { MetastoreAssignment } from "@cdktf/provider-databricks/lib/metastore-as
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { Schema } from "@cdktf/provider-databricks/lib/schema";
 import { StorageCredential } from "@cdktf/provider-databricks/lib/storage-credential";
-import { checkDatabricksPrincipal } from "./databricks-checks";
-import { checkWorkspaceProvider, IDatabricksWorkspace } from "./databricks-workspace";
+import { checkAssigned, checkDatabricksPrincipal } from "./databricks-checks";
+import { checkWorkspaceProvider, IDatabricksWorkspace, knowsAssignments } from "./databricks-workspace";
+import { claimName, useDatabricksProvider } from "./consistency";
 import { ILakeStorage, LakeContainerName } from "./lake-storage";
 import {
   CATALOG_SCHEMAS,
@@ -283,14 +284,14 @@ function validate(catalog: LakehouseCatalog, props: LakehouseCatalogProps): void
   checkWorkspaceProvider(v, props.provider, props.workspace);
   v.required("lake", props.lake, "an ILakeStorage (LakeStorage or LakeStorage.fromExisting)");
   v.required("tenantId", props.tenantId, "the Entra ID tenant id of the access connector's identity");
-  checkObjectId(v, "tenantId", props.tenantId, "the Entra ID tenant id of the access connector's identity");
+  v.once(`tenant:${props.tenantId}`, () => checkObjectId(v, "tenantId", props.tenantId, "the Entra ID tenant id of the access connector's identity"));
   checkMetastore(v, props);
   if (props.metastorePrivilegesFor !== undefined) checkDatabricksPrincipal(v, "metastorePrivilegesFor", props.metastorePrivilegesFor);
   v.required("catalogName", props.catalogName, "1-255 lowercase letters, digits and underscores, starting with a letter");
   v.matches("catalogName", props.catalogName, /^[a-z][a-z0-9_]{0,254}$/, "1-255 lowercase letters, digits and underscores, starting with a letter");
   if (typeof props.catalogName === "string" && !isUnresolved(props.catalogName)) {
     // External location and storage credential names derive from the catalog's.
-    checkDerivedName(v, "catalogName", `${props.catalogName}_quarantine`, "the quarantine external location", 255);
+    checkDerivedName(v, "catalogName", `${props.catalogName}_quarantine`, "the quarantine external location", 255, { value: props.catalogName });
   }
   v.check("lakePathPrefix", props.lakePathPrefix, (prefix) => typeof prefix === "string" && LAKE_PATH_PREFIX.test(prefix), LAKE_PATH_PREFIX_RULE);
   if (props.lake) checkLakeClaims(v, catalog, props.lake, props.lakePathPrefix);
@@ -299,7 +300,16 @@ function validate(catalog: LakehouseCatalog, props: LakehouseCatalogProps): void
   for (const grantee of GRANTEES) checkDatabricksPrincipal(v, `principals.${grantee}`, props.principals?.[grantee]);
   const names = GRANTEES.map((grantee) => props.principals?.[grantee]?.name).filter((name): name is string => typeof name === "string" && !isUnresolved(name));
   if (new Set(names).size !== names.length) v.fail("principals", names, "three different principals: the job's service principal, the data engineers and the ML consumers");
+  // Grants to a principal the workspace does not assign fail at apply.
+  const known = knowsAssignments(props.workspace);
+  for (const grantee of GRANTEES) checkAssigned(v, `principals.${grantee}`, props.principals?.[grantee], props.workspace, known);
   v.report(catalog);
+  if (props.provider) useDatabricksProvider(catalog, { provider: props.provider, role: "workspace", construct: "LakehouseCatalog", prop: "provider" });
+  if (typeof props.catalogName === "string") {
+    const metastore = props.workspace?.metastoreId ?? props.metastoreId ?? "";
+    claimName(catalog, { kind: "catalog", name: props.catalogName, within: metastore, construct: "LakehouseCatalog", prop: "catalogName", value: props.catalogName });
+    claimName(catalog, { kind: "storageCredential", name: `${props.catalogName}_lake`, within: metastore, construct: "LakehouseCatalog", prop: "catalogName", value: props.catalogName });
+  }
 }
 
 /**

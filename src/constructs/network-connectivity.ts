@@ -5,10 +5,12 @@ import { MwsNccPrivateEndpointRule } from "@cdktf/provider-databricks/lib/mws-nc
 import { MwsNetworkConnectivityConfig } from "@cdktf/provider-databricks/lib/mws-network-connectivity-config";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { isAzureRegion, normalizeLocation } from "./azure-regions";
-import { checkAccountProvider } from "./databricks-checks";
+import { AZURE_ACCOUNTS_HOST } from "./databricks-checks";
+import { claimName, useDatabricksProvider } from "./consistency";
+import { checkLocation } from "./placement";
 import { IDatabricksWorkspace } from "./databricks-workspace";
 import { ILakeStorage } from "./lake-storage";
-import { checkName, PropValidator } from "./validation";
+import { checkName, isUnresolved, PropValidator } from "./validation";
 
 /** A resource the workspace's serverless and Unity Catalog traffic reaches over a private endpoint. */
 export interface PrivateEndpointTarget {
@@ -71,16 +73,27 @@ export class NetworkConnectivity extends Construct {
   constructor(scope: Construct, id: string, props: NetworkConnectivityProps) {
     super(scope, id);
     const v = new PropValidator("NetworkConnectivity", this.node.path);
-    checkAccountProvider(v, "accountProvider", props.accountProvider);
+    // Its host, account id and role (never a workspace's provider) are checked by the stack-wide pass.
+    v.required("accountProvider", props.accountProvider, `an account-level DatabricksProvider (host ${AZURE_ACCOUNTS_HOST}, accountId, an alias)`);
     v.required("workspace", props.workspace, "the IDatabricksWorkspace to bind the configuration to");
     v.required("name", props.name, NCC_NAME.rule);
     checkName(v, "name", props.name, NCC_NAME);
-    v.check("region", props.region, isAzureRegion, "an Azure region such as westeurope (the workspace's)");
+    checkLocation(v, "region", props.region);
+    const workspaceRegion = props.workspace?.location;
+    if (
+      typeof props.region === "string" && !isUnresolved(props.region) && isAzureRegion(props.region) &&
+      typeof workspaceRegion === "string" && !isUnresolved(workspaceRegion) && isAzureRegion(workspaceRegion) &&
+      normalizeLocation(props.region) !== normalizeLocation(workspaceRegion)
+    ) {
+      v.fail("region", props.region, `the workspace's region, ${normalizeLocation(workspaceRegion)}, or unset: an NCC serves workspaces of its own region only`);
+    }
     for (const [target, endpoint] of Object.entries(props.privateEndpointTargets ?? {})) {
       v.required(`privateEndpointTargets.${target}.resourceId`, endpoint?.resourceId, "the target resource's id");
       v.check(`privateEndpointTargets.${target}.groupIds`, endpoint?.groupIds, (ids) => Array.isArray(ids) && ids.length > 0, "at least one sub-resource, such as dfs or blob");
     }
     v.report(this);
+    useDatabricksProvider(this, { provider: props.accountProvider, role: "account", construct: "NetworkConnectivity", prop: "accountProvider" });
+    claimName(this, { kind: "networkConnectivity", name: props.name, construct: "NetworkConnectivity", prop: "name", value: props.name });
 
     const region = props.region ?? props.workspace?.location ?? "";
     this.config = new MwsNetworkConnectivityConfig(this, "config", {

@@ -1,4 +1,4 @@
-import { AZURE_REGIONS, isAzureRegion } from "./azure-regions";
+import { isAzureRegion, nearestRegions, normalizeLocation } from "./azure-regions";
 import { isUnresolved, PropValidator } from "./validation";
 
 /** Where a construct's resources go: shared by every construct of the estate. */
@@ -27,14 +27,30 @@ export const MAX_TAGS = 50;
 /**
  * Checks a construct's placement, for every construct that takes `location`: the resource group
  * and region are present (JavaScript callers can omit them), the region is a public Azure region
- * (by name or display name, as azurerm accepts both) and the tags follow Azure's rules.
+ * (by name or display name, as azurerm accepts both) and the tags follow Azure's rules. A region
+ * that is not one is reported once per stack, by the first construct given it, with the regions
+ * nearest to it.
  */
 export function checkPlacement(v: PropValidator, props: Partial<Placement> | undefined): void {
   v.required("resourceGroupName", props?.resourceGroupName, "the name of the resource group that holds the resources");
   v.required("location", props?.location, "an Azure region such as westeurope");
-  v.check("location", props?.location, (location) => typeof location === "string" && isAzureRegion(location),
-    `an Azure region name or display name, such as westeurope or "West Europe" (known regions: ${Object.keys(AZURE_REGIONS).join(", ")})`);
+  checkLocation(v, "location", props?.location);
   checkTags(v, "tags", props?.tags);
+}
+
+/** Checks one region prop: a public Azure region, reported once per stack with its nearest matches. */
+export function checkLocation(v: PropValidator, prop: string, location: string | undefined): void {
+  if (location === undefined || location === null || isUnresolved(location)) return;
+  const key = typeof location === "string" ? normalizeLocation(location) : String(location);
+  v.once(`location:${key}`, () => {
+    v.check(prop, location, (value) => typeof value === "string" && isAzureRegion(value), regionRule(location));
+  });
+}
+
+/** What a bad region is refused with: the rule and the few regions nearest to it. */
+export function regionRule(location: unknown): string {
+  const nearest = typeof location === "string" ? nearestRegions(location) : [];
+  return `an Azure region name or display name, such as westeurope or "West Europe"${nearest.length > 0 ? `; nearest: ${nearest.join(", ")}` : ""}`;
 }
 
 /** Checks tags by Azure's rules: non-empty names of at most 512 characters without < > % & \ ? /, values of at most 256. */

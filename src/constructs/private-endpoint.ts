@@ -29,11 +29,11 @@ export interface PrivateEndpointOptions extends Placement {
 
 /**
  * Checks the names derived for a private endpoint (`name` and its `<name>-nic`) against Azure's
- * limits, naming the prop that drives them.
+ * limits, naming the prop that drives them (whose `value`, when given, gives the prop's own limit).
  */
-export function checkPrivateEndpointName(v: PropValidator, prop: string, name: string): void {
-  checkDerivedName(v, prop, name, "private endpoint", PRIVATE_ENDPOINT_NAME_MAX_LENGTH);
-  checkDerivedName(v, prop, `${name}-nic`, "private endpoint network interface", NETWORK_INTERFACE_NAME_MAX_LENGTH);
+export function checkPrivateEndpointName(v: PropValidator, prop: string, name: string, value?: string): void {
+  checkDerivedName(v, prop, name, "private endpoint", PRIVATE_ENDPOINT_NAME_MAX_LENGTH, { value });
+  checkDerivedName(v, prop, `${name}-nic`, "private endpoint network interface", NETWORK_INTERFACE_NAME_MAX_LENGTH, { value });
 }
 
 /**

@@ -14,9 +14,10 @@ import { isBurstableSku, isPostgresSku, POSTGRES_SKUS } from "./postgres-skus";
 import { ensureProvider, useAzurermProvider } from "./providers";
 import { checkResourceId } from "./resource-id";
 import { ISecretStore } from "./secret-store";
-import { ISecureNetwork } from "./secure-network";
+import { checkDnsZoneSlot, ISecureNetwork } from "./secure-network";
+import { claimName, placeInNetwork } from "./consistency";
 import { requireTerraformVersion } from "./terraform-requirements";
-import { checkExpiry, checkName, isUnresolved, NAME_RULES, PropValidator } from "./validation";
+import { checkExpiry, checkName, closestMatches, isUnresolved, NAME_RULES, PropValidator } from "./validation";
 
 export const HIGH_AVAILABILITY_MODES = ["ZoneRedundant", "SameZone", "Disabled"] as const;
 export type HighAvailabilityMode = (typeof HIGH_AVAILABILITY_MODES)[number];
@@ -408,6 +409,7 @@ function validate(scope: Construct, props: RelationalSinkProps, adminUserSecretN
   v.required("serverName", props.serverName, NAME_RULES.postgresServer.rule);
   checkName(v, "serverName", props.serverName, NAME_RULES.postgresServer);
   v.required("tenantId", props.tenantId, "the Entra ID tenant id for Entra authentication");
+  v.once(`tenant:${props.tenantId}`, () => checkObjectId(v, "tenantId", props.tenantId, "the Entra ID tenant id for Entra authentication"));
   v.required("secretStore", props.secretStore, "the ISecretStore that keeps the generated credentials");
   const entra = props.entraAdministrator;
   if (entra) {
@@ -421,6 +423,7 @@ function validate(scope: Construct, props: RelationalSinkProps, adminUserSecretN
   v.required("privateDnsZoneId", props.privateDnsZoneId ?? props.network?.privateDnsZoneIds.postgres, "the id of the PostgreSQL private DNS zone, or a network");
   checkResourceId(v, "delegatedSubnetId", props.delegatedSubnetId, "subnet");
   checkResourceId(v, "privateDnsZoneId", props.privateDnsZoneId, "privateDnsZone");
+  checkDnsZoneSlot(v, "privateDnsZoneId", props.privateDnsZoneId, "postgres");
   // The derived secret names follow the vault's rules; a bad serverName is reported once, above.
   if (props.adminUserSecretName !== undefined) checkName(v, "adminUserSecretName", adminUserSecretName, NAME_RULES.keyVaultObject);
   if (props.adminPasswordSecretName !== undefined) checkName(v, "adminPasswordSecretName", adminPasswordSecretName, NAME_RULES.keyVaultObject);
@@ -428,7 +431,7 @@ function validate(scope: Construct, props: RelationalSinkProps, adminUserSecretN
     v.fail("adminPasswordSecretName", props.adminPasswordSecretName, "a name other than adminUserSecretName");
   }
   checkName(v, "databaseName", props.databaseName, NAME_RULES.postgresDatabase);
-  v.check("skuName", props.skuName, isPostgresSku, `a Flexible Server SKU such as GP_Standard_D2ds_v5: one of ${POSTGRES_SKUS.join(", ")}`);
+  v.check("skuName", props.skuName, isPostgresSku, `a Flexible Server SKU (B_Standard_B*, GP_Standard_D*, MO_Standard_E* of the sizes Azure sells); nearest: ${closestMatches(String(props.skuName), POSTGRES_SKUS).join(", ")}`);
   v.oneOf("version", props.version, POSTGRES_VERSIONS);
   v.check("storageMb", props.storageMb, (mb) => (POSTGRES_STORAGE_MB as readonly number[]).includes(mb), `one of ${POSTGRES_STORAGE_MB.join(", ")}`);
   v.range("backupRetentionDays", props.backupRetentionDays, 7, 35);
@@ -446,4 +449,6 @@ function validate(scope: Construct, props: RelationalSinkProps, adminUserSecretN
     v.fail("standbyZone", props.standbyZone, `a zone other than the primary zone ${props.zone ?? "1"} for zone-redundant HA`);
   }
   v.report(scope);
+  claimName(scope, { kind: "postgresServer", name: props.serverName, construct: "RelationalSink", prop: "serverName", value: props.serverName });
+  placeInNetwork(scope, { construct: "RelationalSink", location: props.location, network: props.network, subnetIds: [props.delegatedSubnetId], because: "a server goes in a delegated subnet of a VNet in its own region" });
 }

@@ -35,6 +35,8 @@ export const RESOURCE_ID_TYPES = {
   storageAccount: { type: "Microsoft.Storage/storageAccounts", child: undefined },
   routeTable: { type: "Microsoft.Network/routeTables", child: undefined },
   logAnalyticsWorkspace: { type: "Microsoft.OperationalInsights/workspaces", child: undefined },
+  databricksWorkspace: { type: "Microsoft.Databricks/workspaces", child: undefined },
+  databricksAccessConnector: { type: "Microsoft.Databricks/accessConnectors", child: undefined },
 } as const;
 export type ResourceIdType = keyof typeof RESOURCE_ID_TYPES;
 

@@ -7,10 +7,11 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { protectFromDeletion } from "./deletion-protection";
 import { IObservability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
-import { grantRole, IAzurePrincipal } from "./principal";
+import { checkObjectId, grantRole, IAzurePrincipal } from "./principal";
 import { checkPrivateEndpointName, privateEndpoint } from "./private-endpoint";
 import { checkResourceId, ID_SEGMENT, idSegment } from "./resource-id";
-import { ISecureNetwork } from "./secure-network";
+import { checkDnsZoneSlot, ISecureNetwork } from "./secure-network";
+import { claimName, placeInNetwork } from "./consistency";
 import { propagationWait } from "./time-provider";
 import { checkExpiry, checkName, checkSecretIsToken, isUnresolved, NAME_RULES, PropValidator } from "./validation";
 import { requireTerraformVersion } from "./terraform-requirements";
@@ -245,7 +246,7 @@ abstract class SecretStoreBase extends Construct implements ISecretStore {
     this.checkUnique(v, "name", options.name, "secret", `${scope?.node.path}/${id}`);
     v.required("contentType", options.contentType, "a content type such as text/plain");
     v.required("expirationDate", options.expirationDate, "an RFC 3339 UTC timestamp in the future, such as 2027-06-30T00:00:00Z");
-    checkExpiry(v, "expirationDate", options.expirationDate);
+    checkExpiry(v, "expirationDate", options.expirationDate, undefined, secretSubject("secret", options.name));
     const legacyValue = (options as { value?: unknown }).value;
     if (legacyValue !== undefined) v.fail("value", "(set)", "publicValue for a value that is deliberately not secret, or writeOnlyValue (a token) for a secret one");
     if ((options.publicValue === undefined) === (options.writeOnlyValue === undefined) && legacyValue === undefined) {
@@ -281,7 +282,7 @@ abstract class SecretStoreBase extends Construct implements ISecretStore {
     checkName(v, "name", options.name, NAME_RULES.keyVaultObject);
     this.checkUnique(v, "name", options.name, "key", `${scope?.node.path}/${id}`);
     v.required("expirationDate", options.expirationDate, "an RFC 3339 UTC timestamp in the future, such as 2027-06-30T00:00:00Z");
-    checkExpiry(v, "expirationDate", options.expirationDate);
+    checkExpiry(v, "expirationDate", options.expirationDate, undefined, secretSubject("key", options.name));
     v.matches("versionLifetime", options.versionLifetime, /^P([1-9][0-9]?M|[1-9]Y)$/, "an ISO 8601 duration of months or years from P2M (rotation happens 30 days before expiry), such as P1Y");
     v.check("versionLifetime", options.versionLifetime, (lifetime) => lifetime !== "P1M", "at least P2M, so the rotation 30 days before expiry has room");
     v.check("keySize", options.keySize, (size) => (KEY_SIZES as readonly number[]).includes(size), `one of ${KEY_SIZES.join(", ")}`);
@@ -371,8 +372,9 @@ export class SecretStore extends SecretStoreBase {
     checkPlacement(v, props);
     v.required("vaultName", props.vaultName, NAME_RULES.keyVault.rule);
     checkName(v, "vaultName", props.vaultName, NAME_RULES.keyVault);
-    if (typeof props.vaultName === "string") checkPrivateEndpointName(v, "vaultName", `pe-${props.vaultName}`);
+    if (typeof props.vaultName === "string") checkPrivateEndpointName(v, "vaultName", `pe-${props.vaultName}`, props.vaultName);
     v.required("tenantId", props.tenantId, "the Entra ID tenant id the vault trusts");
+    v.once(`tenant:${props.tenantId}`, () => checkObjectId(v, "tenantId", props.tenantId, "the Entra ID tenant id the vault trusts"));
     v.oneOf("skuName", props.skuName, KEY_VAULT_SKUS);
     v.range("softDeleteRetentionDays", props.softDeleteRetentionDays, 7, 90);
     const subnetId = props.privateEndpointSubnetId ?? props.network?.privateEndpointSubnet.id;
@@ -381,8 +383,11 @@ export class SecretStore extends SecretStoreBase {
     v.required("privateDnsZoneId", zoneId, "the id of the privatelink.vaultcore.azure.net zone, or a network");
     checkResourceId(v, "privateEndpointSubnetId", props.privateEndpointSubnetId, "subnet");
     checkResourceId(v, "privateDnsZoneId", props.privateDnsZoneId, "privateDnsZone");
+    checkDnsZoneSlot(v, "privateDnsZoneId", props.privateDnsZoneId, "vault");
     const officers = props.secretsOfficers ?? [];
     v.report(this);
+    claimName(this, { kind: "keyVault", name: props.vaultName, construct: "SecretStore", prop: "vaultName", value: props.vaultName });
+    placeInNetwork(this, { construct: "SecretStore", location: props.location, network: props.network, subnetIds: [props.privateEndpointSubnetId], because: "a private endpoint goes in a VNet of its own region" });
     this.skuName = props.skuName ?? "standard";
     this.officers = officers;
 
@@ -439,6 +444,7 @@ class ImportedSecretStore extends SecretStoreBase {
     checkResourceId(v, "vaultId", attributes.vaultId, "keyVault");
     checkName(v, "vaultName", attributes.vaultName, NAME_RULES.keyVault);
     v.oneOf("skuName", attributes.skuName, KEY_VAULT_SKUS);
+    checkImportedVault(v, attributes);
     v.report(this);
     this.vaultId = attributes.vaultId ?? "";
     this.vaultName = attributes.vaultName ?? idSegment(this.vaultId, ID_SEGMENT.name);
@@ -447,4 +453,23 @@ class ImportedSecretStore extends SecretStoreBase {
     this.officers = attributes.secretsOfficers ?? [];
     this.dataPlaneReady = [...(attributes.network?.lineOfSight ?? []), ...(attributes.dataPlaneDependencies ?? [])];
   }
+}
+
+/** How an object of the vault is named in an expiry problem. */
+function secretSubject(kind: "secret" | "key", name: string | undefined): string | undefined {
+  return typeof name === "string" && !isUnresolved(name) ? `${kind} ${name}` : undefined;
+}
+
+/** An imported vault's attributes agree: the name is the id's last segment, the URI the vault's own. */
+function checkImportedVault(v: PropValidator, attributes: SecretStoreAttributes): void {
+  const { vaultId, vaultName, vaultUri } = attributes;
+  const idName = typeof vaultId === "string" && !isUnresolved(vaultId) && /\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(vaultId) ? vaultId.slice(vaultId.lastIndexOf("/") + 1) : undefined;
+  if (idName !== undefined && typeof vaultName === "string" && !isUnresolved(vaultName) && vaultName.toLowerCase() !== idName.toLowerCase()) {
+    v.fail("vaultName", vaultName, `the vault vaultId names, "${idName}" (or leave vaultName unset: it is parsed from vaultId)`);
+  }
+  const name = typeof vaultName === "string" && !isUnresolved(vaultName) ? vaultName : idName;
+  if (typeof vaultUri !== "string" || isUnresolved(vaultUri)) return;
+  const match = /^https:\/\/([a-zA-Z0-9-]+)\.vault\.azure\.net\/?$/.exec(vaultUri);
+  if (!match) v.fail("vaultUri", vaultUri, `the vault's URI, such as https://${name ?? "<vault name>"}.vault.azure.net/ (or leave it unset)`);
+  else if (name !== undefined && match[1].toLowerCase() !== name.toLowerCase()) v.fail("vaultUri", vaultUri, `the URI of vault ${name}, https://${name}.vault.azure.net/ (or leave it unset)`);
 }

@@ -19,6 +19,7 @@ import { checkResourceId, ID_SEGMENT, idSegment, parentId } from "./resource-id"
 import { providerSubscription, requireTerraformVersion, subscriptionOfId } from "./terraform-requirements";
 import { checkDerivedName, checkName, deferCheck, isUnresolved, parseCidr, prefixLength, PropValidator } from "./validation";
 import { useAzurermProvider } from "./providers";
+import { registerNetwork, SubnetRole } from "./consistency";
 
 /** The four subnets of the estate, as CIDRs inside the VNet's address space. */
 export interface SubnetCidrs {
@@ -188,11 +189,19 @@ export interface SecureNetworkProps extends Placement {
    * The NAT gateway (with a static public IP) that carries the Databricks subnets' egress; the
    * clusters have no public IPs and the subnets no implicit outbound access. `false` creates no
    * NAT gateway and no public IP: egress then goes through the hub's firewall, along the route
-   * table you give in `routeTableId` (a 0.0.0.0/0 route to the firewall); without one, the
-   * clusters have no egress at all.
+   * table you give in `routeTableId` (a 0.0.0.0/0 route to the firewall); without one the
+   * clusters have no egress at all, which synth refuses unless `egressProvidedElsewhere` is set.
    * @default - a regional NAT gateway
    */
   readonly natGateway?: false | NatGatewayOptions;
+  /**
+   * Egress of the Databricks subnets is provided outside this construct (a route table or firewall
+   * association managed elsewhere, a NAT gateway another stack attaches). Without a NAT gateway
+   * and without `routeTableId`, synth refuses the network unless this is set: the first job run
+   * could not start a cluster or install its libraries.
+   * @default false
+   */
+  readonly egressProvidedElsewhere?: boolean;
   /**
    * More Databricks host and container subnet pairs, by a short name such as `risk`, for further
    * workspaces in this network (Azure gives each VNet-injected workspace its own pair). Each pair is
@@ -427,6 +436,26 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
     this.privateDnsZoneIds = zoneIds as Record<PrivateDnsZoneKey, string>;
     this.privateDnsZoneReady = Object.fromEntries(PRIVATE_DNS_ZONE_KEYS.map((key) => [key, links[key] ? [links[key]] : []])) as unknown as Record<PrivateDnsZoneKey, readonly ITerraformDependable[]>;
     this.lineOfSight = [...this.peerings, ...peeredLinks];
+
+    const subnets = new Map<string, SubnetRole>([
+      [this.databricksHostSubnet.id, "databricksHost"],
+      [this.databricksContainerSubnet.id, "databricksContainer"],
+      [this.postgresSubnet.id, "postgres"],
+      [this.privateEndpointSubnet.id, "privateEndpoints"],
+    ]);
+    for (const pair of Object.values(workspaceSubnets)) {
+      subnets.set(pair.host.id, "databricksHost");
+      subnets.set(pair.container.id, "databricksContainer");
+    }
+    registerNetwork(this, {
+      location: props.location,
+      virtualNetworkId: this.virtualNetworkId,
+      virtualNetworkName: typeof suffix === "string" ? `vnet-${suffix}` : undefined,
+      resourceGroupName: props.resourceGroupName,
+      subnets,
+      addressSpace: props.addressSpace,
+      peers: peered.map((peer) => ({ name: peer.name, virtualNetworkId: peer.virtualNetworkId })),
+    });
   }
 
   /** One subnet with its own NSG, which denies inbound traffic from the internet. */
@@ -619,6 +648,7 @@ class ImportedSecureNetwork extends Construct implements ISecureNetwork {
       if (!attributes.privateDnsZoneIds) break;
       v.required(`privateDnsZoneIds.${key}`, attributes.privateDnsZoneIds[key], `the id of the ${PRIVATE_DNS_ZONE_NAMES[key]} zone`);
       checkResourceId(v, `privateDnsZoneIds.${key}`, attributes.privateDnsZoneIds[key], "privateDnsZone");
+      checkDnsZoneSlot(v, `privateDnsZoneIds.${key}`, attributes.privateDnsZoneIds[key], key);
     }
     const hostId = attributes.databricksHostSubnetId ?? "";
     const vnetId = attributes.virtualNetworkId ?? parentId(hostId);
@@ -645,7 +675,38 @@ class ImportedSecureNetwork extends Construct implements ISecureNetwork {
     this.privateDnsZoneIds = { ...(attributes.privateDnsZoneIds ?? ({} as Record<PrivateDnsZoneKey, string>)) };
     this.privateDnsZoneReady = Object.fromEntries(PRIVATE_DNS_ZONE_KEYS.map((key) => [key, []])) as unknown as Record<PrivateDnsZoneKey, readonly ITerraformDependable[]>;
     this.lineOfSight = [...(attributes.lineOfSight ?? [])];
+    const roles: Array<[string | undefined, SubnetRole]> = [
+      [attributes.databricksHostSubnetId, "databricksHost"],
+      [attributes.databricksContainerSubnetId, "databricksContainer"],
+      [attributes.postgresSubnetId, "postgres"],
+      [attributes.privateEndpointSubnetId, "privateEndpoints"],
+    ];
+    registerNetwork(this, {
+      virtualNetworkId: vnetId,
+      subnets: new Map(roles.filter((entry): entry is [string, SubnetRole] => typeof entry[0] === "string" && entry[0] !== "")),
+      peers: [],
+    });
   }
+}
+
+/** True when a zone name is the one a slot needs (PostgreSQL's may be any `*.postgres.database.azure.com`). */
+function isZoneOf(zoneName: string, key: PrivateDnsZoneKey): boolean {
+  const zone = zoneName.toLowerCase();
+  return key === "postgres" ? zone.endsWith(".postgres.database.azure.com") : zone === PRIVATE_DNS_ZONE_NAMES[key];
+}
+
+/**
+ * Checks that a literal private DNS zone id names the zone its slot needs (the vault's zone for
+ * the vault, not the blob zone), saying which zone it is when it is another slot's (zones swapped).
+ * Ids that are tokens, or not private DNS zone ids at all (checked elsewhere), are skipped.
+ */
+export function checkDnsZoneSlot(v: PropValidator, prop: string, zoneId: string | undefined, key: PrivateDnsZoneKey): void {
+  if (typeof zoneId !== "string" || isUnresolved(zoneId) || !/\/providers\/Microsoft\.Network\/privateDnsZones\/[^/]+$/i.test(zoneId)) return;
+  const zone = zoneId.slice(zoneId.lastIndexOf("/") + 1);
+  if (isZoneOf(zone, key)) return;
+  const wanted = key === "postgres" ? "a *.postgres.database.azure.com" : `the ${PRIVATE_DNS_ZONE_NAMES[key]}`;
+  const actually = PRIVATE_DNS_ZONE_KEYS.find((other) => other !== key && isZoneOf(zone, other));
+  v.fail(prop, zoneId, `the id of ${wanted} zone${actually ? `: this is the ${actually} zone (${zone}); are two zones swapped?` : ` (this one is ${zone})`}`);
 }
 
 /** The NAT gateway's options, or undefined when there is none. */
@@ -711,25 +772,36 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
   const zones = props.natGateway === false ? undefined : props.natGateway?.zones;
   v.check("natGateway.zones", zones, (list) => Array.isArray(list) && list.length === 1 && ["1", "2", "3"].includes(list[0]), 'one zone of "1", "2" or "3" (a NAT gateway is zonal or regional)');
   checkResourceId(v, "routeTableId", props.routeTableId, "routeTable");
+  if (props.natGateway === false && props.routeTableId === undefined && props.egressProvidedElsewhere !== true) {
+    v.fail(
+      "natGateway",
+      false,
+      "a NAT gateway, or false with a routeTableId (a 0.0.0.0/0 route to your firewall), or egressProvidedElsewhere: true if egress is set up outside this construct: without egress the first run cannot start a cluster or install its libraries",
+    );
+  }
 
   // Names derived from nameSuffix, each within its resource's limit.
   const suffix = props.nameSuffix;
   if (typeof suffix === "string") {
-    checkDerivedName(v, "nameSuffix", `vnet-${suffix}`, "VNet", NAME_LIMITS.virtualNetwork);
+    const value = { value: suffix };
+    checkDerivedName(v, "nameSuffix", `vnet-${suffix}`, "VNet", NAME_LIMITS.virtualNetwork, value);
     for (const { name } of SUBNETS) {
-      checkDerivedName(v, "nameSuffix", `snet-${name}-${suffix}`, "subnet", NAME_LIMITS.subnet);
-      checkDerivedName(v, "nameSuffix", `nsg-${name}-${suffix}`, "network security group", NAME_LIMITS.networkSecurityGroup);
+      checkDerivedName(v, "nameSuffix", `snet-${name}-${suffix}`, "subnet", NAME_LIMITS.subnet, value);
+      checkDerivedName(v, "nameSuffix", `nsg-${name}-${suffix}`, "network security group", NAME_LIMITS.networkSecurityGroup, value);
     }
     if (props.natGateway !== false) {
-      checkDerivedName(v, "nameSuffix", `pip-ng-${suffix}`, "public IP", NAME_LIMITS.publicIp);
-      checkDerivedName(v, "nameSuffix", `ng-${suffix}`, "NAT gateway", NAME_LIMITS.natGateway);
+      checkDerivedName(v, "nameSuffix", `pip-ng-${suffix}`, "public IP", NAME_LIMITS.publicIp, value);
+      checkDerivedName(v, "nameSuffix", `ng-${suffix}`, "NAT gateway", NAME_LIMITS.natGateway, value);
     }
-    for (const key of PRIVATE_DNS_ZONE_KEYS) checkDerivedName(v, "nameSuffix", `link-${key}-${suffix}`, "private DNS zone link", NAME_LIMITS.dnsZoneLink);
+    for (const key of PRIVATE_DNS_ZONE_KEYS) checkDerivedName(v, "nameSuffix", `link-${key}-${suffix}`, "private DNS zone link", NAME_LIMITS.dnsZoneLink, value);
   }
 
   for (const key of Object.keys(props.privateDnsZoneIds ?? {})) {
     if (!(PRIVATE_DNS_ZONE_KEYS as readonly string[]).includes(key)) v.fail(`privateDnsZoneIds.${key}`, key, `a zone key of ${PRIVATE_DNS_ZONE_KEYS.join(", ")}`);
-    else checkResourceId(v, `privateDnsZoneIds.${key}`, props.privateDnsZoneIds?.[key as PrivateDnsZoneKey], "privateDnsZone");
+    else {
+      checkResourceId(v, `privateDnsZoneIds.${key}`, props.privateDnsZoneIds?.[key as PrivateDnsZoneKey], "privateDnsZone");
+      checkDnsZoneSlot(v, `privateDnsZoneIds.${key}`, props.privateDnsZoneIds?.[key as PrivateDnsZoneKey], key as PrivateDnsZoneKey);
+    }
   }
 
   const vnet = props.addressSpace === undefined || props.addressSpace === null || isUnresolved(props.addressSpace) ? undefined : parseCidr(props.addressSpace);
@@ -743,7 +815,7 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
   }
   for (const [name, pair] of Object.entries(props.additionalWorkspaceSubnets ?? {})) {
     v.matches(`additionalWorkspaceSubnets.${name}`, name, PEER_NAME, "a name of 1-30 lowercase letters, digits and hyphens, such as risk");
-    if (typeof suffix === "string") checkDerivedName(v, `additionalWorkspaceSubnets.${name}`, `snet-dbw-${name}-container-${suffix}`, "subnet", NAME_LIMITS.subnet);
+    if (typeof suffix === "string") checkDerivedName(v, `additionalWorkspaceSubnets.${name}`, `snet-dbw-${name}-container-${suffix}`, "subnet", NAME_LIMITS.subnet, { value: name });
     wanted.push({ prop: `additionalWorkspaceSubnets.${name}.host`, cidr: pair?.host, minimum: MIN_SUBNET_SIZE.databricksHost });
     wanted.push({ prop: `additionalWorkspaceSubnets.${name}.container`, cidr: pair?.container, minimum: MIN_SUBNET_SIZE.databricksContainer });
   }
@@ -773,6 +845,7 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
   const peers = props.peeredNetworks ?? [];
   if (!Array.isArray(peers)) v.fail("peeredNetworks", peers, "an array of peered networks");
   const seen = new Set<string>();
+  const peerRanges: Array<{ index: number; name: string; space: string; range: Exclude<ReturnType<typeof parseCidr>, string> }> = [];
   (Array.isArray(peers) ? peers : []).forEach((peer, index) => {
     const at = `peeredNetworks[${index}]`;
     v.required(`${at}.name`, peer?.name, "a short name such as agents or hub");
@@ -782,8 +855,8 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
     v.required(`${at}.virtualNetworkId`, peer?.virtualNetworkId, "the resource id of the remote VNet");
     checkResourceId(v, `${at}.virtualNetworkId`, peer?.virtualNetworkId, "virtualNetwork");
     if (typeof suffix === "string" && typeof peer?.name === "string") {
-      checkDerivedName(v, `${at}.name`, `peer-${peer.name}-to-${suffix}`, "VNet peering", NAME_LIMITS.peering);
-      for (const key of PRIVATE_DNS_ZONE_KEYS) checkDerivedName(v, `${at}.name`, `link-${key}-${peer.name}-${suffix}`, "private DNS zone link", NAME_LIMITS.dnsZoneLink);
+      checkDerivedName(v, `${at}.name`, `peer-${peer.name}-to-${suffix}`, "VNet peering", NAME_LIMITS.peering, { value: peer.name });
+      for (const key of PRIVATE_DNS_ZONE_KEYS) checkDerivedName(v, `${at}.name`, `link-${key}-${peer.name}-${suffix}`, "private DNS zone link", NAME_LIMITS.dnsZoneLink, { value: peer.name });
     }
     v.required(`${at}.addressSpaces`, peer?.addressSpaces, "the remote VNet's address spaces, such as [\"10.99.0.0/24\"]");
     (peer?.addressSpaces ?? []).forEach((space, spaceIndex) => {
@@ -793,6 +866,11 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
       if (typeof range === "string") v.fail(prop, space, range);
       else if (vnet !== undefined && typeof vnet !== "string" && range.isOverlapping(vnet)) {
         v.fail(prop, space, `an address space that does not overlap this network's ${props.addressSpace} (peered networks' ranges must be disjoint)`);
+      } else {
+        // The peered networks must not overlap each other either: a VNet's peerings must be disjoint.
+        const other = peerRanges.find((earlier) => earlier.index !== index && earlier.range.isOverlapping(range));
+        if (other) v.fail(prop, space, `an address space that does not overlap peeredNetworks[${other.index}] (${other.name})'s ${other.space}: a VNet cannot be peered with two networks whose ranges overlap`);
+        peerRanges.push({ index, name: String(peer?.name), space, range });
       }
     });
   });

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { TerraformProvider } from "cdktf";
+import { Annotations, TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { BatchJob, BatchJobTask, JobClusterOptions } from "./batch-job";
@@ -13,7 +13,8 @@ import { lakeEndpointTargets, NetworkConnectivity } from "./network-connectivity
 import { IObservability } from "./observability";
 import { DataEngineerAccess } from "./pipeline-grants";
 import { checkPlacement, Placement } from "./placement";
-import { IDatabricksPrincipal } from "./principal";
+import { checkObjectId, IDatabricksPrincipal } from "./principal";
+import { claimName, placeInNetwork, useDatabricksProvider } from "./consistency";
 import { DatabaseCredential, IRelationalSink } from "./relational-sink";
 import { ISecretStore } from "./secret-store";
 import { ISecureNetwork } from "./secure-network";
@@ -45,7 +46,8 @@ export interface JobScheduleOptions {
    */
   readonly timezoneId?: string;
   /**
-   * Create the schedule paused, so the job only runs when started by hand.
+   * Create the schedule paused, so the job only runs when started by hand (synth warns of it in
+   * a prod environment).
    * @default false
    */
   readonly paused?: boolean;
@@ -157,7 +159,8 @@ export interface SparkBatchPipelineProps extends Placement {
   /** VM sizes and autoscale bounds of the job cluster and its policy. */
   readonly cluster: JobClusterOptions;
   /**
-   * What data engineers may do in the catalog: `all` privileges (dev) or `read`.
+   * What data engineers may do in the catalog: `all` privileges (dev) or `read` (synth warns of
+   * `all` in a prod environment).
    * @default "read"
    */
   readonly dataEngineerAccess?: DataEngineerAccess;
@@ -330,6 +333,8 @@ export class SparkBatchPipeline extends Construct {
       v.fail("loaderCredential", undefined, "the loader's DatabaseCredential (login, userSecretName, passwordSecretName), required when the sink cannot issue one (RelationalSink.addLoginCredential)");
     }
     v.report(this);
+    this.register(props, { suffix, workspaceName });
+    warnOfProdSettings(this, props);
 
     useAzurermProvider(this, props.azurermProvider);
     this.workspace = new DatabricksWorkspace(this, "workspace", {
@@ -397,6 +402,35 @@ export class SparkBatchPipeline extends Construct {
     });
     this.codeVersion = this.job.codeVersion;
     this.jobId = this.job.jobId;
+  }
+
+  /**
+   * What the stack-wide pass needs: the names the pipeline's parts make (by the prop that decides
+   * each, so a clash names nameSuffix or the override), its providers' roles and its network's region.
+   */
+  private register(props: SparkBatchPipelineProps, names: { readonly suffix: string; readonly workspaceName: string }): void {
+    const { suffix, workspaceName } = names;
+    const by = (override: keyof SparkBatchPipelineProps) => (props[override] === undefined ? { prop: "nameSuffix", value: props.nameSuffix } : { prop: override, value: props[override] });
+    const group = typeof props.resourceGroupName === "string" ? props.resourceGroupName : "";
+    const claim = (kind: Parameters<typeof claimName>[1]["kind"], name: string, decidedBy: { prop: string; value: unknown }, within?: string) =>
+      claimName(this, { kind, name, within, construct: "SparkBatchPipeline", ...decidedBy });
+    if (typeof suffix === "string") {
+      claim("databricksWorkspace", workspaceName, by("workspaceName"), group);
+      claim("managedResourceGroup", props.managedResourceGroupName ?? `rg-dbw-${suffix}-managed`, by("managedResourceGroupName"));
+      claim("accessConnector", `dbac-${suffix}`, { prop: "nameSuffix", value: props.nameSuffix }, group);
+      claim("networkConnectivity", props.networkConnectivityName ?? `ncc-${suffix}`, by("networkConnectivityName"));
+      claim("catalog", this.catalogName, by("catalogName"), props.metastoreId ?? "");
+      claim("storageCredential", `${this.catalogName}_lake`, by("catalogName"), props.metastoreId ?? "");
+    }
+    if (props.provider) useDatabricksProvider(this, { provider: props.provider, role: "workspace", construct: "SparkBatchPipeline", prop: "provider" });
+    if (props.accountProvider) useDatabricksProvider(this, { provider: props.accountProvider, role: "account", construct: "SparkBatchPipeline", prop: "accountProvider" });
+    placeInNetwork(this, {
+      construct: "SparkBatchPipeline",
+      location: props.location,
+      network: props.network,
+      subnetIds: [props.workspaceSubnets?.host?.id, props.workspaceSubnets?.container?.id],
+      because: "its workspace is VNet-injected, and runs in its VNet's region",
+    });
   }
 
   /** The bank ETL's tasks (issue 13's fixed interface of spark/run_check.py, run_migrate.py, run_etl.py). */
@@ -468,15 +502,17 @@ function validate(v: PropValidator, props: SparkBatchPipelineProps): void {
   v.matches("nameSuffix", props.nameSuffix, /^[a-z0-9][a-z0-9-]{0,40}[a-z0-9]$/, "2-42 characters, lowercase letters, digits and hyphens, such as bank-prod");
   const suffix = props.nameSuffix;
   if (typeof suffix === "string" && !isUnresolved(suffix)) {
-    if (props.networkConnectivityName === undefined) checkDerivedName(v, "nameSuffix", `ncc-${suffix}`, "network connectivity configuration", 30);
-    if (props.workspaceName === undefined) checkDerivedName(v, "nameSuffix", `pe-dbw-${suffix}-ui-api-nic`, "UI/API private endpoint's network interface", 80);
-    checkDerivedName(v, "nameSuffix", `dbac-${suffix}`, "access connector", 64);
-    if (props.secretScopeName === undefined) checkDerivedName(v, "nameSuffix", `${suffix}-kv`, "secret scope", 128);
+    const value = { value: suffix };
+    if (props.networkConnectivityName === undefined) checkDerivedName(v, "nameSuffix", `ncc-${suffix}`, "network connectivity configuration", 30, { ...value, override: "networkConnectivityName" });
+    if (props.workspaceName === undefined) checkDerivedName(v, "nameSuffix", `pe-dbw-${suffix}-ui-api-nic`, "UI/API private endpoint's network interface", 80, { ...value, override: "workspaceName" });
+    checkDerivedName(v, "nameSuffix", `dbac-${suffix}`, "access connector", 64, value);
+    if (props.secretScopeName === undefined) checkDerivedName(v, "nameSuffix", `${suffix}-kv`, "secret scope", 128, { ...value, override: "secretScopeName" });
   }
   v.required("environmentName", props.environmentName, "1-20 lowercase letters, digits and hyphens, starting with a letter");
   v.matches("environmentName", props.environmentName, /^[a-z][a-z0-9-]{0,19}$/, "1-20 lowercase letters, digits and hyphens, starting with a letter");
   v.required("costCentre", props.costCentre, "a non-empty cost centre for the cluster tag");
   v.required("tenantId", props.tenantId, "the Entra ID tenant id");
+  v.once(`tenant:${props.tenantId}`, () => checkObjectId(v, "tenantId", props.tenantId, "the Entra ID tenant id of the access connector's identity"));
   for (const prop of ["provider", "accountProvider", "network", "secretStore", "lake", "sink", "cluster"] as const) {
     v.required(prop, props[prop], `the pipeline's ${prop} (see SparkBatchPipelineProps)`);
   }
@@ -489,7 +525,11 @@ function validate(v: PropValidator, props: SparkBatchPipelineProps): void {
   }
   v.required("azureDatabricksObjectId", props.azureDatabricksObjectId, "the object id of the AzureDatabricks enterprise application in this tenant");
   checkDatabricksPrincipal(v, "jobServicePrincipal", props.jobServicePrincipal);
-  if (props.jobServicePrincipal && props.jobServicePrincipal.kind !== "servicePrincipal") v.fail("jobServicePrincipal", `${props.jobServicePrincipal.kind} ${props.jobServicePrincipal.name}`, "a service principal, DatabricksPrincipal.servicePrincipal(applicationId)");
+  const jobPrincipal = props.jobServicePrincipal;
+  if (jobPrincipal && jobPrincipal.kind !== "servicePrincipal") {
+    // The job's run-as: its BatchJob would refuse a group too, which this one report covers.
+    v.once(`run-as-group:${jobPrincipal.name}`, () => v.fail("jobServicePrincipal", `${jobPrincipal.kind} ${jobPrincipal.name}`, "a service principal, DatabricksPrincipal.servicePrincipal(applicationId)"));
+  }
   checkDatabricksPrincipal(v, "dataEngineers", props.dataEngineers);
   checkDatabricksPrincipal(v, "mlConsumers", props.mlConsumers);
   if (props.dataEngineers && props.mlConsumers && !isUnresolved(props.dataEngineers.name) && props.dataEngineers.name === props.mlConsumers.name) {
@@ -510,4 +550,24 @@ function validate(v: PropValidator, props: SparkBatchPipelineProps): void {
   }
   v.check("schedule.quartzCronExpression", props.schedule?.quartzCronExpression, isQuarterlyCron, QUARTERLY_CRON_RULE);
   // Retries, timeouts and the run-duration warning are checked by the BatchJob, per task.
+}
+
+/** True for an environment name that means production (`prod`, `production`, `prod-eu`). */
+function isProduction(environmentName: unknown): boolean {
+  return typeof environmentName === "string" && /^prod(uction)?($|-)/.test(environmentName);
+}
+
+/**
+ * Warnings (not errors) for settings that are legal but unwise in production: a paused schedule
+ * (the quarter's load never starts by itself) and data engineers with every privilege on the catalog.
+ */
+function warnOfProdSettings(pipeline: SparkBatchPipeline, props: SparkBatchPipelineProps): void {
+  if (!isProduction(props.environmentName)) return;
+  const warn = (message: string) => Annotations.of(pipeline).addWarning(`SparkBatchPipeline ${pipeline.node.path}: ${message}`);
+  if (props.schedule?.paused === true) {
+    warn(`schedule.paused is true in ${props.environmentName}: the quarterly job only runs when started by hand; unset it (or false) unless the pause is deliberate.`);
+  }
+  if (props.dataEngineerAccess === "all") {
+    warn(`dataEngineerAccess "all" in ${props.environmentName} gives the data engineers every privilege on the catalog (they can change or drop what the job wrote); "read" is the production setting.`);
+  }
 }

@@ -1,5 +1,5 @@
 import { IConstruct } from "constructs";
-import { Token, Tokenization } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
 import { IPv4CidrRange, Validator } from "ip-num";
 
 /** One bad prop: which construct, which prop, the value and what is allowed. */
@@ -38,26 +38,41 @@ export class PropValidationError extends Error {
 const REPORTED = new WeakMap<IConstruct, PropProblem[]>();
 const DEFERRED = new WeakMap<IConstruct, Array<() => PropProblem[]>>();
 
+/** The line a problem is shown as in a construct's validation: its path too when it is not the construct's own. */
+function validationLine(scope: IConstruct, problem: PropProblem): string {
+  return problem.path === scope.node.path ? describeProblem(problem) : `[${problem.path}] ${describeProblem(problem)}`;
+}
+
+/** Runs the deferred checks registered on one construct, with any deploy-time value in their messages explained. */
+function runDeferred(scope: IConstruct): PropProblem[] {
+  return (DEFERRED.get(scope) ?? []).flatMap((check) => check()).map((problem) => explainTokens(problem, scope));
+}
+
 /**
  * Every problem reported by `scope` and the constructs below it, in construct order, with the
- * deferred checks run now. cdktf also reports them all together, as one error per stack, when the
- * app synthesizes.
+ * deferred checks run now (the stack-wide consistency checks too, for the problems below `scope`).
+ * cdktf also reports them all together, as one error per stack, when the app synthesizes.
  */
 export function validationProblems(scope: IConstruct): PropProblem[] {
-  return scope.node.findAll().flatMap((construct) => [...(REPORTED.get(construct) ?? []), ...(DEFERRED.get(construct) ?? []).flatMap((check) => check())]);
+  const below = scope.node.findAll().flatMap((construct) => [...(REPORTED.get(construct) ?? []), ...runDeferred(construct)]);
+  // Checks registered on an enclosing construct (the stack's consistency pass) may name this one.
+  const inside = (path: string) => path === scope.node.path || path.startsWith(`${scope.node.path}/`);
+  const above = scope.node.scopes.slice(0, -1).flatMap((ancestor) => runDeferred(ancestor).filter((problem) => inside(problem.path)));
+  return [...below, ...above].map(withoutRawTokens);
 }
 
 /**
  * Registers a check on `scope` that runs when the stack is validated (at synth, or when
  * {@link validationProblems} is called), for rules about things a user may create after the
- * construct, such as the stack's providers.
+ * construct, such as the stack's providers. A problem about another construct (a stack-wide
+ * check) is shown with that construct's path.
  */
 export function deferCheck(scope: IConstruct, check: () => PropProblem[]): void {
   let checks = DEFERRED.get(scope);
   if (!checks) {
     const list: Array<() => PropProblem[]> = [];
     DEFERRED.set(scope, list);
-    scope.node.addValidation({ validate: () => list.flatMap((run) => run()).map(describeProblem) });
+    scope.node.addValidation({ validate: () => runDeferred(scope).map((problem) => validationLine(scope, problem)) });
     checks = list;
   }
   checks.push(check);
@@ -69,6 +84,70 @@ export function throwIfProblems(scope: IConstruct): void {
   if (problems.length > 0) throw new PropValidationError(problems);
 }
 
+/** A raw cdktf token in text: a string or list token, or the huge number a number token is encoded as. */
+const RAW_TOKEN = /[$#]\{TfToken\[[^\]]*\]\}|-?\d\.\d+e\+(?:2[89]\d|30\d)/g;
+
+/** True when a message part still holds a raw cdktf token. */
+export function hasRawToken(text: string): boolean {
+  RAW_TOKEN.lastIndex = 0;
+  return RAW_TOKEN.test(text);
+}
+
+/**
+ * A text with each deploy-time value shown as what Terraform will compute, such as
+ * `st${azurerm_resource_group.rg.name}` (resolved against the stack of `scope`); anything that
+ * cannot be resolved is shown as `<known at deploy time>`. Never a raw `${TfToken[...]}`.
+ */
+export function explainDeployTimeValues(text: string, scope?: IConstruct): string {
+  if (!hasRawToken(text)) return text;
+  let explained = text;
+  const stack = scope?.node.scopes.find((candidate): candidate is TerraformStack => TerraformStack.isStack(candidate));
+  if (stack && Token.isUnresolved(text)) {
+    try {
+      const resolved: unknown = Tokenization.resolve(text, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
+      if (typeof resolved === "string") explained = resolved.length > 160 ? `${resolved.slice(0, 157)}...` : resolved;
+    } catch {
+      // Shown as "known at deploy time" below.
+    }
+  }
+  return explained.replace(RAW_TOKEN, "<known at deploy time>");
+}
+
+function explainTokens(problem: PropProblem, scope?: IConstruct): PropProblem {
+  if (!hasRawToken(problem.value) && !hasRawToken(problem.allowed)) return problem;
+  return { ...problem, value: explainDeployTimeValues(problem.value, scope), allowed: explainDeployTimeValues(problem.allowed, scope) };
+}
+
+function withoutRawTokens(problem: PropProblem): PropProblem {
+  return explainTokens(problem);
+}
+
+/**
+ * Problems about one value that several constructs of a stack are given (a region, a principal,
+ * an expiry, a tenant, a derived name), by key, per stack: the first construct reports it, later
+ * ones only add their path to its message, and a construct inside the first (a composite's part)
+ * adds nothing.
+ */
+interface SharedProblem {
+  readonly list: PropProblem[];
+  readonly index: number;
+  readonly problem: PropProblem;
+  readonly mentions: string[];
+}
+const SHARED = new WeakMap<IConstruct, Map<string, SharedProblem>>();
+
+function stackOf(scope: IConstruct): IConstruct {
+  return scope.node.scopes.find((candidate) => TerraformStack.isStack(candidate)) ?? scope.node.root;
+}
+
+/** A problem's "allowed", with the other places that were given the same value (constructs first, then named objects such as secrets). */
+function withMentions(allowed: string, mentions: readonly string[]): string {
+  if (mentions.length === 0) return allowed;
+  const ordered = [...mentions.filter((mention) => !mention.includes(" ")), ...mentions.filter((mention) => mention.includes(" "))];
+  const shown = ordered.slice(0, 3).join(", ");
+  return `${allowed} (the same value is given to ${shown}${mentions.length > 3 ? ` and ${mentions.length - 3} more` : ""})`;
+}
+
 /** True when the value (or any element of it) is a token only known at deploy time. */
 export function isUnresolved(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(isUnresolved);
@@ -76,9 +155,19 @@ export function isUnresolved(value: unknown): boolean {
   return false;
 }
 
+/** Longest value a problem shows; longer ones are cut (the prop says where it is). */
+const MAX_SHOWN_VALUE = 120;
+
 function show(value: unknown): string {
   if (value === undefined) return "(missing)";
-  return typeof value === "string" ? `"${value}"` : JSON.stringify(value);
+  let shown: string;
+  try {
+    shown = typeof value === "string" ? `"${value}"` : (JSON.stringify(value) ?? String(value));
+  } catch {
+    shown = `(${typeof value})`;
+  }
+  // The end of a long value (a resource id's name) says most: keep both ends.
+  return shown.length > MAX_SHOWN_VALUE && !hasRawToken(shown) ? `${shown.slice(0, 40)}...${shown.slice(shown.length - (MAX_SHOWN_VALUE - 43))}` : shown;
 }
 
 /**
@@ -90,6 +179,10 @@ function show(value: unknown): string {
  */
 export class PropValidator {
   private readonly problems: PropProblem[] = [];
+  /** Keys of the problems about a value other constructs may be given too (see {@link once}). */
+  private readonly sharedKeys = new Map<PropProblem, { keys: string[]; mention?: string }>();
+  /** The derived-name problem kept per prop: the tightest limit (see {@link checkDerivedName}). */
+  private readonly derived = new Map<string, { problem: PropProblem; limit: number }>();
 
   constructor(
     private readonly constructName: string,
@@ -120,6 +213,48 @@ export class PropValidator {
     this.problems.push({ construct: this.constructName, path: this.path, prop, value: show(value), allowed });
   }
 
+  /**
+   * Runs checks of a value that other constructs of the stack may be given too (a region, a
+   * principal, an expiry, a tenant id): the problems they record are reported once per stack, by
+   * the first construct, whose message then names the others (`mention`, by default this
+   * construct's path); a construct inside the first one adds nothing.
+   */
+  once(key: string | readonly string[], checks: () => void, mention?: string): void {
+    const keys = typeof key === "string" ? [key] : key;
+    const before = this.problems.length;
+    checks();
+    this.problems.slice(before).forEach((problem, index) => this.sharedKeys.set(problem, { keys: keys.map((k) => `${k}#${index}`), mention }));
+  }
+
+  /**
+   * Records a derived name over its limit for `prop`, keeping one problem per prop: the one with
+   * the tightest limit on the prop itself (`limit`); a derived name is a value other constructs
+   * check too (keyed by the name), so theirs are folded into it.
+   */
+  failDerived(prop: string, value: unknown, allowed: string, limit: number, derivedName: string): void {
+    const key = `derived:${derivedName}#0`;
+    const kept = this.derived.get(prop);
+    if (kept && this.problems.includes(kept.problem)) {
+      const keys = this.sharedKeys.get(kept.problem)?.keys ?? [];
+      if (limit >= kept.limit) {
+        keys.push(key);
+        return;
+      }
+      this.problems.splice(this.problems.indexOf(kept.problem), 1);
+      this.sharedKeys.delete(kept.problem);
+      keys.push(key);
+      this.fail(prop, value, allowed);
+      const problem = this.problems[this.problems.length - 1];
+      this.sharedKeys.set(problem, { keys });
+      this.derived.set(prop, { problem, limit });
+      return;
+    }
+    this.fail(prop, value, allowed);
+    const problem = this.problems[this.problems.length - 1];
+    this.sharedKeys.set(problem, { keys: [key] });
+    this.derived.set(prop, { problem, limit });
+  }
+
   /** Checks that a value is one of an enumeration. */
   oneOf<T extends string>(prop: string, value: T | undefined, allowedValues: readonly T[]): void {
     this.check(prop, value, (v) => allowedValues.includes(v), `one of ${allowedValues.join(", ")}`);
@@ -138,7 +273,9 @@ export class PropValidator {
   /**
    * Hands the recorded problems to `scope`, where synthesis reports them together with every other
    * construct's in the stack (a cdktf validation), so one run lists all of a stack's problems. The
-   * construct goes on building; its resources are never written because synthesis fails.
+   * construct goes on building; its resources are never written because synthesis fails. A value
+   * only known at deploy time is shown as what Terraform will compute, and a problem about a value
+   * the stack already reported (see {@link once}) only adds this construct to that report.
    */
   report(scope: IConstruct): void {
     if (this.problems.length === 0) return;
@@ -149,11 +286,39 @@ export class PropValidator {
       scope.node.addValidation({ validate: () => list.map(describeProblem) });
       reported = list;
     }
-    reported.push(...this.problems.splice(0));
+    const stack = stackOf(scope);
+    let shared = SHARED.get(stack);
+    if (!shared) SHARED.set(stack, (shared = new Map()));
+    for (const raw of this.problems.splice(0)) {
+      const problem = explainTokens(raw, scope);
+      const keys = this.sharedKeys.get(raw);
+      this.sharedKeys.delete(raw);
+      const first = keys?.keys.map((key) => shared.get(key)).find((entry) => entry !== undefined);
+      if (first && keys) {
+        for (const key of keys.keys) if (!shared.has(key)) shared.set(key, first);
+        const mention = keys.mention ?? problem.path;
+        // A composite's part repeats what the composite reported; a named mention (a secret) is kept.
+        const inside = keys.mention === undefined && (problem.path === first.problem.path || problem.path.startsWith(`${first.problem.path}/`));
+        const covered = first.mentions.some((other) => mention === other || mention.startsWith(`${other}/`));
+        if (!inside && !covered) {
+          first.mentions.push(mention);
+          first.list[first.index] = { ...first.problem, allowed: withMentions(first.problem.allowed, first.mentions) };
+        }
+        continue;
+      }
+      if (keys) {
+        const entry: SharedProblem = { list: reported, index: reported.length, problem, mentions: [] };
+        for (const key of keys.keys) shared.set(key, entry);
+      }
+      reported.push(problem);
+    }
+    this.derived.clear();
   }
 
   /** Hands the recorded problems back (for a {@link deferCheck}) and forgets them. */
   takeProblems(): PropProblem[] {
+    this.sharedKeys.clear();
+    this.derived.clear();
     return this.problems.splice(0);
   }
 
@@ -162,7 +327,9 @@ export class PropValidator {
    * (the result would be meaningless); constructors {@link report} instead.
    */
   throwIfInvalid(): void {
-    if (this.problems.length > 0) throw new PropValidationError(this.problems.splice(0));
+    this.sharedKeys.clear();
+    this.derived.clear();
+    if (this.problems.length > 0) throw new PropValidationError(this.problems.splice(0).map((problem) => withoutRawTokens(problem)));
   }
 }
 
@@ -264,6 +431,7 @@ export function showParts(value: string): string {
  * Checks a name against its resource's rule. A literal name must match the pattern; a name built
  * from tokens has its literal parts checked: every literal character must be allowed, and the
  * literal characters alone must not exceed the length limit. A name that is one token is skipped.
+ * A name a composite derived and already refused (see {@link checkDerivedName}) is not reported again.
  */
 export function checkName(v: PropValidator, prop: string, value: string | undefined, rule: NameRule): void {
   if (value === undefined || value === null) return;
@@ -271,42 +439,78 @@ export function checkName(v: PropValidator, prop: string, value: string | undefi
     v.fail(prop, value, rule.rule);
     return;
   }
-  if (!Token.isUnresolved(value)) {
-    if (!rule.pattern.test(value)) v.fail(prop, value, rule.rule);
-    return;
-  }
-  const literal = splitTokens(value)
-    .map((part) => ("literal" in part ? part.literal : ""))
-    .join("");
-  const bad = [...new Set([...literal].filter((char) => !rule.chars.test(char)))];
-  if (bad.length > 0) v.fail(prop, showParts(value), `${rule.rule}; its literal part has ${bad.map((c) => `"${c}"`).join(", ")}`);
-  if (literal.length > rule.maxLength) v.fail(prop, showParts(value), `${rule.rule}; its literal part alone is ${literal.length} characters`);
+  // The same name under the same rule is one problem; a name a composite derived and refused already is too.
+  v.once([`name:${rule.rule}:${value}`, `derived:${value}`], () => {
+    if (!Token.isUnresolved(value)) {
+      if (!rule.pattern.test(value)) v.fail(prop, value, rule.rule);
+      return;
+    }
+    const literal = splitTokens(value)
+      .map((part) => ("literal" in part ? part.literal : ""))
+      .join("");
+    const bad = [...new Set([...literal].filter((char) => !rule.chars.test(char)))];
+    // The value is shown as Terraform will compute it (see PropValidator.report).
+    if (bad.length > 0) v.fail(prop, value, `${rule.rule}; its literal part has ${bad.map((c) => `"${c}"`).join(", ")}`);
+    if (literal.length > rule.maxLength) v.fail(prop, value, `${rule.rule}; its literal part alone is ${literal.length} characters`);
+  });
+}
+
+/** What a derived-name check needs beyond the derived name. */
+export interface DerivedNameOptions {
+  /** The value of `prop` the name is derived from, so the problem can give the prop's own limit. */
+  readonly value?: string;
+  /** The prop that sets the derived name directly, offered as the other way out. */
+  readonly override?: string;
 }
 
 /**
- * Checks a name the construct derives from a prop (such as `snet-dbw-host-<nameSuffix>`) against
- * the length limit of the resource it names; the problem names the prop that drives it.
+ * Checks a name the construct derives from a prop (such as `ncc-<nameSuffix>`) against the length
+ * limit of the resource it names. The problem names the prop the user set and the limit that prop
+ * really has (a 27-character nameSuffix refused because `ncc-<suffix>` may not pass 30 says "at
+ * most 26"), and the prop that sets the name directly, when there is one. Of several derived names
+ * over their limits, one prop reports the tightest.
  */
-export function checkDerivedName(v: PropValidator, prop: string, derived: string, resource: string, maxLength: number): void {
+export function checkDerivedName(v: PropValidator, prop: string, derived: string, resource: string, maxLength: number, options: DerivedNameOptions = {}): void {
+  const { value, override } = options;
+  const instead = override ? `, or set ${override} to name it directly` : "";
+  const resourceName = resource.replace(/^the /, "");
   if (Token.isUnresolved(derived)) {
     const literalLength = splitTokens(derived).reduce((sum, part) => sum + ("literal" in part ? part.literal.length : 0), 0);
-    if (literalLength > maxLength) v.fail(prop, showParts(derived), `a value whose derived ${resource} name stays within ${maxLength} characters (its literal part is ${literalLength})`);
+    if (literalLength > maxLength) {
+      v.failDerived(prop, derived, `a value whose derived ${resourceName} name stays within ${maxLength} characters: its literal part alone is ${literalLength}${instead}`, 0, derived);
+    }
     return;
   }
-  if (derived.length > maxLength) v.fail(prop, derived, `a value whose derived ${resource} name "${derived}" (${derived.length} characters) stays within ${maxLength} characters`);
+  if (derived.length <= maxLength) return;
+  if (typeof value === "string" && !Token.isUnresolved(value) && derived.length > value.length) {
+    const limit = maxLength - (derived.length - value.length);
+    const most = limit >= 1 ? `at most ${limit} characters (it has ${value.length})` : "a shorter value";
+    v.failDerived(prop, value, `${most}: the ${resourceName} name "${derived}" derived from it may have at most ${maxLength}${instead}`, limit, derived);
+    return;
+  }
+  v.failDerived(prop, derived, `a value whose derived ${resourceName} name "${derived}" (${derived.length} characters) stays within ${maxLength}${instead}`, maxLength - derived.length, derived);
 }
 
 /**
  * Checks an expiry: an RFC 3339 UTC timestamp that lies in the future (an expired key or
- * credential fails at apply or, worse, at the next quarterly run).
+ * credential fails at apply or, worse, at the next quarterly run). One bad expiry given to several
+ * constructs of a stack (a sink's date on each of its secrets) is reported once, naming them;
+ * `subject` names what expires, such as `secret "pg-user"`.
  */
-export function checkExpiry(v: PropValidator, prop: string, value: string | undefined, now: number = Date.now()): void {
+export function checkExpiry(v: PropValidator, prop: string, value: string | undefined, now: number = Date.now(), subject?: string): void {
   if (value === undefined || isUnresolved(value)) return;
-  if (typeof value !== "string" || !isRfc3339Utc(value)) {
-    v.fail(prop, value, "an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z");
-    return;
-  }
-  if (Date.parse(value) <= now) v.fail(prop, value, `a date in the future (it is ${new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z")} now)`);
+  v.once(
+    `expiry:${String(value)}`,
+    () => {
+      const of = subject ? ` for ${subject}` : "";
+      if (typeof value !== "string" || !isRfc3339Utc(value)) {
+        v.fail(prop, value, `an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z${of}`);
+        return;
+      }
+      if (Date.parse(value) <= now) v.fail(prop, value, `a date in the future${of} (it is ${new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z")} now)`);
+    },
+    subject,
+  );
 }
 
 /**
@@ -335,4 +539,33 @@ export function prefixLength(range: IPv4CidrRange): number {
 /** Checks an RFC 3339 UTC timestamp such as 2027-06-30T00:00:00Z. */
 export function isRfc3339Utc(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+/** The edit distance between two strings (insertions, deletions and substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/**
+ * The candidates nearest to a value that is none of them, for a message that suggests a few
+ * instead of listing every allowed value: by edit distance (case-insensitive), a candidate that
+ * contains the value or is contained in it counting as near. At most `count`.
+ */
+export function closestMatches(value: string, candidates: readonly string[], count = 3): string[] {
+  const wanted = String(value).toLowerCase();
+  if (wanted === "") return [];
+  return candidates
+    .map((candidate) => {
+      const lower = candidate.toLowerCase();
+      return { candidate, distance: lower.includes(wanted) || wanted.includes(lower) ? Math.abs(lower.length - wanted.length) / 10 : editDistance(wanted, lower) };
+    })
+    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
+    .slice(0, count)
+    .map(({ candidate }) => candidate);
 }

@@ -13,7 +13,8 @@ import { LakeStorage, LakeStorageProps } from "../../src/constructs/lake-storage
 import { RelationalSink, RelationalSinkProps } from "../../src/constructs/relational-sink";
 import { SecretStore, SecretStoreProps } from "../../src/constructs/secret-store";
 import { AzurePrincipal } from "../../src/constructs/principal";
-import { validationProblems } from "../../src/constructs/validation";
+import { SecureNetwork } from "../../src/constructs/secure-network";
+import { describeProblem, PropProblem, validationProblems } from "../../src/constructs/validation";
 import { EnvironmentConfig, stackName } from "../../src/stacks/config";
 import { dev } from "../../src/stacks/dev";
 import { EstateStack } from "../../src/stacks/estate-stack";
@@ -154,6 +155,17 @@ const slips: BadInput[] = [
   { name: "a literal secret value", build: (app) => { const stack = bare(app); new SecretStore(stack, "secrets", vaultProps).addSecret(stack, "s", { name: "api-key", writeOnlyValue: "hunter2-literal", contentType: "text/plain", expirationDate: "2027-06-30T00:00:00Z" }); }, construct: "SecretStore.addSecret", prop: "writeOnlyValue" },
 ];
 
+/**
+ * Mistakes between constructs (issue 18) in the estate's own config; test/consistency runs the
+ * whole set against the shipped package.
+ */
+const between: BadInput[] = [
+  { name: "no NAT gateway and no route table in an environment's network", build: estate((c) => { c.network.natGateway = false; }), construct: "SecureNetwork", prop: "natGateway", allowed: "egressProvidedElsewhere: true" },
+  { name: "a peered network overlapping the agents' network", build: estate((c) => { c.network.peeredNetworks = [...(c.network.peeredNetworks ?? []), { name: "hub", virtualNetworkId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet-hub", addressSpaces: ["10.250.0.0/16"] }]; }), construct: "SecureNetwork", prop: "peeredNetworks[1].addressSpaces[0]", allowed: "a VNet cannot be peered with two networks whose ranges overlap" },
+  { name: "an expired sink credential, reported once with its secrets' names", build: estate((c) => { c.database.credentialExpirationDate = PAST; }), construct: "RelationalSink", prop: "credentialExpirationDate", allowed: "secret psql-bank-dev-01-admin-user" },
+  { name: "a name suffix whose VNet name would pass 64 characters", build: (app) => { const stack = bare(app); new SecureNetwork(stack, "network", { ...placement, nameSuffix: "n".repeat(60), addressSpace: "10.0.0.0/20", subnets: { databricksHost: "10.0.0.0/24", databricksContainer: "10.0.1.0/24", postgres: "10.0.2.0/28", privateEndpoints: "10.0.2.64/26" } }); }, construct: "SecureNetwork", prop: "nameSuffix", allowed: "at most 59 characters" },
+];
+
 /** Runs a build and synth into a fresh output directory; returns what was thrown and what was written. */
 function attempt(build: (app: App) => void): { error: unknown; written: string[]; problems: ReturnType<typeof validationProblems> } {
   const outdir = mkdtempSync(path.join(os.tmpdir(), "bad-input-"));
@@ -172,14 +184,18 @@ function attempt(build: (app: App) => void): { error: unknown; written: string[]
   }
 }
 
+/** The problems each case produced, for the message audit at the end. */
+const produced = new Map<string, PropProblem[]>();
+
 describe("bad-input battery", () => {
   it("has at least 25 invalid configurations", () => {
     expect(cases.length).toBeGreaterThanOrEqual(25);
-    expect(new Set([...cases, ...slips].map((c) => c.name)).size).toBe(cases.length + slips.length);
+    expect(new Set([...cases, ...slips, ...between].map((c) => c.name)).size).toBe(cases.length + slips.length + between.length);
   });
 
-  it.each([...cases, ...slips].map((c) => [c.name, c] as const))("refuses %s", (_name, badInput) => {
+  it.each([...cases, ...slips, ...between].map((c) => [c.name, c] as const))("refuses %s", (_name, badInput) => {
     const { error, written, problems } = attempt(badInput.build);
+    produced.set(badInput.name, problems);
     expect(written).toEqual([]);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).not.toMatch(/TypeError|Cannot read properties/);
@@ -203,5 +219,23 @@ describe("bad-input battery", () => {
       expect(error).toBeUndefined();
       expect(written).toContain(path.join("stacks", stackName(base.environment), "cdk.tf.json"));
     }
+  });
+
+  it("produces messages a person can act on: no raw token, under 400 characters, no problem twice", () => {
+    for (const badInput of [...cases, ...slips, ...between]) if (!produced.has(badInput.name)) produced.set(badInput.name, attempt(badInput.build).problems);
+    const findings: string[] = [];
+    for (const [name, problems] of produced) {
+      const seen = new Set<string>();
+      for (const problem of problems) {
+        const line = `[${problem.path}] ${describeProblem(problem)}`;
+        if (/TfToken\[/.test(line)) findings.push(`${name}: raw token in ${line}`);
+        if (line.length >= 400) findings.push(`${name}: ${line.length} characters: ${line}`);
+        for (const key of [`${problem.path}|${problem.prop}|${problem.value}`, `${problem.value}|${problem.allowed}`]) {
+          if (seen.has(key)) findings.push(`${name}: reported twice: ${line}`);
+          seen.add(key);
+        }
+      }
+    }
+    expect(findings).toEqual([]);
   });
 });
