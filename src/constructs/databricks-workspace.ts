@@ -298,27 +298,20 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
     // its DNS record and the agents' line of sight (peering, DNS links).
     const reachable: ITerraformDependable[] = [];
     if (!publicAccess) {
-      this.uiApiPrivateEndpoint = privateEndpoint(this, "ui-api-private-endpoint", {
-        ...placement,
-        name: `pe-${name}-ui-api`,
-        subnetId: network?.privateEndpointSubnet?.id,
-        targetResourceId: this.workspaceResourceId,
-        subresource: "databricks_ui_api",
-        privateDnsZoneId: network?.privateDnsZoneIds?.databricks,
-        dependsOn: [...(network?.privateDnsZoneReady?.databricks ?? [])],
-      });
-      reachable.push(this.uiApiPrivateEndpoint, ...(network?.privateDnsZoneReady?.databricks ?? []), ...(network?.lineOfSight ?? []));
-      if (browserAuthentication) {
-        this.browserAuthenticationPrivateEndpoint = privateEndpoint(this, "browser-auth-private-endpoint", {
+      // Both of a private workspace's endpoints publish their records in the Databricks zone.
+      const workspaceEndpoint = (id: string, nameSuffix: string, subresource: string) =>
+        privateEndpoint(this, id, {
           ...placement,
-          name: `pe-${name}-browser-auth`,
+          name: `pe-${name}-${nameSuffix}`,
           subnetId: network?.privateEndpointSubnet?.id,
           targetResourceId: this.workspaceResourceId,
-          subresource: "browser_authentication",
+          subresource,
           privateDnsZoneId: network?.privateDnsZoneIds?.databricks,
           dependsOn: [...(network?.privateDnsZoneReady?.databricks ?? [])],
         });
-      }
+      this.uiApiPrivateEndpoint = workspaceEndpoint("ui-api-private-endpoint", "ui-api", "databricks_ui_api");
+      reachable.push(this.uiApiPrivateEndpoint, ...(network?.privateDnsZoneReady?.databricks ?? []), ...(network?.lineOfSight ?? []));
+      if (browserAuthentication) this.browserAuthenticationPrivateEndpoint = workspaceEndpoint("browser-auth-private-endpoint", "browser-auth", "browser_authentication");
     }
     // Databricks emits logs only (no platform metrics).
     props.observability?.diagnose(this, "workspace-diagnostics", this.workspaceResourceId, { logs: true, metrics: false });
