@@ -27,7 +27,7 @@ import { parse as parseYaml } from "yaml";
 import { REDACTED, maskSensitive } from "./plan-redact";
 import {
   MAX_LISTED_PER_KIND,
-  assertTerraformPlan,
+  readPlanFile,
   classifyActions,
   parsePlanArgument,
   summarizePlan,
@@ -646,15 +646,7 @@ export function renderDriftMarkdown(report: DriftReport, options: DriftRenderOpt
 
 /** Reads the plan a drift check left, tolerating a missing one (the report then says error). */
 export function readDriftPlan(file: string): DriftPlanJson | undefined {
-  if (!existsSync(file)) return undefined;
-  let document: unknown;
-  try {
-    document = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new Error(`cannot read plan ${file}: ${(error as Error).message}`);
-  }
-  assertTerraformPlan(document, file);
-  return document as DriftPlanJson;
+  return existsSync(file) ? (readPlanFile(file) as DriftPlanJson) : undefined;
 }
 
 /** Parses `--exit-code`: empty (nothing recorded) is undefined; anything but an integer is refused. */

@@ -218,18 +218,21 @@ export function parsePlanArgument(argument: string): PlanInput {
   return { stack: path.basename(path.dirname(path.resolve(argument))), file: argument };
 }
 
+/** Reads a `terraform show -json` plan file and checks that it is one. */
+export function readPlanFile(file: string): TerraformPlanJson {
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`cannot read plan ${file}: ${(error as Error).message}`);
+  }
+  assertTerraformPlan(document, file);
+  return document;
+}
+
 /** Reads, checks and summarises plan files in the order given. */
 export function summarizePlanFiles(inputs: readonly PlanInput[]): StackPlanSummary[] {
-  return inputs.map(({ stack, file }) => {
-    let document: unknown;
-    try {
-      document = JSON.parse(readFileSync(file, "utf8"));
-    } catch (error) {
-      throw new Error(`cannot read plan ${file}: ${(error as Error).message}`);
-    }
-    assertTerraformPlan(document, file);
-    return summarizePlan(stack, document);
-  });
+  return inputs.map(({ stack, file }) => summarizePlan(stack, readPlanFile(file)));
 }
 
 function main(argv: readonly string[]): void {
