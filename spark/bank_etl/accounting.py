@@ -24,6 +24,7 @@ class RunCounts:
     rows_out_of_scope: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
     valid_by_quarter: dict[tuple[int, int], int] = field(default_factory=dict)
+    duplicates_by_quarter: dict[tuple[int, int], int] = field(default_factory=dict)  # quarters in scope
     rows_per_split: dict[int, int] = field(default_factory=dict)
     valid_before_dedup: int = 0
 
@@ -36,6 +37,8 @@ class RunCounts:
             "rows_out_of_scope": self.rows_out_of_scope,
             "quarantined_by_reason": {r: self.by_reason.get(r, 0) for r in REASONS},
             "valid_by_quarter": {f"{y}-Q{q}": n for (y, q), n in sorted(self.valid_by_quarter.items())},
+            "duplicates_by_quarter": {f"{y}-Q{q}": self.duplicates_by_quarter.get((y, q), 0)
+                                      for y, q in sorted(self.valid_by_quarter)},
         }
 
 
@@ -87,6 +90,7 @@ def tally(read_rows, scope_rows) -> RunCounts:
             counts.rows_valid += distinct
             key = (int(row["year"]), int(row["quarter"]))
             counts.valid_by_quarter[key] = counts.valid_by_quarter.get(key, 0) + distinct
+            counts.duplicates_by_quarter[key] = counts.duplicates_by_quarter.get(key, 0) + occurrences - distinct
         else:
             counts.rows_out_of_scope += distinct
     return counts

@@ -186,6 +186,7 @@ class JobConfig:
     pg_password_key: str | None = None
     catalog: str | None = None  # Unity Catalog name; None: path-based Delta tables
     timezone: str = "UTC"
+    code_version: str | None = None  # the deployment's hash of the job files; None: computed from them
 
 
 def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
@@ -219,10 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--secret-scope", help="Databricks secret scope holding the PostgreSQL credentials")
     parser.add_argument("--pg-user-key", help="secret key of the PostgreSQL user")
     parser.add_argument("--pg-password-key", help="secret key of the PostgreSQL password")
+    parser.add_argument("--code-version", help="the deployment's SHA-256 of the uploaded job files (BatchJob.codeVersion), "
+                                               "for the quarter manifest; default: computed from the job's own files")
     return parser
 
 
 SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+CODE_VERSION = re.compile(r"^[0-9a-f]{64}$")
 
 
 def parse_args(argv: list[str] | None, now: dt.datetime | None = None) -> JobConfig:
@@ -236,6 +240,9 @@ def parse_args(argv: list[str] | None, now: dt.datetime | None = None) -> JobCon
         raise ConfigError("--secret-scope, --pg-user-key and --pg-password-key go together")
     if args.catalog is not None and not SCHEMA_NAME.match(args.catalog):
         raise ConfigError(f"--catalog must be a plain identifier, got {args.catalog!r}")
+    code_version = (args.code_version or "").strip().lower() or None  # unset job parameters arrive empty
+    if code_version is not None and not CODE_VERSION.match(code_version):
+        raise ConfigError(f"--code-version must be a SHA-256 in hex (64 characters), got {args.code_version!r}")
     scope = scope_from(args, now)
     return JobConfig(
         input_uri=args.input,
@@ -248,6 +255,7 @@ def parse_args(argv: list[str] | None, now: dt.datetime | None = None) -> JobCon
         pg_password_key=args.pg_password_key,
         catalog=args.catalog,
         timezone=args.timezone,
+        code_version=code_version,
     )
 
 

@@ -22,6 +22,7 @@ class FileInfo:
     path: str
     is_dir: bool
     modified_ms: int
+    size: int = 0  # bytes of a file
 
 
 class FileSystem(Protocol):
@@ -33,6 +34,7 @@ class FileSystem(Protocol):
     def write_text(self, path: str, text: str) -> None: ...
     def delete(self, path: str) -> None: ...
     def move(self, source: str, target: str) -> None: ...
+    def replace(self, source: str, target: str) -> None: ...
     def sha256(self, path: str) -> str: ...
 
 
@@ -54,7 +56,9 @@ class LocalFs:
         found = []
         with os.scandir(base) as entries:
             for entry in entries:
-                found.append(FileInfo(os.path.join(base, entry.name), entry.is_dir(), int(entry.stat().st_mtime * 1000)))
+                stat = entry.stat()
+                found.append(FileInfo(os.path.join(base, entry.name), entry.is_dir(), int(stat.st_mtime * 1000),
+                                      0 if entry.is_dir() else stat.st_size))
         return found
 
     def read_head(self, path: str, max_bytes: int = HEADER_BYTES) -> bytes:
@@ -87,6 +91,13 @@ class LocalFs:
         os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
         os.rename(_local(source), destination)
 
+    def replace(self, source: str, target: str) -> None:
+        """Renames the file `source` to `target`, replacing a file there in one step (readers see
+        the old file or the new one)."""
+        destination = _local(target)
+        os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
+        os.replace(_local(source), destination)
+
     def sha256(self, path: str) -> str:
         digest = hashlib.sha256()
         with open(_local(path), "rb") as handle:
@@ -117,8 +128,8 @@ class DbutilsFs:
         return not (len(entries) == 1 and entries[0].path.rstrip("/") == path.rstrip("/") and not entries[0].isDir())
 
     def list(self, path: str) -> list[FileInfo]:
-        return [FileInfo(e.path.rstrip("/"), e.isDir(), int(getattr(e, "modificationTime", 0) or 0))
-                for e in self._fs.ls(path)]
+        return [FileInfo(e.path.rstrip("/"), e.isDir(), int(getattr(e, "modificationTime", 0) or 0),
+                         int(getattr(e, "size", 0) or 0)) for e in self._fs.ls(path)]
 
     def read_head(self, path: str, max_bytes: int = HEADER_BYTES) -> bytes:
         return self._fs.head(path, max_bytes).encode("utf-8")
@@ -137,6 +148,14 @@ class DbutilsFs:
         if self.exists(target):
             raise FileExistsError(f"move target already exists: {target}")
         self._fs.mv(source, target, True)
+
+    def replace(self, source: str, target: str) -> None:
+        """dbutils.fs has no rename that replaces an existing file: the old file is removed, then
+        `source`, already complete, is moved into its place. A reader sees the old file, for a
+        moment none, or the new one."""
+        if self.exists(target):
+            self._fs.rm(target, False)
+        self._fs.mv(source, target, False)
 
     def sha256(self, path: str) -> str:
         # dbutils.fs cannot stream a whole file to the driver; one executor hashes it instead and

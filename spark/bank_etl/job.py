@@ -5,10 +5,15 @@ Order of the edges, chosen so that a failure at any point leaves every quarter's
    (invisible to readers).
 2. Lake, once 1 is complete: one commit per Delta table (a replaceWhere, or the table's creation
    on the first run), tagged with the run id, and the features' Parquet export swapped in.
-3. PostgreSQL: one short transaction swaps the loaded quarters in and records the run.
+3. PostgreSQL: one short transaction swaps the loaded quarters in, records the run and upserts each
+   quarter's manifest into quarter_ready (with NOTIFY quarter_ready when it changed).
+4. Lake, once 3 has committed: each quarter's manifest, export/_manifests/<YYYY>Q<n>.json, written
+   to a temporary name and renamed into place.
 A failure before 3 commits drops the new tables, undoes the run's Delta commits (the version before
-them, kept in Delta's history) and moves the previous export back. A run killed outright is found
-by the next one (its advisory lock is free) and cleared up the same way.
+them, kept in Delta's history) and moves the previous export back: it publishes nothing. A run
+killed outright is found by the next one (its advisory lock is free) and cleared up the same way.
+A failure in 4 undoes nothing (the run has committed); the run fails, so that the job's retry, a
+rerun of the same input, writes the manifests (with no new notification).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from . import lake, load_pg, pg_copy
+from . import manifest as quarter_manifest
 from .accounting import RunCounts, check_identity, count_outcomes, source_row_offsets
 from .config import JobConfig, PgSettings, strip_url_credentials
 from .errors import EmptyScopeError, describe, log_failure
@@ -38,7 +44,7 @@ from .validate import apply_scope, classify, distinct_valid, group_outcomes, rej
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EmptyScopeError", "RunResult", "run_job", "STAGES"]
+__all__ = ["EmptyScopeError", "ManifestWriteError", "RunResult", "run_job", "STAGES"]
 
 STAGES = ("connect", "extract", "validate", "transform", "load postgres", "write lake", "publish")
 StageListener = Callable[[str, str, float], None]  # (stage, "start" | "end", seconds so far)
@@ -58,6 +64,12 @@ class RunResult:
     @property
     def succeeded(self) -> bool:
         return self.record.get("status") == "succeeded"
+
+
+class ManifestWriteError(RuntimeError):
+    """The run has committed (PostgreSQL and the lake hold its data, quarter_ready its manifests)
+    but a manifest could not be written to the lake. Nothing is undone; the run fails so that the
+    job retries it, and the rerun writes the manifests."""
 
 
 def _utc_now() -> dt.datetime:
@@ -102,6 +114,8 @@ def run_job(
     export_staging = lake.export_staging(layout, run_id)
     swap = PartitionSwap(fs, run_id)
     delta_committed: list[str] = []  # tables this run may have committed to (restored on failure)
+    delta_versions: dict[str, int] = {}  # the version of each table's commit by this run
+    committed = False  # the publish transaction has committed: from then on nothing is undone
     cached: list[DataFrame] = []
     load_tables: load_pg.LoadTables | None = None
     conn = None
@@ -127,6 +141,8 @@ def run_job(
             load_pg.check_schema_ready(conn, config.schema)
             load_pg.hold_run_lock(conn, run_id)
             load_pg.record_run(conn, config.schema, record)
+            # The manifest's code version: the deployment's, or the hash of the files this job runs.
+            record["code_version"] = code_version = config.code_version or quarter_manifest.code_version()
             for abandoned in load_pg.recover_abandoned_runs(conn, config.schema, run_id):
                 lake.undo_run(spark, fs, tables, layout, abandoned)
 
@@ -187,6 +203,7 @@ def run_job(
         with stage("write lake"):
             # Only after PostgreSQL has every row staged: a kill before this point leaves the lake
             # untouched. The three commits and the export run at once.
+            lake.record_empty_commits(spark)
             frames = {"curated": curated, "features": features, "quarantine": quarantine}
             predicates = {"curated": quarters_predicate(quarters), "features": quarters_predicate(quarters),
                           "quarantine": f"input_sha256 = '{input_sha256}'"}
@@ -194,6 +211,9 @@ def run_job(
             def commit(name: str) -> None:
                 delta_committed.append(name)  # before the commit: undoing finds the run's commit, if it was made
                 lake.write(spark, tables[name], frames[name], predicates[name], run_id)
+                delta_versions[name] = lake.run_version(spark, tables[name], run_id)
+
+            exports: dict[str, list[dict[str, object]]] = {}
 
             def export() -> None:
                 # One small write of every quarter's features, then one swap per quarter.
@@ -201,20 +221,48 @@ def run_job(
                 for year, quarter in quarters:
                     partition = {"year": year, "quarter": quarter}
                     swap.replace(layout.export, partition_path(export_staging, partition), partition)
+                    # What `lake ready` checks the export against: file names, sizes, SHA-256.
+                    exports[quarter_manifest.quarter_label(year, quarter)] = lake.partition_files(
+                        fs, layout.export, partition)
 
             run_concurrently(*(partial(commit, name) for name in tables), export)
+            record["delta_versions"] = {quarter_manifest.DELTA_TABLE_NAMES[n]: v for n, v in sorted(delta_versions.items())}
+            record["exports"] = exports
 
         with stage("publish"):
-            record.update(status="succeeded", finished_at=_utc_now(), rows_loaded=loaded)
+            published_at = _utc_now()
+            record.update(status="succeeded", finished_at=published_at, rows_loaded=loaded)
+            manifests = [quarter_manifest.build(
+                year=year, quarter=quarter, run_id=run_id, published_at=published_at, input_path=record["input_uri"],
+                input_sha256=input_sha256, rows_read=counts.rows_read, valid=counts.valid_by_quarter[(year, quarter)],
+                quarantined_by_reason=counts.by_reason, duplicates=counts.duplicates_by_quarter.get((year, quarter), 0),
+                delta_versions=delta_versions, schema=config.schema, code_version=code_version)
+                for year, quarter in quarters]
             with conn.transaction():
                 load_pg.swap_in(conn, load_tables, input_sha256,
                                 {"quarterly_features": FEATURE_COLUMNS, "quarantine": QUARANTINE_COLUMNS})
                 load_pg.record_run(conn, config.schema, record)
+                published = load_pg.publish_manifests(conn, config.schema, manifests, published_at)
+            committed = True
             load_tables = None  # swapped in: nothing left to drop
-        swap.commit()
+            swap.commit()
+            record["manifests"] = {m["quarter"]: {"notified": notified, "delta": m["delta"]} for m, notified in published}
+            # The run record first, so that a reader who finds a manifest also finds its run record.
+            _write_run_file(fs, layout.runs, {**record, "stage_seconds": dict(result.stage_seconds)})
+            _publish_to_lake(fs, layout, [m for m, _ in published], record)
         log.info("run %s succeeded: %s", run_id, _summary(counts))
         return result
     except BaseException as error:
+        if committed:
+            # PostgreSQL and the lake hold the run's data: undo nothing, keep status succeeded.
+            record["error"] = describe(error)
+            log_failure(log, f"run {run_id} (committed; manifests not all written to the lake)", error)
+            _record_failure_in_postgres(config, conn, record)
+            try:
+                error.run_record = record
+            except AttributeError:
+                pass
+            raise
         record.update(status="failed", finished_at=_utc_now(), error=describe(error))
         log_failure(log, f"run {run_id}", error)
         swap.rollback()
@@ -233,6 +281,23 @@ def run_job(
             df.unpersist()
         if conn is not None:
             conn.close()
+
+
+def _publish_to_lake(fs: FileSystem, layout: lake.LakeLayout, manifests: list[dict], record: dict) -> None:
+    """Writes each committed manifest to the lake; tries them all, then raises ManifestWriteError
+    if any failed."""
+    failed = []
+    for manifest in manifests:
+        try:
+            record["manifests"][manifest["quarter"]]["path"] = quarter_manifest.write_to_lake(fs, layout.export, manifest)
+        except Exception as error:
+            log.error("could not write the manifest of %s to the lake: %s", manifest["quarter"], describe(error))
+            failed.append((manifest["quarter"], error))
+    if failed:
+        quarters = ", ".join(quarter for quarter, _ in failed)
+        raise ManifestWriteError(f"the run committed, but the manifest of {quarters} could not be written to "
+                                 f"{quarter_manifest.manifests_folder(layout.export)}; a rerun of the same input "
+                                 "writes it") from failed[0][1]
 
 
 def _restore_delta(spark: SparkSession, fs: FileSystem, tables: dict, layout: lake.LakeLayout, run_id: str,

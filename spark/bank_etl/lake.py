@@ -214,6 +214,48 @@ def version_before(spark: SparkSession, table: DeltaTable, run_id: str) -> int |
     return None if row is None or row[0] is None else int(row[0]) - 1
 
 
+EMPTY_COMMITS_CONF = "spark.databricks.delta.skipRecordingEmptyCommits"
+
+
+def record_empty_commits(spark: SparkSession) -> None:
+    """Makes Delta record a write that adds and removes nothing (an input without quarantined rows,
+    written again): every run then has its own tagged commit in each table, which the manifest
+    names and a failed run undoes."""
+    try:
+        spark.conf.set(EMPTY_COMMITS_CONF, "false")
+    except Exception as error:  # then run_version falls back to the table's current version
+        log.warning("could not set %s=false: %s", EMPTY_COMMITS_CONF, str(error).splitlines()[0])
+
+
+def run_version(spark: SparkSession, table: DeltaTable, run_id: str) -> int:
+    """The version of the run's latest commit to the table (tagged by write), for the manifest; one
+    small DESCRIBE HISTORY, right after the commit. Without such a commit (Delta skipped an empty
+    one) the table's current version, which holds what the run would have written."""
+    history = spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT {HISTORY_SEARCHED}")
+    row = history.where(history.userMetadata == run_id).agg({"version": "max"}).head()
+    if row is None or row[0] is None:
+        log.warning("Delta table %s has no commit of run %s (an empty write); its manifest names the current version",
+                    table.reference, run_id)
+        return current_version(spark, table)
+    return int(row[0])
+
+
+def partition_files(fs: FileSystem, area: str, partition: dict[str, object]) -> list[dict[str, object]]:
+    """The Parquet data files of one plain-Parquet partition, with size and SHA-256 (the run record
+    keeps them, and `lake ready` checks the export against them). Hidden files (`.crc`) and
+    markers (`_SUCCESS`) are not data."""
+    path = partition_path(area, partition)
+    if not fs.exists(path):
+        return []
+    files = []
+    for info in sorted(fs.list(path), key=lambda f: f.path):
+        name = info.path.rstrip("/").rsplit("/", 1)[-1]
+        if info.is_dir or not name.endswith(".parquet") or name.startswith(("_", ".")):
+            continue
+        files.append({"file": name, "bytes": info.size, "sha256": fs.sha256(info.path)})
+    return files
+
+
 def restore(spark: SparkSession, table: DeltaTable, version: int) -> None:
     spark.sql(f"RESTORE TABLE {table.reference} TO VERSION AS OF {int(version)}")
 

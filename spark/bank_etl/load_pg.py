@@ -19,7 +19,9 @@ from importlib import resources
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
+from . import manifest as quarter_manifest
 from .config import ConfigError, PgSettings
 from .errors import AdministratorPrivilegeError, RoleConflictError, SchemaNotReadyError
 
@@ -428,3 +430,31 @@ def swap_in(conn: psycopg.Connection, tables: LoadTables, input_sha256: str, col
             s, sql.Identifier(target), cols, cols, s, sql.Identifier(staged)))
         conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(staged)))
     conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(tables.transactions_parent)))
+
+
+def publish_manifests(conn: psycopg.Connection, schema: str, manifests: list[dict],
+                      published_at) -> list[tuple[dict, bool]]:
+    """Inside the caller's transaction (the swap's): upserts each quarter's quarter_ready row and,
+    when its content changed (quarter_manifest.changed), NOTIFYs quarter_ready with the quarter;
+    the notification is delivered when the transaction commits, and never if it rolls back. The
+    quarter's row is locked first, so two runs of one quarter publish one after the other.
+    Returns each manifest as published (quarter_manifest.carry_over) and whether it notified."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+        raise RuntimeError("publish_manifests must run inside a transaction")
+    s = sql.Identifier(schema)
+    published = []
+    for manifest in manifests:
+        quarter = manifest["quarter"]
+        row = conn.execute(sql.SQL("SELECT manifest FROM {}.quarter_ready WHERE quarter = %s FOR UPDATE").format(s),
+                           (quarter,)).fetchone()
+        previous = row[0] if row else None
+        manifest = quarter_manifest.carry_over(previous, manifest)
+        notify = quarter_manifest.changed(previous, manifest)
+        conn.execute(sql.SQL(
+            "INSERT INTO {}.quarter_ready (quarter, run_id, published_at, manifest) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (quarter) DO UPDATE SET run_id = EXCLUDED.run_id, published_at = EXCLUDED.published_at, "
+            "manifest = EXCLUDED.manifest").format(s), (quarter, manifest["run_id"], published_at, Jsonb(manifest)))
+        if notify:
+            conn.execute("SELECT pg_notify(%s, %s)", (quarter_manifest.CHANNEL, quarter))
+        published.append((manifest, notify))
+    return published

@@ -90,6 +90,10 @@ def summary_table(record: dict, stage_seconds: dict, total_seconds: float) -> st
     loaded = record.get("rows_loaded") or {}
     if loaded:
         section("rows loaded into PostgreSQL", [(k, f"{v:,}") for k, v in loaded.items()])
+    manifests = record.get("manifests") or {}
+    if manifests:
+        section("quarter manifests published", [(q, "new (notified)" if m.get("notified") else "unchanged")
+                                                for q, m in manifests.items()])
     stages = [(k, f"{v:.2f} s") for k, v in stage_seconds.items()]
     stages.append(("total, Spark start included", f"{total_seconds:.2f} s"))
     section("time per stage", stages)

@@ -297,7 +297,7 @@ def test_verify_full_rejects_a_certificate_signed_by_no_trusted_authority(pg_url
 
 
 def test_migrations_are_applied_once(pg, fresh_schema):
-    assert load_pg.migrate(pg, fresh_schema) == [1, 2]
+    assert load_pg.migrate(pg, fresh_schema) == [1, 2, 3]
     assert load_pg.migrate(pg, fresh_schema) == []
     assert set(table_columns(pg, fresh_schema, "etl_runs")) >= {
         "run_id", "scope", "started_at", "finished_at", "status", "rows_read", "rows_valid", "rows_quarantined",
@@ -320,7 +320,7 @@ def test_the_reader_login_can_only_read_and_bank_etl_cannot_create_roles(pg, etl
     assert memberships == [(READER_LOGIN, READER_ROLE)]  # the login reads through bank_reader, nothing else
     with psycopg.connect(**parse_pg_url(reader_url).connect_kwargs(), autocommit=True) as reader:
         assert reader.execute("SELECT current_user").fetchone()[0] == READER_LOGIN
-        for name in ("transactions", "quarterly_features", "quarantine", "etl_runs", "schema_migrations"):
+        for name in ("transactions", "quarterly_features", "quarantine", "etl_runs", "quarter_ready", "schema_migrations"):
             reader.execute(f'SELECT count(*) FROM "{schema}".{name}').fetchone()
         reader.execute("LISTEN quarter_ready")
         for statement in (f'INSERT INTO "{schema}".etl_runs (run_id, scope, started_at, status, input_uri) '

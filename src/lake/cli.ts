@@ -68,20 +68,22 @@ interface LakeModules {
   readonly layout: typeof import("./layout");
   readonly progress: typeof import("./progress");
   readonly pull: typeof import("./pull");
+  readonly ready: typeof import("./ready");
   readonly verify: typeof import("./verify");
 }
 
 async function loadLakeModules(): Promise<LakeModules> {
-  const [credentials, errors, land, layout, progress, pull, verify] = await Promise.all([
+  const [credentials, errors, land, layout, progress, pull, ready, verify] = await Promise.all([
     import("./credentials"),
     import("./errors"),
     import("./land"),
     import("./layout"),
     import("./progress"),
     import("./pull"),
+    import("./ready"),
     import("./verify"),
   ]);
-  return { credentials, errors, land, layout, progress, pull, verify };
+  return { credentials, errors, land, layout, progress, pull, ready, verify };
 }
 
 export interface CliIo {
@@ -123,16 +125,17 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     credentials: { connectToLake },
     errors: { ExitCode, formatError, LakeError, toLakeError },
     land: { DEFAULT_BLOCK_SIZE_BYTES, DEFAULT_UPLOAD_CONCURRENCY, describeLandResult, landFile },
-    layout: { DEFAULT_LANDING_PREFIX, LANDING_CONTAINER, RUNS_CONTAINER, RUNS_PREFIX },
+    layout: { CURATED_CONTAINER, DEFAULT_LANDING_PREFIX, FEATURES_CONTAINER, LANDING_CONTAINER, QUARANTINE_CONTAINER, RUNS_CONTAINER, RUNS_PREFIX },
     progress: { startProgress },
     pull: { DEFAULT_PULL_CONCURRENCY, describePullResult, pull },
+    ready: { ready },
     verify: { defaultVerifyPrefix, verify, VERIFY_MODES },
   } = await loadLakeModules();
   let exitCode: number = ExitCode.ok;
   let verbose = false;
 
   const program = new Command("lake")
-    .description("Land the bank transactions file in the lake, verify the lake against its run records, and pull results.")
+    .description("Land the bank transactions file in the lake, verify the lake against its run records, tell whether a quarter is ready for retraining, and pull results.")
     .option("--account-url <url>", "sign in to https://<account>.blob.core.windows.net with Azure AD (DefaultAzureCredential); without it, AZURE_STORAGE_CONNECTION_STRING is used")
     .option("--no-progress", "do not print transfer progress")
     .option("--verbose", "print stack traces and the connection in use")
@@ -215,6 +218,26 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       const connection = await connect(globals);
       const result = await pull(connection, { ...options, abortSignal: io.abortSignal, progress: progressFactory(globals) });
       out(describePullResult(result));
+    });
+
+  program
+    .command("ready")
+    .description("exit 0 when the quarter's manifest exists and the lake bears it out (run record, export files' SHA-256, Delta commits' row counts); 6 when it is not published yet, 7 when it is invalid, 1 when the lake does not match it")
+    .argument("<quarter>", "the quarter, such as 2022-Q3")
+    .option("--lake-path-prefix <folder>", "the pipeline's folder in each container (its lakePathPrefix), such as payments/", "")
+    .option("--features-container <name>", "container of the export and its manifests, and of features/quarterly", FEATURES_CONTAINER)
+    .option("--curated-container <name>", "container of curated/transactions", CURATED_CONTAINER)
+    .option("--quarantine-container <name>", "container of the quarantine table (rows/)", QUARANTINE_CONTAINER)
+    .option("--runs-container <name>", "container holding the run records (default: the curated container)")
+    .option("--runs-prefix <prefix>", "prefix of the run records (default: <lake-path-prefix>_runs/)")
+    .action(async (quarter: string, options: { lakePathPrefix: string; featuresContainer: string; curatedContainer: string; quarantineContainer: string; runsContainer?: string; runsPrefix?: string }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const connection = await connect(globals);
+      const report = await ready(connection, { quarter, ...options, abortSignal: io.abortSignal });
+      for (const line of report.heading) out(line);
+      out(report.table);
+      out(report.summary);
+      if (!report.ready) exitCode = ExitCode.mismatch;
     });
 
   try {

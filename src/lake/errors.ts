@@ -7,7 +7,7 @@ import { RestError } from "@azure/storage-blob";
 /** Exit codes of the `lake` command (documented in docs/lake-cli.md, "Errors and exit codes"). */
 export const ExitCode = {
   ok: 0,
-  /** verify found a mismatch, or a transferred file failed its integrity check. */
+  /** verify found a mismatch, a transferred file failed its integrity check, or `ready` found a manifest that the lake does not bear out. */
   mismatch: 1,
   /** Bad arguments or a local file that does not exist. */
   usage: 2,
@@ -17,6 +17,10 @@ export const ExitCode = {
   notFound: 4,
   /** The storage service could not be reached or a transfer failed. */
   transfer: 5,
+  /** `ready`: the quarter has no manifest yet (the job has not published it): wait and ask again. */
+  notReady: 6,
+  /** `ready`: the quarter's manifest is not valid JSON, does not match its JSON Schema, or names another quarter. */
+  invalidManifest: 7,
   /** Interrupted by Ctrl-C / SIGTERM (128 + SIGINT). */
   interrupted: 130,
 } as const;
@@ -63,6 +67,11 @@ export function redactSecrets(text: string): string {
 function storageErrorCode(error: RestError): string | undefined {
   const details = error.details as { errorCode?: string } | undefined;
   return details?.errorCode ?? error.response?.headers.get("x-ms-error-code") ?? (error.code as string | undefined);
+}
+
+/** True for the service's 404 of a blob that does not exist (not of a missing container). */
+export function isBlobNotFound(error: unknown): boolean {
+  return isRestError(error) && error.statusCode === 404 && storageErrorCode(error) !== "ContainerNotFound";
 }
 
 const NETWORK_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH"]);

@@ -28,6 +28,22 @@ export const DELTA_TABLES: Readonly<Record<string, readonly string[]>> = {
   [FEATURES_CONTAINER]: ["quarterly/"],
 };
 
+/** The features' plain-Parquet export, in the features container. */
+export const EXPORT_PREFIX = "export/";
+
+/** Quarter manifests (`<YYYY>Q<n>.json`), under the export: the `_` keeps Parquet readers out. */
+export const MANIFESTS_PREFIX = `${EXPORT_PREFIX}_manifests/`;
+
+/**
+ * The Delta tables a quarter manifest names (its `delta` keys, the contract's table names) and
+ * where each lives: container and folder (under the pipeline's lakePathPrefix, if any).
+ */
+export const MANIFEST_DELTA_TABLES: Readonly<Record<string, { readonly container: string; readonly folder: string }>> = {
+  "curated.transactions": { container: CURATED_CONTAINER, folder: "transactions/" },
+  "features.quarterly": { container: FEATURES_CONTAINER, folder: "quarterly/" },
+  "ops.quarantine": { container: QUARANTINE_CONTAINER, folder: "rows/" },
+};
+
 /** The folder of a Delta table's commit log. */
 export const DELTA_LOG = "_delta_log/";
 
