@@ -8,6 +8,7 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { MetastoreAssignment } from "@cdktf/provider-databricks/lib/metastore-assignment";
 import { PermissionAssignment } from "@cdktf/provider-databricks/lib/permission-assignment";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
+import { normalizeLocation } from "./azure-regions";
 import { checkDatabricksPrincipal, principalKey } from "./databricks-checks";
 import { IObservability } from "./observability";
 import { checkLocation, checkPlacement, Placement } from "./placement";
@@ -504,24 +505,16 @@ function checkSubnets(v: PropValidator, workspace: DatabricksWorkspace, props: D
     }
   }
   if (given) checkSubnetsOfCreatedNetwork(v, workspace, props.network, given);
-  let owners = SUBNET_OWNERS.get(workspace.node.root);
-  if (!owners) {
-    owners = new Map();
-    SUBNET_OWNERS.set(workspace.node.root, owners);
-  }
   for (const role of ["host", "container"] as const) {
     const id = pair[role]?.id;
     if (typeof id !== "string" || id === "") continue;
-    const key = subnetKey(id);
-    const owner = owners.get(key);
-    if (owner !== undefined && owner !== workspace.node.path) {
+    const owner = claim(SUBNET_OWNERS, workspace, subnetKey(id));
+    if (owner !== undefined) {
       v.fail(
         prop(role),
         isUnresolved(id) ? (pair[role]?.name && !isUnresolved(pair[role].name) ? pair[role].name : "(a subnet of the network)") : id,
         `a ${role} subnet no other workspace uses (${owner} runs in it): Azure gives every VNet-injected workspace its own host and container subnets; give this workspace its own pair with \`subnets\` (SparkBatchPipeline's \`workspaceSubnets\`)`,
       );
-    } else {
-      owners.set(key, workspace.node.path);
     }
   }
 }
@@ -566,6 +559,23 @@ function checkSubnetsOfCreatedNetwork(v: PropValidator, workspace: IConstruct, n
   }
 }
 
+/**
+ * Claims `key` for `workspace` in a per-app registry (keyed by the construct tree's root, so two
+ * apps never see each other's claims). Returns the path of another construct that holds it
+ * already, or undefined once the claim is this workspace's.
+ */
+function claim(registry: WeakMap<IConstruct, Map<string, string>>, workspace: IConstruct, key: string): string | undefined {
+  let owners = registry.get(workspace.node.root);
+  if (!owners) {
+    owners = new Map();
+    registry.set(workspace.node.root, owners);
+  }
+  const owner = owners.get(key);
+  if (owner !== undefined && owner !== workspace.node.path) return owner;
+  owners.set(key, workspace.node.path);
+  return undefined;
+}
+
 /** Which workspace holds the browser authentication endpoint, per app, by DNS zone and region. */
 const BROWSER_AUTHENTICATION_OWNERS = new WeakMap<IConstruct, Map<string, string>>();
 
@@ -579,17 +589,8 @@ function claimBrowserAuthentication(v: PropValidator, workspace: DatabricksWorks
   if ((props.publicNetworkAccess ?? false) || props.browserAuthentication === false) return false;
   const zone = props.network?.privateDnsZoneIds?.databricks;
   if (typeof zone !== "string" || typeof props.location !== "string") return props.browserAuthentication ?? true;
-  let owners = BROWSER_AUTHENTICATION_OWNERS.get(workspace.node.root);
-  if (!owners) {
-    owners = new Map();
-    BROWSER_AUTHENTICATION_OWNERS.set(workspace.node.root, owners);
-  }
-  const key = `${subnetKey(zone)}|${props.location.toLowerCase().replace(/\s+/g, "")}`;
-  const owner = owners.get(key);
-  if (owner === undefined || owner === workspace.node.path) {
-    owners.set(key, workspace.node.path);
-    return true;
-  }
+  const owner = claim(BROWSER_AUTHENTICATION_OWNERS, workspace, `${subnetKey(zone)}|${normalizeLocation(props.location)}`);
+  if (owner === undefined) return true;
   if (props.browserAuthentication === true) {
     v.fail("browserAuthentication", true, `unset or false: ${owner} already has the region's browser authentication endpoint in this DNS zone, which serves this workspace too (Azure allows one per region and zone)`);
   }

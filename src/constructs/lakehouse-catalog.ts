@@ -10,7 +10,7 @@ import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { Schema } from "@cdktf/provider-databricks/lib/schema";
 import { StorageCredential } from "@cdktf/provider-databricks/lib/storage-credential";
 import { checkAssigned, checkDatabricksPrincipal } from "./databricks-checks";
-import { checkWorkspaceProvider, IDatabricksWorkspace, knowsAssignments } from "./databricks-workspace";
+import { checkWorkspaceProvider, DatabricksWorkspace, IDatabricksWorkspace, knowsAssignments } from "./databricks-workspace";
 import { claimName, useDatabricksProvider } from "./consistency";
 import { ILakeStorage, LakeContainerName } from "./lake-storage";
 import {
@@ -322,8 +322,7 @@ function checkMetastore(v: PropValidator, props: LakehouseCatalogProps): void {
   if (!workspace) return;
   const workspaceMetastore = workspace.metastoreId;
   if (workspaceMetastore === undefined) {
-    const created = workspace as { permissionAssignments?: Readonly<Record<string, unknown>> };
-    if (created.permissionAssignments !== undefined && props.metastoreId !== undefined) {
+    if (workspace instanceof DatabricksWorkspace && props.metastoreId !== undefined) {
       v.fail(
         "metastoreId",
         props.metastoreId,

@@ -60,3 +60,10 @@ export function checkResourceId(v: PropValidator, prop: string, id: string | und
   if (id === undefined || id === null || isUnresolved(id)) return;
   if (typeof id !== "string" || !idPattern(kind).test(id)) v.fail(prop, id, `a ${RESOURCE_ID_TYPES[kind].type}${RESOURCE_ID_TYPES[kind].child ? `/${RESOURCE_ID_TYPES[kind].child}` : ""} resource id such as ${exampleId(kind)}`);
 }
+
+/** The subscription segment of a literal resource id, in lower case (undefined for a token). */
+export function subscriptionOfId(id: string | undefined): string | undefined {
+  if (typeof id !== "string" || isUnresolved(id)) return undefined;
+  const match = /^\/subscriptions\/([^/]+)\//i.exec(id);
+  return match ? match[1].toLowerCase() : undefined;
+}

@@ -80,10 +80,3 @@ export function providerSubscription(scope: IConstruct, provider?: TerraformProv
   const id = used.subscriptionId;
   return typeof id === "string" && id !== "" && !isUnresolved(id) ? id.toLowerCase() : undefined;
 }
-
-/** The subscription segment of a literal resource id, in lower case (undefined for a token). */
-export function subscriptionOfId(id: string | undefined): string | undefined {
-  if (typeof id !== "string" || isUnresolved(id)) return undefined;
-  const match = /^\/subscriptions\/([^/]+)\//i.exec(id);
-  return match ? match[1].toLowerCase() : undefined;
-}
