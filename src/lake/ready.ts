@@ -20,11 +20,11 @@ import type { BlobItem, ContainerClient } from "@azure/storage-blob";
 import type { LakeConnection } from "./credentials";
 import { ExitCode, isBlobNotFound, LakeError, toLakeError, type ErrorContext } from "./errors";
 import { formatBytes, formatTable } from "./format";
-import { hashStream } from "./hashing";
 import { listFiles } from "./listing";
 import { CURATED_CONTAINER, DELTA_LOG, EXPORT_PREFIX, FEATURES_CONTAINER, MANIFEST_DELTA_TABLES, normalisePrefix, QUARANTINE_CONTAINER, RUNS_PREFIX } from "./layout";
 import { manifestBlobName, manifestProblems, MANIFEST_DELTA_TABLE_NAMES, QUARANTINE_REASONS, quarterLabel, type ManifestDeltaTable, type QuarterManifest } from "./manifest";
 import { isSuccessful, parseQuarter, parseRunRecord, quarterKey, type Quarter, type RunRecord } from "./run-records";
+import { hashBlob } from "./verify";
 
 export interface ReadyOptions {
   /** "2022-Q3" (also "2022Q3"). */
@@ -217,9 +217,7 @@ export async function ready(connection: LakeConnection, options: ReadyOptions): 
       checks.push({ check: `export ${exportPrefix}${name}`, expected, found: "missing", ok: false, failure: "MISSING" });
       continue;
     }
-    const response = await guarded(featuresContainer, () => client(featuresContainer).getBlobClient(blob.name).download(0, undefined, { abortSignal: signal, maxRetryRequests: 3 }));
-    if (!response.readableStreamBody) throw new LakeError(`The service returned no content for ${featuresContainer}/${blob.name}`, ExitCode.transfer);
-    const actual = await guarded(featuresContainer, () => hashStream(response.readableStreamBody as NodeJS.ReadableStream & AsyncIterable<Buffer>));
+    const actual = await guarded(featuresContainer, () => hashBlob(client(featuresContainer), featuresContainer, blob.name, signal));
     const same = actual.size === entry.bytes && actual.sha256 === entry.sha256;
     checks.push({ check: `export ${exportPrefix}${name}`, expected, found: `${formatBytes(actual.size)}, sha256 ${short(actual.sha256)}`, ok: same, failure: actual.sha256 === entry.sha256 ? "SIZE MISMATCH" : "SHA-256 MISMATCH" });
   }

@@ -21,7 +21,7 @@ import type { BlobItem, ContainerClient } from "@azure/storage-blob";
 import type { LakeConnection } from "./credentials";
 import { ExitCode, LakeError, toLakeError, type ErrorContext } from "./errors";
 import { formatBytes, formatTable } from "./format";
-import { hashStream, md5Base64, sameMd5 } from "./hashing";
+import { type ContentHashes, hashStream, md5Base64, sameMd5 } from "./hashing";
 import { listFiles } from "./listing";
 import { DELTA_LOG, DELTA_TABLES, PARTITIONED_AREAS, RUNS_CONTAINER, RUNS_PREFIX, SHA256_METADATA_KEY, normalisePrefix } from "./layout";
 import type { ProgressReporter } from "./progress";
@@ -76,6 +76,13 @@ async function listOrExplain(container: ContainerClient, prefix: string, context
   }
 }
 
+/** Downloads a blob as a stream and hashes it (MD5, SHA-256, size) without keeping it; onChunk sees each chunk's size. */
+export async function hashBlob(container: ContainerClient, containerName: string, name: string, signal: AbortSignal | undefined, onChunk?: (bytes: number) => void): Promise<ContentHashes> {
+  const response = await container.getBlobClient(name).download(0, undefined, { abortSignal: signal, maxRetryRequests: 3 });
+  if (!response.readableStreamBody) throw new LakeError(`The service returned no content for ${containerName}/${name}`, ExitCode.transfer);
+  return hashStream(response.readableStreamBody as NodeJS.ReadableStream & AsyncIterable<Buffer>, onChunk);
+}
+
 export async function verify(connection: LakeConnection, options: VerifyOptions): Promise<VerifyReport> {
   const mode = options.mode ?? "auto";
   const partitioned = mode === "partitions" || (mode === "auto" && isPartitionedArea(options.container));
@@ -101,10 +108,7 @@ async function verifyLandedFiles(connection: LakeConnection, options: VerifyOpti
   let hashedBytes = 0;
   try {
     for (const blob of blobs) {
-      const response = await container.getBlobClient(blob.name).download(0, undefined, { abortSignal: options.abortSignal, maxRetryRequests: 3 });
-      if (!response.readableStreamBody) throw new LakeError(`The service returned no content for ${options.container}/${blob.name}`, ExitCode.transfer);
-      const body = response.readableStreamBody as NodeJS.ReadableStream & AsyncIterable<Buffer>;
-      const actual = await hashStream(body, (bytes) => {
+      const actual = await hashBlob(container, options.container, blob.name, options.abortSignal, (bytes) => {
         hashedBytes += bytes;
         progress?.update(hashedBytes);
       });
