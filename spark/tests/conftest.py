@@ -20,6 +20,7 @@ SPARK_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(SPARK_DIR))
 
 from bank_etl import load_pg  # noqa: E402
+from devtools.datagen import generate  # noqa: E402
 from bank_etl.config import Scope, JobConfig, Quarter, parse_pg_url  # noqa: E402
 from bank_etl.session import configure, local_session  # noqa: E402
 
@@ -102,3 +103,21 @@ def job_config(input_path, lake, pg_url, schema, quarter: str | None = None) -> 
         schema=schema,
         scope=Scope(Quarter.parse(quarter) if quarter else None),
     )
+
+
+# The job's inputs, shared by the job and manifest tests (read only, so made once per session).
+JOB_TEST_ROWS = 3650  # ten a day: the messy generator then mixes in every reason code and duplicates
+
+
+@pytest.fixture(scope="session")
+def messy_file(tmp_path_factory) -> tuple[Path, dict]:
+    path = tmp_path_factory.mktemp("landing") / "bank-messy.csv"
+    return path, generate(path, rows=JOB_TEST_ROWS, seed=7, messy=True)
+
+
+@pytest.fixture(scope="session")
+def changed_file(tmp_path_factory) -> Path:
+    """A different delivery of the same shape (another seed): every quarter's rows differ."""
+    path = tmp_path_factory.mktemp("landing") / "bank-other.csv"
+    generate(path, rows=JOB_TEST_ROWS, seed=8)
+    return path

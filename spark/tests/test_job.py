@@ -20,23 +20,7 @@ from devtools.datagen import generate
 
 from conftest import ETL_PASSWORD, ETL_ROLE, READER_LOGIN, READER_ROLE, job_config, write_csv
 
-ROWS = 3650  # ten a day: the messy generator then mixes in every reason code and duplicates
 LAKE_TABLES = ("curated/transactions", "features/quarterly", "quarantine/rows")
-
-
-@pytest.fixture(scope="module")
-def messy_file(tmp_path_factory) -> tuple[Path, dict]:
-    path = tmp_path_factory.mktemp("landing") / "bank-messy.csv"
-    expected = generate(path, rows=ROWS, seed=7, messy=True)
-    return path, expected
-
-
-@pytest.fixture(scope="module")
-def changed_file(tmp_path_factory) -> Path:
-    """A different delivery of the same shape (another seed): every quarter's rows differ."""
-    path = tmp_path_factory.mktemp("landing") / "bank-other.csv"
-    generate(path, rows=ROWS, seed=8)
-    return path
 
 
 @pytest.fixture(scope="module")

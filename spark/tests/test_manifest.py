@@ -22,11 +22,9 @@ from bank_etl import manifest as quarter_manifest
 from bank_etl.config import ConfigError, parse_args, parse_pg_url
 from bank_etl.fs import LocalFs
 from bank_etl.job import ManifestWriteError, run_job
-from devtools.datagen import generate
 
 from conftest import ROLES, job_config
 
-ROWS = 3650
 QUARTER = "2022-Q3"
 LAKE_TABLES = {"curated.transactions": "curated/transactions", "features.quarterly": "features/quarterly",
                "ops.quarantine": "quarantine/rows"}
@@ -39,19 +37,6 @@ def valid(manifest: dict) -> dict:
     errors = sorted(VALIDATOR.iter_errors(manifest), key=lambda e: list(e.absolute_path))
     assert not errors, [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
     return manifest
-
-
-@pytest.fixture(scope="module")
-def messy_file(tmp_path_factory) -> tuple[Path, dict]:
-    path = tmp_path_factory.mktemp("landing") / "bank-messy.csv"
-    return path, generate(path, rows=ROWS, seed=7, messy=True)
-
-
-@pytest.fixture(scope="module")
-def changed_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("landing") / "bank-other.csv"
-    generate(path, rows=ROWS, seed=8)
-    return path
 
 
 def new_schema(pg_url) -> str:
