@@ -43,7 +43,7 @@ export function checkLocation(v: PropValidator, prop: string, location: string |
   if (location === undefined || location === null || isUnresolved(location)) return;
   const key = typeof location === "string" ? normalizeLocation(location) : String(location);
   v.once(`location:${key}`, () => {
-    v.check(prop, location, (value) => typeof value === "string" && isAzureRegion(value), regionRule(location));
+    v.check(prop, location, (value) => typeof value === "string" && isAzureRegion(value), () => regionRule(location));
   });
 }
 

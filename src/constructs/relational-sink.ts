@@ -431,7 +431,7 @@ function validate(scope: Construct, props: RelationalSinkProps, adminUserSecretN
     v.fail("adminPasswordSecretName", props.adminPasswordSecretName, "a name other than adminUserSecretName");
   }
   checkName(v, "databaseName", props.databaseName, NAME_RULES.postgresDatabase);
-  v.check("skuName", props.skuName, isPostgresSku, `a Flexible Server SKU (B_Standard_B*, GP_Standard_D*, MO_Standard_E* of the sizes Azure sells); nearest: ${closestMatches(String(props.skuName), POSTGRES_SKUS).join(", ")}`);
+  v.check("skuName", props.skuName, isPostgresSku, () => `a Flexible Server SKU (B_Standard_B*, GP_Standard_D*, MO_Standard_E* of the sizes Azure sells); nearest: ${closestMatches(String(props.skuName), POSTGRES_SKUS).join(", ")}`);
   v.oneOf("version", props.version, POSTGRES_VERSIONS);
   v.check("storageMb", props.storageMb, (mb) => (POSTGRES_STORAGE_MB as readonly number[]).includes(mb), `one of ${POSTGRES_STORAGE_MB.join(", ")}`);
   v.range("backupRetentionDays", props.backupRetentionDays, 7, 35);

@@ -194,10 +194,14 @@ export class PropValidator {
     return this.problems.length > 0;
   }
 
-  /** Records a problem when `value` is known at synth time and `isValid(value)` is false. */
-  check<T>(prop: string, value: T | undefined, isValid: (value: T) => boolean, allowed: string): void {
+  /**
+   * Records a problem when `value` is known at synth time and `isValid(value)` is false. An
+   * `allowed` that is costly to word (nearest matches among many candidates) can be a function,
+   * called only for a bad value.
+   */
+  check<T>(prop: string, value: T | undefined, isValid: (value: T) => boolean, allowed: string | (() => string)): void {
     if (value === undefined || isUnresolved(value)) return;
-    if (!isValid(value)) this.fail(prop, value, allowed);
+    if (!isValid(value)) this.fail(prop, value, typeof allowed === "function" ? allowed() : allowed);
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * The real `lake` process: exit codes, stdout/stderr and messages, against Azurite.
+ * The real `lake` process: exit codes, stdout/stderr and messages, against Azurite. It starts a
+ * process per command, so `npx jest` leaves it to `npm test` (JEST_SLOW=1, see jest.config.js).
  */
 import { BlobServiceClient, ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { existsSync } from "node:fs";
@@ -8,6 +9,7 @@ import { ExitCode } from "../../src/lake/errors";
 import { RunningAzurite, startAzurite } from "./azurite";
 import { buildCli, BuiltCli } from "./cli-process";
 import { bankCsv, MiB, randomContent, TempDirectory } from "./fixtures";
+import { EXPORT_FILE, type FixtureLake, publishedLake, RUN_ID, sampleManifest } from "./published-lake";
 
 let azurite: RunningAzurite;
 let cli: BuiltCli;
@@ -203,5 +205,45 @@ describe("lake CLI process", () => {
 
     expect(result.code).toBe(ExitCode.usage);
     expect(result.stderr).toContain("error: missing required argument 'file'");
+  });
+});
+
+describe("lake ready process", () => {
+  const run = (lake: FixtureLake, ...args: string[]) =>
+    cli.run(["ready", ...args, "--features-container", lake.features, "--curated-container", lake.curated, "--quarantine-container", lake.quarantine], {
+      env: withLake(),
+    });
+
+  it("exits 0 with the checks on stdout when the quarter is ready, and 1 when the lake does not bear it out", async () => {
+    const lake = await publishedLake(service);
+
+    const readyRun = await run(lake, "2022-Q3");
+    expect(readyRun.code).toBe(ExitCode.ok);
+    expect(readyRun.stderr).toBe("");
+    expect(readyRun.stdout.trim().split("\n").at(-1)).toBe(`ready: 2022-Q3 verified against the lake (11 checks, run ${RUN_ID})`);
+    expect(readyRun.stdout).toMatch(/^CHECK\s+EXPECTED \(MANIFEST, RUN RECORD\)\s+FOUND IN THE LAKE\s+STATUS$/m);
+
+    await lake.upload(lake.features, `export/year=2022/quarter=3/${EXPORT_FILE}`, Buffer.from("PAR1 tampered PAR1"));
+    const mismatch = await run(lake, "2022Q3");
+    expect(mismatch.code).toBe(ExitCode.mismatch);
+    expect(mismatch.stdout.trim().split("\n").at(-1)).toBe(`NOT READY: 1 of 11 checks failed for 2022-Q3 (run ${RUN_ID})`);
+  });
+
+  it("exits 6 before the quarter is published, 7 for an invalid manifest and 2 for a bad quarter, with one line on stderr", async () => {
+    const lake = await publishedLake(service);
+
+    const notPublished = await run(lake, "2022-Q4");
+    expect(notPublished.code).toBe(ExitCode.notReady);
+    expect(notPublished.stderr).toBe(`lake: Not ready: no manifest for 2022-Q4 at ${lake.features}/export/_manifests/2022Q4.json; the quarterly job publishes it once the quarter's data is committed in PostgreSQL and the lake\n`);
+    expect(notPublished.stdout).toBe("");
+
+    await lake.upload(lake.features, "export/_manifests/2022Q3.json", JSON.stringify(sampleManifest({ counts: { valid: -1 } })));
+    const invalid = await run(lake, "2022-Q3");
+    expect(invalid.code).toBe(ExitCode.invalidManifest);
+    expect(invalid.stderr).toMatch(/^lake: Invalid manifest .*2022Q3\.json: \/counts: missing "quarantined"; \/counts: missing "duplicates"; \/counts\/valid: must be a whole number >= 0\n$/);
+
+    const badQuarter = await run(lake, "Q3-2022");
+    expect(badQuarter.code).toBe(ExitCode.usage);
+    expect(badQuarter.stderr).toBe('lake: "Q3-2022" is not a quarter; use YYYY-Qn, such as 2022-Q3\n');
   });
 });

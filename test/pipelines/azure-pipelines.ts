@@ -117,8 +117,11 @@ export function explainErrors(errors: readonly ErrorObject[], document: unknown,
   const definitions = (schema as { definitions: Record<string, { anyOf?: SchemaBranch[] }> }).definitions;
   const branches = Object.values(definitions).flatMap((definition) => definition.anyOf ?? []).filter((b) => b.firstProperty !== undefined);
   const taskBranches = definitions.task.anyOf ?? [];
+  // Compiled once per pattern: a step is matched against ~260 task patterns for each of its errors.
+  const taskPatterns = new Map<string, RegExp>();
+  const taskPattern = (pattern: string) => taskPatterns.get(pattern) ?? taskPatterns.set(pattern, new RegExp(pattern, "i")).get(pattern)!;
   const matchesTask = (branch: SchemaBranch, name: string) =>
-    branch.properties?.task?.pattern !== undefined && new RegExp(branch.properties.task.pattern, "i").test(name);
+    branch.properties?.task?.pattern !== undefined && taskPattern(branch.properties.task.pattern).test(name);
   const at = (pointer: string): unknown =>
     pointer
       .split("/")
