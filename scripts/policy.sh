@@ -6,7 +6,7 @@
 #   checkov  PyPI, pinned with its dependencies in scripts/checkov-requirements.txt, in .venv-policy/
 #   trivy    `go install` of a pinned release, once per machine, into a cache outside the clone
 #            ($AQB_TOOLS_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/azure-quarterly-batch/tools), so a
-#            fresh clone reuses it; needs Go >= 1.26; the first build takes 10-15 minutes on 2 cores
+#            fresh clone reuses it; needs Go >= 1.26; the first build takes 8-15 minutes on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -39,7 +39,7 @@ installed_trivy() {
 }
 if [ "$(installed_trivy || true)" != "$TRIVY_VERSION" ]; then
   command -v go >/dev/null || { echo "error: Go 1.26+ is needed to install trivy $TRIVY_VERSION" >&2; exit 1; }
-  echo "Building trivy $TRIVY_VERSION into $tools (once per machine; 10-15 minutes the first time) ..."
+  echo "Building trivy $TRIVY_VERSION into $tools (once per machine; 8-15 minutes the first time) ..."
   started=$SECONDS
   mkdir -p "$tools"
   # Built into a temporary GOBIN and moved into place, so an interrupted build leaves no binary.
