@@ -3,13 +3,19 @@
  *
  * `npx jest` (and `npx jest --watch`) runs the unit suites. The slow suites run when JEST_SLOW=1,
  * which `npm test` (scripts/test.sh) sets: the two that pack the package and install it into a
- * fresh app (a minute on their own), and the lake CLI's process suite (a Node process per command,
- * about 15 s of CPU).
+ * fresh app (a minute on their own), the lake CLI's process suite (a Node process per command,
+ * about 15 s of CPU), and the one that runs real `terraform validate` with the pinned providers on
+ * every stack (the azurerm provider alone is a 240 MB binary that each validate loads).
  *
  * test/setup/environment.ts is the node environment without cdktf's token creation stacks, which
  * took half the CPU time of the suites that build stacks.
  */
-const slowSuites = ["<rootDir>/test/package/examples.test.ts", "<rootDir>/test/package/entry-isolation.test.ts", "<rootDir>/test/lake/cli.test.ts"];
+const slowSuites = [
+  "<rootDir>/test/package/examples.test.ts",
+  "<rootDir>/test/package/entry-isolation.test.ts",
+  "<rootDir>/test/lake/cli.test.ts",
+  "<rootDir>/test/security/secrets-in-state.test.ts",
+];
 
 module.exports = {
   // Jest leaves a core free by default; on the 2-core machines this project runs on that halves

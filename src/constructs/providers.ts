@@ -1,5 +1,5 @@
 import { IConstruct } from "constructs";
-import { Aspects, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack } from "cdktf";
+import { Aspects, TerraformElement, TerraformProvider, TerraformStack } from "cdktf";
 
 /**
  * The provider of a class in the stack `scope` is in: an existing one at the stack root, or one
@@ -14,7 +14,7 @@ export function ensureProvider<T extends TerraformProvider>(scope: IConstruct, p
 }
 
 /**
- * Puts every azurerm resource and data source below `scope` that names no provider of its own on
+ * Puts every azurerm resource, data source and ephemeral resource below `scope` that names no provider of its own on
  * `provider` (such as a spoke subscription's aliased provider), when the stack synthesizes, so
  * resources a construct adds later (keys, grants, diagnostic settings) follow too. Resources made
  * with an explicit provider, such as a hub's zone links or peerings, keep theirs.
@@ -23,9 +23,14 @@ export function useAzurermProvider(scope: IConstruct, provider: TerraformProvide
   if (provider === undefined) return;
   Aspects.of(scope).add({
     visit(node: IConstruct) {
-      if ((node instanceof TerraformResource || node instanceof TerraformDataSource) && node.terraformResourceType.startsWith("azurerm_") && node.provider === undefined) {
+      if (takesProvider(node) && node.terraformResourceType.startsWith("azurerm_") && node.provider === undefined) {
         node.provider = provider;
       }
     },
   });
+}
+
+/** A resource, data source or ephemeral resource: an element of a provider's type with a settable provider. */
+function takesProvider(node: IConstruct): node is TerraformElement & { terraformResourceType: string; provider?: TerraformProvider } {
+  return node instanceof TerraformElement && !(node instanceof TerraformProvider) && typeof (node as { terraformResourceType?: unknown }).terraformResourceType === "string" && "provider" in node;
 }

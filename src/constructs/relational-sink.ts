@@ -4,14 +4,12 @@ import { PostgresqlFlexibleServer } from "@cdktf/provider-azurerm/lib/postgresql
 import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-active-directory-administrator";
 import { PostgresqlFlexibleServerConfiguration } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration";
 import { PostgresqlFlexibleServerDatabase } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-database";
-import { Password } from "@cdktf/provider-random/lib/password";
-import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { protectFromDeletion } from "./deletion-protection";
 import { IObservability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
 import { checkObjectId } from "./principal";
 import { isBurstableSku, isPostgresSku, POSTGRES_SKUS } from "./postgres-skus";
-import { ensureProvider, useAzurermProvider } from "./providers";
+import { useAzurermProvider } from "./providers";
 import { checkResourceId } from "./resource-id";
 import { ISecretStore } from "./secret-store";
 import { checkDnsZoneSlot, ISecureNetwork } from "./secure-network";
@@ -223,21 +221,6 @@ export interface LoginCredentialOptions {
 const LOGIN_RULE = `1-63 lowercase letters, digits and underscores starting with a letter, not pg_* nor one of ${RESERVED_LOGINS.join(", ")}`;
 const isValidLogin = (login: string): boolean => /^[a-z][a-z0-9_]{0,62}$/.test(login) && !login.startsWith("pg_") && !RESERVED_LOGINS.includes(login);
 
-/** A generated password: 40 characters, safe in URIs and shells, kept in the random provider's state only. */
-function generatedPassword(scope: Construct, id: string, version: number): Password {
-  ensureProvider(scope, RandomProvider, "random");
-  return new Password(scope, id, {
-    length: 40,
-    special: true,
-    overrideSpecial: "-_.~",
-    minLower: 2,
-    minUpper: 2,
-    minNumeric: 2,
-    minSpecial: 2,
-    keepers: { version: String(version) },
-  });
-}
-
 /**
  * The PostgreSQL sink: a Flexible Server reachable only inside the VNet (delegated subnet and
  * private DNS zone, public access off), TLS 1.2+ required, connection logging and throttling on,
@@ -279,9 +262,15 @@ export class RelationalSink extends Construct implements IRelationalSink {
     this.credentialExpirationDate = props.credentialExpirationDate;
     this.logins.add(administratorLogin);
 
-    // The generated value lives in the random provider's state only; see docs/deploying.md,
-    // "Secrets and what remains in Terraform state".
-    const password = generatedPassword(this, "admin-password", passwordVersion);
+    // The password is generated while Terraform runs and written only to the vault, its one
+    // source: the server reads it back from there, so no state holds it and a retried apply can
+    // never leave the two with different passwords.
+    const adminPassword = this.secretStore?.addGeneratedPassword(this, "admin-password-secret", {
+      name: this.adminPasswordSecretName,
+      version: passwordVersion,
+      contentType: "text/plain; postgres-password",
+      expirationDate: props.credentialExpirationDate,
+    });
 
     this.server = new PostgresqlFlexibleServer(this, "server", {
       name: props.serverName,
@@ -300,7 +289,6 @@ export class RelationalSink extends Construct implements IRelationalSink {
       highAvailability:
         highAvailability === "Disabled" ? undefined : { mode: highAvailability, standbyAvailabilityZone: highAvailability === "ZoneRedundant" ? (props.standbyZone ?? "2") : undefined },
       administratorLogin,
-      administratorPasswordWo: password.result,
       administratorPasswordWoVersion: passwordVersion,
       authentication: { passwordAuthEnabled: true, activeDirectoryAuthEnabled: entraAdministrator !== undefined, tenantId: entraAdministrator ? props.tenantId : undefined },
       // With zone-redundant HA, Azure swaps the primary and standby zones on every failover; a plan
@@ -309,6 +297,7 @@ export class RelationalSink extends Construct implements IRelationalSink {
       dependsOn: zoneLink.length > 0 ? zoneLink : undefined,
       tags: props.tags,
     });
+    if (adminPassword) this.server.administratorPasswordWo = this.secretStore.readBackForWriteOnly(this.server, "admin-password-from-vault", adminPassword);
     // The library is tested with, and administrator_password_wo needs, Terraform 1.11 or later.
     requireTerraformVersion(this);
     useAzurermProvider(this, props?.provider);
@@ -349,13 +338,6 @@ export class RelationalSink extends Construct implements IRelationalSink {
       contentType: "text/plain; postgres-login",
       expirationDate: props.credentialExpirationDate,
     });
-    this.secretStore?.addSecret(this, "admin-password-secret", {
-      name: this.adminPasswordSecretName,
-      writeOnlyValue: password.result,
-      writeOnlyValueVersion: passwordVersion,
-      contentType: "text/plain; postgres-password",
-      expirationDate: props.credentialExpirationDate,
-    });
     this.adminCredential = { login: administratorLogin, userSecretName: this.adminUserSecretName, passwordSecretName: this.adminPasswordSecretName };
 
     props.observability?.diagnose(this, "diagnostics", this.serverId, { logs: true, metrics: true });
@@ -385,17 +367,15 @@ export class RelationalSink extends Construct implements IRelationalSink {
     v.report(this);
     if (login !== undefined) this.logins.add(login);
 
-    const password = generatedPassword(this, `${id}-password`, version);
     this.secretStore?.addSecret(this, `${id}-user-secret`, {
       name: userSecretName,
       publicValue: login,
       contentType: "text/plain; postgres-login",
       expirationDate: this.credentialExpirationDate,
     });
-    this.secretStore?.addSecret(this, `${id}-password-secret`, {
+    this.secretStore?.addGeneratedPassword(this, `${id}-password-secret`, {
       name: passwordSecretName,
-      writeOnlyValue: password.result,
-      writeOnlyValueVersion: version,
+      version,
       contentType: "text/plain; postgres-password",
       expirationDate: this.credentialExpirationDate,
     });

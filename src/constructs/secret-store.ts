@@ -1,10 +1,11 @@
 import { Construct, IConstruct } from "constructs";
-import { ITerraformDependable, TerraformProvider } from "cdktf";
+import { ITerraformDependable, TerraformProvider, TerraformResource } from "cdktf";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { protectFromDeletion } from "./deletion-protection";
+import { EphemeralPassword, EphemeralResource, plansWithoutSecrets, TerraformData } from "./core/ephemeral";
 import { IObservability } from "./observability";
 import { checkPlacement, Placement } from "./placement";
 import { checkObjectId, grantRole, IAzurePrincipal } from "./principal";
@@ -57,6 +58,45 @@ export interface ISecretStore extends IConstruct {
   addSecret(scope: Construct, id: string, options: SecretOptions): KeyVaultSecret;
   /** Creates an HSM-backed key (in `scope`) once the vault is reachable and the writer's role has taken effect. */
   addKey(scope: Construct, id: string, options: KeyOptions): KeyVaultKey;
+  /**
+   * Stores a password generated while Terraform runs (never in state or the synthesized JSON) as a
+   * write-only secret (in `scope`); the vault is then its one source, which
+   * {@link readBackForWriteOnly} reads it from.
+   */
+  addGeneratedPassword(scope: Construct, id: string, options: GeneratedPasswordOptions): GeneratedPassword;
+  /**
+   * The value a generated password has in the vault, for a write-only argument of `consumer` (such
+   * as a server's `administrator_password_wo`): an ephemeral read of the secret, which waits for
+   * the apply in a plan that creates or rotates it, so the consumer always gets what the vault
+   * holds, also when an apply is retried after failing half-way.
+   */
+  readBackForWriteOnly(consumer: TerraformResource, id: string, password: GeneratedPassword): string;
+}
+
+/** A password to generate and keep in the vault. */
+export interface GeneratedPasswordOptions {
+  /** Secret name (1-127 characters, letters, digits and hyphens), unique in the vault. */
+  readonly name: string;
+  /** What the value is, such as `text/plain; postgres-password` (CKV_AZURE_114). */
+  readonly contentType: string;
+  /** When the secret expires, RFC 3339 UTC in the future (CKV_AZURE_41). */
+  readonly expirationDate: string;
+  /**
+   * Version of the password; bump it to generate and store a new one (and send it to whatever
+   * reads it back).
+   * @default 1
+   */
+  readonly version?: number;
+}
+
+/** A generated password kept in the vault. */
+export interface GeneratedPassword {
+  /** The vault secret that holds it. */
+  readonly secret: KeyVaultSecret;
+  /** The secret's name. */
+  readonly name: string;
+  /** The version it was generated at. */
+  readonly version: number;
 }
 
 export interface SecretStoreProps extends Placement {
@@ -309,6 +349,33 @@ abstract class SecretStoreBase extends Construct implements ISecretStore {
     });
   }
 
+  addGeneratedPassword(scope: Construct, id: string, options: GeneratedPasswordOptions): GeneratedPassword {
+    options = options ?? ({} as GeneratedPasswordOptions);
+    const version = options.version ?? 1;
+    const generated = new EphemeralPassword(scope, `${id}-generated`);
+    const secret = this.addSecret(scope, id, {
+      name: options.name,
+      contentType: options.contentType,
+      expirationDate: options.expirationDate,
+      writeOnlyValue: generated.result,
+      writeOnlyValueVersion: version,
+    });
+    return { secret, name: options.name, version };
+  }
+
+  readBackForWriteOnly(consumer: TerraformResource, id: string, password: GeneratedPassword): string {
+    const scope = consumer.node.scope as Construct;
+    if (plansWithoutSecrets(scope)) return throwawayForSpeculativePlan(consumer, id);
+    // azurerm_key_vault_secret marks nothing unknown when value_wo_version changes (no CustomizeDiff
+    // in internal/services/keyvault/key_vault_secret_resource.go), so the read would happen at plan
+    // time, before the new value is written. This value is unknown in exactly the plans that create
+    // the secret or change its version, which makes Terraform open the read during the apply, after
+    // the write it depends on.
+    const rotation = new TerraformData(scope, `${id}-rotation`, password.name, [password.version]);
+    const read = new EphemeralResource(scope, id, "azurerm_key_vault_secret", { name: rotation.output, key_vault_id: this.vaultId }, { dependsOn: [password.secret, ...this.dataPlaneReady] });
+    return read.attribute("value");
+  }
+
   /** Grants the officers Secrets Officer (created with the vault) and returns the wait for it. */
   protected secretsWriter(): ITerraformDependable[] {
     if (!this.secretsWriterReady) this.secretsWriterReady = this.writerRole("secrets-officer", "Key Vault Secrets Officer");
@@ -453,6 +520,24 @@ class ImportedSecretStore extends SecretStoreBase {
     this.officers = attributes.secretsOfficers ?? [];
     this.dataPlaneReady = [...(attributes.network?.lineOfSight ?? []), ...(attributes.dataPlaneDependencies ?? [])];
   }
+}
+
+/**
+ * In a speculative plan (see PLAN_WITHOUT_SECRETS_CONTEXT) nothing reads the vault: the consumer's
+ * write-only argument gets a throwaway password that no one keeps, and the consumer refuses to be
+ * applied (`terraform.applying` is false while planning), so such a plan can never change it.
+ */
+function throwawayForSpeculativePlan(consumer: TerraformResource, id: string): string {
+  const throwaway = new EphemeralPassword(consumer.node.scope as Construct, `${id}-speculative`);
+  const lifecycle = consumer.lifecycle ?? {};
+  consumer.lifecycle = {
+    ...lifecycle,
+    precondition: [
+      ...(lifecycle.precondition ?? []),
+      { condition: "${!terraform.applying}", errorMessage: "synthesized for a plan without secrets (azure-quarterly-batch:planWithoutSecrets): never applied; synthesize again without it" },
+    ],
+  };
+  return throwaway.result;
 }
 
 /** How an object of the vault is named in an expiry problem. */

@@ -134,6 +134,10 @@ export const PRESENTATION: Readonly<Record<string, Presentation>> = {
   azurerm_postgresql_flexible_server_firewall_rule: { role: "fold", into: ["server_id"] },
   azurerm_postgresql_flexible_server_active_directory_administrator: { role: "fold", into: ["server_object_id", "server_name"] },
   random_password: { role: "fold-into-referrer" },
+  // Generated passwords and the vault read that hands one to the server live only while Terraform runs.
+  "ephemeral.random_password": { role: "fold-into-referrer" },
+  "ephemeral.azurerm_key_vault_secret": { role: "fold-into-referrer" },
+  terraform_data: { role: "fold-into-referrer" },
   random_string: { role: "fold-into-referrer" },
 
   azurerm_databricks_workspace: {

@@ -6,6 +6,7 @@
 /** The parts of a synthesized stack the diagram reads. */
 export interface TerraformStackJson {
   readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly ephemeral?: Record<string, Record<string, Record<string, unknown>>>;
   readonly [key: string]: unknown;
 }
 
@@ -29,12 +30,13 @@ export interface ResourceReference {
   readonly attribute: string;
 }
 
-/** The resources of a stack, sorted by address. */
+/** The resources of a stack, with its ephemeral blocks as resources of type `ephemeral.<type>`, sorted by address. */
 export function listResources(stack: TerraformStackJson): TerraformResource[] {
   const resources: TerraformResource[] = [];
-  for (const [type, byName] of Object.entries(stack.resource ?? {})) {
-    for (const [name, body] of Object.entries(byName)) {
-      resources.push({ address: `${type}.${name}`, type, constructPath: constructPathOf(body), body });
+  for (const [prefix, blocks] of [["", stack.resource], ["ephemeral.", stack.ephemeral]] as const) {
+    for (const [kind, byName] of Object.entries(blocks ?? {})) {
+      const type = `${prefix}${kind}`;
+      for (const [name, body] of Object.entries(byName)) resources.push({ address: `${type}.${name}`, type, constructPath: constructPathOf(body), body });
     }
   }
   return resources.sort((a, b) => compareText(a.address, b.address));
@@ -57,7 +59,7 @@ export function findReferences(body: Readonly<Record<string, unknown>>, knownAdd
   const visit = (value: unknown, field: string): void => {
     if (typeof value === "string") {
       for (const expression of interpolations(value)) {
-        for (const match of expression.matchAll(/(?<![\w.])([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)/g)) {
+        for (const match of expression.matchAll(/(?<![\w.])((?:ephemeral\.)?[a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)/g)) {
           const target = `${match[1]}.${match[2]}`;
           if (!knownAddresses.has(target)) continue;
           const reference = { field, target, attribute: match[3] };

@@ -2,7 +2,8 @@ import { Fn } from "cdktf";
 import { RelationalSink, RelationalSinkProps } from "../../src/constructs/relational-sink";
 import { SecretStore } from "../../src/constructs/secret-store";
 import { POSTGRES_SKUS } from "../../src/constructs/postgres-skus";
-import { bareStack, logicalNameAt, ref, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
+import { PLAN_WITHOUT_SECRETS_CONTEXT } from "../../src/constructs/core/ephemeral";
+import { bareStack, ephemeralAt, logicalNameAt, ref, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
 import { EXISTING_ZONES, FUTURE, network, PAST, PLACEMENT, problemsOf, subnetId, TENANT, vault } from "./fixtures";
 
 type Stack = ReturnType<typeof bareStack>["stack"];
@@ -80,13 +81,45 @@ describe("RelationalSink", () => {
     expect(server).toMatchObject({ geo_redundant_backup_enabled: true, high_availability: { mode: "ZoneRedundant" } });
   });
 
-  it("hands the generated password to the server and the vault only as write-only arguments", () => {
-    const password = ref("random_password", logicalNameAt(base, "random_password", "database/admin-password"), "result");
-    expect(server).toMatchObject({ administrator_password_wo: password, administrator_password_wo_version: 1 });
-    expect(server.administrator_password).toBeUndefined();
+  it("generates the admin password while Terraform runs and writes it only to the vault, write-only", () => {
+    const [generated] = ephemeralAt(base, "random_password", "database/admin-password-secret-generated");
     const secret = resourceAt(base, "azurerm_key_vault_secret", "database/admin-password-secret");
-    expect(secret).toMatchObject({ name: "psql-bank-dev-01-admin-password", value_wo: password, value_wo_version: 1 });
+    expect(secret).toMatchObject({ name: "psql-bank-dev-01-admin-password", value_wo: `\${ephemeral.random_password.${generated}.result}`, value_wo_version: 1 });
     expect(secret.value).toBeUndefined();
+    expect(base.resource.random_password).toBeUndefined();
+  });
+
+  it("gives the server the password the vault holds, read back write-only", () => {
+    const [read, body] = ephemeralAt(base, "azurerm_key_vault_secret", "database/admin-password-from-vault");
+    expect(server).toMatchObject({ administrator_password_wo: `\${ephemeral.azurerm_key_vault_secret.${read}.value}`, administrator_password_wo_version: 1 });
+    expect(server.administrator_password).toBeUndefined();
+    expect(body.depends_on).toContain(`azurerm_key_vault_secret.${logicalNameAt(base, "azurerm_key_vault_secret", "database/admin-password-secret")}`);
+  });
+
+  it("reads the password back only after the apply writes it, whenever the plan creates or rotates it", () => {
+    // The read's name comes from a terraform_data replaced with each password version: unknown in
+    // such a plan, which makes Terraform open the read during the apply, after the write.
+    const [, body] = ephemeralAt(base, "azurerm_key_vault_secret", "database/admin-password-from-vault");
+    const rotation = logicalNameAt(base, "terraform_data", "database/admin-password-from-vault-rotation");
+    expect(body.name).toBe(ref("terraform_data", rotation, "output"));
+    expect(resourceAt(base, "terraform_data", "database/admin-password-from-vault-rotation")).toMatchObject({ input: "psql-bank-dev-01-admin-password", triggers_replace: [1] });
+    const { stack } = bareStack();
+    sink(stack, { passwordVersion: 3 });
+    const rotated = synthStack(stack);
+    expect(resourceAt(rotated, "terraform_data", "database/admin-password-from-vault-rotation").triggers_replace).toEqual([3]);
+    expect(resourceAt(rotated, "azurerm_key_vault_secret", "database/admin-password-secret").value_wo_version).toBe(3);
+    expect(resourceAt(rotated, "azurerm_postgresql_flexible_server", "database/server").administrator_password_wo_version).toBe(3);
+  });
+
+  it("takes a throwaway password and refuses to apply when synthesized for a plan without secrets", () => {
+    const { stack } = bareStack({ [PLAN_WITHOUT_SECRETS_CONTEXT]: true });
+    sink(stack);
+    const speculative = synthStack(stack);
+    expect(speculative.ephemeral?.azurerm_key_vault_secret).toBeUndefined();
+    const body = resourceAt(speculative, "azurerm_postgresql_flexible_server", "database/server");
+    const [throwaway] = ephemeralAt(speculative, "random_password", "database/admin-password-from-vault-speculative");
+    expect(body.administrator_password_wo).toBe(`\${ephemeral.random_password.${throwaway}.result}`);
+    expect((body.lifecycle as { precondition?: unknown[] }).precondition).toEqual([{ condition: "${!terraform.applying}", error_message: expect.stringContaining("never applied") }]);
   });
 
   it("names the admin secrets after the server by default, and exposes them as its admin credential", () => {
@@ -120,8 +153,8 @@ describe("RelationalSink", () => {
     const credential = db.addLoginCredential("loader", { login: "bank_etl" });
     expect(credential).toEqual({ login: "bank_etl", userSecretName: "psql-bank-dev-01-bank-etl-user", passwordSecretName: "psql-bank-dev-01-bank-etl-password" });
     const result = synthStack(stack);
-    const password = ref("random_password", logicalNameAt(result, "random_password", "database/loader-password"), "result");
-    expect(resourceAt(result, "azurerm_key_vault_secret", "database/loader-password-secret")).toMatchObject({ name: credential.passwordSecretName, value_wo: password });
+    const [generated] = ephemeralAt(result, "random_password", "database/loader-password-secret-generated");
+    expect(resourceAt(result, "azurerm_key_vault_secret", "database/loader-password-secret")).toMatchObject({ name: credential.passwordSecretName, value_wo: `\${ephemeral.random_password.${generated}.result}` });
     expect(resourceAt(result, "azurerm_key_vault_secret", "database/loader-user-secret")).toMatchObject({ name: credential.userSecretName, value: "bank_etl" });
   });
 

@@ -10,6 +10,7 @@ import { test as testEnvironment } from "../../src/stacks/test";
 export interface SynthesizedStack {
   readonly resource: Record<string, Record<string, Record<string, unknown>>>;
   readonly data?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly ephemeral?: Record<string, Record<string, Record<string, unknown>>>;
   readonly provider?: Record<string, unknown[]>;
   readonly terraform: Record<string, unknown>;
   readonly output?: Record<string, unknown>;
@@ -46,8 +47,8 @@ export function synthWithConfig(config: EnvironmentConfig): SynthesizedStack {
 }
 
 /** A bare stack with an azurerm provider, for testing one construct on its own. */
-export function bareStack(): { app: App; stack: TerraformStack } {
-  const app = Testing.app();
+export function bareStack(context?: Record<string, unknown>): { app: App; stack: TerraformStack } {
+  const app = Testing.app(context ? { context } : undefined);
   const stack = new TerraformStack(app, "under-test");
   new AzurermProvider(stack, "azurerm", { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
   return { app, stack };
@@ -63,6 +64,13 @@ export function resourceAt(synthesized: SynthesizedStack, type: string, pathSuff
   const matches = resourcesOf(synthesized, type).filter(([, body]) => metadataPath(body).endsWith(pathSuffix));
   if (matches.length !== 1) throw new Error(`expected one ${type} at *${pathSuffix}, found ${matches.length}`);
   return matches[0][1];
+}
+
+/** The single ephemeral block of a type whose construct path ends with the given suffix, as [logical name, body]. */
+export function ephemeralAt(synthesized: SynthesizedStack, type: string, pathSuffix: string): [string, Record<string, unknown>] {
+  const matches = Object.entries(synthesized.ephemeral?.[type] ?? {}).filter(([, body]) => metadataPath(body).endsWith(pathSuffix));
+  if (matches.length !== 1) throw new Error(`expected one ephemeral ${type} at *${pathSuffix}, found ${matches.length}`);
+  return matches[0];
 }
 
 /** The Terraform reference to a resource attribute, as it appears in synthesized JSON. */

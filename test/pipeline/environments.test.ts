@@ -416,6 +416,6 @@ describe("the application's read-only login", () => {
     const password = secrets.find((secret) => secret.name === after("--reader-password-key"));
     expect(password).toMatchObject({ content_type: "text/plain; postgres-password", value_wo_version: 1 });
     expect(password?.value).toBeUndefined();
-    expect(String(password?.value_wo)).toMatch(/^\$\{random_password\./);
+    expect(String(password?.value_wo)).toMatch(/^\$\{ephemeral\.random_password\./);
   });
 });
