@@ -118,6 +118,19 @@ export const PRIVATE_DNS_ZONE_NAMES: Readonly<Record<PrivateDnsZoneKey, string>>
   databricks: "privatelink.azuredatabricks.net",
 };
 
+/**
+ * How a linked VNet resolves names of a `privatelink.*` zone that the zone does not hold
+ * (azurerm `resolution_policy`, internal/services/privatedns/private_dns_zone_virtual_network_link_resource.go;
+ * Azure DNS "Fallback to internet", https://learn.microsoft.com/azure/dns/private-dns-fallback).
+ * The estate's own VNet resolves only its own endpoints (`Default`, set explicitly: the provider
+ * reads the attribute back as computed, so an unset one never shows a switch to fallback as drift).
+ * A VNet the estate does not own (the agents', a hub) also reaches other services' private
+ * endpoints and public endpoints of the same zones: `NxDomainRedirect` retries a name this zone
+ * lacks through public resolution instead of answering NXDOMAIN.
+ */
+const OWN_VNET_RESOLUTION = "Default";
+const PEERED_VNET_RESOLUTION = "NxDomainRedirect";
+
 /** Resource name limits Azure applies to the names SecureNetwork derives. */
 const NAME_LIMITS = { virtualNetwork: 64, subnet: 80, networkSecurityGroup: 80, publicIp: 80, natGateway: 80, dnsZoneLink: 80, peering: 80 } as const;
 
@@ -588,6 +601,7 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
             privateDnsZoneName: idSegment(existingId, ID_SEGMENT.name),
             virtualNetworkId: this.virtualNetworkId,
             registrationEnabled: false,
+            resolutionPolicy: OWN_VNET_RESOLUTION,
             tags: props.tags,
           });
         }
@@ -602,6 +616,7 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
         privateDnsZoneName: zone.name,
         virtualNetworkId: this.virtualNetworkId,
         registrationEnabled: false,
+        resolutionPolicy: OWN_VNET_RESOLUTION,
         tags: props.tags,
       });
       for (const peer of peered) {
@@ -612,6 +627,7 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
             privateDnsZoneName: zone.name,
             virtualNetworkId: peer.virtualNetworkId,
             registrationEnabled: false,
+            resolutionPolicy: PEERED_VNET_RESOLUTION,
             tags: props.tags,
           }),
         );

@@ -190,6 +190,21 @@ describe("SecureNetwork", () => {
     expect(net.lineOfSight).toEqual(expect.arrayContaining([...net.peerings]));
   });
 
+  it("lets a peered VNet it does not own fall back to public resolution for names its zones lack", () => {
+    const { synthesized: peered } = synthNetwork({ peeredNetworks: [AGENTS] });
+    const links = resourcesOf(peered, "azurerm_private_dns_zone_virtual_network_link").map(([, body]) => body);
+    const toAgents = links.filter((body) => body.virtual_network_id === AGENTS.virtualNetworkId);
+    expect(toAgents).toHaveLength(5);
+    expect(new Set(toAgents.map((body) => body.resolution_policy))).toEqual(new Set(["NxDomainRedirect"]));
+  });
+
+  it("keeps its own VNet's resolution to the zones' records, set explicitly so a switch to fallback shows as drift", () => {
+    const { synthesized: linked } = synthNetwork({ peeredNetworks: [AGENTS], privateDnsZoneIds: { databricks: EXISTING_ZONES.databricks }, linkExistingDnsZones: true });
+    const own = resourcesOf(linked, "azurerm_private_dns_zone_virtual_network_link").map(([, body]) => body).filter((body) => body.virtual_network_id !== AGENTS.virtualNetworkId);
+    expect(own).toHaveLength(5);
+    expect(new Set(own.map((body) => body.resolution_policy))).toEqual(new Set(["Default"]));
+  });
+
   it("sends the VNet's and NSGs' logs to Log Analytics", () => {
     const { stack } = bareStack();
     const observability = new Observability(stack, "observability", { ...PLACEMENT, workspaceName: "log-bank-dev" });
