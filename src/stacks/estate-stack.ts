@@ -9,7 +9,8 @@ import { GEO_REDUNDANT_REPLICATION, LakeStorage } from "../constructs/lake-stora
 import { Observability } from "../constructs/observability";
 import { RelationalSink } from "../constructs/relational-sink";
 import { SecretStore } from "../constructs/secret-store";
-import { SecureNetwork } from "../constructs/secure-network";
+import { PeeredNetwork, SecureNetwork } from "../constructs/secure-network";
+import { subscriptionOfId } from "../constructs/resource-id";
 import { isAzureRegion } from "../constructs/azure-regions";
 import { AZURE_ACCOUNTS_HOST } from "../constructs/databricks-checks";
 import { AzurePrincipal } from "../constructs/principal";
@@ -67,7 +68,8 @@ export class EstateStack extends TerraformStack {
     // Every construct gets the same placement, log destination and deletion protection.
     const stackWide = { ...placement, observability: this.observability, deletionProtection: config.deletionProtection };
 
-    this.network = new SecureNetwork(this, "network", { ...placement, observability: this.observability, ...config.network, nameSuffix: names.suffix });
+    const peeredNetworks = (config.network?.peeredNetworks ?? []).map((peer) => ({ ...peer, reversePeeringProvider: peer.reversePeeringProvider ?? this.peeredNetworkProvider(peer) }));
+    this.network = new SecureNetwork(this, "network", { ...placement, observability: this.observability, ...config.network, peeredNetworks, nameSuffix: names.suffix });
 
     this.secrets = new SecretStore(this, "secrets", {
       ...stackWide,
@@ -137,6 +139,19 @@ export class EstateStack extends TerraformStack {
     new TerraformOutput(this, "postgres_fqdn", { value: this.database.fqdn });
     new TerraformOutput(this, "databricks_workspace_url", { value: this.pipeline.workspaceUrl });
     new TerraformOutput(this, "databricks_job_id", { value: this.pipeline.jobId });
+  }
+
+  /**
+   * The provider of a peered VNet's subscription, for the remote side of the peering: azurerm builds
+   * a peering's id from its provider's subscription (internal/services/network/virtual_network_peering_resource.go),
+   * so with the stack's provider (whose subscription comes from ARM_SUBSCRIPTION_ID) the agents'
+   * side would be looked for in the estate's subscription whenever the agents' VNet is in another
+   * one. It only manages that peering, so it registers no resource providers there.
+   */
+  private peeredNetworkProvider(peer: PeeredNetwork): AzurermProvider | undefined {
+    const subscriptionId = subscriptionOfId(peer.virtualNetworkId);
+    if (subscriptionId === undefined || (peer.createReversePeering ?? true) === false) return undefined;
+    return new AzurermProvider(this, `azurerm-${peer.name}`, { alias: peer.name, subscriptionId, resourceProviderRegistrations: "none", storageUseAzuread: true, features: [{}] });
   }
 }
 

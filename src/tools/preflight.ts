@@ -13,16 +13,19 @@
  *   refuses for the second;
  * - the deploying principal (`pipeline.deployer`) named and not the job's (`deployer`): it needs
  *   three privileges on the metastore that account admins do not hold by default.
+ * On the synthesized stack (preflight-stack.ts): the remote side of each peering lands in its VNet's
+ * subscription (`peering`), and, given `az vm list-usage` output, the region's vCPU quota covers the
+ * job clusters at their largest (`quota`).
  */
 import { IPv4CidrRange } from "ip-num";
 import { PRIVATE_DNS_ZONE_KEYS, PRIVATE_DNS_ZONE_NAMES } from "../constructs/secure-network";
 import { ENVIRONMENTS, stackName, type EnvironmentConfig, type EnvironmentName } from "../stacks/config";
 import { placeholdersFor } from "../stacks/placeholders";
 
-export type ProblemKind = "placeholder" | "expiry" | "overlap" | "dns-link" | "deployer";
+export type ProblemKind = "placeholder" | "expiry" | "overlap" | "dns-link" | "deployer" | "peering" | "quota";
 
 /** Every kind, in the order the report counts them. */
-export const PROBLEM_KINDS: readonly ProblemKind[] = ["placeholder", "expiry", "overlap", "dns-link", "deployer"];
+export const PROBLEM_KINDS: readonly ProblemKind[] = ["placeholder", "expiry", "overlap", "dns-link", "deployer", "peering", "quota"];
 
 export interface PreflightProblem {
   readonly kind: ProblemKind;
@@ -297,7 +300,7 @@ export function preflight(config: EnvironmentConfig, options: PreflightOptions =
 
 /** A report: one line per problem, then a summary line. */
 export function formatReport(stack: string, problems: readonly PreflightProblem[]): string {
-  if (problems.length === 0) return `preflight ${stack}: ok, no placeholders, no expiry within 30 days, no overlapping peered CIDRs, no DNS zone linked twice to a VNet, the deployer named\n`;
+  if (problems.length === 0) return `preflight ${stack}: ok, no placeholders, no expiry within 30 days, no overlapping peered CIDRs, no DNS zone linked twice to a VNet, the deployer named, every peering in its VNet's subscription\n`;
   const width = Math.min(48, Math.max(...problems.map((p) => p.path.length)));
   const lines = problems.map((p) => `  ${p.path.padEnd(width)}  ${p.problem}: ${JSON.stringify(p.value)} -> ${p.fix}`);
   const counts = PROBLEM_KINDS

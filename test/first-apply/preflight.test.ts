@@ -375,6 +375,8 @@ describe("docs/deploying.md and what preflight checks", () => {
       overlap: "overlap the address space",
       "dns-link": "link their own private DNS zones",
       deployer: "pipeline.deployer",
+      peering: "the remote side of a peering",
+      quota: "vCPU quota",
     };
     for (const kind of PROBLEM_KINDS) expect({ kind, described: described.includes(words[kind]) }).toEqual({ kind, described: true });
   });
