@@ -2,6 +2,7 @@ import { Construct, IConstruct } from "constructs";
 import { ITerraformDependable, TerraformProvider, Token } from "cdktf";
 import { DatabricksAccessConnector } from "@cdktf/provider-azurerm/lib/databricks-access-connector";
 import { DatabricksWorkspace as AzurermDatabricksWorkspace } from "@cdktf/provider-azurerm/lib/databricks-workspace";
+import { DataAzurermKeyVaultKey } from "@cdktf/provider-azurerm/lib/data-azurerm-key-vault-key";
 import { DatabricksWorkspaceRootDbfsCustomerManagedKey } from "@cdktf/provider-azurerm/lib/databricks-workspace-root-dbfs-customer-managed-key";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
@@ -375,11 +376,16 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
       principalType: "ServicePrincipal",
     });
     const keyAccessEffective = propagationWait(this, "dbfs-key-access-wait", [keyAccess], { roleAssignmentId: keyAccess.id });
-    // The binding names a key version: after an automatic rotation the next apply moves it to the
-    // new version, and the old version stays usable until then.
+    // The binding must name a key version: azurerm 4.55 refuses a versionless id
+    // (keyvault/validate/child_id.go, ParseNestedItemID), and azurerm_key_vault_key's id stays on the
+    // first version for ever (key_vault_key_resource.go sets it once, at create). So the binding
+    // takes the key's current version from a read of the key: after each automatic rotation (30 days
+    // before the bound version expires) the next plan moves it to the new version, which the drift
+    // check accepts (.azure-devops/accepted-drift.yaml) until a deploy applies it.
+    const current = new DataAzurermKeyVaultKey(this, "dbfs-cmk-current", { name: key.name, keyVaultId: key.keyVaultId, dependsOn: [key] });
     return new DatabricksWorkspaceRootDbfsCustomerManagedKey(this, "dbfs-key", {
       workspaceId: this.workspaceResourceId,
-      keyVaultKeyId: key.id,
+      keyVaultKeyId: current.id,
       dependsOn: [keyAccess, keyAccessEffective],
     });
   }

@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { ENVIRONMENTS, EnvironmentName } from "../../src/stacks/config";
 import { DATABRICKS_RUNTIME } from "../../src/constructs/cluster-policy";
 import { CONFIGS, logicalNameAt, ref, resourceAt, resourcesOf, synthEnvironment } from "../helpers/synth";
@@ -126,14 +129,25 @@ describe("root DBFS encryption", () => {
       role_definition_name: "Key Vault Crypto Service Encryption User",
     });
     const binding = resourceAt(synthesized, "azurerm_databricks_workspace_root_dbfs_customer_managed_key", "/pipeline/workspace/dbfs-key");
-    expect(binding).toMatchObject({
-      workspace_id: workspaceRef(environment, "id"),
-      key_vault_key_id: ref("azurerm_key_vault_key", keyName, "id"),
-    });
+    expect(binding.workspace_id).toBe(workspaceRef(environment, "id"));
     expect(binding.depends_on).toEqual(expect.arrayContaining([
       `azurerm_role_assignment.${logicalNameAt(synthesized, "azurerm_role_assignment", "/pipeline/workspace/dbfs-key-access")}`,
       `time_sleep.${logicalNameAt(synthesized, "time_sleep", "/pipeline/workspace/dbfs-key-access-wait")}`,
     ]));
+  });
+
+  it.each(["test", "prod"] as const)("binds %s's root DBFS to the key's current version, read each plan, so the binding follows automatic rotation", (environment) => {
+    const synthesized = synthEnvironment(environment);
+    const keyName = logicalNameAt(synthesized, "azurerm_key_vault_key", "/pipeline/workspace/dbfs-cmk");
+    const [[current, read]] = Object.entries(synthesized.data?.azurerm_key_vault_key ?? {});
+    expect(read).toMatchObject({ name: ref("azurerm_key_vault_key", keyName, "name"), key_vault_id: ref("azurerm_key_vault_key", keyName, "key_vault_id"), depends_on: [`azurerm_key_vault_key.${keyName}`] });
+    const binding = resourceAt(synthesized, "azurerm_databricks_workspace_root_dbfs_customer_managed_key", "/pipeline/workspace/dbfs-key");
+    expect(binding.key_vault_key_id).toBe(`\${data.azurerm_key_vault_key.${current}.id}`);
+  });
+
+  it("accepts, in the drift check, the binding's move to a rotated key version until the next deploy applies it", () => {
+    const accepted = parseYaml(readFileSync(join(__dirname, "..", "..", ".azure-devops", "accepted-drift.yaml"), "utf8")) as { accepted: Array<{ address: string; attributes: string[]; reason: string; stacks?: string[] }> };
+    expect(accepted.accepted).toContainEqual(expect.objectContaining({ address: "azurerm_databricks_workspace_root_dbfs_customer_managed_key.*", attributes: ["key_vault_key_id"], stacks: ["estate-test", "estate-prod"], reason: expect.stringContaining("versionless") }));
   });
 
   it("keeps dev's root DBFS on Microsoft-managed keys and says why in its config", () => {

@@ -351,6 +351,20 @@ describe("the accepted-drift file", () => {
   it("checked in as .azure-devops/accepted-drift.yaml, is valid", () => {
     expect(() => loadAcceptedDrift(path.join(REPO_ROOT, ".azure-devops", "accepted-drift.yaml"))).not.toThrow();
   });
+
+  it("checked in, accepts the DBFS key binding's move to a rotated key version in prod, and nothing else about the binding", () => {
+    const checkedIn = loadAcceptedDrift(path.join(REPO_ROOT, ".azure-devops", "accepted-drift.yaml"));
+    const binding = "azurerm_databricks_workspace_root_dbfs_customer_managed_key.pipeline_workspace_dbfs-key_3A1B2C4D";
+    const vault = "https://kv-bank-prod-01.vault.azure.net/keys/cmk-dbw-bank-prod-dbfs";
+    const rotated = (after: Record<string, string>): DriftPlanJson => ({
+      format_version: "1.2",
+      resource_changes: [{ address: binding, mode: "managed", type: binding.split(".")[0], change: { actions: ["update"], before: { key_vault_key_id: `${vault}/1111`, workspace_id: "/w" }, after: { key_vault_key_id: `${vault}/2222`, workspace_id: "/w", ...after } } }],
+    } as unknown as DriftPlanJson);
+    const judge = (plan: DriftPlanJson, stack: string) => checkDrift({ stack, terraformExitCode: 2, plan, acceptances: checkedIn, now }).status;
+    expect(judge(rotated({}), "estate-prod")).toBe("accepted");
+    expect(judge(rotated({ workspace_id: "/another" }), "estate-prod")).toBe("drift");
+    expect(judge(rotated({}), "estate-dev")).toBe("drift");
+  });
 });
 
 describe("renderDriftMarkdown", () => {
