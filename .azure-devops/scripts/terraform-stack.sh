@@ -3,6 +3,8 @@
 # service connection of the AzureCLI@2 task that runs this script (workload identity federation).
 #
 #   terraform-stack.sh plan  <stack-dir>   terraform init; plan -out=tfplan; plan.txt and plan.json
+#                                          (TF_PLAN_LOCK=false: -lock=false; TF_PLAN_REFRESH=false:
+#                                          -refresh=false, for pull-request plans)
 #   terraform-stack.sh apply <stack-dir>   terraform init from the saved lock file; apply tfplan;
 #                                          then (even if apply failed) publish the outputs named
 #                                          in TF_EXPORT_OUTPUTS (space-separated, non-sensitive
@@ -61,8 +63,12 @@ case "$command" in
     # Pull-request plans run on unmerged code with a read-only identity: they must not take the
     # state lease, and must not block a deploy that holds it.
     if [[ "${TF_PLAN_LOCK:-true}" == "false" ]]; then lock_argument=(-lock=false); fi
+    # Pull-request plans do not refresh: their identity may read the state and nothing else (no
+    # Databricks object, no vault secret), so a pull request's code reaches no resource's API.
+    refresh_argument=()
+    if [[ "${TF_PLAN_REFRESH:-true}" == "false" ]]; then refresh_argument=(-refresh=false); fi
     terraform init -input=false -no-color
-    terraform plan -input=false -no-color -out=tfplan "${lock_argument[@]}"
+    terraform plan -input=false -no-color -out=tfplan "${lock_argument[@]}" "${refresh_argument[@]}"
     terraform show -no-color tfplan >plan.txt
     terraform show -json tfplan >plan.json
     # The artifact carries the plan, cdk.tf.json, assets and .terraform.lock.hcl, not the
@@ -87,10 +93,9 @@ case "$command" in
     exit "$status"
     ;;
   drift)
-    # The weekly drift check plans as the read-only "-plan" identity, which holds Storage Blob Data
-    # Reader on the state container: it cannot take the azurerm backend's lock (a blob lease is a
-    # write), so -lock=false is the only choice, and a plan never writes state, so it cannot
-    # corrupt it. Its one risk, reading a state that a running deploy is rewriting, gives a false
+    # The weekly drift check plans as the "-drift" identity, which holds Storage Blob Data Reader on
+    # the state container: it cannot take the azurerm backend's lock (a blob lease is a write), so
+    # -lock=false is the only choice, and a plan never writes state, so it cannot corrupt it. Its one risk, reading a state that a running deploy is rewriting, gives a false
     # report at worst, and the next run (or a re-run) corrects it.
     [[ "${TF_PLAN_LOCK:-false}" == "false" ]] ||
       fail "a drift plan never takes the state lock; pass lockState: \"false\""
@@ -104,7 +109,7 @@ case "$command" in
       terraform show -no-color tfplan >plan.txt
       terraform show -json tfplan >plan.json
     fi
-    # The saved plan holds state values (secrets included) in clear, and this run never applies.
+    # The saved plan holds every value of state and configuration in clear, and this run never applies.
     rm -f tfplan
     printf '.terraform/\n' >.artifactignore
     # Drift (2) is for the summary step to judge against the accepted drift; an error fails here.

@@ -22,6 +22,7 @@ import { AzurePrincipal, checkObjectId, IDatabricksPrincipal } from "./principal
 import { ISecretStore } from "./secret-store";
 import { checkDerivedName, isUnresolved, PropValidator } from "./validation";
 import { requireTerraformVersion } from "./terraform-requirements";
+import { notePrincipal } from "./core/stack-notes";
 
 /** The job cluster's size, VM sizes and runtime, which its policy pins. */
 export interface JobClusterOptions {
@@ -155,6 +156,20 @@ export interface BatchJobProps {
    */
   readonly operators?: IDatabricksPrincipal[];
   /**
+   * Level of `operators` on the job: `CAN_MANAGE_RUN` (run now, cancel) or `CAN_VIEW` (see runs and
+   * their logs only), such as in production.
+   * @default "CAN_MANAGE_RUN"
+   */
+  readonly operatorPermission?: OperatorPermission;
+  /**
+   * The principal that applies the stack, named as the job's owner (IS_OWNER). Databricks makes the
+   * job's creator its owner, and the provider's refresh shows that entry to any identity other than
+   * the applier (permissions/permission_definitions.go, prepareResponse): named here, a plan by
+   * another identity (the drift check) sees the permissions it expects.
+   * @default - unnamed: the owner entry shows as drift to identities other than the applier
+   */
+  readonly owner?: IDatabricksPrincipal;
+  /**
    * A Key Vault-backed secret scope that `runAs` may read.
    * @default - no secret scope
    */
@@ -180,6 +195,10 @@ export interface BatchJobProps {
    */
   readonly clusterPolicyName?: string;
 }
+
+/** What operators may do with a job. */
+export const OPERATOR_PERMISSIONS = ["CAN_MANAGE_RUN", "CAN_VIEW"] as const;
+export type OperatorPermission = (typeof OPERATOR_PERMISSIONS)[number];
 
 const TASK_KEY = /^[A-Za-z0-9_-]{1,100}$/;
 const CODE_FOLDER = /^\/(?!Workspace\/)(?!Shared(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
@@ -255,7 +274,10 @@ export class BatchJob extends Construct {
     new Permissions(this, "job-permissions", {
       provider: props.provider,
       jobId: this.jobId,
-      accessControl: uniquePrincipals(props.operators ?? []).map((principal) => accessControl(principal, "CAN_MANAGE_RUN")),
+      accessControl: [
+        ...(props.owner ? [accessControl(props.owner, "IS_OWNER")] : []),
+        ...uniquePrincipals(props.operators ?? []).map((principal) => accessControl(principal, props.operatorPermission ?? "CAN_MANAGE_RUN")),
+      ],
       dependsOn: ready,
     });
   }
@@ -301,6 +323,7 @@ export class BatchJob extends Construct {
 
   /** The Key Vault-backed scope, the Databricks service's read role on the vault, and the run-as principal's READ. */
   private createSecretScope(props: BatchJobProps, secretScope: BatchJobSecretScope, ready: ITerraformDependable[]): SecretScope {
+    notePrincipal(this, secretScope.azureDatabricksObjectId, "the AzureDatabricks application, which reads the vault behind Key Vault-backed secret scopes");
     // The Databricks service reads the vault on behalf of the scope; one role assignment per vault.
     const vaultRole = grantOnce(this, secretScope.secretStore, secretScope.azureDatabricksObjectId);
     const scope = new SecretScope(this, "secret-scope", {
@@ -496,6 +519,10 @@ function validateProps(v: PropValidator, props: BatchJobProps): void {
   const runAs = props.runAs;
   if (runAs && runAs.kind === "group") v.once(`run-as-group:${runAs.name}`, () => v.fail("runAs", `group ${runAs.name}`, "a service principal (or user): a job cannot run as a group"));
   (props.operators ?? []).forEach((principal, index) => checkDatabricksPrincipal(v, `operators[${index}]`, principal));
+  v.oneOf("operatorPermission", props.operatorPermission, OPERATOR_PERMISSIONS);
+  if (props.owner !== undefined) checkDatabricksPrincipal(v, "owner", props.owner);
+  const owner = props.owner;
+  if (owner?.kind === "group") v.fail("owner", `group ${owner.name}`, "the service principal (or user) that applies the stack: a group cannot own a job");
   // Everything the job names (run as, single user, permissions) must be assigned to the workspace.
   const known = knowsAssignments(props.workspace);
   checkAssigned(v, "runAs", props.runAs, props.workspace, known);

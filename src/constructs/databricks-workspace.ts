@@ -146,6 +146,14 @@ export interface DatabricksWorkspaceProps extends Placement {
    */
   readonly principals?: IDatabricksPrincipal[];
   /**
+   * Account principals to assign to the workspace as admins (`databricks_permission_assignment`
+   * with ADMIN), such as the weekly drift check's identity: refreshing secret ACLs, object
+   * permissions and permission assignments needs a workspace admin, since Databricks has no
+   * read-only admin. Give it only to identities that run reviewed code.
+   * @default - none
+   */
+  readonly admins?: IDatabricksPrincipal[];
+  /**
    * Id of the region's Unity Catalog metastore to assign the workspace to, as soon as the workspace
    * is reachable. Identity federation (assigning account principals to a workspace) works only
    * once the workspace has a metastore, so every principal assignment waits for this one.
@@ -345,7 +353,8 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
     // until they are assigned, so everything that names one waits for these.
     const assignments: Record<string, PermissionAssignment> = {};
     const principals: IDatabricksPrincipal[] = [];
-    for (const [index, principal] of (props.principals ?? []).entries()) {
+    const admins = new Set((props.admins ?? []).filter((admin) => admin !== undefined).map(principalKey));
+    for (const [index, principal] of [...(props.principals ?? []), ...(props.admins ?? [])].entries()) {
       if (!principal) continue;
       const key = principalKey(principal);
       if (assignments[key]) continue;
@@ -353,7 +362,7 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
       const idPart = Token.isUnresolved(principal.name) ? `${index}` : constructIdPart(principal.name);
       assignments[key] = new PermissionAssignment(this, `assignment-${principal.kind}-${idPart}`, {
         provider: props.provider,
-        permissions: ["USER"],
+        permissions: [admins.has(key) ? "ADMIN" : "USER"],
         servicePrincipalName: principal.kind === "servicePrincipal" ? principal.name : undefined,
         groupName: principal.kind === "group" ? principal.name : undefined,
         userName: principal.kind === "user" ? principal.name : undefined,
@@ -635,6 +644,7 @@ function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProp
     v.fail("publicNetworkAccessReason", props.publicNetworkAccessReason, "a reason why the workspace stays public, required when publicNetworkAccess is true");
   }
   (props.principals ?? []).forEach((principal, index) => checkDatabricksPrincipal(v, `principals[${index}]`, principal));
+  (props.admins ?? []).forEach((principal, index) => checkDatabricksPrincipal(v, `admins[${index}]`, principal));
   checkObjectId(v, "metastoreId", props.metastoreId, "the id of the region's Unity Catalog metastore");
   const key = props.dbfsCustomerManagedKey;
   if (key) {

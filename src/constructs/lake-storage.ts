@@ -18,6 +18,7 @@ import { requireArmOnlyStorage, requireTerraformVersion } from "./terraform-requ
 import { propagationWait } from "./time-provider";
 import { checkExpiry, checkName, isUnresolved, NAME_RULES, PropValidator } from "./validation";
 import { useAzurermProvider } from "./providers";
+import { notePrincipal } from "./core/stack-notes";
 
 export const REPLICATION_TYPES = ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const;
 export type ReplicationType = (typeof REPLICATION_TYPES)[number];
@@ -336,6 +337,7 @@ export class LakeStorage extends LakeStorageBase {
     }
     this.containers = containers as Record<LakeContainerName, StorageContainer>;
     (props.landingWriters ?? []).forEach((principal, index) => {
+      notePrincipal(this, principal?.objectId, "lands files in the landing container");
       grantRole(this, `landing-writer-${index}`, {
         construct: "LakeStorage",
         targetScope: `${this.accountId}/blobServices/default/containers/${containers.landing?.name ?? "landing"}`,

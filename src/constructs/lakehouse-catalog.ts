@@ -100,7 +100,22 @@ export interface LakehouseCatalogProps {
    * @default - no grant: the deploying identity already holds the three privileges (docs/deploying.md, "What must exist first")
    */
   readonly metastorePrivilegesFor?: IDatabricksPrincipal;
+  /**
+   * The identity of the weekly drift check (a plan that refreshes, from reviewed code only): given
+   * what refreshing the catalog's objects needs, USE_CATALOG, USE_SCHEMA and MANAGE on the catalog
+   * and MANAGE on each external location and the storage credential. Reading grants and these
+   * objects needs their owner, MANAGE or a metastore admin, and Unity Catalog has no read-only
+   * privilege that allows it (docs/cicd.md, "Identities").
+   * @default - none: only the deploying identity (their owner) can refresh them
+   */
+  readonly driftChecker?: IDatabricksPrincipal;
 }
+
+/** What the drift check's identity needs to refresh the catalog's objects and their grants. */
+export const DRIFT_CHECKER_PRIVILEGES = {
+  catalog: ["USE_CATALOG", "USE_SCHEMA", "MANAGE"],
+  location: ["MANAGE"],
+} as const;
 
 /** What creating a catalog's storage credential, external locations and catalog needs on the metastore. */
 export const METASTORE_PRIVILEGES = ["CREATE_STORAGE_CREDENTIAL", "CREATE_EXTERNAL_LOCATION", "CREATE_CATALOG"] as const;
@@ -178,6 +193,8 @@ export class LakehouseCatalog extends Construct {
   /** The grants applied, by securable. */
   readonly grantSet: GrantSet;
   readonly grants: Readonly<Partial<Record<Securable, Grants>>>;
+  /** The drift check's grant on the storage credential, when `driftChecker` is set. */
+  readonly storageCredentialGrants?: Grants;
 
   constructor(scope: Construct, id: string, props: LakehouseCatalogProps) {
     super(scope, id);
@@ -264,9 +281,19 @@ export class LakehouseCatalog extends Construct {
         principal: props.principals[grantee].name,
         privileges: [...(byGrantee[grantee] ?? [])],
       }));
+      const driftPrivileges = securable === "catalog" ? DRIFT_CHECKER_PRIVILEGES.catalog : securable.startsWith("external-location:") ? DRIFT_CHECKER_PRIVILEGES.location : [];
+      if (props.driftChecker && driftPrivileges.length > 0) grant.push({ principal: props.driftChecker.name, privileges: [...driftPrivileges] });
       grants[securable] = new Grants(this, `grants-${securable.replace(":", "-")}`, { provider, ...this.securableReference(securable), grant, dependsOn: ready });
     }
     this.grants = grants;
+    if (props.driftChecker) {
+      this.storageCredentialGrants = new Grants(this, "grants-storage-credential", {
+        provider,
+        storageCredential: this.storageCredential.id,
+        grant: [{ principal: props.driftChecker.name, privileges: [...DRIFT_CHECKER_PRIVILEGES.location] }],
+        dependsOn: ready,
+      });
+    }
   }
 
   private securableReference(securable: Securable): { catalog?: string; schema?: string; externalLocation?: string } {
@@ -287,6 +314,7 @@ function validate(catalog: LakehouseCatalog, props: LakehouseCatalogProps): void
   v.once(`tenant:${props.tenantId}`, () => checkObjectId(v, "tenantId", props.tenantId, "the Entra ID tenant id of the access connector's identity"));
   checkMetastore(v, props);
   if (props.metastorePrivilegesFor !== undefined) checkDatabricksPrincipal(v, "metastorePrivilegesFor", props.metastorePrivilegesFor);
+  if (props.driftChecker !== undefined) checkDatabricksPrincipal(v, "driftChecker", props.driftChecker);
   v.required("catalogName", props.catalogName, "1-255 lowercase letters, digits and underscores, starting with a letter");
   v.matches("catalogName", props.catalogName, /^[a-z][a-z0-9_]{0,254}$/, "1-255 lowercase letters, digits and underscores, starting with a letter");
   if (typeof props.catalogName === "string" && !isUnresolved(props.catalogName)) {

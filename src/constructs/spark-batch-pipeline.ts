@@ -20,9 +20,14 @@ import { ISecretStore } from "./secret-store";
 import { ISecureNetwork } from "./secure-network";
 import { checkDerivedName, isUnresolved, PropValidator } from "./validation";
 import { useAzurermProvider } from "./providers";
+import { notePipelineIdentity, notePrincipal } from "./core/stack-notes";
 
 export type { JobClusterOptions } from "./batch-job";
 export type { DatabricksWorkspaceSubnets, DbfsCustomerManagedKey } from "./databricks-workspace";
+
+/** What data engineers may do with a pipeline's job. */
+export const DATA_ENGINEER_JOB_ACCESS = ["run", "view"] as const;
+export type DataEngineerJobAccess = (typeof DATA_ENGINEER_JOB_ACCESS)[number];
 
 /** The lake areas the bank ETL writes, each to the container of the same name. */
 const ETL_WRITTEN_AREAS = ["curated", "features", "quarantine"] as const;
@@ -150,8 +155,23 @@ export interface SparkBatchPipelineProps extends Placement {
    * @default false
    */
   readonly grantMetastorePrivileges?: boolean;
+  /**
+   * The identity of the weekly drift check (a plan that refreshes, run only from reviewed code on
+   * `main`): assigned to the workspace as an admin and given MANAGE on the catalog's objects, which
+   * refreshing secret ACLs, object permissions, permission assignments and grants needs (Databricks
+   * has no read-only admin; docs/cicd.md, "Identities"). It must not be the job's principal.
+   * @default - none: only the deploying identity can refresh the pipeline's Databricks objects
+   */
+  readonly driftChecker?: IDatabricksPrincipal;
   /** Databricks account group of the data engineers. */
   readonly dataEngineers: IDatabricksPrincipal;
+  /**
+   * What data engineers may do with the quarterly job: `run` it (CAN_MANAGE_RUN: run now with
+   * other parameters, cancel) or only `view` it and its runs (CAN_VIEW). The job holds no
+   * administrator credential and refuses a run aimed at another server or lake either way.
+   * @default - "view" in a production environment (`environmentName` prod, production or prod-*), "run" elsewhere
+   */
+  readonly dataEngineerJobAccess?: DataEngineerJobAccess;
   /** Databricks account group of the ML consumers, who read the features schema. */
   readonly mlConsumers: IDatabricksPrincipal;
   /** Addresses that receive failure and long-run warnings. */
@@ -334,6 +354,13 @@ export class SparkBatchPipeline extends Construct {
     }
     v.report(this);
     this.register(props, { suffix, workspaceName });
+    notePrincipal(this, props.jobServicePrincipal?.name, `the service principal ${jobName} runs as`);
+    notePrincipal(this, props.deployer?.name, "the deploying identity (deploy pipeline)");
+    notePrincipal(this, props.driftChecker?.name, "the drift check's identity (drift pipeline)");
+    notePipelineIdentity(this, "deploy", props.deployer?.name);
+    notePipelineIdentity(this, "drift", props.driftChecker?.name);
+    notePrincipal(this, props.dataEngineers?.name, "the data engineers");
+    notePrincipal(this, props.mlConsumers?.name, "the machine-learning consumers");
     warnOfProdSettings(this, props);
 
     useAzurermProvider(this, props.azurermProvider);
@@ -345,6 +372,7 @@ export class SparkBatchPipeline extends Construct {
       network: props.network,
       subnets: props.workspaceSubnets,
       principals: [props.jobServicePrincipal, props.dataEngineers, props.mlConsumers].filter((principal) => principal !== undefined),
+      admins: props.driftChecker ? [props.driftChecker] : undefined,
       metastoreId: props.metastoreId,
       publicNetworkAccess: props.publicNetworkAccess,
       publicNetworkAccessReason: props.publicNetworkAccessReason,
@@ -376,6 +404,7 @@ export class SparkBatchPipeline extends Construct {
       lakePathPrefix: props.lakePathPrefix,
       lakeReachable: [...this.networkConnectivity.ready],
       metastorePrivilegesFor: props.grantMetastorePrivileges ? props.deployer : undefined,
+      driftChecker: props.driftChecker,
     });
 
     const schedule = props.schedule ?? {};
@@ -395,6 +424,8 @@ export class SparkBatchPipeline extends Construct {
       clusterTags: { environment: props.environmentName, "cost-centre": props.costCentre },
       runAs: props.jobServicePrincipal,
       operators: props.dataEngineers ? [props.dataEngineers] : [],
+      operatorPermission: (props.dataEngineerJobAccess ?? (isProduction(props.environmentName) ? "view" : "run")) === "view" ? "CAN_VIEW" : "CAN_MANAGE_RUN",
+      owner: props.deployer,
       notificationAddresses: props.notificationAddresses,
       secretScope: { name: this.secretScopeName, secretStore: props.secretStore, azureDatabricksObjectId: props.azureDatabricksObjectId },
       runDurationWarningSeconds: props.runDurationWarningSeconds,
@@ -531,6 +562,12 @@ function validate(v: PropValidator, props: SparkBatchPipelineProps): void {
     v.once(`run-as-group:${jobPrincipal.name}`, () => v.fail("jobServicePrincipal", `${jobPrincipal.kind} ${jobPrincipal.name}`, "a service principal, DatabricksPrincipal.servicePrincipal(applicationId)"));
   }
   checkDatabricksPrincipal(v, "dataEngineers", props.dataEngineers);
+  v.oneOf("dataEngineerJobAccess", props.dataEngineerJobAccess, DATA_ENGINEER_JOB_ACCESS);
+  if (props.driftChecker !== undefined) checkDatabricksPrincipal(v, "driftChecker", props.driftChecker);
+  const driftName = props.driftChecker?.name;
+  if (typeof driftName === "string" && !isUnresolved(driftName) && typeof jobName === "string" && driftName.toLowerCase() === jobName.toLowerCase()) {
+    v.fail("driftChecker", driftName, "a principal other than jobServicePrincipal: the drift check's identity is a workspace admin, which the job must never be");
+  }
   checkDatabricksPrincipal(v, "mlConsumers", props.mlConsumers);
   if (props.dataEngineers && props.mlConsumers && !isUnresolved(props.dataEngineers.name) && props.dataEngineers.name === props.mlConsumers.name) {
     v.fail("mlConsumers", props.mlConsumers.name, "a principal other than dataEngineers");

@@ -1,6 +1,6 @@
 import { EnvironmentConfig } from "./config";
 import { DatabricksPrincipal } from "../constructs/principal";
-import { agentNetwork, deployerApplicationId, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
+import { agentNetwork, deployerApplicationId, driftApplicationId, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 const DEV_PUBLIC_WORKSPACE_REASON =
@@ -43,6 +43,8 @@ export const dev: EnvironmentConfig = {
     jobServicePrincipal: DatabricksPrincipal.servicePrincipal(jobServicePrincipalApplicationId("dev", "00000000-0000-4000-8000-00000000d001")),
     // Creates the catalog objects: needs CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION and CREATE CATALOG on the metastore.
     deployer: DatabricksPrincipal.servicePrincipal(deployerApplicationId("dev", "00000000-0000-4000-8000-00000000d002")),
+    // The weekly drift check's identity: a workspace admin with MANAGE on the catalog's objects (Databricks has no read-only admin); it runs reviewed code from main only.
+    driftChecker: DatabricksPrincipal.servicePrincipal(driftApplicationId("dev", "00000000-0000-4000-8000-00000000d003")),
     dataEngineerAccess: "all",
     publicNetworkAccess: true,
     publicNetworkAccessReason: DEV_PUBLIC_WORKSPACE_REASON,

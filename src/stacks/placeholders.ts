@@ -76,6 +76,7 @@ export const ESTATE_ENV_VARS = {
 export const ESTATE_PER_ENVIRONMENT_SUFFIXES = {
   jobServicePrincipalApplicationId: "JOB_SP_APPLICATION_ID",
   deployerApplicationId: "DEPLOYER_APPLICATION_ID",
+  driftApplicationId: "DRIFT_APPLICATION_ID",
   agentVnetId: "AGENT_VNET_ID",
   agentVnetCidr: "AGENT_VNET_CIDR",
 } as const;
@@ -96,6 +97,11 @@ export function jobServicePrincipalApplicationId(environment: EnvironmentName, s
 /** The principal the environment's deploy pipeline signs in as (its service connection's application id). */
 export function deployerApplicationId(environment: EnvironmentName, standIn: string): string {
   return placeholder(standIn, `application id of the ${environment} deploy pipeline's service connection`, perEnvironment(environment, ESTATE_PER_ENVIRONMENT_SUFFIXES.deployerApplicationId));
+}
+
+/** The principal the environment's weekly drift check signs in as (its service connection's application id). */
+export function driftApplicationId(environment: EnvironmentName, standIn: string): string {
+  return placeholder(standIn, `application id of the ${environment} drift check's service connection`, perEnvironment(environment, ESTATE_PER_ENVIRONMENT_SUFFIXES.driftApplicationId));
 }
 
 /** The Databricks account id (the account console's id), for the account-level provider. */

@@ -1,6 +1,6 @@
 import { EnvironmentConfig } from "./config";
 import { DatabricksPrincipal } from "../constructs/principal";
-import { agentNetwork, deployerApplicationId, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
+import { agentNetwork, deployerApplicationId, driftApplicationId, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 /** Prod is resilient: geo-redundant lake and backups, zone-redundant HA, delete protection. */
@@ -43,6 +43,10 @@ export const prod: EnvironmentConfig = {
     jobServicePrincipal: DatabricksPrincipal.servicePrincipal(jobServicePrincipalApplicationId("prod", "00000000-0000-4000-8000-00000000f001")),
     // Creates the catalog objects: needs CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION and CREATE CATALOG on the metastore.
     deployer: DatabricksPrincipal.servicePrincipal(deployerApplicationId("prod", "00000000-0000-4000-8000-00000000f002")),
+    // The weekly drift check's identity: a workspace admin with MANAGE on the catalog's objects (Databricks has no read-only admin); it runs reviewed code from main only.
+    driftChecker: DatabricksPrincipal.servicePrincipal(driftApplicationId("prod", "00000000-0000-4000-8000-00000000f003")),
+    // Data engineers see the job and its runs but cannot start it, nor with other parameters, in prod.
+    dataEngineerJobAccess: "view",
     dataEngineerAccess: "read",
     // Private: a databricks_ui_api private endpoint and back-end Private Link only.
     publicNetworkAccess: false,

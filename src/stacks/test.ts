@@ -1,6 +1,6 @@
 import { EnvironmentConfig } from "./config";
 import { DatabricksPrincipal } from "../constructs/principal";
-import { agentNetwork, deployerApplicationId, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
+import { agentNetwork, deployerApplicationId, driftApplicationId, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 
 const TEST_PUBLIC_WORKSPACE_REASON =
@@ -50,6 +50,8 @@ export const test: EnvironmentConfig = {
     jobServicePrincipal: DatabricksPrincipal.servicePrincipal(jobServicePrincipalApplicationId("test", "00000000-0000-4000-8000-00000000e001")),
     // Creates the catalog objects: needs CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION and CREATE CATALOG on the metastore.
     deployer: DatabricksPrincipal.servicePrincipal(deployerApplicationId("test", "00000000-0000-4000-8000-00000000e002")),
+    // The weekly drift check's identity: a workspace admin with MANAGE on the catalog's objects (Databricks has no read-only admin); it runs reviewed code from main only.
+    driftChecker: DatabricksPrincipal.servicePrincipal(driftApplicationId("test", "00000000-0000-4000-8000-00000000e003")),
     dataEngineerAccess: "read",
     publicNetworkAccess: true,
     publicNetworkAccessReason: TEST_PUBLIC_WORKSPACE_REASON,

@@ -27,6 +27,7 @@ import { parse as parseYaml } from "yaml";
 import { REDACTED, maskSensitive } from "./plan-redact";
 import {
   MAX_LISTED_PER_KIND,
+  runFooter,
   readPlanFile,
   classifyActions,
   parsePlanArgument,
@@ -35,7 +36,6 @@ import {
   type StackPlanSummary,
   type TerraformPlanJson,
 } from "./plan-summary";
-import { runFooter } from "./pr-comment";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

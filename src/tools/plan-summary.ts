@@ -248,6 +248,21 @@ function main(argv: readonly string[]): void {
   process.stdout.write(renderMarkdown(summaries, { title: values.title }));
 }
 
+/** A footer pointing at the run and commit the plan came from, when the pipeline variables are there. */
+export function runFooter(env: NodeJS.ProcessEnv): string[] {
+  const collection = env.SYSTEM_COLLECTIONURI ?? "";
+  const project = env.SYSTEM_TEAMPROJECT ?? "";
+  const buildId = env.BUILD_BUILDID ?? "";
+  const commit = env.SYSTEM_PULLREQUEST_SOURCECOMMITID ?? env.BUILD_SOURCEVERSION ?? "";
+  const parts: string[] = [];
+  if (collection !== "" && project !== "" && buildId !== "") {
+    const base = collection.endsWith("/") ? collection : `${collection}/`;
+    parts.push(`[pipeline run ${buildId}](${base}${encodeURIComponent(project)}/_build/results?buildId=${buildId})`);
+  }
+  if (commit !== "") parts.push(`commit \`${commit.slice(0, 8)}\``);
+  return parts.length === 0 ? [] : [`Planned by ${parts.join(" for ")}. Plans and \`terraform show\` output are in the run's artifacts.`];
+}
+
 if (require.main === module) {
   try {
     main(process.argv.slice(2));

@@ -6,11 +6,21 @@
  * All Azure DevOps REST calls live here (Git pull request threads, api-version 7.1), through an
  * injectable fetch so tests run without a network.
  *
+ * The comment ends with the access changes the pull request makes (access/access-matrix.ts): for
+ * each stack named with --access-stack, the rights its synthesized stack in --access-head grants or
+ * takes away against the target branch's in --access-base. A stack without a plan (prod, which
+ * pull requests never plan) is compared all the same.
+ *
  * CLI (in a pull-request build, with SYSTEM_ACCESSTOKEN mapped into the step's env):
- *   node lib/tools/pr-comment.js [<stack>=]<plan.json>...
+ *   node lib/tools/pr-comment.js [--access-base <cdktf.out> --access-head <cdktf.out> --access-stack <stack>...] [<stack>=]<plan.json>...
  */
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { isDestructive, parsePlanArgument, renderMarkdown, summarizePlanFiles } from "./plan-summary";
+import { accessChanges, AccessChanges, accessMatrix, renderAccessChanges, StackJson } from "../access/access-matrix";
+import { isDestructive, parsePlanArgument, renderMarkdown, runFooter, summarizePlanFiles } from "./plan-summary";
+
+export { runFooter } from "./plan-summary";
 
 /** Hidden marker that identifies the plan-summary thread among a pull request's threads. */
 export const PLAN_SUMMARY_MARKER = "<!-- estate-plan-summary -->";
@@ -169,27 +179,43 @@ export function pullRequestFromEnvironment(env: NodeJS.ProcessEnv): PullRequestR
   };
 }
 
-/** A footer pointing at the run and commit the plan came from, when the pipeline variables are there. */
-export function runFooter(env: NodeJS.ProcessEnv): string[] {
-  const collection = env.SYSTEM_COLLECTIONURI ?? "";
-  const project = env.SYSTEM_TEAMPROJECT ?? "";
-  const buildId = env.BUILD_BUILDID ?? "";
-  const commit = env.SYSTEM_PULLREQUEST_SOURCECOMMITID ?? env.BUILD_SOURCEVERSION ?? "";
-  const parts: string[] = [];
-  if (collection !== "" && project !== "" && buildId !== "") {
-    const base = collection.endsWith("/") ? collection : `${collection}/`;
-    parts.push(`[pipeline run ${buildId}](${base}${encodeURIComponent(project)}/_build/results?buildId=${buildId})`);
-  }
-  if (commit !== "") parts.push(`commit \`${commit.slice(0, 8)}\``);
-  return parts.length === 0 ? [] : [`Planned by ${parts.join(" for ")}. Plans and \`terraform show\` output are in the run's artifacts.`];
+/** A synthesized stack of a cdktf.out folder; undefined when the folder does not hold it (a new stack). */
+function stackIn(outdir: string, stack: string): StackJson | undefined {
+  const file = path.join(outdir, "stacks", stack, "cdk.tf.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as StackJson) : undefined;
+}
+
+/** The access changes of each stack: its matrix in `head` against the one in `base`. */
+export function stackAccessChanges(base: string, head: string, stacks: readonly string[]): AccessChanges[] {
+  return stacks.map((stack) => {
+    const after = stackIn(head, stack);
+    if (!after) throw new Error(`${head} holds no stack ${stack}: there is no ${path.join(head, "stacks", stack, "cdk.tf.json")}`);
+    const before = stackIn(base, stack);
+    return accessChanges(before && accessMatrix(stack, before), accessMatrix(stack, after));
+  });
+}
+
+/** The whole comment: the plan summary, then the access changes when there are any. */
+export function commentContent(planSummary: string, changes: readonly AccessChanges[]): string {
+  const access = renderAccessChanges(changes);
+  return `${PLAN_SUMMARY_MARKER}\n${planSummary}${access ? `\n\n${access}` : ""}`;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const { positionals } = parseArgs({ args: [...argv], allowPositionals: true });
-  if (positionals.length === 0) throw new Error("usage: pr-comment [<stack>=]<plan.json>...");
+  const usage = "usage: pr-comment [--access-base <cdktf.out> --access-head <cdktf.out> --access-stack <stack>...] [<stack>=]<plan.json>...";
+  const { positionals, values } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: { "access-base": { type: "string" }, "access-head": { type: "string" }, "access-stack": { type: "string", multiple: true } },
+  });
+  if (positionals.length === 0) throw new Error(usage);
+  const accessStacks = values["access-stack"] ?? [];
+  if (accessStacks.length > 0 && (values["access-base"] === undefined || values["access-head"] === undefined)) throw new Error(`--access-stack needs --access-base and --access-head; ${usage}`);
   const { accessToken, ...pr } = pullRequestFromEnvironment(process.env);
   const summaries = summarizePlanFiles(positionals.map(parsePlanArgument));
-  const content = `${PLAN_SUMMARY_MARKER}\n${renderMarkdown(summaries, { footer: runFooter(process.env) })}`;
+  const changes = accessStacks.length > 0 ? stackAccessChanges(values["access-base"] as string, values["access-head"] as string, accessStacks) : [];
+  const content = commentContent(renderMarkdown(summaries, { footer: runFooter(process.env) }), changes);
   const status: ThreadStatusName = summaries.some(isDestructive) ? "active" : "closed";
   const result = await upsertMarkedThread(pr, { content, marker: PLAN_SUMMARY_MARKER, status }, { accessToken });
   process.stdout.write(`pr-comment: ${result.action} thread ${result.threadId} on pull request ${pr.pullRequestId} (${status})\n`);

@@ -10,40 +10,13 @@
  * ready, 1 with one line per problem, 2 on a usage error. Real values come from the config files or
  * the ESTATE_* environment variables (src/stacks/placeholders.ts).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { App } from "cdktf";
-import { ENVIRONMENTS, EnvironmentConfig, EnvironmentName, stackName } from "../stacks/config";
-import { EstateStack } from "../stacks/estate-stack";
+import { ENVIRONMENTS, EnvironmentName, stackName } from "../stacks/config";
 import { estateEnvironmentVariables } from "../stacks/placeholders";
+import { environmentOf, loadConfig, synthesizeEstateStack } from "./estate-stacks";
 import { formatReport, preflight, PreflightProblem } from "./preflight";
 import { parseVmUsage, peeringSubscriptionProblems, quotaProblems, SynthesizedStackJson, VmUsage } from "./preflight-stack";
-
-function environmentOf(stack: string): EnvironmentName | undefined {
-  return ENVIRONMENTS.find((environment) => stackName(environment) === stack || environment === stack);
-}
-
-/** Loads an environment's config (after the environment variables are read). */
-function loadConfig(environment: EnvironmentName): EnvironmentConfig {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const module = require(`../stacks/${environment}`) as Record<string, EnvironmentConfig>;
-  return module[environment];
-}
-
-/** The stack as `cdktf synth` writes it, synthesized into a throwaway folder. */
-function synthesize(environment: EnvironmentName, config: EnvironmentConfig): SynthesizedStackJson {
-  const outdir = mkdtempSync(path.join(tmpdir(), "preflight-"));
-  try {
-    const app = new App({ outdir });
-    new EstateStack(app, stackName(environment), config);
-    app.synth();
-    return JSON.parse(readFileSync(path.join(outdir, "stacks", stackName(environment), "cdk.tf.json"), "utf8")) as SynthesizedStackJson;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
-}
 
 const USAGE =
   `usage: npm run preflight -- <stack>... [--vm-usage <az vm list-usage --location <region> -o json output>]   (${ENVIRONMENTS.map(stackName).join(", ")})\n` +
@@ -83,7 +56,7 @@ export function main(argv: readonly string[]): number {
   for (const stack of stacks) {
     const environment = environmentOf(stack) as EnvironmentName;
     const config = configs[ENVIRONMENTS.indexOf(environment)];
-    const synthesized = synthesize(environment, config);
+    const synthesized = synthesizeEstateStack<SynthesizedStackJson>(environment, config);
     const problems: PreflightProblem[] = [
       ...preflight(config, { otherEnvironments: configs.filter((other) => other !== config) }),
       ...peeringSubscriptionProblems(synthesized, config.subscriptionId ?? process.env.ARM_SUBSCRIPTION_ID),

@@ -31,6 +31,7 @@ function realEnvironment(): Record<string, string> {
   ENVIRONMENTS.forEach((environment, index) => {
     values[perEnvironment(environment, "JOB_SP_APPLICATION_ID")] = `5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8${index}`;
     values[perEnvironment(environment, "DEPLOYER_APPLICATION_ID")] = `6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9${index}`;
+    values[perEnvironment(environment, "DRIFT_APPLICATION_ID")] = `7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0${index}`;
     values[perEnvironment(environment, "AGENT_VNET_ID")] =
       `/subscriptions/1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a/resourceGroups/rg-agents/providers/Microsoft.Network/virtualNetworks/vnet-agents-${environment}`;
     values[perEnvironment(environment, "AGENT_VNET_CIDR")] = `10.250.${index}.0/24`;

@@ -251,7 +251,9 @@ export function namedPrincipals(graph: DependencyGraph): NamedPrincipal[] {
         found.push(...named(node.id, "principal", "any", body.principal));
         break;
       case "databricks_permissions":
-        for (const entry of asArray(body.access_control)) {
+        // IS_OWNER names the identity that applies the stack (a job's creator is its owner): the
+        // workspace's admin through its Azure role on the workspace, with no assignment of its own.
+        for (const entry of asArray(body.access_control).filter((candidate) => candidate.permission_level !== "IS_OWNER")) {
           found.push(...named(node.id, "access_control.service_principal_name", "servicePrincipal", entry.service_principal_name));
           found.push(...named(node.id, "access_control.group_name", "group", entry.group_name));
           found.push(...named(node.id, "access_control.user_name", "user", entry.user_name));

@@ -103,7 +103,8 @@ describe("the first apply of a private workspace", () => {
     const endpoint = `azurerm_private_endpoint.${logicalNameAt(prod, "azurerm_private_endpoint", "/pipeline/workspace/ui-api-private-endpoint")}`;
     const metastore = `databricks_metastore_assignment.${logicalNameAt(prod, "databricks_metastore_assignment", "/pipeline/workspace/metastore-assignment")}`;
     const assignments = resourcesOf(prod, "databricks_permission_assignment").map(([name]) => `databricks_permission_assignment.${name}`);
-    expect(assignments).toHaveLength(3);
+    // The job's principal, the two groups, and the drift check's identity (as an admin).
+    expect(assignments).toHaveLength(4);
     for (const [type, byName] of Object.entries(prod.resource)) {
       if (!type.startsWith("databricks_") || type.startsWith("databricks_mws_") || type === "databricks_workspace_file") continue;
       for (const [name, body] of Object.entries(byName)) {
@@ -386,10 +387,23 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
     for (const requirement of libraries) expect(requirement).toMatch(/^[A-Za-z0-9._[\]-]+==\S+$/);
   });
 
-  it("lets data engineers run the job but not change it", () => {
+  it(environment === "prod" ? "lets data engineers only view the job and its runs" : "lets data engineers run the job but not change it", () => {
+    expect(resourceAt(synthEnvironment(environment), "databricks_permissions", "/pipeline/job/job-permissions").access_control).toContainEqual(
+      { group_name: config.dataEngineers.name, permission_level: environment === "prod" ? "CAN_VIEW" : "CAN_MANAGE_RUN" },
+    );
+  });
+
+  it("names the deploying identity as the job's owner, so a refresh by the drift check's identity sees no drift", () => {
     expect(resourceAt(synthEnvironment(environment), "databricks_permissions", "/pipeline/job/job-permissions").access_control).toEqual([
-      { group_name: config.dataEngineers.name, permission_level: "CAN_MANAGE_RUN" },
+      { service_principal_name: config.deployer!.name, permission_level: "IS_OWNER" },
+      expect.objectContaining({ group_name: config.dataEngineers.name }),
     ]);
+  });
+
+  it("makes the drift check's identity a workspace admin, and nothing else in the workspace", () => {
+    const synthesized = synthEnvironment(environment);
+    const assignments = resourcesOf(synthesized, "databricks_permission_assignment").map(([, body]) => body);
+    expect(assignments.filter((body) => (body.permissions as string[]).includes("ADMIN"))).toEqual([expect.objectContaining({ service_principal_name: config.driftChecker!.name, permissions: ["ADMIN"] })]);
   });
 });
 

@@ -38,9 +38,19 @@ describe("the audited grant set", () => {
 describe.each(ENVIRONMENTS)("the %s Unity Catalog grants", (environment) => {
   const config = CONFIGS[environment].pipeline;
   const job = config.jobServicePrincipal.name;
+  const drift = config.driftChecker!.name;
+  /** A securable's grants without the drift check's, which its own test covers. */
+  const dataGrants = (securable: string) => Object.fromEntries(Object.entries(grantsAt(environment, securable)).filter(([principal]) => principal !== drift));
 
-  it("grants on nine securables: the catalog, four schemas and four external locations", () => {
-    expect(resourcesOf(synthEnvironment(environment), "databricks_grants")).toHaveLength(9);
+  it("grants on ten securables: the catalog, four schemas, four external locations and the storage credential", () => {
+    expect(resourcesOf(synthEnvironment(environment), "databricks_grants")).toHaveLength(10);
+  });
+
+  it("gives the drift check's identity what refreshing the catalog's objects and grants needs, and no data privilege", () => {
+    expect(grantsAt(environment, "catalog")[drift]).toEqual(["USE_CATALOG", "USE_SCHEMA", "MANAGE"]);
+    for (const area of ["landing", "curated", "features", "quarantine"]) expect(grantsAt(environment, `external-location-${area}`)[drift]).toEqual(["MANAGE"]);
+    expect(grantsAt(environment, "storage-credential")).toEqual({ [drift]: ["MANAGE"] });
+    for (const schema of ["raw", "curated", "features", "ops"]) expect(grantsAt(environment, `schema-${schema}`)[drift]).toBeUndefined();
   });
 
   it("never grants anything to account users or all workspace users", () => {
@@ -59,11 +69,11 @@ describe.each(ENVIRONMENTS)("the %s Unity Catalog grants", (environment) => {
   });
 
   it("lets the job's service principal only read files in landing", () => {
-    expect(grantsAt(environment, "external-location-landing")).toEqual({ [job]: ["READ_FILES"] });
+    expect(dataGrants("external-location-landing")).toEqual({ [job]: ["READ_FILES"] });
   });
 
   it.each(["curated", "features", "quarantine"])("lets the job's service principal read and write files in %s and create its external tables there", (area) => {
-    expect(grantsAt(environment, `external-location-${area}`)).toEqual({ [job]: ["READ_FILES", "WRITE_FILES", "CREATE_EXTERNAL_TABLE"] });
+    expect(dataGrants(`external-location-${area}`)).toEqual({ [job]: ["READ_FILES", "WRITE_FILES", "CREATE_EXTERNAL_TABLE"] });
   });
 
   it(`gives data engineers ${environment === "dev" ? "all privileges" : "read access"} on the catalog`, () => {

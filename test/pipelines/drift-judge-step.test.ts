@@ -37,13 +37,15 @@ let checkout: string;
 beforeAll(() => {
   root = mkdtempSync(path.join(tmpdir(), "drift-judge-"));
   checkout = path.join(root, "s");
-  mkdirSync(path.join(checkout, "lib", "tools"), { recursive: true });
-  for (const tool of ["drift-summary", "plan-summary", "plan-redact", "pr-comment"]) {
-    const { code } = transformFileSync(path.join(REPO_ROOT, "src", "tools", `${tool}.ts`), {
+  // The tools the step runs, and the modules they load (pr-comment loads the access matrix).
+  const modules = [...["drift-summary", "plan-summary", "plan-redact", "pr-comment"].map((tool) => `tools/${tool}`), ...["access-matrix", "pipeline-identities", "resource-rights", "rights"].map((module) => `access/${module}`)];
+  for (const module of modules) {
+    const { code } = transformFileSync(path.join(REPO_ROOT, "src", `${module}.ts`), {
       jsc: { target: "es2022", parser: { syntax: "typescript" } },
       module: { type: "commonjs" },
     });
-    writeFileSync(path.join(checkout, "lib", "tools", `${tool}.js`), code);
+    mkdirSync(path.dirname(path.join(checkout, "lib", `${module}.js`)), { recursive: true });
+    writeFileSync(path.join(checkout, "lib", `${module}.js`), code);
   }
   mkdirSync(path.join(checkout, ".azure-devops"));
 });

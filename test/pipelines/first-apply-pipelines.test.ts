@@ -6,6 +6,7 @@ import {
   type Environment,
   isTerraformStep,
   PLAN_APPLY_PIPELINES,
+  PLANNED_ENVIRONMENTS,
   poolParameter,
   preflightProblems,
   type Stage,
@@ -22,10 +23,15 @@ const stageNamed = (stages: Stage[], name: string): Stage => {
   return found;
 };
 
-/** The defaults of the pipeline's per-environment pool parameters. */
-function declaredPools(file: string): Record<Environment, string> {
+/** The defaults of the pipeline's per-environment pool parameters, for the environments it has one for. */
+function declaredPools(file: string): Partial<Record<Environment, string>> {
   const parameters = ((readPipelineYaml(file) as Mapping).parameters ?? []) as Array<{ name: string; default?: string }>;
-  return Object.fromEntries(ENVIRONMENTS.map((environment) => [environment, parameters.find((p) => p.name === poolParameter(environment))?.default])) as Record<Environment, string>;
+  return Object.fromEntries(
+    ENVIRONMENTS.flatMap((environment) => {
+      const pool = parameters.find((p) => p.name === poolParameter(environment))?.default;
+      return pool === undefined ? [] : [[environment, pool]];
+    }),
+  );
 }
 
 describe("rule 1: the plan and apply pipelines never use a Microsoft-hosted agent", () => {
@@ -70,27 +76,36 @@ describe("rule 1: the plan and apply pipelines never use a Microsoft-hosted agen
 });
 
 describe("rule 2: each environment's plan and apply jobs run on that environment's agent pool", () => {
-  it.each(PLAN_APPLY_PIPELINES)("%s declares one pool parameter per environment, with distinct defaults", (file) => {
+  it.each(PLAN_APPLY_PIPELINES)("%s declares one pool parameter per environment it plans, with distinct defaults", (file) => {
     const pools = declaredPools(file);
-    for (const environment of ENVIRONMENTS) expect({ environment, pool: pools[environment] }).toEqual({ environment, pool: expect.stringMatching(/\S/) });
-    expect(new Set(Object.values(pools)).size).toBe(ENVIRONMENTS.length);
+    expect(Object.keys(pools)).toEqual([...PLANNED_ENVIRONMENTS[file]]);
+    for (const environment of PLANNED_ENVIRONMENTS[file]) expect({ environment, pool: pools[environment] }).toEqual({ environment, pool: expect.stringMatching(/\S/) });
+    expect(new Set(Object.values(pools)).size).toBe(PLANNED_ENVIRONMENTS[file].length);
   });
 
   it("pr-plan, deploy and drift default to the same pools", () => {
-    expect(declaredPools(".azure-devops/pr-plan.yml")).toEqual(declaredPools(".azure-devops/deploy.yml"));
+    const { dev, test } = declaredPools(".azure-devops/deploy.yml");
+    expect(declaredPools(".azure-devops/pr-plan.yml")).toEqual({ dev, test });
     expect(declaredPools(".azure-devops/drift.yml")).toEqual(declaredPools(".azure-devops/deploy.yml"));
   });
 
   it.each(PLAN_APPLY_PIPELINES)("%s runs each environment's jobs on its pool parameter's default", (file) => {
-    expect(agentPoolProblems(stagesOf(file), declaredPools(file))).toEqual([]);
+    expect(agentPoolProblems(stagesOf(file), declaredPools(file), PLANNED_ENVIRONMENTS[file])).toEqual([]);
   });
 
   it.each(PLAN_APPLY_PIPELINES)("%s follows pools given at queue time", (file) => {
     const given = { dev: "pool-a", test: "pool-b", prod: "pool-c" };
-    const passed = Object.fromEntries(ENVIRONMENTS.map((environment) => [poolParameter(environment), given[environment]]));
+    const passed = Object.fromEntries(PLANNED_ENVIRONMENTS[file].map((environment) => [poolParameter(environment), given[environment]]));
     const stages = stagesOf(file, passed);
-    expect(agentPoolProblems(stages, given)).toEqual([]);
-    expect(stageNamed(stages, "plan_prod").jobs[0].pool).toEqual({ name: "pool-c" });
+    expect(agentPoolProblems(stages, given, PLANNED_ENVIRONMENTS[file])).toEqual([]);
+    const last = PLANNED_ENVIRONMENTS[file][PLANNED_ENVIRONMENTS[file].length - 1];
+    expect(stageNamed(stages, `plan_${last}`).jobs[0].pool).toEqual({ name: given[last] });
+  });
+
+  it("pr-plan never plans prod: no stage, no pool, no identity of prod runs a pull request's code", () => {
+    const stages = stagesOf(".azure-devops/pr-plan.yml");
+    expect(stages.map((s) => s.stage)).not.toContain("plan_prod");
+    expect(JSON.stringify(stages)).not.toMatch(/estate-prod-(plan|drift|agents)|"estate-prod"/);
   });
 
   it("catches an environment's job on another environment's pool", () => {
@@ -103,7 +118,7 @@ describe("rule 2: each environment's plan and apply jobs run on that environment
     const stages = clone(stagesOf(".azure-devops/pr-plan.yml"));
     delete stageNamed(stages, "plan_test").jobs[0].pool;
     stageNamed(stages, "build").jobs[0].pool = { vmImage: "ubuntu-latest" };
-    expect(agentPoolProblems(stages, declaredPools(".azure-devops/pr-plan.yml"))).toEqual([
+    expect(agentPoolProblems(stages, declaredPools(".azure-devops/pr-plan.yml"), PLANNED_ENVIRONMENTS[".azure-devops/pr-plan.yml"])).toEqual([
       "build/synth names no agent pool",
       "build/synth asks for vmImage 'ubuntu-latest'",
       "plan_test/plan names no agent pool",
@@ -115,9 +130,9 @@ describe("rule 3: preflight runs before every plan", () => {
   it.each(PLAN_APPLY_PIPELINES)("%s runs npm run preflight -- <stack> before planning the stack", (file) => {
     const stages = stagesOf(file);
     expect(preflightProblems(stages)).toEqual([]);
-    for (const environment of ENVIRONMENTS) {
+    for (const environment of PLANNED_ENVIRONMENTS[file]) {
       const steps = stepsOf(stageNamed(stages, `plan_${environment}`).jobs[0]);
-      const preflight = steps.findIndex((step) => step.script === `npm run preflight -- estate-${environment}`);
+      const preflight = steps.findIndex((step) => step.script === `npm run preflight -- estate-${environment}` || String(step.inputs?.inlineScript ?? "").includes(`npm run preflight -- estate-${environment}`));
       // npm ci first: preflight runs the project's own code.
       expect(preflight).toBeGreaterThan(steps.findIndex((step) => step.script === "npm ci --no-audit --no-fund"));
     }
@@ -134,9 +149,17 @@ describe("rule 3: preflight runs before every plan", () => {
     const stages = clone(stagesOf(".azure-devops/deploy.yml"));
     const job = stageNamed(stages, "plan_prod").jobs[0];
     const steps = stepsOf(job);
-    const [preflight] = steps.splice(steps.findIndex((step) => step.script?.startsWith("npm run preflight")), 1);
+    // The deploy's preflight is the AzureCLI@2 step that also checks the vCPU quota.
+    const [preflight] = steps.splice(steps.findIndex((step) => String(step.inputs?.inlineScript ?? "").includes("npm run preflight")), 1);
     steps.push(preflight);
     expect(preflightProblems(stages)).toEqual(["plan_prod: 'npm run preflight -- estate-prod' runs after the plan"]);
+  });
+
+  it("counts no preflight whose condition the template makes false", () => {
+    const stages = clone(stagesOf(".azure-devops/deploy.yml"));
+    const job = stageNamed(stages, "plan_dev").jobs[0];
+    job.steps = stepsOf(job).filter((step) => !String(step.inputs?.inlineScript ?? "").includes("npm run preflight"));
+    expect(preflightProblems(stages)).toEqual(["plan_dev: no 'npm run preflight -- estate-dev' step before the plan"]);
   });
 
   it("catches a drift check's plan without preflight", () => {
@@ -148,9 +171,9 @@ describe("rule 3: preflight runs before every plan", () => {
 
   it("catches preflight of the wrong stack", () => {
     const stages = clone(stagesOf(".azure-devops/deploy.yml"));
-    const step = stepsOf(stageNamed(stages, "plan_test").jobs[0]).find((s) => s.script?.startsWith("npm run preflight"));
-    if (step === undefined) throw new Error("no preflight step");
-    step.script = "npm run preflight -- estate-dev";
+    const step = stepsOf(stageNamed(stages, "plan_test").jobs[0]).find((s) => String(s.inputs?.inlineScript ?? "").includes("npm run preflight"));
+    if (step === undefined || step.inputs === undefined) throw new Error("no preflight step");
+    step.inputs.inlineScript = String(step.inputs.inlineScript).replace("npm run preflight -- estate-test", "npm run preflight -- estate-dev");
     expect(preflightProblems(stages)).toEqual(["plan_test: no 'npm run preflight -- estate-test' step before the plan"]);
   });
 });

@@ -31,6 +31,15 @@ export const ENVIRONMENTS = ["dev", "test", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 /** The pipelines that plan or apply: everything in them must run on a self-hosted pool. */
 export const PLAN_APPLY_PIPELINES = [".azure-devops/pr-plan.yml", ".azure-devops/deploy.yml", ".azure-devops/drift.yml"];
+/**
+ * The environments each pipeline plans. Pull requests never plan prod: no identity of prod runs a
+ * pull request's code (docs/cicd.md); the deploy pipeline plans prod after the merge.
+ */
+export const PLANNED_ENVIRONMENTS: Readonly<Record<string, readonly Environment[]>> = {
+  ".azure-devops/pr-plan.yml": ["dev", "test"],
+  ".azure-devops/deploy.yml": ENVIRONMENTS,
+  ".azure-devops/drift.yml": ENVIRONMENTS,
+};
 /** The pipeline parameter that names an environment's agent pool. */
 export const poolParameter = (environment: Environment) => `${environment}AgentPool`;
 
@@ -92,7 +101,7 @@ const poolName = (pool: unknown): string | undefined =>
  * hosted pool), and the jobs of stages plan_<env> and apply_<env> run on `pools[env]`, the value
  * the pipeline's per-environment pool parameter was given.
  */
-export function agentPoolProblems(stages: readonly Stage[], pools: Readonly<Record<Environment, string>>): string[] {
+export function agentPoolProblems(stages: readonly Stage[], pools: Readonly<Partial<Record<Environment, string>>>, environments: readonly Environment[] = ENVIRONMENTS): string[] {
   const problems: string[] = [];
   const covered = new Set<Environment>();
   for (const stage of stages) {
@@ -108,7 +117,7 @@ export function agentPoolProblems(stages: readonly Stage[], pools: Readonly<Reco
     }
     if (environment !== undefined) covered.add(environment);
   }
-  for (const environment of ENVIRONMENTS) if (!covered.has(environment)) problems.push(`no plan or apply stage for ${environment}`);
+  for (const environment of environments) if (!covered.has(environment)) problems.push(`no plan or apply stage for ${environment}`);
   return problems;
 }
 
@@ -125,7 +134,7 @@ export function preflightProblems(stages: readonly Stage[]): string[] {
         if (!isTerraformStep(step, "plan") && !isTerraformStep(step, "drift")) return;
         plans += 1;
         const stack = stackOf(step);
-        const preflight = steps.findIndex((candidate) => candidate.script?.trim() === `npm run preflight -- ${stack}`);
+        const preflight = steps.findIndex((candidate) => runsPreflight(candidate, stack));
         if (preflight === -1) problems.push(`${stage.stage}: no 'npm run preflight -- ${stack}' step before the plan`);
         else if (preflight > index) problems.push(`${stage.stage}: 'npm run preflight -- ${stack}' runs after the plan`);
       });
@@ -133,6 +142,20 @@ export function preflightProblems(stages: readonly Stage[]): string[] {
   }
   if (plans === 0) problems.push("no plan step found");
   return problems;
+}
+
+/** A condition that the template makes false for good, such as `and(succeeded(), eq('true', 'false'))`. */
+function neverRuns(step: Step): boolean {
+  return [...String(step.condition ?? "").matchAll(/eq\('([^']*)', '([^']*)'\)/g)].some((match) => match[1] !== match[2]);
+}
+
+/** A step that runs preflight of `stack`: a script, or an AzureCLI@2 inline script (which adds the vCPU quota), that its condition lets run. */
+function runsPreflight(step: Step, stack: string | undefined): boolean {
+  if (neverRuns(step)) return false;
+  const command = `npm run preflight -- ${stack}`;
+  if (step.script?.trim() === command) return true;
+  const inline = step.task === "AzureCLI@2" ? String(step.inputs?.inlineScript ?? "") : "";
+  return inline.split("\n").some((line) => line.trim() === command || line.trim().startsWith(`${command} `));
 }
 
 // --- 4. the NCC's private endpoint connections are approved after every apply ------------------

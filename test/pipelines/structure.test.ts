@@ -98,44 +98,64 @@ describe("the deploy pipeline", () => {
     expect(steps.some((step) => step.script?.includes("plan-redact.js"))).toBe(true);
   });
 
-  it("plans with the state lock held, as the apply identity", () => {
+  it("plans with the state lock held and a refresh, as the apply identity", () => {
     for (const step of azureCliSteps(allSteps(deployStages))) {
-      expect(step.env?.TF_PLAN_LOCK).toBe("true");
+      expect(step.env).toMatchObject({ TF_PLAN_LOCK: "true", TF_PLAN_REFRESH: "true" });
       expect(step.inputs?.azureSubscription).toMatch(/^estate-(dev|test|prod)$/);
     }
+  });
+
+  it.each(["dev", "test", "prod"])("checks the region's vCPU quota with az vm list-usage in %s's preflight, as the deploy identity", (environment) => {
+    const steps = stepsOf(stage(deployStages, `plan_${environment}`).jobs[0]);
+    const quota = steps.find((step) => step.task === "AzureCLI@2" && String(step.inputs?.inlineScript ?? "").includes("az vm list-usage"));
+    expect(quota?.inputs?.azureSubscription).toBe(`estate-${environment}`);
+    expect(quota?.condition).toBe("and(succeeded(), eq('true', 'true'))");
+    expect(String(quota?.inputs?.inlineScript)).toContain(`npm run preflight -- estate-${environment} --vm-usage "$(Agent.TempDirectory)/vm-usage.json"`);
+    expect(steps.find((step) => step.script === `npm run preflight -- estate-${environment}`)?.condition).toBe("and(succeeded(), eq('true', 'false'))");
   });
 });
 
 describe("the pull-request plan pipeline", () => {
-  it("plans every stack in parallel after synth, then comments once", () => {
+  it("plans dev and test in parallel after synth, then comments once; never prod", () => {
     expect(prPlanStages.map((s) => [s.stage, s.dependsOn])).toEqual([
       ["build", undefined],
       ["plan_dev", "build"],
       ["plan_test", "build"],
-      ["plan_prod", "build"],
-      ["comment", ["plan_dev", "plan_test", "plan_prod"]],
+      ["comment", ["plan_dev", "plan_test"]],
     ]);
   });
 
-  it("plans with read-only service connections and without taking the state lease", () => {
+  it("plans as the -plan service connections, without refreshing and without taking the state lease", () => {
     const steps = azureCliSteps(allSteps(prPlanStages));
-    expect(steps.map((step) => step.inputs?.azureSubscription)).toEqual(["estate-dev-plan", "estate-test-plan", "estate-prod-plan"]);
-    for (const step of steps) expect(step.env?.TF_PLAN_LOCK).toBe("false");
+    expect(steps.map((step) => step.inputs?.azureSubscription)).toEqual(["estate-dev-plan", "estate-test-plan"]);
+    for (const step of steps) expect(step.env).toMatchObject({ TF_PLAN_LOCK: "false", TF_PLAN_REFRESH: "false" });
+  });
+
+  it("synthesizes the pull request's code without reads of vault secrets, and the target branch for the access changes", () => {
+    const steps = stepsOf(stage(prPlanStages, "build").jobs[0]);
+    const synth = steps.find((step) => step.displayName === "npm run synth");
+    expect(synth?.script).toContain(`if [ "true" = "true" ]; then`);
+    expect(synth?.script).toContain(`export CDKTF_CONTEXT_JSON='{"azure-quarterly-batch:planWithoutSecrets":true}'`);
+    const base = steps.find((step) => step.displayName === "Synthesize the target branch");
+    expect(base?.condition).toBe("and(succeeded(), eq('true', 'true'), eq(variables['Build.Reason'], 'PullRequest'))");
+    expect(base?.script).toContain('CDKTF_OUTDIR="$(Build.ArtifactStagingDirectory)/cdktf.base" npm run synth');
   });
 
   it("has no deployment job: a pull request never applies", () => {
     expect(prPlanStages.flatMap((s) => s.jobs).filter((job) => job.deployment !== undefined)).toEqual([]);
   });
 
-  it("comments only on pull-request runs, with the job's access token", () => {
+  it("comments only on pull-request runs, with the job's access token, with the access changes of every stack", () => {
     const comment = stage(prPlanStages, "comment");
     expect(comment.condition).toBe("and(succeeded(), eq(variables['Build.Reason'], 'PullRequest'))");
     const post = stepsOf(comment.jobs[0]).find((step) => step.script?.includes("pr-comment.js"));
     expect(post?.env).toEqual({ SYSTEM_ACCESSTOKEN: "$(System.AccessToken)" });
+    expect(post?.script).toContain("for stack in estate-dev estate-test; do");
     expect(post?.script).toContain("for stack in estate-dev estate-test estate-prod; do");
+    expect(post?.script).toContain('--access-base "$(Pipeline.Workspace)/cdktf.base" --access-head "$(Pipeline.Workspace)/cdktf.out"');
   });
 
-  it.each(["dev", "test", "prod"])("publishes the %s plan as text and masked JSON, without the saved plan", (environment) => {
+  it.each(["dev", "test"])("publishes the %s plan as text and masked JSON, without the saved plan", (environment) => {
     const steps = stepsOf(stage(prPlanStages, `plan_${environment}`).jobs[0]);
     const names = steps.map((step) => step.script ?? step.publish ?? step.task ?? step.download ?? step.checkout);
     const redact = names.findIndex((name) => String(name).includes("plan-redact.js"));
@@ -177,9 +197,9 @@ describe("the drift pipeline", () => {
     ]);
   });
 
-  it("plans with the pull-request plans' read-only service connections, without the state lock", () => {
+  it("plans as the -drift service connections, which run only reviewed code, without the state lock", () => {
     const steps = azureCliSteps(allSteps(driftStages));
-    expect(steps.map((step) => step.inputs?.azureSubscription)).toEqual(["estate-dev-plan", "estate-test-plan", "estate-prod-plan"]);
+    expect(steps.map((step) => step.inputs?.azureSubscription)).toEqual(["estate-dev-drift", "estate-test-drift", "estate-prod-drift"]);
     for (const step of steps) expect(step.env?.TF_PLAN_LOCK).toBe("false");
   });
 
@@ -221,7 +241,7 @@ describe("every Terraform step", () => {
   it("is one terraform-stack.sh AzureCLI@2 step per plan and apply stage", () => {
     expect(steps.map(([label]) => label)).toEqual([
       "deploy plan_dev", "deploy apply_dev", "deploy plan_test", "deploy apply_test", "deploy plan_prod", "deploy apply_prod",
-      "pr-plan plan_dev", "pr-plan plan_test", "pr-plan plan_prod",
+      "pr-plan plan_dev", "pr-plan plan_test",
       "drift plan_dev", "drift plan_test", "drift plan_prod",
     ]);
   });

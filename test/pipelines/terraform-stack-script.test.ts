@@ -121,6 +121,16 @@ describe("terraform-stack.sh", () => {
     expect(commands()).toContain("terraform plan -input=false -no-color -out=tfplan -lock=false");
   });
 
+  it("plans without refreshing, and without the state lock, for a pull request", () => {
+    expect(box.run(["plan", box.stackDir], { TF_PLAN_LOCK: "false", TF_PLAN_REFRESH: "false" }).status).toBe(0);
+    expect(commands()).toContain("terraform plan -input=false -no-color -out=tfplan -lock=false -refresh=false");
+  });
+
+  it("refreshes by default", () => {
+    expect(box.run(["plan", box.stackDir]).status).toBe(0);
+    expect(commands().filter((command) => command.startsWith("terraform plan"))).toEqual(["terraform plan -input=false -no-color -out=tfplan"]);
+  });
+
   it("applies the saved plan after installing the locked providers", () => {
     writeFileSync(path.join(box.stackDir, "tfplan"), "");
     writeFileSync(path.join(box.stackDir, ".terraform.lock.hcl"), "");

@@ -1,7 +1,13 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { synthEnvironment } from "../helpers/synth";
 import {
   PLAN_SUMMARY_MARKER,
   ThreadStatus,
+  commentContent,
   findMarkedThread,
+  stackAccessChanges,
   pullRequestFromEnvironment,
   runFooter,
   upsertMarkedThread,
@@ -185,5 +191,49 @@ describe("runFooter", () => {
 
   it("is empty outside a pipeline", () => {
     expect(runFooter({})).toEqual([]);
+  });
+});
+
+describe("the access changes in the comment", () => {
+  /** A cdktf.out folder holding the given stacks. */
+  function outdir(stacks: Record<string, unknown>): string {
+    const dir = mkdtempSync(join(tmpdir(), "cdktf-out-"));
+    for (const [name, stack] of Object.entries(stacks)) {
+      mkdirSync(join(dir, "stacks", name), { recursive: true });
+      writeFileSync(join(dir, "stacks", name, "cdk.tf.json"), JSON.stringify(stack));
+    }
+    return dir;
+  }
+
+  it("adds the grant a pull request makes to prod, which it does not plan, below the plan summary", () => {
+    const base = synthEnvironment("prod");
+    const head = JSON.parse(JSON.stringify(base));
+    const catalog = Object.values(head.resource.databricks_grants as Record<string, { catalog?: string; grant: Array<{ principal: string; privileges: string[] }> }>).find((body) => body.catalog !== undefined);
+    catalog!.grant.push({ principal: "auditors", privileges: ["USE_CATALOG", "SELECT"] });
+    const [baseDir, headDir] = [outdir({ "estate-prod": base }), outdir({ "estate-prod": head })];
+    try {
+      const content = commentContent("| plan summary |", stackAccessChanges(baseDir, headDir, ["estate-prod"]));
+      expect(content.startsWith(`${PLAN_SUMMARY_MARKER}\n| plan summary |`)).toBe(true);
+      expect(content).toContain("**estate-prod**");
+      expect(content).toContain("+ group auditors: SELECT on catalog bank_prod");
+    } finally {
+      rmSync(baseDir, { recursive: true, force: true });
+      rmSync(headDir, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves the section out when nothing changes, and counts every right of a new stack as added", () => {
+    const stack = synthEnvironment("dev");
+    const [baseDir, headDir] = [outdir({ "estate-dev": stack }), outdir({ "estate-dev": stack, "estate-new": stack })];
+    try {
+      expect(commentContent("summary", stackAccessChanges(baseDir, headDir, ["estate-dev"]))).toBe(`${PLAN_SUMMARY_MARKER}\nsummary`);
+      const [added] = stackAccessChanges(baseDir, headDir, ["estate-new"]);
+      expect(added.removed).toEqual([]);
+      expect(added.added.length).toBeGreaterThan(10);
+      expect(() => stackAccessChanges(baseDir, headDir, ["estate-gone"])).toThrow("holds no stack estate-gone");
+    } finally {
+      rmSync(baseDir, { recursive: true, force: true });
+      rmSync(headDir, { recursive: true, force: true });
+    }
   });
 });
