@@ -375,6 +375,7 @@ describe("docs/deploying.md and what preflight checks", () => {
       overlap: "overlap the address space",
       "dns-link": "link their own private DNS zones",
       deployer: "pipeline.deployer",
+      placement: "the subscription of every construct",
     };
     for (const kind of PROBLEM_KINDS) expect({ kind, described: described.includes(words[kind]) }).toEqual({ kind, described: true });
   });
