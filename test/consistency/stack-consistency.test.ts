@@ -385,22 +385,6 @@ const classes: Record<string, Case[]> = {
       allowed: ["add it to the DatabricksWorkspace's principals"],
     },
     {
-      name: "a catalog grant to a group the workspace never assigns",
-      build: () => {
-        const on = estate("unassigned-grant");
-        new (lib().LakehouseCatalog)(on.stack, "catalog", {
-          provider: on.databricks,
-          workspace: workspaceOn(on),
-          lake: on.lake,
-          tenantId: TENANT,
-          catalogName: "analytics",
-          principals: { jobServicePrincipal: servicePrincipal(JOB_SP), dataEngineers: group("analytics-engineers"), mlConsumers: group("analytics-ml") },
-        });
-        return on.stack;
-      },
-      problems: [{ construct: "LakehouseCatalog", path: "unassigned-grant/catalog", prop: "principals.mlConsumers", value: '"group analytics-ml"' }],
-    },
-    {
       name: "a vault and a sink tenant id that are not GUIDs",
       build: () => {
         const { stack } = emptyStack("tenant-ids");
