@@ -10,7 +10,6 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { auditMessages } from "../helpers/message-audit";
 import {
-  codeDirectory,
   emptyStack,
   estate,
   estateWithPipeline,
@@ -20,8 +19,12 @@ import {
   hubSubnet,
   hubVnet,
   JOB_SP,
+  jobProps,
   METASTORE,
   networkProps,
+  networkStack as network,
+  problemLine,
+  problemsOnce,
   pipelineProps,
   PLACEMENT,
   shippedPackage,
@@ -79,21 +82,6 @@ function pipelineIn(stack: TerraformStack, network: import("../../src/index").IS
   return new (lib().SparkBatchPipeline)(stack, "pipeline", pipelineProps(on, { workspaceSubnets: undefined, ...overrides }));
 }
 
-/** A plain job's props on a workspace. */
-function jobProps(provider: DatabricksProvider, workspace: import("../../src/index").IDatabricksWorkspace, overrides: Partial<import("../../src/index").BatchJobProps> = {}) {
-  return {
-    provider,
-    workspace,
-    jobName: "analytics-nightly",
-    codeDirectory: codeDirectory(),
-    tasks: [{ key: "load", entryFile: "run_etl.py" }],
-    schedule: { quartzCronExpression: "0 0 1 * * ?" },
-    cluster: { nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 2 },
-    runAs: servicePrincipal(JOB_SP),
-    notificationAddresses: ["oncall@analytics.contoso.com"],
-    ...overrides,
-  };
-}
 
 /** A job on an imported workspace, in its own stack. */
 function job(id: string, overrides: Partial<import("../../src/index").BatchJobProps> = {}): TerraformStack {
@@ -104,18 +92,29 @@ function job(id: string, overrides: Partial<import("../../src/index").BatchJobPr
   return stack;
 }
 
-/** A plain network in its own stack. */
-function network(id: string, overrides: Partial<import("../../src/index").SecureNetworkProps>): TerraformStack {
-  const { stack } = emptyStack(id);
-  new (lib().SecureNetwork)(stack, "network", networkProps({ additionalWorkspaceSubnets: undefined, ...overrides }));
-  return stack;
-}
 
 /** A long value as a problem shows it: quoted, its two ends kept when it is longer than 120 characters. */
 const shown = (value: string) => {
   const quoted = `"${value}"`;
   return quoted.length > 120 ? `${quoted.slice(0, 40)}...${quoted.slice(quoted.length - 77)}` : quoted;
 };
+
+/** A catalog on an imported workspace that assigns `assigned`, granting to the job's principal and two account groups. */
+function catalogOnImportedWorkspace(id: string, assigned: import("../../src/index").IDatabricksPrincipal[]): TerraformStack {
+  const { stack } = emptyStack(id);
+  const provider = new DatabricksProvider(stack, "databricks", { alias: "analytics" });
+  const workspace = lib().DatabricksWorkspace.fromExisting(stack, "workspace", { ...WORKSPACE_ATTRIBUTES, provider, metastoreId: METASTORE, assignedPrincipals: assigned });
+  const lake = new (lib().LakeStorage)(stack, "lake", { ...PLACEMENT, accountName: "stanalyticsdev01", network: lib().SecureNetwork.fromExisting(stack, "hub", HUB_NETWORK), deletionProtection: false });
+  new (lib().LakehouseCatalog)(stack, "catalog", {
+    provider,
+    workspace,
+    lake,
+    tenantId: TENANT,
+    catalogName: "analytics",
+    principals: { jobServicePrincipal: servicePrincipal(JOB_SP), dataEngineers: group("analytics-engineers"), mlConsumers: group("analytics-ml") },
+  });
+  return stack;
+}
 
 const tags = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`tag-${index}`, "x"]));
 
@@ -483,42 +482,8 @@ const classes: Record<string, { readonly cases: Case[]; readonly controls: Array
       },
     ],
     controls: [
-      [
-        "a catalog on an imported workspace granting to account groups the workspace has not assigned",
-        () => {
-          const { stack } = emptyStack("control-catalog-grants");
-          const provider = new DatabricksProvider(stack, "databricks", { alias: "analytics" });
-          const workspace = lib().DatabricksWorkspace.fromExisting(stack, "workspace", { ...WORKSPACE_ATTRIBUTES, provider, metastoreId: METASTORE, assignedPrincipals: [servicePrincipal(JOB_SP)] });
-          const lake = new (lib().LakeStorage)(stack, "lake", { ...PLACEMENT, accountName: "stanalyticsdev01", network: lib().SecureNetwork.fromExisting(stack, "hub", HUB_NETWORK), deletionProtection: false });
-          new (lib().LakehouseCatalog)(stack, "catalog", {
-            provider,
-            workspace,
-            lake,
-            tenantId: TENANT,
-            catalogName: "analytics",
-            principals: { jobServicePrincipal: servicePrincipal(JOB_SP), dataEngineers: group("analytics-engineers"), mlConsumers: group("analytics-ml") },
-          });
-          return stack;
-        },
-      ],
-      [
-        "a catalog on an imported workspace that lists no assigned principal at all",
-        () => {
-          const { stack } = emptyStack("control-catalog-none-assigned");
-          const provider = new DatabricksProvider(stack, "databricks", { alias: "analytics" });
-          const workspace = lib().DatabricksWorkspace.fromExisting(stack, "workspace", { ...WORKSPACE_ATTRIBUTES, provider, metastoreId: METASTORE, assignedPrincipals: [] });
-          const lake = new (lib().LakeStorage)(stack, "lake", { ...PLACEMENT, accountName: "stanalyticsdev01", network: lib().SecureNetwork.fromExisting(stack, "hub", HUB_NETWORK), deletionProtection: false });
-          new (lib().LakehouseCatalog)(stack, "catalog", {
-            provider,
-            workspace,
-            lake,
-            tenantId: TENANT,
-            catalogName: "analytics",
-            principals: { jobServicePrincipal: servicePrincipal(JOB_SP), dataEngineers: group("analytics-engineers"), mlConsumers: group("analytics-ml") },
-          });
-          return stack;
-        },
-      ],
+      ["a catalog on an imported workspace granting to account groups the workspace has not assigned", () => catalogOnImportedWorkspace("control-catalog-grants", [servicePrincipal(JOB_SP)])],
+      ["a catalog on an imported workspace that lists no assigned principal at all", () => catalogOnImportedWorkspace("control-catalog-none-assigned", [])],
     ],
   },
 
@@ -575,16 +540,9 @@ const classes: Record<string, { readonly cases: Case[]; readonly controls: Array
   },
 };
 
-const problemsOfCase = new Map<string, Problem[]>();
-
 /** The problems a case's stack reports (built once). */
 function problemsOf(badInput: Case): Problem[] {
-  let problems = problemsOfCase.get(badInput.name);
-  if (!problems) {
-    problems = lib().validationProblems(badInput.build());
-    problemsOfCase.set(badInput.name, problems);
-  }
-  return problems;
+  return problemsOnce(badInput.name, badInput.build);
 }
 
 describe.each(Object.entries(classes))("%s", (className, { cases, controls }) => {
@@ -640,8 +598,7 @@ describe("subscriptions not known at synth", () => {
 });
 
 describe("every message the suite produces", () => {
-  /** The line synthesis prints for a problem. */
-  const line = (problem: Problem) => new (lib().PropValidationError)([problem]).message.split("\n")[1].replace(/^ {2}- /, "");
+  const line = problemLine;
 
   it("is short, whole and said once", () => {
     const cases = Object.values(classes).flatMap(({ cases: list }) => list);
