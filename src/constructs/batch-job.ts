@@ -16,18 +16,30 @@ import { checkAssigned, checkDatabricksPrincipal, checkNotificationAddresses, pr
 import { checkWorkspaceProvider, IDatabricksWorkspace, knowsAssignments } from "./databricks-workspace";
 import { useDatabricksProvider } from "./consistency";
 import { codeVersion, collectJobCode, isCodeDirectory, JOB_REQUIREMENTS, JobCodeFile, parseRequirements } from "./job-code";
-import { isIanaTimeZone, isQuartzCron, QUARTZ_CRON_RULE } from "./job-schedule";
+import { isIanaTimeZone, isQuartzCron, QUARTZ_CRON_RULE, yearAlreadyPast } from "./job-schedule";
+import { AZURE_DATABRICKS_NODE_TYPES, AZURE_DATABRICKS_NODE_TYPES_DATE, isAzureDatabricksNodeType } from "./databricks-node-types";
+import { checkProviderType } from "./provider-setup";
 import { checkTags } from "./placement";
 import { AzurePrincipal, checkObjectId, IDatabricksPrincipal } from "./principal";
 import { ISecretStore } from "./secret-store";
-import { checkDerivedName, isUnresolved, PropValidator } from "./validation";
+import { checkDerivedName, closestMatches, isUnresolved, PropValidator } from "./validation";
 import { requireTerraformVersion } from "./terraform-requirements";
 import { notePrincipal } from "./core/stack-notes";
 
 /** The job cluster's size, VM sizes and runtime, which its policy pins. */
 export interface JobClusterOptions {
-  /** VM sizes the cluster policy allows, such as `Standard_D4ds_v5`; the first is the job's. */
+  /**
+   * VM sizes the cluster policy allows, such as `Standard_D4ds_v5`; the first is the job's. Each
+   * must be an Azure Databricks node type, in its exact case (AZURE_DATABRICKS_NODE_TYPES), or be
+   * in `vouchedNodeTypeIds`.
+   */
   readonly nodeTypeIds: string[];
+  /**
+   * Node types you vouch for that the library's list of Azure Databricks node types lacks (a VM
+   * size newer than the list); they are accepted in `nodeTypeIds` as they are.
+   * @default - none: every node type must be on the list
+   */
+  readonly vouchedNodeTypeIds?: string[];
   /** Fewest workers the job cluster scales down to (1 or more). */
   readonly minWorkers: number;
   /** Most workers the job cluster scales up to; at least `minWorkers`. */
@@ -252,7 +264,7 @@ export class BatchJob extends Construct {
     // The library is tested with, and its write-only arguments need, Terraform 1.11 or later.
     requireTerraformVersion(this);
     const v = new PropValidator("BatchJob", this.node.path);
-    validateProps(v, props);
+    validateProps(this, v, props);
     const ready = [...(props.workspace?.ready ?? [])];
     this.codeFolder = props.codeFolder ?? `/jobs/${props.jobName}`;
     const files = this.jobFiles(v, props);
@@ -502,8 +514,21 @@ function isAcyclic(tasks: readonly BatchJobTask[]): boolean {
   return tasks.every((task) => visit(task.key));
 }
 
-function validateProps(v: PropValidator, props: BatchJobProps): void {
+/**
+ * Databricks' limit on a job's tags ("A maximum of 25 tags can be added to the job", Jobs API
+ * `tags`, https://docs.databricks.com/api/azure/workspace/jobs/create), which counts the tags the
+ * job carries beyond the user's: the cluster tags and `code-version`.
+ */
+export const MAX_JOB_TAGS = 25;
+
+/** The tag names BatchJob adds to a job's own: its cluster tags and the code version. */
+export function addedJobTagNames(clusterTags: Record<string, string> | undefined): string[] {
+  return [...Object.keys(clusterTags ?? {}), "code-version"];
+}
+
+function validateProps(scope: Construct, v: PropValidator, props: BatchJobProps): void {
   v.required("provider", props.provider, "the workspace-level DatabricksProvider of the workspace");
+  checkProviderType(v, scope, "provider", props.provider, "databricks");
   v.required("workspace", props.workspace, "an IDatabricksWorkspace");
   checkWorkspaceProvider(v, props.provider, props.workspace);
   v.required("jobName", props.jobName, "1-100 letters, digits, spaces, '.', '_' and '-'");
@@ -528,13 +553,18 @@ function validateProps(v: PropValidator, props: BatchJobProps): void {
   checkAssigned(v, "runAs", props.runAs, props.workspace, known);
   (props.operators ?? []).forEach((principal, index) => checkAssigned(v, `operators[${index}]`, principal, props.workspace, known));
   checkNotificationAddresses(v, "notificationAddresses", props.notificationAddresses);
-  checkTags(v, "tags", props.tags);
-  checkTags(v, "clusterTags", props.clusterTags);
+  checkTags(v, "tags", props.tags, { maxTags: MAX_JOB_TAGS, added: addedJobTagNames(props.clusterTags), holder: "the job" });
+  checkTags(v, "clusterTags", props.clusterTags, { maxTags: MAX_JOB_TAGS - 1, added: ["code-version"], holder: "the job" });
 
   const schedule = props.schedule;
   v.required("schedule", schedule, "the job's schedule: a Quartz cron expression and its time zone");
   v.required("schedule.quartzCronExpression", schedule?.quartzCronExpression, QUARTZ_CRON_RULE);
-  v.check("schedule.quartzCronExpression", schedule?.quartzCronExpression, isQuartzCron, QUARTZ_CRON_RULE);
+  const cron = schedule?.quartzCronExpression;
+  // One expression, one problem: a composite that checked it first (SparkBatchPipeline) speaks for it.
+  v.once(`cron:${String(cron)}`, () => {
+    v.check("schedule.quartzCronExpression", cron, isQuartzCron, QUARTZ_CRON_RULE);
+    v.check("schedule.quartzCronExpression", cron, (expression) => !isQuartzCron(expression) || yearAlreadyPast(expression) === undefined, () => neverFiresRule(cron as string));
+  });
   v.check("schedule.timezoneId", schedule?.timezoneId, isIanaTimeZone, "an IANA time zone such as Europe/Amsterdam or UTC");
 
   const secretScope = props.secretScope;
@@ -551,7 +581,9 @@ function validateProps(v: PropValidator, props: BatchJobProps): void {
   if (cluster) {
     v.check("cluster.nodeTypeIds", cluster.nodeTypeIds, (ids) => Array.isArray(ids) && ids.length > 0, "at least one VM size, such as Standard_D4ds_v5");
     if (cluster.nodeTypeIds === undefined) v.fail("cluster.nodeTypeIds", undefined, "at least one VM size, such as Standard_D4ds_v5");
-    (cluster.nodeTypeIds ?? []).forEach((nodeType, index) => v.matches(`cluster.nodeTypeIds[${index}]`, nodeType, /^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5"));
+    const vouched = Array.isArray(cluster.vouchedNodeTypeIds) ? cluster.vouchedNodeTypeIds : [];
+    (cluster.nodeTypeIds ?? []).forEach((nodeType, index) => checkNodeType(v, `cluster.nodeTypeIds[${index}]`, nodeType, vouched));
+    vouched.forEach((nodeType, index) => v.matches(`cluster.vouchedNodeTypeIds[${index}]`, nodeType, /^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5"));
     v.required("cluster.minWorkers", cluster.minWorkers, "a whole number from 1 to 1000");
     v.required("cluster.maxWorkers", cluster.maxWorkers, "a whole number from 1 to 1000");
     v.range("cluster.minWorkers", cluster.minWorkers, 1, 1000);
@@ -588,9 +620,33 @@ function validateProps(v: PropValidator, props: BatchJobProps): void {
   if (Array.isArray(tasks) && !isAcyclic(tasks.filter((task) => task?.key !== undefined))) v.fail("tasks", tasks.map((task) => task?.key), "tasks whose dependencies form no cycle");
 
   v.range("runDurationWarningSeconds", props.runDurationWarningSeconds, 60, 172_800);
-  const longest = Math.max(0, ...(Array.isArray(tasks) ? tasks : []).map((task) => task?.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS));
+  // Compared only when every timeout and the warning are valid: a bad one is its own problem, not the warning's.
+  const timeouts = (Array.isArray(tasks) ? tasks : []).map((task) => task?.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
+  const valid = (seconds: unknown, min: number) => typeof seconds === "number" && Number.isInteger(seconds) && seconds >= min && seconds <= 172_800;
+  const longest = Math.max(0, ...timeouts);
   const warning = props.runDurationWarningSeconds ?? 7200;
-  if (Array.isArray(tasks) && tasks.length > 0 && !isUnresolved(warning) && warning >= longest) {
+  if (Array.isArray(tasks) && tasks.length > 0 && !isUnresolved(warning) && timeouts.every((seconds) => valid(seconds, 600)) && valid(warning, 60) && warning >= longest) {
     v.fail("runDurationWarningSeconds", warning, `fewer seconds than the longest task timeout (${longest}), so the warning comes before a run is stopped`);
   }
+}
+
+/**
+ * Checks a node type: one Azure Databricks runs clusters on, in its exact case, or one the job
+ * vouches for; an unknown one is refused with the nearest names on the list (the clusters API
+ * refuses it at apply, "Node type ... is not supported").
+ */
+function checkNodeType(v: PropValidator, prop: string, nodeType: string | undefined, vouched: readonly string[]): void {
+  if (typeof nodeType === "string" && vouched.includes(nodeType)) {
+    v.matches(prop, nodeType, /^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5");
+    return;
+  }
+  v.check(prop, nodeType, (type) => typeof type === "string" && isAzureDatabricksNodeType(type), () => {
+    const nearest = closestMatches(String(nodeType), AZURE_DATABRICKS_NODE_TYPES);
+    return `an Azure Databricks node type in its exact case${nearest.length > 0 ? ` (nearest: ${nearest.join(", ")})` : ""}, or add it to cluster.vouchedNodeTypeIds if it is newer than the library's list of ${AZURE_DATABRICKS_NODE_TYPES_DATE}`;
+  });
+}
+
+/** Why an expression whose year field has passed is refused. */
+function neverFiresRule(expression: string): string {
+  return `an expression that fires again: its year field ends in ${yearAlreadyPast(expression)}, so the job would never run (Databricks accepts it and stays silent)`;
 }

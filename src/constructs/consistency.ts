@@ -137,6 +137,16 @@ export function networkRecord(network: IConstruct | undefined): NetworkRecord | 
   return network ? NETWORKS.get(network) : undefined;
 }
 
+/**
+ * Checks a value a construct takes from its network when the prop is not given: required, unless
+ * a network of the stack (created or imported) supplies it, which reports its own missing or bad
+ * values (one mistake, one message).
+ */
+export function requiredUnlessFromNetwork(v: PropValidator, prop: string, own: string | undefined, network: IConstruct | undefined, fromNetwork: string | undefined, allowed: string): void {
+  if (own === undefined && networkRecord(network) !== undefined) return;
+  v.required(prop, own ?? fromNetwork, allowed);
+}
+
 /** The registered network of the stack that owns a subnet id, with the subnet's role. */
 export function subnetOwner(scope: IConstruct, subnetId: string | undefined): { readonly network: NetworkRecord; readonly role: SubnetRole } | undefined {
   if (typeof subnetId !== "string" || subnetId === "") return undefined;

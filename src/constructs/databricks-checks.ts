@@ -9,7 +9,12 @@ import { isUnresolved, PropValidator } from "./validation";
 
 /** Databricks account group names: letters, digits, spaces and `._@-`, no leading or trailing space. */
 export const GROUP_NAME = /^[A-Za-z0-9._@-](?:[A-Za-z0-9 ._@-]{0,253}[A-Za-z0-9._@-])?$/;
-const EMAIL = /^[^\s@]+@([^\s@]+\.[^\s@]+|localhost)$/;
+/**
+ * A plain mailbox, `local@domain`: a dot-atom local part and a dotted host name (RFC 5322 3.4.1,
+ * without quoted local parts or display names). Databricks takes each notification address as
+ * given and silently sends nothing to one it cannot deliver to.
+ */
+const EMAIL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?|localhost)$/;
 
 /**
  * Domains reserved for documentation and testing (RFC 2606, RFC 6761): mail to them never arrives,
@@ -30,9 +35,19 @@ export function isReservedEmailDomain(address: string): boolean {
 const ADDRESS_RULE =
   "a deliverable e-mail address such as data-platform@contoso.com, not on a reserved domain (example.com, example.net, example.org, *.example, *.invalid, *.test, localhost)";
 
-/** Checks one e-mail address: well formed and not on a reserved domain. */
+/** What is wrong with an address that is not a plain mailbox, when it is a common slip: a mailto: link, a list, a trailing separator. */
+function mailboxSlip(address: string): string | undefined {
+  if (/^mailto:/i.test(address.trim())) return `the address alone, without "mailto:"`;
+  const addresses = address.split(/[\s,;]+/).filter((part) => part.includes("@"));
+  if (addresses.length > 1) return `one address per entry: this one holds ${addresses.length} (${addresses.slice(0, 2).join(", ")}${addresses.length > 2 ? ", ..." : ""}); give each its own`;
+  const trailing = /([,;\s])+$/.exec(address);
+  if (trailing) return `the address without the trailing ${JSON.stringify(trailing[1])}`;
+  return undefined;
+}
+
+/** Checks one e-mail address: a plain mailbox, not on a reserved domain; a mailto: link, a list or a trailing separator is named. */
 export function checkEmailAddress(v: PropValidator, prop: string, address: string | undefined): void {
-  v.check(prop, address, (a) => EMAIL.test(a) && !isReservedEmailDomain(a), ADDRESS_RULE);
+  v.check(prop, address, (a) => typeof a === "string" && EMAIL.test(a) && !isReservedEmailDomain(a), () => (typeof address === "string" ? mailboxSlip(address) : undefined) ?? ADDRESS_RULE);
 }
 
 /** Checks notification addresses: at least one, each deliverable. */
@@ -107,8 +122,9 @@ export function principalLabel(principal: IDatabricksPrincipal): string {
 }
 
 /**
- * Checks that a principal a workspace-level object names (a job's run-as, a permission, a Unity
- * Catalog grant) is one the workspace assigns: Databricks refuses an unassigned one at apply. Only
+ * Checks that a principal a workspace object names (a job's run-as, a job or folder permission, a
+ * secret ACL) is one the workspace assigns: Databricks refuses an unassigned one at apply. Unity
+ * Catalog grants are not checked: they go to account-level principals. Only
  * workspaces whose assignments are all known are checked (see `knowsAssignments`); names that are
  * tokens are skipped.
  */

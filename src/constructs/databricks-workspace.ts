@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from "constructs";
-import { ITerraformDependable, TerraformProvider, Token } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { DatabricksAccessConnector } from "@cdktf/provider-azurerm/lib/databricks-access-connector";
 import { DatabricksWorkspace as AzurermDatabricksWorkspace } from "@cdktf/provider-azurerm/lib/databricks-workspace";
 import { DataAzurermKeyVaultKey } from "@cdktf/provider-azurerm/lib/data-azurerm-key-vault-key";
@@ -15,7 +16,9 @@ import { IObservability } from "./observability";
 import { checkLocation, checkPlacement, Placement } from "./placement";
 import { privateEndpoint } from "./private-endpoint";
 import { ISecretStore } from "./secret-store";
-import { checkResourceId, ID_SEGMENT, parentId } from "./resource-id";
+import { checkResourceId, ID_SEGMENT, parentId, subscriptionOfId } from "./resource-id";
+import { checkProviderType } from "./provider-setup";
+import { requireNetworkSubscription, WORKSPACE_VNET_SUBSCRIPTION_RULE } from "./subscription-placement";
 import { claimName, isAccountLevelProvider, networkRecord, placeInNetwork, stackNetworks, SUBNET_ROLE_NAMES, subnetOwner, useDatabricksProvider } from "./consistency";
 import { checkObjectId, IDatabricksPrincipal } from "./principal";
 import { ISecureNetwork, NetworkSubnet } from "./secure-network";
@@ -118,7 +121,7 @@ export interface DatabricksWorkspaceProps extends Placement {
    * the stack's default (such as a spoke subscription's aliased provider).
    * @default - the stack's default azurerm provider
    */
-  readonly azurermProvider?: TerraformProvider;
+  readonly azurermProvider?: AzurermProvider;
   /** Name of the workspace, such as `dbw-bank-prod` (3-64 letters, digits, `_` and `-`). */
   readonly name: string;
   /**
@@ -231,6 +234,7 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
       v.required(attribute, attributes[attribute], "the existing workspace's attribute (see DatabricksWorkspaceAttributes)");
     }
     checkImportedWorkspace(v, attributes ?? ({} as DatabricksWorkspaceAttributes));
+    checkProviderType(v, imported, "provider", attributes?.provider, "databricks");
     v.report(imported);
     if (attributes.assignedPrincipals !== undefined) ASSIGNMENTS_KNOWN.add(imported);
     if (attributes.provider) {
@@ -520,6 +524,7 @@ function checkSubnets(v: PropValidator, workspace: DatabricksWorkspace, props: D
     }
   }
   if (given) checkSubnetsOfCreatedNetwork(v, workspace, props.network, given);
+  if (given) checkAssociationSubscriptions(v, given);
   for (const role of ["host", "container"] as const) {
     const id = pair[role]?.id;
     if (typeof id !== "string" || id === "") continue;
@@ -615,6 +620,8 @@ function claimBrowserAuthentication(v: PropValidator, workspace: DatabricksWorks
 /** Validates the props; returns whether the workspace makes the region's browser authentication endpoint. */
 function validate(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProps): boolean {
   const v = new PropValidator("DatabricksWorkspace", workspace.node.path);
+  checkProviderType(v, workspace, "azurermProvider", props.azurermProvider, "azurerm");
+  checkProviderType(v, workspace, "provider", props.provider, "databricks");
   if (props.provider) {
     const owner = PROVIDER_OWNERS.get(props.provider);
     if (owner !== undefined && owner !== workspace.node.path) {
@@ -679,4 +686,33 @@ function register(workspace: DatabricksWorkspace, props: DatabricksWorkspaceProp
     subnetIds: [props.subnets?.host?.id, props.subnets?.container?.id],
     because: "a VNet-injected workspace runs in its VNet's region",
   });
+  requireNetworkSubscription(workspace, {
+    construct: "DatabricksWorkspace",
+    kind: "workspace-vnet",
+    provider: props.azurermProvider,
+    network: props.network,
+    subnetId: props.subnets?.host?.id,
+    subnetProp: "subnets.host",
+    because: WORKSPACE_VNET_SUBSCRIPTION_RULE,
+  });
+}
+
+/**
+ * A given subnet's NSG association must be the subnet's own: azurerm gives an association the id
+ * of its subnet, and an NSG is associated only with subnets of its own subscription
+ * (https://learn.microsoft.com/azure/virtual-network/manage-network-security-group), so an
+ * association id in another subscription than the subnet's is another subnet's.
+ */
+function checkAssociationSubscriptions(v: PropValidator, given: DatabricksWorkspaceSubnets): void {
+  for (const role of ["host", "container"] as const) {
+    const subnet = given[role];
+    const subnetSubscription = subscriptionOfId(subnet?.id);
+    const associationSubscription = subscriptionOfId(subnet?.networkSecurityGroupAssociationId);
+    if (subnetSubscription === undefined || associationSubscription === undefined || subnetSubscription === associationSubscription) continue;
+    v.fail(
+      `subnets.${role}.networkSecurityGroupAssociationId`,
+      subnet.networkSecurityGroupAssociationId,
+      "the subnet's own association, whose id is the subnet's: an NSG joins only subnets of its own subscription",
+    );
+  }
 }

@@ -150,3 +150,24 @@ export function isQuartzCron(expression: string): boolean {
   if (!numbersWithin(dayOfWeek.replace(/#\d|L/g, ""), 1, 7)) return false;
   return year === undefined || QUARTZ_FIELD.year.test(year);
 }
+
+/**
+ * The last year a Quartz expression can fire in, when its year field (the optional seventh) ends
+ * before `now`'s year: such a schedule never fires again, and Databricks accepts it and stays
+ * silent. Undefined when the expression has no year field, an open one (`*`, `2027/2`), or one
+ * that reaches this year or later.
+ */
+export function yearAlreadyPast(expression: string, now: Date = new Date()): number | undefined {
+  const year = expression.trim().split(/\s+/)[6];
+  if (year === undefined) return undefined;
+  let last = -Infinity;
+  for (const part of year.split(",")) {
+    const [range, step] = part.split("/");
+    // "*" and a start with a step ("2027/2") never end.
+    if (range === "*" || (step !== undefined && !range.includes("-"))) return undefined;
+    const ends = range.split("-").map(Number);
+    if (ends.some((value) => !Number.isInteger(value))) return undefined;
+    last = Math.max(last, ...ends);
+  }
+  return last < now.getUTCFullYear() ? last : undefined;
+}

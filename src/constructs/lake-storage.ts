@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from "constructs";
-import { Annotations, ITerraformDependable, Lazy, TerraformProvider } from "cdktf";
+import { Annotations, ITerraformDependable, Lazy } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
@@ -7,13 +8,15 @@ import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-man
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { protectFromDeletion } from "./deletion-protection";
 import { IObservability } from "./observability";
-import { checkPlacement, Placement } from "./placement";
+import { checkPlacement, Placement, STORAGE_ACCOUNT_TAG_NAME_MAX_LENGTH } from "./placement";
 import { grantRole, IAzurePrincipal } from "./principal";
 import { checkPrivateEndpointName, privateEndpoint } from "./private-endpoint";
 import { checkResourceId, ID_SEGMENT, idSegment } from "./resource-id";
 import { ISecretStore } from "./secret-store";
 import { checkDnsZoneSlot, ISecureNetwork } from "./secure-network";
-import { claimName, placeInNetwork } from "./consistency";
+import { claimName, placeInNetwork, requiredUnlessFromNetwork } from "./consistency";
+import { checkProviderType } from "./provider-setup";
+import { PRIVATE_ENDPOINT_SUBSCRIPTION_RULE, requireNetworkSubscription } from "./subscription-placement";
 import { requireArmOnlyStorage, requireTerraformVersion } from "./terraform-requirements";
 import { propagationWait } from "./time-provider";
 import { checkExpiry, checkName, isUnresolved, NAME_RULES, PropValidator } from "./validation";
@@ -90,7 +93,7 @@ export interface LakeStorageProps extends Placement {
    * the stack's default (such as a spoke subscription's aliased provider).
    * @default - the stack's default azurerm provider
    */
-  readonly provider?: TerraformProvider;
+  readonly provider?: AzurermProvider;
   /** Storage account name, such as `stbankprod01` (3-24 lowercase letters and digits, globally unique). */
   readonly accountName: string;
   /**
@@ -477,15 +480,16 @@ class ImportedLakeStorage extends LakeStorageBase {
 
 function validate(scope: Construct, props: LakeStorageProps): void {
   const v = new PropValidator("LakeStorage", scope.node.path);
-  checkPlacement(v, props);
+  checkProviderType(v, scope, "provider", props.provider, "azurerm");
+  checkPlacement(v, props, { nameMaxLength: STORAGE_ACCOUNT_TAG_NAME_MAX_LENGTH, holder: "a storage account" });
   v.required("accountName", props.accountName, NAME_RULES.storageAccount.rule);
   checkName(v, "accountName", props.accountName, NAME_RULES.storageAccount);
   if (typeof props.accountName === "string") {
     for (const subresource of ["blob", "dfs"]) checkPrivateEndpointName(v, "accountName", `pe-${props.accountName}-${subresource}`, props.accountName);
   }
-  v.required("privateEndpointSubnetId", props.privateEndpointSubnetId ?? props.network?.privateEndpointSubnet.id, "a subnet id for the private endpoints, or a network");
-  v.required("blobDnsZoneId", props.blobDnsZoneId ?? props.network?.privateDnsZoneIds.blob, "the id of the privatelink.blob.core.windows.net zone, or a network");
-  v.required("dfsDnsZoneId", props.dfsDnsZoneId ?? props.network?.privateDnsZoneIds.dfs, "the id of the privatelink.dfs.core.windows.net zone, or a network");
+  requiredUnlessFromNetwork(v, "privateEndpointSubnetId", props.privateEndpointSubnetId, props.network, props.network?.privateEndpointSubnet.id, "a subnet id for the private endpoints, or a network");
+  requiredUnlessFromNetwork(v, "blobDnsZoneId", props.blobDnsZoneId, props.network, props.network?.privateDnsZoneIds.blob, "the id of the privatelink.blob.core.windows.net zone, or a network");
+  requiredUnlessFromNetwork(v, "dfsDnsZoneId", props.dfsDnsZoneId, props.network, props.network?.privateDnsZoneIds.dfs, "the id of the privatelink.dfs.core.windows.net zone, or a network");
   checkResourceId(v, "privateEndpointSubnetId", props.privateEndpointSubnetId, "subnet");
   checkResourceId(v, "blobDnsZoneId", props.blobDnsZoneId, "privateDnsZone");
   checkResourceId(v, "dfsDnsZoneId", props.dfsDnsZoneId, "privateDnsZone");
@@ -514,6 +518,7 @@ function validate(scope: Construct, props: LakeStorageProps): void {
   v.report(scope);
   claimName(scope, { kind: "storageAccount", name: props.accountName, construct: "LakeStorage", prop: "accountName", value: props.accountName });
   placeInNetwork(scope, { construct: "LakeStorage", location: props.location, network: props.network, subnetIds: [props.privateEndpointSubnetId], because: "its private endpoints go in a VNet of their own region" });
+  requireNetworkSubscription(scope, { construct: "LakeStorage", kind: "private-endpoint", provider: props.provider, network: props.network, subnetId: props.privateEndpointSubnetId, subnetProp: "privateEndpointSubnetId", because: PRIVATE_ENDPOINT_SUBSCRIPTION_RULE });
 }
 
 /** An imported account's attributes agree: the name is the id's last segment, the endpoints the account's own. */

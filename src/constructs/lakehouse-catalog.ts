@@ -9,8 +9,9 @@ import { MetastoreAssignment } from "@cdktf/provider-databricks/lib/metastore-as
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { Schema } from "@cdktf/provider-databricks/lib/schema";
 import { StorageCredential } from "@cdktf/provider-databricks/lib/storage-credential";
-import { checkAssigned, checkDatabricksPrincipal } from "./databricks-checks";
-import { checkWorkspaceProvider, DatabricksWorkspace, IDatabricksWorkspace, knowsAssignments } from "./databricks-workspace";
+import { checkDatabricksPrincipal } from "./databricks-checks";
+import { checkProviderType } from "./provider-setup";
+import { checkWorkspaceProvider, DatabricksWorkspace, IDatabricksWorkspace } from "./databricks-workspace";
 import { claimName, useDatabricksProvider } from "./consistency";
 import { ILakeStorage, LakeContainerName } from "./lake-storage";
 import {
@@ -307,6 +308,7 @@ export class LakehouseCatalog extends Construct {
 function validate(catalog: LakehouseCatalog, props: LakehouseCatalogProps): void {
   const v = new PropValidator("LakehouseCatalog", catalog.node.path);
   v.required("provider", props.provider, "the workspace-level DatabricksProvider of the workspace");
+  checkProviderType(v, catalog, "provider", props.provider, "databricks");
   v.required("workspace", props.workspace, "an IDatabricksWorkspace");
   checkWorkspaceProvider(v, props.provider, props.workspace);
   v.required("lake", props.lake, "an ILakeStorage (LakeStorage or LakeStorage.fromExisting)");
@@ -328,9 +330,9 @@ function validate(catalog: LakehouseCatalog, props: LakehouseCatalogProps): void
   for (const grantee of GRANTEES) checkDatabricksPrincipal(v, `principals.${grantee}`, props.principals?.[grantee]);
   const names = GRANTEES.map((grantee) => props.principals?.[grantee]?.name).filter((name): name is string => typeof name === "string" && !isUnresolved(name));
   if (new Set(names).size !== names.length) v.fail("principals", names, "three different principals: the job's service principal, the data engineers and the ML consumers");
-  // Grants to a principal the workspace does not assign fail at apply.
-  const known = knowsAssignments(props.workspace);
-  for (const grantee of GRANTEES) checkAssigned(v, `principals.${grantee}`, props.principals?.[grantee], props.workspace, known);
+  // Unity Catalog grants go to account-level principals, which need no workspace assignment
+  // (databricks provider docs/resources/grants.md: "Account-level principal grants can be assigned
+  // with any valid workspace"); only workspace objects (jobs, folders, secret ACLs) need one.
   v.report(catalog);
   if (props.provider) useDatabricksProvider(catalog, { provider: props.provider, role: "workspace", construct: "LakehouseCatalog", prop: "provider" });
   if (typeof props.catalogName === "string") {

@@ -11,6 +11,7 @@ import { checkLocation } from "./placement";
 import { IDatabricksWorkspace } from "./databricks-workspace";
 import { ILakeStorage } from "./lake-storage";
 import { checkName, isUnresolved, PropValidator } from "./validation";
+import { checkProviderType } from "./provider-setup";
 
 /** A resource the workspace's serverless and Unity Catalog traffic reaches over a private endpoint. */
 export interface PrivateEndpointTarget {
@@ -75,6 +76,7 @@ export class NetworkConnectivity extends Construct {
     const v = new PropValidator("NetworkConnectivity", this.node.path);
     // Its host, account id and role (never a workspace's provider) are checked by the stack-wide pass.
     v.required("accountProvider", props.accountProvider, `an account-level DatabricksProvider (host ${AZURE_ACCOUNTS_HOST}, accountId, an alias)`);
+    checkProviderType(v, this, "accountProvider", props.accountProvider, "databricks");
     v.required("workspace", props.workspace, "the IDatabricksWorkspace to bind the configuration to");
     v.required("name", props.name, NCC_NAME.rule);
     checkName(v, "name", props.name, NCC_NAME);

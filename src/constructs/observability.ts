@@ -1,9 +1,10 @@
 import { Construct, IConstruct } from "constructs";
-import { TerraformProvider } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { checkPlacement, Placement } from "./placement";
 import { useAzurermProvider } from "./providers";
+import { checkProviderType } from "./provider-setup";
 import { checkResourceId } from "./resource-id";
 import { PropValidator } from "./validation";
 import { requireTerraformVersion } from "./terraform-requirements";
@@ -20,7 +21,7 @@ export interface ObservabilityProps extends Placement {
    * The azurerm provider of the workspace's subscription, when it is not the stack's default.
    * @default - the stack's default azurerm provider
    */
-  readonly provider?: TerraformProvider;
+  readonly provider?: AzurermProvider;
 }
 
 /** Attributes of an existing Log Analytics workspace, for {@link Observability.fromExisting}. */
@@ -103,6 +104,7 @@ export class Observability extends ObservabilityBase {
     requireTerraformVersion(this);
     props = props ?? ({} as ObservabilityProps);
     const v = new PropValidator("Observability", this.node.path);
+    checkProviderType(v, this, "provider", props.provider, "azurerm");
     checkPlacement(v, props);
     v.required("workspaceName", props.workspaceName, "4-63 characters, letters, digits and hyphens");
     v.matches("workspaceName", props.workspaceName, /^[a-zA-Z0-9][a-zA-Z0-9-]{2,61}[a-zA-Z0-9]$/, "4-63 characters, letters, digits and hyphens, not starting or ending with a hyphen");

@@ -20,7 +20,8 @@ export function ensureProvider<T extends TerraformProvider>(scope: IConstruct, p
  * with an explicit provider, such as a hub's zone links or peerings, keep theirs.
  */
 export function useAzurermProvider(scope: IConstruct, provider: TerraformProvider | undefined): void {
-  if (provider === undefined) return;
+  // A provider of another type is refused by the construct's checks (provider-setup.ts).
+  if (provider === undefined || !(provider instanceof TerraformProvider) || provider.terraformResourceType !== "azurerm") return;
   Aspects.of(scope).add({
     visit(node: IConstruct) {
       if (takesProvider(node) && node.terraformResourceType.startsWith("azurerm_") && node.provider === undefined) {

@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from "constructs";
-import { ITerraformDependable, TerraformProvider } from "cdktf";
+import { ITerraformDependable } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { PostgresqlFlexibleServer } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server";
 import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-active-directory-administrator";
 import { PostgresqlFlexibleServerConfiguration } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration";
@@ -13,7 +14,9 @@ import { useAzurermProvider } from "./providers";
 import { checkResourceId } from "./resource-id";
 import { ISecretStore } from "./secret-store";
 import { checkDnsZoneSlot, ISecureNetwork } from "./secure-network";
-import { claimName, placeInNetwork } from "./consistency";
+import { claimName, placeInNetwork, requiredUnlessFromNetwork } from "./consistency";
+import { checkProviderType } from "./provider-setup";
+import { requireNetworkSubscription } from "./subscription-placement";
 import { requireTerraformVersion } from "./terraform-requirements";
 import { checkExpiry, checkName, closestMatches, isUnresolved, NAME_RULES, PropValidator } from "./validation";
 
@@ -65,7 +68,7 @@ export interface RelationalSinkProps extends Placement {
    * the stack's default (such as a spoke subscription's aliased provider).
    * @default - the stack's default azurerm provider
    */
-  readonly provider?: TerraformProvider;
+  readonly provider?: AzurermProvider;
   /** Server name, such as `psql-bank-prod` (3-63 lowercase letters, digits and hyphens, globally unique). */
   readonly serverName: string;
   /** Entra ID tenant for Entra authentication. */
@@ -385,6 +388,7 @@ export class RelationalSink extends Construct implements IRelationalSink {
 
 function validate(scope: Construct, props: RelationalSinkProps, adminUserSecretName: string, adminPasswordSecretName: string): void {
   const v = new PropValidator("RelationalSink", scope.node.path);
+  checkProviderType(v, scope, "provider", props.provider, "azurerm");
   checkPlacement(v, props);
   v.required("serverName", props.serverName, NAME_RULES.postgresServer.rule);
   checkName(v, "serverName", props.serverName, NAME_RULES.postgresServer);
@@ -399,8 +403,8 @@ function validate(scope: Construct, props: RelationalSinkProps, adminUserSecretN
   }
   v.required("credentialExpirationDate", props.credentialExpirationDate, "an RFC 3339 UTC timestamp in the future, such as 2027-06-30T00:00:00Z");
   checkExpiry(v, "credentialExpirationDate", props.credentialExpirationDate);
-  v.required("delegatedSubnetId", props.delegatedSubnetId ?? props.network?.postgresSubnet.id, "the id of a subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers, or a network");
-  v.required("privateDnsZoneId", props.privateDnsZoneId ?? props.network?.privateDnsZoneIds.postgres, "the id of the PostgreSQL private DNS zone, or a network");
+  requiredUnlessFromNetwork(v, "delegatedSubnetId", props.delegatedSubnetId, props.network, props.network?.postgresSubnet.id, "the id of a subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers, or a network");
+  requiredUnlessFromNetwork(v, "privateDnsZoneId", props.privateDnsZoneId, props.network, props.network?.privateDnsZoneIds.postgres, "the id of the PostgreSQL private DNS zone, or a network");
   checkResourceId(v, "delegatedSubnetId", props.delegatedSubnetId, "subnet");
   checkResourceId(v, "privateDnsZoneId", props.privateDnsZoneId, "privateDnsZone");
   checkDnsZoneSlot(v, "privateDnsZoneId", props.privateDnsZoneId, "postgres");
@@ -431,4 +435,5 @@ function validate(scope: Construct, props: RelationalSinkProps, adminUserSecretN
   v.report(scope);
   claimName(scope, { kind: "postgresServer", name: props.serverName, construct: "RelationalSink", prop: "serverName", value: props.serverName });
   placeInNetwork(scope, { construct: "RelationalSink", location: props.location, network: props.network, subnetIds: [props.delegatedSubnetId], because: "a server goes in a delegated subnet of a VNet in its own region" });
+  requireNetworkSubscription(scope, { construct: "RelationalSink", kind: "delegated-subnet", provider: props.provider, network: props.network, subnetId: props.delegatedSubnetId, subnetProp: "delegatedSubnetId", because: "a flexible server is made in its delegated subnet's subscription" });
 }

@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from "constructs";
-import { ITerraformDependable, TerraformProvider, TerraformResource } from "cdktf";
+import { ITerraformDependable, TerraformResource } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
@@ -12,7 +13,9 @@ import { checkObjectId, grantRole, IAzurePrincipal } from "./principal";
 import { checkPrivateEndpointName, privateEndpoint } from "./private-endpoint";
 import { checkResourceId, ID_SEGMENT, idSegment } from "./resource-id";
 import { checkDnsZoneSlot, ISecureNetwork } from "./secure-network";
-import { claimName, placeInNetwork } from "./consistency";
+import { claimName, placeInNetwork, requiredUnlessFromNetwork } from "./consistency";
+import { checkProviderType } from "./provider-setup";
+import { PRIVATE_ENDPOINT_SUBSCRIPTION_RULE, requireNetworkSubscription } from "./subscription-placement";
 import { propagationWait } from "./time-provider";
 import { checkExpiry, checkName, checkSecretIsToken, isUnresolved, NAME_RULES, PropValidator } from "./validation";
 import { requireTerraformVersion } from "./terraform-requirements";
@@ -105,7 +108,7 @@ export interface SecretStoreProps extends Placement {
    * the stack's default (such as a spoke subscription's aliased provider).
    * @default - the stack's default azurerm provider
    */
-  readonly provider?: TerraformProvider;
+  readonly provider?: AzurermProvider;
   /** Key Vault name, such as `kv-bank-prod-01` (3-24 characters, globally unique). */
   readonly vaultName: string;
   /** Entra ID tenant that the vault trusts. */
@@ -436,6 +439,7 @@ export class SecretStore extends SecretStoreBase {
     useAzurermProvider(this, props?.provider);
     props = props ?? ({} as SecretStoreProps);
     const v = new PropValidator("SecretStore", this.node.path);
+    checkProviderType(v, this, "provider", props.provider, "azurerm");
     checkPlacement(v, props);
     v.required("vaultName", props.vaultName, NAME_RULES.keyVault.rule);
     checkName(v, "vaultName", props.vaultName, NAME_RULES.keyVault);
@@ -446,8 +450,8 @@ export class SecretStore extends SecretStoreBase {
     v.range("softDeleteRetentionDays", props.softDeleteRetentionDays, 7, 90);
     const subnetId = props.privateEndpointSubnetId ?? props.network?.privateEndpointSubnet.id;
     const zoneId = props.privateDnsZoneId ?? props.network?.privateDnsZoneIds.vault;
-    v.required("privateEndpointSubnetId", subnetId, "a subnet id for the private endpoint, or a network");
-    v.required("privateDnsZoneId", zoneId, "the id of the privatelink.vaultcore.azure.net zone, or a network");
+    requiredUnlessFromNetwork(v, "privateEndpointSubnetId", props.privateEndpointSubnetId, props.network, subnetId, "a subnet id for the private endpoint, or a network");
+    requiredUnlessFromNetwork(v, "privateDnsZoneId", props.privateDnsZoneId, props.network, zoneId, "the id of the privatelink.vaultcore.azure.net zone, or a network");
     checkResourceId(v, "privateEndpointSubnetId", props.privateEndpointSubnetId, "subnet");
     checkResourceId(v, "privateDnsZoneId", props.privateDnsZoneId, "privateDnsZone");
     checkDnsZoneSlot(v, "privateDnsZoneId", props.privateDnsZoneId, "vault");
@@ -455,6 +459,7 @@ export class SecretStore extends SecretStoreBase {
     v.report(this);
     claimName(this, { kind: "keyVault", name: props.vaultName, construct: "SecretStore", prop: "vaultName", value: props.vaultName });
     placeInNetwork(this, { construct: "SecretStore", location: props.location, network: props.network, subnetIds: [props.privateEndpointSubnetId], because: "a private endpoint goes in a VNet of its own region" });
+    requireNetworkSubscription(this, { construct: "SecretStore", kind: "private-endpoint", provider: props.provider, network: props.network, subnetId: props.privateEndpointSubnetId, subnetProp: "privateEndpointSubnetId", because: PRIVATE_ENDPOINT_SUBSCRIPTION_RULE });
     this.skuName = props.skuName ?? "standard";
     this.officers = officers;
 

@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from "constructs";
-import { ITerraformDependable, TerraformProvider } from "cdktf";
+import { ITerraformDependable } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
 import { NatGatewayPublicIpAssociation } from "@cdktf/provider-azurerm/lib/nat-gateway-public-ip-association";
 import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-security-group";
@@ -20,6 +21,9 @@ import { providerSubscription, requireTerraformVersion } from "./terraform-requi
 import { checkDerivedName, checkName, deferCheck, isUnresolved, parseCidr, prefixLength, PropValidator } from "./validation";
 import { useAzurermProvider } from "./providers";
 import { registerNetwork, SubnetRole } from "./consistency";
+import { checkProviderType } from "./provider-setup";
+import { reservedRangeOverlapping } from "./reserved-addresses";
+import { registerNetworkSubscription, requireSameSubscription } from "./subscription-placement";
 
 /** The four subnets of the estate, as CIDRs inside the VNet's address space. */
 export interface SubnetCidrs {
@@ -169,7 +173,7 @@ export interface PeeredNetwork {
    * Provider for the remote side of the peering, when the remote VNet is in another subscription.
    * @default - the stack's default azurerm provider
    */
-  readonly reversePeeringProvider?: TerraformProvider;
+  readonly reversePeeringProvider?: AzurermProvider;
   /**
    * Accept traffic the remote network forwards (from a hub's firewall or VPN).
    * @default false
@@ -188,7 +192,7 @@ export interface SecureNetworkProps extends Placement {
    * the stack's default (such as a spoke subscription's aliased provider).
    * @default - the stack's default azurerm provider
    */
-  readonly provider?: TerraformProvider;
+  readonly provider?: AzurermProvider;
   /**
    * Suffix of every resource name, usually `<workload>-<environment>`, such as `bank-prod`; every
    * name derived from it must stay within its resource's length limit (a VNet's is 64).
@@ -251,7 +255,7 @@ export interface SecureNetworkProps extends Placement {
    * subscriptions are known.
    * @default - the stack's default azurerm provider
    */
-  readonly privateDnsZoneProvider?: TerraformProvider;
+  readonly privateDnsZoneProvider?: AzurermProvider;
   /**
    * VNets that must reach and resolve the private endpoints (the deployment agents' or a hub VNet):
    * each is peered both ways and every private DNS zone this construct creates is linked to it.
@@ -654,16 +658,17 @@ class ImportedSecureNetwork extends Construct implements ISecureNetwork {
     attributes = attributes ?? ({} as SecureNetworkAttributes);
     const v = new PropValidator("SecureNetwork.fromExisting", this.node.path);
     const subnetProps = ["databricksHostSubnetId", "databricksContainerSubnetId", "postgresSubnetId", "privateEndpointSubnetId"] as const;
+    // A blank id is one problem (required), not also a malformed one.
     for (const prop of subnetProps) {
       v.required(prop, attributes[prop], "a subnet resource id");
-      checkResourceId(v, prop, attributes[prop], "subnet");
+      if (attributes[prop] !== "") checkResourceId(v, prop, attributes[prop], "subnet");
     }
     checkResourceId(v, "virtualNetworkId", attributes.virtualNetworkId, "virtualNetwork");
     v.required("privateDnsZoneIds", attributes.privateDnsZoneIds, `the ids of the ${PRIVATE_DNS_ZONE_KEYS.join(", ")} private DNS zones`);
     for (const key of PRIVATE_DNS_ZONE_KEYS) {
       if (!attributes.privateDnsZoneIds) break;
       v.required(`privateDnsZoneIds.${key}`, attributes.privateDnsZoneIds[key], `the id of the ${PRIVATE_DNS_ZONE_NAMES[key]} zone`);
-      checkResourceId(v, `privateDnsZoneIds.${key}`, attributes.privateDnsZoneIds[key], "privateDnsZone");
+      if (attributes.privateDnsZoneIds[key] !== "") checkResourceId(v, `privateDnsZoneIds.${key}`, attributes.privateDnsZoneIds[key], "privateDnsZone");
       checkDnsZoneSlot(v, `privateDnsZoneIds.${key}`, attributes.privateDnsZoneIds[key], key);
     }
     const hostId = attributes.databricksHostSubnetId ?? "";
@@ -702,6 +707,7 @@ class ImportedSecureNetwork extends Construct implements ISecureNetwork {
       subnets: new Map(roles.filter((entry): entry is [string, SubnetRole] => typeof entry[0] === "string" && entry[0] !== "")),
       peers: [],
     });
+    registerNetworkSubscription(this, { id: vnetId });
   }
 }
 
@@ -753,13 +759,19 @@ function checkSubscriptions(scope: Construct, props: SecureNetworkProps): void {
     const v = new PropValidator("SecureNetwork", scope.node.path);
     if (props.linkExistingDnsZones ?? false) {
       const linkSubscription = providerSubscription(scope, props.privateDnsZoneProvider ?? props.provider);
+      // One problem per subscription the zones are in: one provider cannot be wrong five times.
+      const zonesBySubscription = new Map<string, string[]>();
       for (const [key, zoneId] of Object.entries(props.privateDnsZoneIds ?? {})) {
         const zoneSubscription = subscriptionOfId(zoneId);
         if (zoneSubscription === undefined || linkSubscription === undefined || zoneSubscription === linkSubscription) continue;
+        zonesBySubscription.set(zoneSubscription, [...(zonesBySubscription.get(zoneSubscription) ?? []), key]);
+      }
+      for (const [zoneSubscription, keys] of zonesBySubscription) {
+        const given = props.privateDnsZoneProvider !== undefined;
         v.fail(
-          props.privateDnsZoneProvider ? "privateDnsZoneProvider" : `privateDnsZoneIds.${key}`,
-          props.privateDnsZoneProvider ? `(subscription ${linkSubscription})` : zoneId,
-          `${props.privateDnsZoneProvider ? "a provider of" : "a privateDnsZoneProvider for"} the zone's subscription ${zoneSubscription}: the link would be made in ${linkSubscription}`,
+          "privateDnsZoneProvider",
+          given ? `(subscription ${linkSubscription})` : `(unset: the network's provider, subscription ${linkSubscription})`,
+          `a provider of the zones' subscription ${zoneSubscription} (${keys.join(", ")}): their links would be made in ${linkSubscription}`,
         );
       }
     }
@@ -781,6 +793,22 @@ function checkSubscriptions(scope: Construct, props: SecureNetworkProps): void {
 function validate(scope: Construct, props: SecureNetworkProps): void {
   checkSubscriptions(scope, props);
   const v = new PropValidator("SecureNetwork", scope.node.path);
+  checkProviderType(v, scope, "provider", props.provider, "azurerm");
+  checkProviderType(v, scope, "privateDnsZoneProvider", props.privateDnsZoneProvider, "azurerm");
+  (Array.isArray(props.peeredNetworks) ? props.peeredNetworks : []).forEach((peer, index) =>
+    checkProviderType(v, scope, `peeredNetworks[${index}].reversePeeringProvider`, peer?.reversePeeringProvider, "azurerm"),
+  );
+  registerNetworkSubscription(scope, { provider: props.provider });
+  if (typeof props.routeTableId === "string") {
+    requireSameSubscription(scope, {
+      construct: "SecureNetwork",
+      prop: "routeTableId",
+      kind: "route-table",
+      here: { provider: props.provider },
+      there: { id: props.routeTableId },
+      because: "a route table is associated only with subnets in its own subscription",
+    });
+  }
   checkPlacement(v, props);
   v.required("nameSuffix", props.nameSuffix, SUFFIX_RULE.rule);
   checkName(v, "nameSuffix", props.nameSuffix, SUFFIX_RULE);
@@ -822,6 +850,8 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
 
   const vnet = props.addressSpace === undefined || props.addressSpace === null || isUnresolved(props.addressSpace) ? undefined : parseCidr(props.addressSpace);
   if (typeof vnet === "string") v.fail("addressSpace", props.addressSpace, vnet);
+  const reservedSpace = vnet !== undefined && typeof vnet !== "string" ? reservedRangeOverlapping(vnet) : undefined;
+  if (reservedSpace) v.fail("addressSpace", props.addressSpace, `an address space clear of the ranges Azure reserves: it overlaps ${reservedSpace}`);
   v.required("addressSpace", props.addressSpace, "an IPv4 CIDR such as 10.30.0.0/16");
   v.required("subnets", props.subnets, "the CIDRs of the databricksHost, databricksContainer, postgres and privateEndpoints subnets");
   // Every subnet: the four roles and each additional workspace pair, checked alike.
@@ -849,6 +879,7 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
     }
     if (prefixLength(range) > minimum) v.fail(prop, cidr, `a subnet of /${minimum} or larger (prefix length ${minimum} or less)`);
     if (vnet !== undefined && typeof vnet !== "string" && !range.inside(vnet)) v.fail(prop, cidr, `a CIDR inside the address space ${props.addressSpace}`);
+    else if (vnet === undefined && reservedRangeOverlapping(range)) v.fail(prop, cidr, `a CIDR clear of the ranges Azure reserves: it overlaps ${reservedRangeOverlapping(range)}`);
     parsed.push({ prop, cidr, range });
   }
   for (let i = 0; i < parsed.length; i++) {
@@ -870,16 +901,20 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
     if (peer?.name !== undefined) seen.add(peer.name);
     v.required(`${at}.virtualNetworkId`, peer?.virtualNetworkId, "the resource id of the remote VNet");
     checkResourceId(v, `${at}.virtualNetworkId`, peer?.virtualNetworkId, "virtualNetwork");
+    checkPeeredVnet(v, scope, props, peers, index);
     if (typeof suffix === "string" && typeof peer?.name === "string") {
       checkDerivedName(v, `${at}.name`, `peer-${peer.name}-to-${suffix}`, "VNet peering", NAME_LIMITS.peering, { value: peer.name });
       for (const key of PRIVATE_DNS_ZONE_KEYS) checkDerivedName(v, `${at}.name`, `link-${key}-${peer.name}-${suffix}`, "private DNS zone link", NAME_LIMITS.dnsZoneLink, { value: peer.name });
     }
     v.required(`${at}.addressSpaces`, peer?.addressSpaces, "the remote VNet's address spaces, such as [\"10.99.0.0/24\"]");
+    // A VNet peered twice is one mistake, reported on its id: its ranges overlap themselves.
+    if (peers.slice(0, index).some((other) => sameVnetId(other?.virtualNetworkId, peer?.virtualNetworkId))) return;
     (peer?.addressSpaces ?? []).forEach((space, spaceIndex) => {
       const prop = `${at}.addressSpaces[${spaceIndex}]`;
       if (isUnresolved(space)) return;
       const range = parseCidr(space);
       if (typeof range === "string") v.fail(prop, space, range);
+      else if (reservedRangeOverlapping(range)) v.fail(prop, space, `the remote VNet's real address space: Azure reserves ${reservedRangeOverlapping(range)}, which no VNet has`);
       else if (vnet !== undefined && typeof vnet !== "string" && range.isOverlapping(vnet)) {
         v.fail(prop, space, `an address space that does not overlap this network's ${props.addressSpace} (peered networks' ranges must be disjoint)`);
       } else {
@@ -891,4 +926,35 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
     });
   });
   v.report(scope);
+}
+
+/**
+ * Refuses a peering that cannot exist: to this network's own VNet (its resource group and
+ * `vnet-<nameSuffix>`, in the provider's subscription when known), or to a remote VNet an earlier
+ * entry already peers with under another name; Azure keeps one peering per pair of VNets and
+ * refuses the second (AnotherPeeringAlreadyReferencesRemoteVnet, as reported in
+ * Azure/bicep-registry-modules#3386).
+ */
+function checkPeeredVnet(v: PropValidator, scope: Construct, props: SecureNetworkProps, peers: readonly PeeredNetwork[], index: number): void {
+  const id = peers[index]?.virtualNetworkId;
+  if (typeof id !== "string" || id === "") return;
+  const prop = `peeredNetworks[${index}].virtualNetworkId`;
+  const earlier = peers.slice(0, index).findIndex((other) => sameVnetId(other?.virtualNetworkId, id));
+  if (earlier >= 0) {
+    v.fail(prop, id, `a VNet no other entry peers with: peeredNetworks[${earlier}] (${peers[earlier]?.name}) peers with it already, and Azure keeps one peering per pair of VNets`);
+    return;
+  }
+  if (isUnresolved(id) || typeof props.nameSuffix !== "string" || typeof props.resourceGroupName !== "string" || isUnresolved(props.resourceGroupName)) return;
+  const segments = id.split("/");
+  const own = segments[ID_SEGMENT.name]?.toLowerCase() === `vnet-${props.nameSuffix}`.toLowerCase() && segments[ID_SEGMENT.resourceGroupName]?.toLowerCase() === props.resourceGroupName.toLowerCase();
+  const ownSubscription = providerSubscription(scope, props.provider);
+  if (own && (ownSubscription === undefined || ownSubscription === subscriptionOfId(id))) {
+    v.fail(prop, id, "another VNet than this network's own: a VNet cannot be peered with itself");
+  }
+}
+
+/** True when two VNet ids name one VNet (literal ids compare case-insensitively, tokens as they are). */
+function sameVnetId(a: unknown, b: unknown): boolean {
+  if (typeof a !== "string" || typeof b !== "string" || a === "" || b === "") return false;
+  return isUnresolved(a) || isUnresolved(b) ? a === b : a.toLowerCase() === b.toLowerCase();
 }

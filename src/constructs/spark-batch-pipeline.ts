@@ -1,12 +1,13 @@
 import * as path from "node:path";
-import { Annotations, TerraformProvider } from "cdktf";
+import { Annotations } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { Construct } from "constructs";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
-import { BatchJob, BatchJobTask, JobClusterOptions } from "./batch-job";
+import { addedJobTagNames, BatchJob, BatchJobTask, JobClusterOptions, MAX_JOB_TAGS } from "./batch-job";
 import { checkDatabricksPrincipal } from "./databricks-checks";
 import { DatabricksWorkspace, DatabricksWorkspaceSubnets, DbfsCustomerManagedKey } from "./databricks-workspace";
 import { BANK_ETL_CODE_PATHS } from "./job-code";
-import { DEFAULT_QUARTERLY_CRON, isQuarterlyCron, QUARTERLY_CRON_RULE } from "./job-schedule";
+import { DEFAULT_QUARTERLY_CRON, isQuarterlyCron, QUARTERLY_CRON_RULE, yearAlreadyPast } from "./job-schedule";
 import { LakehouseCatalog } from "./lakehouse-catalog";
 import { ILakeStorage } from "./lake-storage";
 import { lakeEndpointTargets, NetworkConnectivity } from "./network-connectivity";
@@ -21,6 +22,8 @@ import { ISecureNetwork } from "./secure-network";
 import { checkDerivedName, isUnresolved, PropValidator } from "./validation";
 import { useAzurermProvider } from "./providers";
 import { notePipelineIdentity, notePrincipal } from "./core/stack-notes";
+import { checkProviderType } from "./provider-setup";
+import { requireNetworkSubscription, WORKSPACE_VNET_SUBSCRIPTION_RULE } from "./subscription-placement";
 
 export type { JobClusterOptions } from "./batch-job";
 export type { DatabricksWorkspaceSubnets, DbfsCustomerManagedKey } from "./databricks-workspace";
@@ -73,7 +76,7 @@ export interface SparkBatchPipelineProps extends Placement {
    * the stack's default (such as a spoke subscription's aliased provider).
    * @default - the stack's default azurerm provider
    */
-  readonly azurermProvider?: TerraformProvider;
+  readonly azurermProvider?: AzurermProvider;
   /** Suffix of every resource name, usually `<workload>-<environment>`, such as `bank-prod`. */
   readonly nameSuffix: string;
   /** Environment name, such as `prod`: a required cluster tag. */
@@ -336,7 +339,7 @@ export class SparkBatchPipeline extends Construct {
   constructor(scope: Construct, id: string, props: SparkBatchPipelineProps) {
     super(scope, id);
     const v = new PropValidator("SparkBatchPipeline", this.node.path);
-    validate(v, props);
+    validate(this, v, props);
     const suffix = props.nameSuffix ?? id;
     const placement = { resourceGroupName: props.resourceGroupName, location: props.location, tags: props.tags };
     const workspaceName = props.workspaceName ?? `dbw-${suffix}`;
@@ -351,6 +354,20 @@ export class SparkBatchPipeline extends Construct {
         : (props.readerCredential ?? (canIssueLogins(props.sink) ? props.sink.addLoginCredential(`${id}-reader`, { login: "bank_app", passwordVersion: props.readerPasswordVersion }) : undefined));
     if (!this.loaderCredential && props.sink) {
       v.fail("loaderCredential", undefined, "the loader's DatabaseCredential (login, userSecretName, passwordSecretName), required when the sink cannot issue one (RelationalSink.addLoginCredential)");
+    }
+    // Names derived from a refused nameSuffix are that one problem, not one more per part.
+    if (v.refused("nameSuffix")) {
+      v.cover([
+        workspaceName,
+        props.managedResourceGroupName ?? `rg-dbw-${suffix}-managed`,
+        `dbac-${suffix}`,
+        props.networkConnectivityName ?? `ncc-${suffix}`,
+        this.catalogName,
+        jobName,
+        props.codeFolder ?? `/jobs/${jobName}`,
+        `${suffix}-quarterly-job`,
+        this.secretScopeName,
+      ]);
     }
     v.report(this);
     this.register(props, { suffix, workspaceName });
@@ -462,6 +479,15 @@ export class SparkBatchPipeline extends Construct {
       subnetIds: [props.workspaceSubnets?.host?.id, props.workspaceSubnets?.container?.id],
       because: "its workspace is VNet-injected, and runs in its VNet's region",
     });
+    requireNetworkSubscription(this, {
+      construct: "SparkBatchPipeline",
+      kind: "workspace-vnet",
+      provider: props.azurermProvider,
+      network: props.network,
+      subnetId: props.workspaceSubnets?.host?.id,
+      subnetProp: "workspaceSubnets.host",
+      because: WORKSPACE_VNET_SUBSCRIPTION_RULE,
+    });
   }
 
   /** The bank ETL's tasks (issue 13's fixed interface of spark/run_check.py, run_migrate.py, run_etl.py). */
@@ -527,8 +553,15 @@ export class SparkBatchPipeline extends Construct {
   }
 }
 
-function validate(v: PropValidator, props: SparkBatchPipelineProps): void {
-  checkPlacement(v, props);
+/** The cluster tags the pipeline gives its job, in the order BatchJob adds them. */
+const PIPELINE_CLUSTER_TAGS = { environment: "", "cost-centre": "" };
+
+function validate(scope: Construct, v: PropValidator, props: SparkBatchPipelineProps): void {
+  checkProviderType(v, scope, "azurermProvider", props.azurermProvider, "azurerm");
+  checkProviderType(v, scope, "provider", props.provider, "databricks");
+  checkProviderType(v, scope, "accountProvider", props.accountProvider, "databricks");
+  // Its tags go on its Azure resources and on its job, whose limit is the tighter.
+  checkPlacement(v, props, { maxTags: MAX_JOB_TAGS, added: addedJobTagNames(PIPELINE_CLUSTER_TAGS), holder: "its job" });
   v.required("nameSuffix", props.nameSuffix, "2-42 characters, lowercase letters, digits and hyphens, such as bank-prod");
   v.matches("nameSuffix", props.nameSuffix, /^[a-z0-9][a-z0-9-]{0,40}[a-z0-9]$/, "2-42 characters, lowercase letters, digits and hyphens, such as bank-prod");
   const suffix = props.nameSuffix;
@@ -585,7 +618,13 @@ function validate(v: PropValidator, props: SparkBatchPipelineProps): void {
     if (name === undefined || isUnresolved(name) || name === area) continue;
     v.fail(`lake.containerNames.${area}`, name, `"${area}": the bank ETL writes to containers named after its areas (${ETL_WRITTEN_AREAS.join(", ")}), so a lake whose ${area} container has another name cannot hold this pipeline's data`);
   }
-  v.check("schedule.quartzCronExpression", props.schedule?.quartzCronExpression, isQuarterlyCron, QUARTERLY_CRON_RULE);
+  const cron = props.schedule?.quartzCronExpression;
+  // The job checks the expression too; this report speaks for both.
+  v.once(`cron:${String(cron)}`, () => {
+    const past = typeof cron === "string" ? yearAlreadyPast(cron) : undefined;
+    if (past !== undefined) v.fail("schedule.quartzCronExpression", cron, `an expression that fires again, once a quarter: its year field ends in ${past}, so the job would never run`);
+    else v.check("schedule.quartzCronExpression", cron, isQuarterlyCron, QUARTERLY_CRON_RULE);
+  });
   // Retries, timeouts and the run-duration warning are checked by the BatchJob, per task.
 }
 

@@ -2,6 +2,7 @@ import { IConstruct } from "constructs";
 import { TerraformProvider, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { deferCheck, isUnresolved, PropValidator } from "./validation";
+import { checkProviderSetup } from "./provider-setup";
 
 /**
  * The oldest Terraform the synthesized stacks work with: write-only arguments (`value_wo`,
@@ -20,6 +21,8 @@ export function requireTerraformVersion(scope: IConstruct): void {
   const stack = TerraformStack.of(scope);
   if (VERSION_SET.has(stack)) return;
   VERSION_SET.add(stack);
+  // Terraform's init refuses a stack whose providers clash (see provider-setup.ts).
+  checkProviderSetup(stack);
   stack.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
 }
 
@@ -56,6 +59,8 @@ export function defaultAzurermProvider(scope: IConstruct): AzurermProvider | und
 export function requireArmOnlyStorage(scope: IConstruct, constructName: string, provider?: TerraformProvider): void {
   deferCheck(scope, () => {
     const v = new PropValidator(constructName, scope.node.path);
+    // A provider of another type is refused as such (provider-setup.ts); its features are beside the point.
+    if (provider !== undefined && !(provider instanceof AzurermProvider)) return [];
     const used = provider ?? defaultAzurermProvider(scope);
     const configured = used instanceof AzurermProvider ? storageDataPlaneAvailable(used) : undefined;
     if (used === undefined || configured !== false) {

@@ -158,8 +158,13 @@ export function isUnresolved(value: unknown): boolean {
 /** Longest value a problem shows; longer ones are cut (the prop says where it is). */
 const MAX_SHOWN_VALUE = 120;
 
+/** An Azure resource id, which a message shows whole: a cut id names no resource. */
+const RESOURCE_ID = /^"\/subscriptions\/[^"]+"$/i;
+
 function show(value: unknown): string {
   if (value === undefined) return "(missing)";
+  // JSON has no NaN or Infinity (it writes null), and a number that is not one must say so.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   let shown: string;
   try {
     shown = typeof value === "string" ? `"${value}"` : (JSON.stringify(value) ?? String(value));
@@ -167,7 +172,7 @@ function show(value: unknown): string {
     shown = `(${typeof value})`;
   }
   // The end of a long value (a resource id's name) says most: keep both ends.
-  return shown.length > MAX_SHOWN_VALUE && !hasRawToken(shown) ? `${shown.slice(0, 40)}...${shown.slice(shown.length - (MAX_SHOWN_VALUE - 43))}` : shown;
+  return shown.length > MAX_SHOWN_VALUE && !hasRawToken(shown) && !RESOURCE_ID.test(shown) ? `${shown.slice(0, 40)}...${shown.slice(shown.length - (MAX_SHOWN_VALUE - 43))}` : shown;
 }
 
 /**
@@ -183,6 +188,8 @@ export class PropValidator {
   private readonly sharedKeys = new Map<PropProblem, { keys: string[]; mention?: string }>();
   /** The derived-name problem kept per prop: the tightest limit (see {@link checkDerivedName}). */
   private readonly derived = new Map<string, { problem: PropProblem; limit: number }>();
+  /** Values this construct derived from a value it refused, which the constructs inside it must not report again (see {@link cover}). */
+  private readonly covered: unknown[] = [];
 
   constructor(
     private readonly constructName: string,
@@ -192,6 +199,20 @@ export class PropValidator {
   /** True when a problem has been recorded. */
   get hasProblems(): boolean {
     return this.problems.length > 0;
+  }
+
+  /** True when a problem has been recorded for `prop`. */
+  refused(prop: string): boolean {
+    return this.problems.some((problem) => problem.prop === prop);
+  }
+
+  /**
+   * Marks values this construct derived from a value it refused (a composite's names from a bad
+   * `nameSuffix`) as reported: a construct inside this one that refuses one of them adds nothing,
+   * since fixing the refused value fixes it too.
+   */
+  cover(values: readonly unknown[]): void {
+    this.covered.push(...values.filter((value) => value !== undefined));
   }
 
   /**
@@ -264,9 +285,10 @@ export class PropValidator {
     this.check(prop, value, (v) => allowedValues.includes(v), `one of ${allowedValues.join(", ")}`);
   }
 
-  /** Checks that a whole number lies within [min, max]. */
+  /** Checks that a whole number lies within [min, max]; a value that is no number at all (NaN, a string) is told so. */
   range(prop: string, value: number | undefined, min: number, max: number): void {
-    this.check(prop, value, (v) => Number.isInteger(v) && v >= min && v <= max, `a whole number from ${min} to ${max}`);
+    const rule = `a whole number from ${min} to ${max}`;
+    this.check(prop, value, (v) => Number.isInteger(v) && v >= min && v <= max, () => (typeof value === "number" && !Number.isNaN(value) ? rule : `${rule}; this is not a number`));
   }
 
   /** Checks a string against a pattern, with the rule spelt out for people. */
@@ -293,8 +315,11 @@ export class PropValidator {
     const stack = stackOf(scope);
     let shared = SHARED.get(stack);
     if (!shared) SHARED.set(stack, (shared = new Map()));
+    for (const value of this.covered.splice(0)) shared.set(`covered:${show(value)}`, { list: reported, index: -1, problem: { construct: this.constructName, path: this.path, prop: "", value: "", allowed: "" }, mentions: [] });
     for (const raw of this.problems.splice(0)) {
       const problem = explainTokens(raw, scope);
+      const cover = shared.get(`covered:${problem.value}`);
+      if (cover && problem.path !== cover.problem.path && problem.path.startsWith(`${cover.problem.path}/`)) continue;
       const keys = this.sharedKeys.get(raw);
       this.sharedKeys.delete(raw);
       const first = keys?.keys.map((key) => shared.get(key)).find((entry) => entry !== undefined);

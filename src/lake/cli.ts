@@ -102,6 +102,15 @@ interface GlobalOptions {
   progress: boolean;
 }
 
+/** Refuses, before any request, a container name that would address another container or none (see containerNameProblem). */
+function containerName(option: string, problem: (name: string) => string | undefined) {
+  return (value: string): string => {
+    const why = problem(value);
+    if (why !== undefined) throw new InvalidArgumentError(`${option} ${JSON.stringify(value)}: ${why}.`);
+    return value;
+  };
+}
+
 function positiveInteger(name: string, max: number) {
   return (value: string): number => {
     const parsed = Number(value);
@@ -125,7 +134,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     credentials: { connectToLake },
     errors: { ExitCode, formatError, LakeError, toLakeError },
     land: { DEFAULT_BLOCK_SIZE_BYTES, DEFAULT_UPLOAD_CONCURRENCY, describeLandResult, landFile },
-    layout: { CURATED_CONTAINER, DEFAULT_LANDING_PREFIX, FEATURES_CONTAINER, LANDING_CONTAINER, QUARANTINE_CONTAINER, RUNS_CONTAINER, RUNS_PREFIX },
+    layout: { blobPathProblem, containerNameProblem, CURATED_CONTAINER, DEFAULT_LANDING_PREFIX, FEATURES_CONTAINER, LANDING_CONTAINER, QUARANTINE_CONTAINER, RUNS_CONTAINER, RUNS_PREFIX },
     progress: { startProgress },
     pull: { DEFAULT_PULL_CONCURRENCY, describePullResult, pull },
     ready: { ready },
@@ -133,6 +142,11 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   } = await loadLakeModules();
   let exitCode: number = ExitCode.ok;
   let verbose = false;
+  // Every container, prefix and path argument is checked as it is parsed, before any request.
+  const container = (flags: string, description: string, fallback?: string) =>
+    new Option(flags, description).default(fallback).argParser(containerName(flags.split(" ")[0], containerNameProblem));
+  const blobPath = (flags: string, description: string, fallback?: string) =>
+    new Option(flags, description).default(fallback).argParser(containerName(flags.split(" ")[0], blobPathProblem));
 
   const program = new Command("lake")
     .description("Land the bank transactions file in the lake, verify the lake against its run records, tell whether a quarter is ready for retraining, and pull results.")
@@ -156,8 +170,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     .command("land")
     .description("upload a CSV/XLSX file to the landing container in parallel blocks; skips it when the same content is already there")
     .argument("<file>", "the bank transactions export (.csv or .xlsx)")
-    .option("--container <name>", "target container", LANDING_CONTAINER)
-    .option("--prefix <prefix>", "blob name prefix (the quarterly job reads the newest file under landing/bank/transactions/)", DEFAULT_LANDING_PREFIX)
+    .addOption(container("--container <name>", "target container", LANDING_CONTAINER))
+    .addOption(blobPath("--prefix <prefix>", "blob name prefix (the quarterly job reads the newest file under landing/bank/transactions/)", DEFAULT_LANDING_PREFIX))
     .addOption(new Option("--block-size <MiB>", "block size in MiB").default(DEFAULT_BLOCK_SIZE_BYTES / (1024 * 1024)).argParser(positiveInteger("--block-size", 4000)))
     .addOption(new Option("--concurrency <n>", "blocks uploaded in parallel").default(DEFAULT_UPLOAD_CONCURRENCY).argParser(positiveInteger("--concurrency", 64)))
     .option("--create-container", "create the container if it is missing (Azurite and local use; the lake's containers come from LakeStorage)")
@@ -181,10 +195,10 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   program
     .command("verify")
     .description("check landed files against their recorded MD5/SHA-256, or curated/features partitions against the latest run record; exits 1 on any mismatch")
-    .option("--container <name>", "container to verify (landing, curated, features, ...)", LANDING_CONTAINER)
-    .option("--prefix <prefix>", `prefix to verify (default: ${DEFAULT_LANDING_PREFIX} for landed files, transactions/ for curated, export/ for features)`)
-    .option("--runs-container <name>", "container holding the run records", RUNS_CONTAINER)
-    .option("--runs-prefix <prefix>", "prefix of the run records", RUNS_PREFIX)
+    .addOption(container("--container <name>", "container to verify (landing, curated, features, ...)", LANDING_CONTAINER))
+    .addOption(blobPath("--prefix <prefix>", `prefix to verify (default: ${DEFAULT_LANDING_PREFIX} for landed files, transactions/ for curated, export/ for features)`))
+    .addOption(container("--runs-container <name>", "container holding the run records", RUNS_CONTAINER))
+    .addOption(blobPath("--runs-prefix <prefix>", "prefix of the run records", RUNS_PREFIX))
     .addOption(new Option("--mode <mode>", "files: check landed files' hashes; partitions: check year=/quarter= partitions against the latest run record; auto: partitions for curated and features").choices(VERIFY_MODES).default("auto"))
     .option("--strict", "also fail on partitions the latest run did not write")
     .action(async (options: { container: string; prefix?: string; runsContainer: string; runsPrefix: string; mode: VerifyMode; strict?: boolean }, command: Command) => {
@@ -209,8 +223,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   program
     .command("pull")
     .description("download a partition tree (e.g. one quarter's features) to a local directory; skips files whose MD5 already matches")
-    .requiredOption("--container <name>", "source container (e.g. features)")
-    .requiredOption("--prefix <prefix>", "prefix to download (e.g. export/year=2022/quarter=3/ in features)")
+    .addOption(container("--container <name>", "source container (e.g. features)").makeOptionMandatory())
+    .addOption(blobPath("--prefix <prefix>", "prefix to download (e.g. export/year=2022/quarter=3/ in features)").makeOptionMandatory())
     .requiredOption("--to <dir>", "local directory; blob paths are kept below it")
     .addOption(new Option("--concurrency <n>", "files downloaded in parallel").default(DEFAULT_PULL_CONCURRENCY).argParser(positiveInteger("--concurrency", 64)))
     .action(async (options: { container: string; prefix: string; to: string; concurrency: number }, command: Command) => {
@@ -224,12 +238,12 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     .command("ready")
     .description("exit 0 when the quarter's manifest exists and the lake bears it out (run record, export files' SHA-256, Delta commits' row counts); 6 when it is not published yet, 7 when it is invalid, 1 when the lake does not match it")
     .argument("<quarter>", "the quarter, such as 2022-Q3")
-    .option("--lake-path-prefix <folder>", "the pipeline's folder in each container (its lakePathPrefix), such as payments/", "")
-    .option("--features-container <name>", "container of the export and its manifests, and of features/quarterly", FEATURES_CONTAINER)
-    .option("--curated-container <name>", "container of curated/transactions", CURATED_CONTAINER)
-    .option("--quarantine-container <name>", "container of the quarantine table (rows/)", QUARANTINE_CONTAINER)
-    .option("--runs-container <name>", "container holding the run records (default: the curated container)")
-    .option("--runs-prefix <prefix>", "prefix of the run records (default: <lake-path-prefix>_runs/)")
+    .addOption(blobPath("--lake-path-prefix <folder>", "the pipeline's folder in each container (its lakePathPrefix), such as payments/", ""))
+    .addOption(container("--features-container <name>", "container of the export and its manifests, and of features/quarterly", FEATURES_CONTAINER))
+    .addOption(container("--curated-container <name>", "container of curated/transactions", CURATED_CONTAINER))
+    .addOption(container("--quarantine-container <name>", "container of the quarantine table (rows/)", QUARANTINE_CONTAINER))
+    .addOption(container("--runs-container <name>", "container holding the run records (default: the curated container)"))
+    .addOption(blobPath("--runs-prefix <prefix>", "prefix of the run records (default: <lake-path-prefix>_runs/)"))
     .action(async (quarter: string, options: { lakePathPrefix: string; featuresContainer: string; curatedContainer: string; quarantineContainer: string; runsContainer?: string; runsPrefix?: string }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const connection = await connect(globals);

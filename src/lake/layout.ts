@@ -75,3 +75,33 @@ export function normalisePrefix(prefix: string): string {
   const trimmed = prefix.trim().replace(/^\/+/, "").replace(/\/+$/, "");
   return trimmed === "" ? "" : `${trimmed}/`;
 }
+
+/**
+ * Why a container name cannot be used, or undefined. Azure's rule ("Naming and referencing
+ * containers, blobs, and metadata",
+ * https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata):
+ * 3-63 lowercase letters, digits and hyphens, starting with a letter or digit, no two hyphens in a
+ * row; or one of the service's own, $root, $web and $logs. Anything else (`../features`,
+ * `landing/x`) would address another container, or none.
+ */
+export function containerNameProblem(name: string): string | undefined {
+  if (["$root", "$web", "$logs"].includes(name)) return undefined;
+  if (/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(name)) return undefined;
+  return "a container name is 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit";
+}
+
+/**
+ * Why a blob prefix or path cannot be used, or undefined. The request URL is normalised on the
+ * way (RFC 3986 removes `.` and `..` segments), while the blob name keeps them, so `../features/`
+ * under the landing container would address the features container instead; an empty segment
+ * (`a//b`), a leading `/` or a backslash names a blob other than the one written. A trailing `/`
+ * ends a prefix and is kept.
+ */
+export function blobPathProblem(value: string): string | undefined {
+  if (value.includes("\\")) return "use / between folders: a backslash is part of a blob name, not a separator";
+  if (value.startsWith("/")) return "a path relative to the container, without a leading /";
+  const segments = value.replace(/\/$/, "").split("/");
+  if (value !== "" && segments.some((segment) => segment === "")) return "no empty folder (two / in a row)";
+  if (segments.some((segment) => segment === "." || segment === "..")) return "no . or .. folder: the request would leave the container named";
+  return undefined;
+}

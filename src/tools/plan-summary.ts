@@ -3,9 +3,10 @@
  * resources a plan adds, changes, replaces and destroys, with every destroy and replace listed
  * by address. Used for the pull-request plan comment and the deploy run's summary tab.
  *
- * CLI: `node lib/tools/plan-summary.js [<stack>=]<plan.json>...` prints Markdown to stdout.
+ * CLI: `node lib/tools/plan-summary.js [<stack>=]<plan.json>...` prints Markdown to stdout (see
+ * parsePlanArgument for a path that holds `=`); JSON that is no plan is refused, naming what it is.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
@@ -73,14 +74,37 @@ export function classifyActions(actions: readonly string[]): ChangeKind | undefi
   }
 }
 
-/** Checks that a parsed document is a Terraform JSON plan this summary understands. */
+/**
+ * Keys only a plan has: Terraform writes `planned_values`, `configuration`, `applyable`,
+ * `complete` and `errored` in every JSON plan, and the change lists when there are changes
+ * (internal/command/jsonplan/plan.go); the JSON of state has `values` instead.
+ */
+const PLAN_KEYS = ["planned_values", "resource_changes", "resource_drift", "output_changes", "prior_state", "configuration", "applyable", "complete", "errored"];
+
+/** What a JSON document that is not a plan is, for the refusal. */
+function whatItIs(document: Record<string, unknown>): string {
+  if ("provider_schemas" in document) return "'terraform providers schema -json' output";
+  if ("valid" in document && "diagnostics" in document) return "'terraform validate -json' output";
+  if ("values" in document) return "a 'terraform show -json' of state (it has values, no planned_values or resource_changes)";
+  if (Object.keys(document).every((key) => key === "format_version" || key === "terraform_version")) return "a 'terraform show -json' of an empty state (only format_version)";
+  return `no plan (it has none of ${PLAN_KEYS.slice(0, 3).join(", ")})`;
+}
+
+/** Checks that a parsed document is a Terraform JSON plan this summary understands, naming what it is when it is not. */
 export function assertTerraformPlan(document: unknown, source: string): asserts document is TerraformPlanJson {
   const candidate = document as Partial<TerraformPlanJson> | null;
-  if (typeof candidate !== "object" || candidate === null || typeof candidate.format_version !== "string") {
-    throw new Error(`${source} is not a 'terraform show -json' plan: it has no format_version`);
+  if (typeof candidate !== "object" || candidate === null || Array.isArray(candidate)) {
+    throw new Error(`${source} is not a 'terraform show -json' plan: it is not a JSON object`);
+  }
+  if (typeof candidate.format_version !== "string") {
+    const config = "resource" in candidate || "terraform" in candidate ? " (it looks like a Terraform configuration, such as cdk.tf.json)" : "";
+    throw new Error(`${source} is not a 'terraform show -json' plan: it has no format_version${config}`);
   }
   if (!candidate.format_version.startsWith("1.")) {
     throw new Error(`${source} has plan format_version ${candidate.format_version}; only 1.x is supported`);
+  }
+  if (!PLAN_KEYS.some((key) => key in candidate)) {
+    throw new Error(`${source} is ${whatItIs(candidate as Record<string, unknown>)}, not a plan: run terraform show -json <planfile> on the file terraform plan -out wrote`);
   }
   if (candidate.resource_changes !== undefined && !Array.isArray(candidate.resource_changes)) {
     throw new Error(`${source} has a resource_changes that is not a list`);
@@ -206,13 +230,19 @@ export interface PlanInput {
   readonly file: string;
 }
 
+/** A stack name, as the `<stack>=` of a plan argument: no path separator, dot or `=` in it. */
+const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
 /**
  * Parses a CLI plan argument: `estate-dev=path/plan.json` names the stack explicitly; a bare path
  * takes the stack name from the directory holding the plan (`cdktf.out/stacks/estate-dev/plan.json`).
+ * A path may hold `=`: the part before the first `=` names a stack only when it is a stack name
+ * (no `/`, `.` or `\`) and the whole argument is not an existing file, so `plans/a=b.json` is a
+ * path; `./` before a path always makes it one.
  */
 export function parsePlanArgument(argument: string): PlanInput {
   const separator = argument.indexOf("=");
-  if (separator > 0) {
+  if (separator > 0 && STACK_NAME.test(argument.slice(0, separator)) && !existsSync(argument)) {
     return { stack: argument.slice(0, separator), file: argument.slice(separator + 1) };
   }
   return { stack: path.basename(path.dirname(path.resolve(argument))), file: argument };

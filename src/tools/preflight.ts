@@ -18,14 +18,16 @@
  * job clusters at their largest (`quota`).
  */
 import { IPv4CidrRange } from "ip-num";
+import type { IConstruct } from "constructs";
+import { subscriptionPlacementProblems } from "../constructs/subscription-placement";
 import { PRIVATE_DNS_ZONE_KEYS, PRIVATE_DNS_ZONE_NAMES } from "../constructs/secure-network";
 import { ENVIRONMENTS, stackName, type EnvironmentConfig, type EnvironmentName } from "../stacks/config";
 import { placeholdersFor } from "../stacks/placeholders";
 
-export type ProblemKind = "placeholder" | "expiry" | "overlap" | "dns-link" | "deployer" | "peering" | "quota";
+export type ProblemKind = "placeholder" | "expiry" | "overlap" | "dns-link" | "deployer" | "peering" | "quota" | "placement";
 
 /** Every kind, in the order the report counts them. */
-export const PROBLEM_KINDS: readonly ProblemKind[] = ["placeholder", "expiry", "overlap", "dns-link", "deployer", "peering", "quota"];
+export const PROBLEM_KINDS: readonly ProblemKind[] = ["placeholder", "expiry", "overlap", "dns-link", "deployer", "peering", "quota", "placement"];
 
 export interface PreflightProblem {
   readonly kind: ProblemKind;
@@ -308,4 +310,26 @@ export function formatReport(stack: string, problems: readonly PreflightProblem[
     .filter(([, count]) => count > 0)
     .map(([kind, count]) => `${count} ${kind}`);
   return `${lines.join("\n")}\npreflight ${stack}: ${problems.length} problem(s) (${counts.join(", ")}); fix them before planning\n`;
+}
+
+/**
+ * The placements synth could not check in a stack of an app (`preflight --app`): constructs that
+ * must share a subscription with a network or route table where a provider sets no
+ * `subscriptionId` and the stack has more than one azurerm provider. Checked with the subscription
+ * the deploy would use, ARM_SUBSCRIPTION_ID of the environment preflight runs in; without it,
+ * each is reported as unchecked.
+ */
+export function placementProblems(stack: IConstruct, armSubscriptionId: string | undefined): PreflightProblem[] {
+  const { problems, unchecked } = subscriptionPlacementProblems(stack, armSubscriptionId);
+  return [
+    // The value as the construct showed it, without its quotes (the report quotes it).
+    ...problems.map((problem) => ({ kind: "placement" as const, path: `${problem.path} ${problem.prop}`, value: problem.value.replace(/^"(.*)"$/, "$1"), problem: `${problem.construct} is in another subscription`, fix: problem.allowed })),
+    ...unchecked.map((path) => ({
+      kind: "placement" as const,
+      path,
+      value: "(ARM_SUBSCRIPTION_ID unset)",
+      problem: "its subscription is set by ARM_SUBSCRIPTION_ID at deploy, and so is not known here",
+      fix: "run preflight with ARM_SUBSCRIPTION_ID set as the deploy sets it, or set subscriptionId on the provider",
+    })),
+  ];
 }

@@ -171,3 +171,43 @@ export function estateWithPipeline(id: string, overrides: (on: Estate) => Partia
 export function warningsOf(stack: TerraformStack): string[] {
   return stack.node.findAll().flatMap((construct) => construct.node.metadata.filter((entry) => entry.type === "@cdktf/warn").map((entry) => String(entry.data)));
 }
+
+/** A one-task job's props on a workspace, run as the job's service principal. */
+export function jobProps(provider: DatabricksProvider, workspace: import("../../src/index").IDatabricksWorkspace, overrides: Partial<import("../../src/index").BatchJobProps> = {}) {
+  return {
+    provider,
+    workspace,
+    jobName: "analytics-nightly",
+    codeDirectory: codeDirectory(),
+    tasks: [{ key: "load", entryFile: "run_etl.py" }],
+    schedule: { quartzCronExpression: "0 0 1 * * ?" },
+    cluster: { nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 2 },
+    runAs: shippedPackage().DatabricksPrincipal.servicePrincipal(JOB_SP),
+    notificationAddresses: ["oncall@analytics.contoso.com"],
+    ...overrides,
+  };
+}
+
+/** A plain network in its own stack, for the network-only cases. */
+export function networkStack(stackId: string, overrides: Partial<SecureNetworkProps>): TerraformStack {
+  const { stack } = emptyStack(stackId);
+  new (shippedPackage().SecureNetwork)(stack, "network", networkProps({ additionalWorkspaceSubnets: undefined, ...overrides }));
+  return stack;
+}
+
+const PROBLEMS = new Map<string, import("../../src/index").PropProblem[]>();
+
+/** The problems a case's stack reports, built once per case name. */
+export function problemsOnce(name: string, build: () => TerraformStack): import("../../src/index").PropProblem[] {
+  let problems = PROBLEMS.get(name);
+  if (!problems) {
+    problems = shippedPackage().validationProblems(build());
+    PROBLEMS.set(name, problems);
+  }
+  return problems;
+}
+
+/** The line synthesis prints for a problem: `[path] Construct: prop value is not allowed: ...`. */
+export function problemLine(problem: import("../../src/index").PropProblem): string {
+  return new (shippedPackage().PropValidationError)([problem]).message.split("\n")[1].replace(/^ {2}- /, "");
+}

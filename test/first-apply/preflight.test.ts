@@ -378,6 +378,7 @@ describe("docs/deploying.md and what preflight checks", () => {
       deployer: "pipeline.deployer",
       peering: "the remote side of a peering",
       quota: "vCPU quota",
+      placement: "the subscription of every construct",
     };
     for (const kind of PROBLEM_KINDS) expect({ kind, described: described.includes(words[kind]) }).toEqual({ kind, described: true });
   });
