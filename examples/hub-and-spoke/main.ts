@@ -134,6 +134,7 @@ const pipeline = new SparkBatchPipeline(stack, "pipeline", {
 
 new TerraformOutput(stack, "databricks_workspace_url", { value: pipeline.workspaceUrl });
 new TerraformOutput(stack, "databricks_job_id", { value: pipeline.jobId });
+new TerraformOutput(stack, "databricks_migrate_job_id", { value: pipeline.migrateJobId });
 new TerraformOutput(stack, "postgres_fqdn", { value: sink.fqdn });
 
 app.synth();

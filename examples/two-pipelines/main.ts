@@ -168,6 +168,7 @@ const risk = pipeline({
 for (const [name, instance] of [["payments", payments], ["risk", risk]] as const) {
   new TerraformOutput(stack, `${name}_workspace_url`, { value: instance.workspaceUrl });
   new TerraformOutput(stack, `${name}_job_id`, { value: instance.jobId });
+  new TerraformOutput(stack, `${name}_migrate_job_id`, { value: instance.migrateJobId });
 }
 
 app.synth();

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
 import { Construct } from "constructs";
-import { Annotations, ITerraformDependable } from "cdktf";
+import { Annotations, Fn, ITerraformDependable, Token } from "cdktf";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { ClusterPolicy } from "@cdktf/provider-databricks/lib/cluster-policy";
 import { Directory } from "@cdktf/provider-databricks/lib/directory";
@@ -88,6 +88,13 @@ export interface BatchJobTask {
    * @default 14400 (4 hours)
    */
   readonly timeoutSeconds?: number;
+  /**
+   * Keys of the secret scope the task's code reads. They are written to `deployment.json` for the
+   * entry file, and the job's guard (`deployment_guard.py`) refuses a run whose parameters name
+   * any other key. A key of `adminSecretKeys` is allowed in `deployTasks` only.
+   * @default - none: the entry file may read no secret
+   */
+  readonly secretKeys?: string[];
 }
 
 /** When the job runs. */
@@ -154,6 +161,35 @@ export interface BatchJobProps {
   readonly requirementsFile?: string;
   /** The job's tasks, run on one job cluster in dependency order. */
   readonly tasks: BatchJobTask[];
+  /**
+   * Tasks that hold an administrator's credential, such as a database migration: they go to a job
+   * of their own, never scheduled and with no operator (only the owner and workspace admins may
+   * start it), which the deploy runs after each apply. No task of `tasks` may start it.
+   * @default - none: no second job
+   */
+  readonly deployTasks?: BatchJobTask[];
+  /**
+   * Name of the job of `deployTasks`.
+   * @default `${jobName}-deploy`
+   */
+  readonly deployJobName?: string;
+  /**
+   * Keys of the secret scope that hold an administrator's credential (a database server's
+   * administrator, say). Only `deployTasks` may name them in `secretKeys`: synth refuses a task of
+   * `tasks`, the job operators may start, that does.
+   * @default - none
+   */
+  readonly adminSecretKeys?: string[];
+  /**
+   * What the deploy decided about where the job's credentials may go (its database's host, port and
+   * name, its lake account, its input), written with the secret scope and each entry file's
+   * `secretKeys` to `deployment.json` beside the code, where only admins can write it. The job's
+   * guard (`deployment_guard.py`, uploaded beside it) refuses a run whose parameters point
+   * elsewhere before any secret is read: a run-now replaces a task's parameters wholesale, never
+   * this file.
+   * @default - `deployment.json` holds the secret scope and the secret keys only, when a task names any
+   */
+  readonly deploymentSettings?: Record<string, unknown>;
   /** When the job runs. */
   readonly schedule: BatchJobSchedule;
   /** The job cluster and its policy. */
@@ -213,6 +249,8 @@ export const OPERATOR_PERMISSIONS = ["CAN_MANAGE_RUN", "CAN_VIEW"] as const;
 export type OperatorPermission = (typeof OPERATOR_PERMISSIONS)[number];
 
 const TASK_KEY = /^[A-Za-z0-9_-]{1,100}$/;
+/** The file, beside the job's code, that holds what the deploy decided about where its credentials may go. */
+export const DEPLOYMENT_SETTINGS_FILE = "deployment.json";
 const CODE_FOLDER = /^\/(?!Workspace\/)(?!Shared(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 const JOB_CLUSTER_KEY = "job";
 const DEFAULT_TIMEOUT_SECONDS = 14_400;
@@ -258,6 +296,12 @@ export class BatchJob extends Construct {
   readonly job: Job;
   /** Id of the job (for `databricks jobs run-now --job-id`). */
   readonly jobId: string;
+  /** The job of `deployTasks`, when there are any. */
+  readonly deployJob?: Job;
+  /** Id of the job of `deployTasks` (the deploy pipeline runs it after each apply). */
+  readonly deployJobId?: string;
+  /** The uploaded `deployment.json`, when `deploymentSettings` is set or a task names `secretKeys`. */
+  readonly deploymentFile?: WorkspaceFile;
 
   constructor(scope: Construct, id: string, props: BatchJobProps) {
     super(scope, id);
@@ -279,10 +323,21 @@ export class BatchJob extends Construct {
       this.secretScope = this.createSecretScope(props, props.secretScope, ready);
     }
     this.clusterPolicy = this.createClusterPolicy(props, ready);
-    const tasks = this.jobTasks(props);
-    this.entryPointPaths = Object.fromEntries(tasks.map((task) => [task.taskKey, task.sparkPythonTask?.pythonFile ?? ""]));
-    this.job = this.createJob(props, tasks, ready);
+    const deployment = deploymentOf(props);
+    if (deployment) this.deploymentFile = this.uploadDeploymentSettings(props, deployment);
+    const tasks = this.jobTasks(props.tasks ?? []);
+    const deployTasks = this.jobTasks(props.deployTasks ?? []);
+    this.entryPointPaths = Object.fromEntries([...tasks, ...deployTasks].map((task) => [task.taskKey, task.sparkPythonTask?.pythonFile ?? ""]));
+    this.job = this.createJob(props, tasks, ready, { id: "job", name: props.jobName, scheduled: true });
     this.jobId = this.job.id;
+    if (deployTasks.length > 0) {
+      this.deployJob = this.createJob(props, deployTasks, ready, { id: "deploy-job", name: props.deployJobName ?? `${props.jobName}-deploy`, scheduled: false });
+      this.deployJobId = this.deployJob.id;
+      // Its owner and the workspace admins only: no operator may start a job that holds an admin credential.
+      if (props.owner) {
+        new Permissions(this, "deploy-job-permissions", { provider: props.provider, jobId: this.deployJobId, accessControl: [accessControl(props.owner, "IS_OWNER")], dependsOn: ready });
+      }
+    }
     new Permissions(this, "job-permissions", {
       provider: props.provider,
       jobId: this.jobId,
@@ -302,12 +357,14 @@ export class BatchJob extends Construct {
     }
     const files = collectJobCode(codeDirectory, props.codePaths ?? ["", requirementsFileOf(props)]);
     const uploaded = new Set(files.map((file) => file.relativePath));
-    (props.tasks ?? []).forEach((task, index) => {
-      if (task?.entryFile === undefined || !isCodeDirectory(codeDirectory)) return;
-      if (!uploaded.has(normaliseEntry(task.entryFile))) {
-        v.fail(`tasks[${index}].entryFile`, task.entryFile, `a file the job uploads from ${codeDirectory} (uploaded: ${[...uploaded].join(", ") || "none"}); the job must never run a file it does not upload`);
-      }
-    });
+    for (const name of ["tasks", "deployTasks"] as const) {
+      (props[name] ?? []).forEach((task, index) => {
+        if (task?.entryFile === undefined || !isCodeDirectory(codeDirectory)) return;
+        if (!uploaded.has(normaliseEntry(task.entryFile))) {
+          v.fail(`${name}[${index}].entryFile`, task.entryFile, `a file the job uploads from ${codeDirectory} (uploaded: ${[...uploaded].join(", ") || "none"}); the job must never run a file it does not upload`);
+        }
+      });
+    }
     return files;
   }
 
@@ -379,10 +436,20 @@ export class BatchJob extends Construct {
     return policy;
   }
 
-  /** The tasks on the one job cluster, each running its uploaded entry file with the pinned libraries. */
-  private jobTasks(props: BatchJobProps): JobTask[] {
+  /** `deployment.json` in the code folder: where the deploy decided the job's credentials may go. */
+  private uploadDeploymentSettings(props: BatchJobProps, settings: Record<string, unknown>): WorkspaceFile {
+    return new WorkspaceFile(this, "deployment-settings", {
+      provider: props.provider,
+      path: `${this.codeFolder}/${DEPLOYMENT_SETTINGS_FILE}`,
+      contentBase64: Fn.base64encode(Fn.jsonencode(forJsonencode(settings))),
+      dependsOn: Object.values(this.codeFiles).slice(0, 1),
+    });
+  }
+
+  /** Tasks on the one job cluster, each running its uploaded entry file with the pinned libraries. */
+  private jobTasks(batchTasks: readonly BatchJobTask[]): JobTask[] {
     const libraries: JobTaskLibrary[] = this.libraries.map((requirement) => ({ pypi: { package: requirement } }));
-    return (props.tasks ?? []).map((task) => {
+    return batchTasks.map((task) => {
       const entry = normaliseEntry(task.entryFile ?? "");
       const file = this.codeFiles[entry];
       return {
@@ -399,21 +466,23 @@ export class BatchJob extends Construct {
     });
   }
 
-  /** The scheduled job, run as the service principal on a policy-bound job cluster, with its alerts. */
-  private createJob(props: BatchJobProps, tasks: JobTask[], ready: ITerraformDependable[]): Job {
+  /** A job (scheduled, or run only on demand), run as the service principal on a policy-bound job cluster, with its alerts. */
+  private createJob(props: BatchJobProps, tasks: JobTask[], ready: ITerraformDependable[], job: { readonly id: string; readonly name: string; readonly scheduled: boolean }): Job {
     const cluster = clusterOf(props);
     const clusterTags = props.clusterTags ?? {};
     const schedule = props.schedule ?? { quartzCronExpression: "" };
-    return new Job(this, "job", {
+    return new Job(this, job.id, {
       provider: props.provider,
-      name: props.jobName,
-      description: props.description,
+      name: job.name,
+      description: job.scheduled ? props.description : `Run by the deploy after each apply (${props.jobName}): tasks that hold an administrator's credential.`,
       maxConcurrentRuns: 1,
-      schedule: {
-        quartzCronExpression: schedule.quartzCronExpression,
-        timezoneId: schedule.timezoneId ?? "UTC",
-        pauseStatus: (schedule.paused ?? false) ? "PAUSED" : "UNPAUSED",
-      },
+      schedule: job.scheduled
+        ? {
+            quartzCronExpression: schedule.quartzCronExpression,
+            timezoneId: schedule.timezoneId ?? "UTC",
+            pauseStatus: (schedule.paused ?? false) ? "PAUSED" : "UNPAUSED",
+          }
+        : undefined,
       runAs: props.runAs ? runAsOf(props.runAs) : undefined,
       emailNotifications: {
         onFailure: props.notificationAddresses,
@@ -432,7 +501,8 @@ export class BatchJob extends Construct {
             driverNodeTypeId: (cluster.nodeTypeIds ?? [])[0],
             dataSecurityMode: cluster.dataSecurityMode ?? "SINGLE_USER",
             singleUserName: props.runAs?.name,
-            autoscale: { minWorkers: cluster.minWorkers, maxWorkers: cluster.maxWorkers },
+            // The deploy job's tasks (a migration) need no more than the cluster's smallest size.
+            autoscale: { minWorkers: cluster.minWorkers, maxWorkers: job.scheduled ? cluster.maxWorkers : cluster.minWorkers },
             customTags: clusterTags,
           },
         },
@@ -440,7 +510,7 @@ export class BatchJob extends Construct {
       task: tasks,
       // The code version shows in the job's tags which code a run used.
       tags: { ...props.tags, ...clusterTags, "code-version": this.codeVersion.slice(0, 12) },
-      dependsOn: [...Object.values(this.codeFiles), ...ready],
+      dependsOn: [...Object.values(this.codeFiles), ...(this.deploymentFile ? [this.deploymentFile] : []), ...ready],
     });
   }
 
@@ -598,26 +668,11 @@ function validateProps(scope: Construct, v: PropValidator, props: BatchJobProps)
   const tasks = props.tasks;
   v.required("tasks", tasks, "one or more tasks, each with a key and an entry file");
   if (tasks !== undefined && (!Array.isArray(tasks) || tasks.length === 0)) v.fail("tasks", tasks, "one or more tasks, each with a key and an entry file");
-  const keys = new Set<string>();
-  (Array.isArray(tasks) ? tasks : []).forEach((task, index) => {
-    const prop = `tasks[${index}]`;
-    v.required(`${prop}.key`, task?.key, "1-100 letters, digits, '_' and '-', unique in the job");
-    v.matches(`${prop}.key`, task?.key, TASK_KEY, "1-100 letters, digits, '_' and '-', unique in the job");
-    if (task?.key !== undefined && keys.has(task.key)) v.fail(`${prop}.key`, task.key, "a task key not used by another task of the job");
-    v.required(`${prop}.entryFile`, task?.entryFile, "an entry file relative to the code directory, such as run_etl.py");
-    v.check(`${prop}.entryFile`, task?.entryFile, (file) => !path.isAbsolute(file) && !normaliseEntry(file).split("/").includes(".."), "a path relative to the code directory, inside it");
-    v.range(`${prop}.maxRetries`, task?.maxRetries, 0, 10);
-    v.range(`${prop}.minRetryIntervalMillis`, task?.minRetryIntervalMillis, 60_000, 86_400_000);
-    v.range(`${prop}.timeoutSeconds`, task?.timeoutSeconds, 600, 172_800);
-    if (task?.key !== undefined) keys.add(task.key);
-  });
-  (Array.isArray(tasks) ? tasks : []).forEach((task, index) => {
-    (task?.dependsOn ?? []).forEach((dependency, position) => {
-      if (!keys.has(dependency)) v.fail(`tasks[${index}].dependsOn[${position}]`, dependency, `the key of another task of the job (${[...keys].join(", ")})`);
-      else if (dependency === task.key) v.fail(`tasks[${index}].dependsOn[${position}]`, dependency, "another task than itself");
-    });
-  });
-  if (Array.isArray(tasks) && !isAcyclic(tasks.filter((task) => task?.key !== undefined))) v.fail("tasks", tasks.map((task) => task?.key), "tasks whose dependencies form no cycle");
+  checkTasks(v, "tasks", tasks);
+  if (props.deployTasks !== undefined && (!Array.isArray(props.deployTasks) || props.deployTasks.length === 0)) v.fail("deployTasks", props.deployTasks, "one or more tasks, or unset");
+  checkTasks(v, "deployTasks", props.deployTasks);
+  checkAdminSecrets(v, props);
+  v.matches("deployJobName", props.deployJobName, /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/, "1-100 letters, digits, spaces, '.', '_' and '-', starting with a letter or digit");
 
   v.range("runDurationWarningSeconds", props.runDurationWarningSeconds, 60, 172_800);
   // Compared only when every timeout and the warning are valid: a bad one is its own problem, not the warning's.
@@ -628,6 +683,87 @@ function validateProps(scope: Construct, v: PropValidator, props: BatchJobProps)
   if (Array.isArray(tasks) && tasks.length > 0 && !isUnresolved(warning) && timeouts.every((seconds) => valid(seconds, 600)) && valid(warning, 60) && warning >= longest) {
     v.fail("runDurationWarningSeconds", warning, `fewer seconds than the longest task timeout (${longest}), so the warning comes before a run is stopped`);
   }
+}
+
+/**
+ * A value for Terraform's jsonencode: each string that holds deploy-time values among literal text
+ * (`abfss://{container}@${account}.dfs...`) becomes a join of its parts, which cdktf renders as a
+ * function call rather than a template inside another expression.
+ */
+function forJsonencode(value: unknown): unknown {
+  if (typeof value === "string") {
+    if (!Token.isUnresolved(value) || TOKEN_ONLY.test(value)) return value;
+    return Fn.join("", value.split(TOKEN_PART).filter((part) => part !== ""));
+  }
+  if (Array.isArray(value)) return value.map(forJsonencode);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, forJsonencode(item)]));
+  return value;
+}
+
+/**
+ * `deployment.json`: the deploy's settings, the secret scope and the keys each entry file may
+ * read (an entry file run by two tasks may read what either names).
+ */
+function deploymentOf(props: BatchJobProps): Record<string, unknown> | undefined {
+  const tasks = [...(props.tasks ?? []), ...(props.deployTasks ?? [])];
+  if (props.deploymentSettings === undefined && !tasks.some((task) => (task?.secretKeys ?? []).length > 0)) return undefined;
+  const secretKeys: Record<string, string[]> = {};
+  for (const task of tasks) {
+    const entry = normaliseEntry(task?.entryFile ?? "");
+    secretKeys[entry] = [...new Set([...(secretKeys[entry] ?? []), ...(task?.secretKeys ?? [])])];
+  }
+  return { schema_version: 1, ...props.deploymentSettings, secret_scope: props.secretScope?.name ?? null, secret_keys: secretKeys };
+}
+
+/** No task an operator may start can read an administrator's credential, and no task names a secret without a scope to read it from. */
+function checkAdminSecrets(v: PropValidator, props: BatchJobProps): void {
+  const admin = new Set((props.adminSecretKeys ?? []).filter((key) => !isUnresolved(key)));
+  // deployment.json allows keys per entry file, so an entry file shared with a deploy task that reads an admin key would allow it too.
+  const adminEntries = new Set(
+    (props.deployTasks ?? []).filter((task) => (task?.secretKeys ?? []).some((key) => admin.has(key))).map((task) => normaliseEntry(task?.entryFile ?? "")),
+  );
+  (Array.isArray(props.tasks) ? props.tasks : []).forEach((task, index) => {
+    (task?.secretKeys ?? []).forEach((key, position) => {
+      if (admin.has(key)) v.fail(`tasks[${index}].secretKeys[${position}]`, key, "a key not in adminSecretKeys: an administrator's credential is read only by deployTasks, which no operator may start");
+    });
+    if (task?.entryFile !== undefined && adminEntries.has(normaliseEntry(task.entryFile))) {
+      v.fail(`tasks[${index}].entryFile`, task.entryFile, "an entry file no deploy task that reads an admin key runs: the keys in deployment.json are per entry file");
+    }
+  });
+  for (const name of ["tasks", "deployTasks"] as const) {
+    (props[name] ?? []).forEach((task, index) => {
+      if ((task?.secretKeys ?? []).length > 0 && props.secretScope === undefined) v.fail(`${name}[${index}].secretKeys`, task.secretKeys, "keys of the job's secretScope, which is not set: set secretScope or leave secretKeys out");
+    });
+  }
+}
+
+/** A cdktf string token, and a string that is nothing else. */
+const TOKEN_PART = /(\$\{TfToken\[[^\]]*\]\})/;
+const TOKEN_ONLY = /^\$\{TfToken\[[^\]]*\]\}$/;
+
+/** One job's tasks: keys unique in the job, entry files inside the code, retries and timeouts in range, dependencies on its own tasks without a cycle. */
+function checkTasks(v: PropValidator, name: "tasks" | "deployTasks", tasks: readonly BatchJobTask[] | undefined): void {
+  const list = Array.isArray(tasks) ? tasks : [];
+  const keys = new Set<string>();
+  list.forEach((task, index) => {
+    const prop = `${name}[${index}]`;
+    v.required(`${prop}.key`, task?.key, "1-100 letters, digits, '_' and '-', unique in the job");
+    v.matches(`${prop}.key`, task?.key, TASK_KEY, "1-100 letters, digits, '_' and '-', unique in the job");
+    if (task?.key !== undefined && keys.has(task.key)) v.fail(`${prop}.key`, task.key, "a task key not used by another task of the job");
+    v.required(`${prop}.entryFile`, task?.entryFile, "an entry file relative to the code directory, such as run_etl.py");
+    v.check(`${prop}.entryFile`, task?.entryFile, (file) => !path.isAbsolute(file) && !normaliseEntry(file).split("/").includes(".."), "a path relative to the code directory, inside it");
+    v.range(`${prop}.maxRetries`, task?.maxRetries, 0, 10);
+    v.range(`${prop}.minRetryIntervalMillis`, task?.minRetryIntervalMillis, 60_000, 86_400_000);
+    v.range(`${prop}.timeoutSeconds`, task?.timeoutSeconds, 600, 172_800);
+    if (task?.key !== undefined) keys.add(task.key);
+  });
+  list.forEach((task, index) => {
+    (task?.dependsOn ?? []).forEach((dependency: string, position: number) => {
+      if (!keys.has(dependency)) v.fail(`${name}[${index}].dependsOn[${position}]`, dependency, `the key of another task of the job (${[...keys].join(", ")})`);
+      else if (dependency === task.key) v.fail(`${name}[${index}].dependsOn[${position}]`, dependency, "another task than itself");
+    });
+  });
+  if (list.length > 0 && !isAcyclic(list.filter((task) => task?.key !== undefined))) v.fail(name, list.map((task) => task?.key), "tasks whose dependencies form no cycle");
 }
 
 /**

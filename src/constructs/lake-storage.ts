@@ -40,6 +40,35 @@ export type LakeContainerName = (typeof LAKE_CONTAINERS)[number];
 /** Data-plane roles a principal can be granted on the lake. */
 export const LAKE_ROLES = ["Storage Blob Data Reader", "Storage Blob Data Contributor", "Storage Blob Data Owner", "Storage Queue Data Contributor"] as const;
 export type LakeRole = (typeof LAKE_ROLES)[number];
+/** What each blob data role lets a principal do to a blob, as data actions. */
+const BLOB_DATA_ACTIONS: Readonly<Record<LakeDataRole, readonly string[]>> = {
+  "Storage Blob Data Reader": ["read"],
+  "Storage Blob Data Contributor": ["read", "write", "add/action", "move/action", "delete"],
+};
+
+/**
+ * An Azure ABAC condition (version 2.0) that lets a role act on blobs only under `folder` of its
+ * container: every blob data action the role has is allowed only when the blob's path starts with
+ * the folder, except listing (`Blob.List`), whose request has no path
+ * and the folder itself (ABFS creates it and reads its status)
+ * (https://learn.microsoft.com/azure/storage/blobs/storage-auth-abac-examples, "Read, write, or
+ * delete blobs in named containers with a path"; the `blobs:path` resource attribute needs a
+ * hierarchical namespace, which the lake has: storage-auth-abac-attributes).
+ */
+export function blobPathCondition(role: LakeDataRole, folder: string): string {
+  const action = (name: string) => `Microsoft.Storage/storageAccounts/blobServices/containers/blobs/${name}`;
+  const exclusions = BLOB_DATA_ACTIONS[role].map((name) =>
+    name === "read" ? `!(ActionMatches{'${action(name)}'} AND NOT SubOperationMatches{'Blob.List'})` : `!(ActionMatches{'${action(name)}'})`,
+  );
+  const directory = folder.replace(/\/+$/, "");
+  const path = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path]";
+  // The folder itself too: ABFS creates it and reads its status, and its path has no trailing slash.
+  return `((${exclusions.join(" AND ")}) OR (${path} StringStartsWith '${directory}/') OR (${path} StringEquals '${directory}'))`;
+}
+
+/** The blob data roles a container grant takes. */
+export const LAKE_DATA_ROLES = ["Storage Blob Data Reader", "Storage Blob Data Contributor"] as const;
+export type LakeDataRole = (typeof LAKE_DATA_ROLES)[number];
 
 /** Encryption of the lake with a key the estate holds (CKV2_AZURE_1, CIS 9.x). */
 export interface LakeCustomerManagedKey {
@@ -80,6 +109,12 @@ export interface ILakeStorage extends IConstruct {
   abfssUri(container: LakeContainerName, path?: string): string;
   /** Grants a principal a data-plane role on the whole account; the assignment is created in `scope`. */
   grant(scope: Construct, id: string, principal: IAzurePrincipal, role: LakeRole): RoleAssignment;
+  /**
+   * Grants a principal a data-plane role on one container only, and, with `folder`, only on the
+   * blobs under that folder (an Azure ABAC condition on the blob path); the assignment is created
+   * in `scope`. Listing the container stays allowed (the path is not an attribute of a list).
+   */
+  grantContainer(scope: Construct, id: string, principal: IAzurePrincipal, role: LakeDataRole, container: LakeContainerName, folder?: string): RoleAssignment;
   /**
    * Lets an Azure resource with a managed identity (such as a Databricks access connector) through
    * the account's network ACL as a trusted resource instance.
@@ -232,6 +267,21 @@ abstract class LakeStorageBase extends Construct implements ILakeStorage {
 
   grant(scope: Construct, id: string, principal: IAzurePrincipal, role: LakeRole): RoleAssignment {
     return grantRole(scope, id, { construct: "LakeStorage.grant", targetScope: this.accountId, principal, role, roles: LAKE_ROLES });
+  }
+
+  grantContainer(scope: Construct, id: string, principal: IAzurePrincipal, role: LakeDataRole, container: LakeContainerName, folder?: string): RoleAssignment {
+    const assignment = grantRole(scope, id, {
+      construct: "LakeStorage.grantContainer",
+      targetScope: `${this.accountId}/blobServices/default/containers/${this.containerNames[container] ?? container}`,
+      principal,
+      role,
+      roles: LAKE_DATA_ROLES,
+    });
+    if (folder !== undefined && folder !== "") {
+      assignment.condition = blobPathCondition(role, folder);
+      assignment.conditionVersion = "2.0";
+    }
+    return assignment;
   }
 
   abfssUri(container: LakeContainerName, path = ""): string {

@@ -181,8 +181,8 @@ export class LakehouseCatalog extends Construct {
   readonly metastoreAssignment?: MetastoreAssignment;
   /** The deployer's privileges on the metastore, when `metastorePrivilegesFor` is set. */
   readonly metastoreGrant?: Grant;
-  /** The access connector's role on the lake. */
-  readonly lakeRole: RoleAssignment;
+  /** The access connector's roles on the lake, by container: read on landing, read and write on the rest, under lakePathPrefix when set. */
+  readonly lakeRoles: Readonly<Partial<Record<ExternalLocationArea | "catalog", RoleAssignment>>>;
   readonly storageCredential: StorageCredential;
   /** External locations by lake container (the four data areas and the catalog root). */
   readonly externalLocations: Readonly<Record<ExternalLocationArea | "catalog", ExternalLocation>>;
@@ -210,11 +210,23 @@ export class LakehouseCatalog extends Construct {
     this.lakePathFolder = lakePathFolder(props.lakePathPrefix);
     const folder = this.lakePathFolder;
 
-    // Unity Catalog reads and writes lake files as the connector; file events (which would also
-    // need queue and Event Grid roles) are not used by a batch job.
-    this.lakeRole = lake?.grant(this, "connector-blob-contributor", AzurePrincipal.servicePrincipal(workspace?.accessConnectorPrincipalId), "Storage Blob Data Contributor");
+    // Unity Catalog reads and writes lake files as the connector, on this catalog's containers only,
+    // and under its lakePathPrefix only when it has one (an ABAC condition on the blob path): a
+    // pipeline sharing the lake cannot reach another's data even through its storage credential.
+    // Landing is read only; file events (which would need queue and Event Grid roles) are not used.
+    const connector = AzurePrincipal.servicePrincipal(workspace?.accessConnectorPrincipalId);
+    const roles: Partial<Record<ExternalLocationArea | "catalog", RoleAssignment>> = {};
+    if (lake) {
+      for (const area of [...EXTERNAL_LOCATION_AREAS, "catalog"] as const) {
+        const role = area === "landing" ? "Storage Blob Data Reader" : "Storage Blob Data Contributor";
+        roles[area] = lake.grantContainer(this, `connector-${area}-${area === "landing" ? "reader" : "contributor"}`, connector, role, area, folder === "" ? undefined : folder);
+      }
+    }
+    this.lakeRoles = roles;
     if (workspace?.accessConnectorId) lake?.allowTrustedResource(workspace.accessConnectorId, props.tenantId);
-    const lakeRoleEffective = this.lakeRole ? [propagationWait(this, "connector-role-wait", [this.lakeRole], { roleAssignmentId: this.lakeRole.id })] : [];
+    const assignments = Object.values(roles) as RoleAssignment[];
+    const lakeRoleEffective =
+      assignments.length > 0 ? [propagationWait(this, "connector-role-wait", assignments, Object.fromEntries(Object.entries(roles).map(([area, role]) => [`${area}_role_assignment_id`, (role as RoleAssignment).id])))] : [];
 
     // An imported workspace not yet on a metastore is assigned here; its principals were assigned
     // by its owner, who therefore gave it a metastore first, or they come after this.

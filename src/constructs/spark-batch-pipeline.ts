@@ -335,6 +335,8 @@ export class SparkBatchPipeline extends Construct {
   readonly codeVersion: string;
   /** Id of the quarterly job. */
   readonly jobId: string;
+  /** Id of the migrate job, which the deploy runs after each apply (`databricks jobs run-now`). */
+  readonly migrateJobId: string;
 
   constructor(scope: Construct, id: string, props: SparkBatchPipelineProps) {
     super(scope, id);
@@ -426,16 +428,21 @@ export class SparkBatchPipeline extends Construct {
 
     const schedule = props.schedule ?? {};
     const timezone = schedule.timezoneId ?? "UTC";
+    const tasks = this.tasks(props, timezone);
     this.job = new BatchJob(this, "job", {
       provider: props.provider,
       workspace: this.workspace,
       jobName,
       clusterPolicyName: `${suffix}-quarterly-job`,
-      description: "Quarterly batch: check the landed file, migrate PostgreSQL, then validate, quarantine, transform, write the lake and load PostgreSQL.",
+      description: "Quarterly batch: check the landed file, then validate, quarantine, transform, write the lake and load PostgreSQL (PostgreSQL's schema and roles are migrated by the deploy).",
       codeDirectory: props.codeDirectory ?? BANK_ETL_CODE_DIRECTORY,
       codePaths: [...BANK_ETL_CODE_PATHS],
       codeFolder: props.codeFolder ?? `/jobs/${jobName}`,
-      tasks: this.tasks(props, timezone),
+      tasks: tasks.quarterly,
+      deployTasks: tasks.deploy,
+      deployJobName: `${jobName}-migrate`,
+      adminSecretKeys: [props.sink?.adminCredential?.userSecretName, props.sink?.adminCredential?.passwordSecretName].filter(isDefined),
+      deploymentSettings: this.deploymentSettings(props),
       schedule: { quartzCronExpression: schedule.quartzCronExpression ?? DEFAULT_QUARTERLY_CRON, timezoneId: timezone, paused: schedule.paused },
       cluster: props.cluster,
       clusterTags: { environment: props.environmentName, "cost-centre": props.costCentre },
@@ -450,6 +457,7 @@ export class SparkBatchPipeline extends Construct {
     });
     this.codeVersion = this.job.codeVersion;
     this.jobId = this.job.jobId;
+    this.migrateJobId = this.job.deployJobId as string;
   }
 
   /**
@@ -490,18 +498,23 @@ export class SparkBatchPipeline extends Construct {
     });
   }
 
-  /** The bank ETL's tasks (issue 13's fixed interface of spark/run_check.py, run_migrate.py, run_etl.py). */
-  private tasks(props: SparkBatchPipelineProps, timezone: string): BatchJobTask[] {
+  /**
+   * The bank ETL's tasks (issue 13's fixed interface of spark/run_check.py, run_migrate.py,
+   * run_etl.py): the quarterly job checks and loads; migrate, which signs in as the server's
+   * administrator, is the deploy job's alone, which the deploy runs after each apply and no data
+   * engineer may start.
+   */
+  private tasks(props: SparkBatchPipelineProps, timezone: string): { readonly quarterly: BatchJobTask[]; readonly deploy: BatchJobTask[] } {
     const sink = props.sink;
     const loader = this.loaderCredential;
-    const folder = this.catalog.lakePathFolder;
-    const input = props.lake?.abfssUri("landing", `${folder}${props.landingPrefix ?? "bank/transactions/"}`);
+    const input = this.landingUri(props);
     // verify-full needs the CA bundle the cluster has; the URI already carries a query string.
     const pgUrl = `${sink?.connectionUri}&sslrootcert=${CLUSTER_CA_BUNDLE}`;
     const schema = props.databaseSchema ?? "bank";
     const quarter = props.quarter === undefined ? [] : ["--quarter", props.quarter];
     const retried = { maxRetries: props.maxRetries ?? 2, minRetryIntervalMillis: props.minRetryIntervalMillis ?? 900_000 };
-    return [
+    const defined = (task: BatchJobTask): BatchJobTask => ({ ...task, parameters: (task.parameters ?? []).map((parameter) => parameter ?? "") });
+    const quarterly: BatchJobTask[] = [
       {
         // Failures a retry cannot fix (no file, a missing column, no rows in scope) fail here, at once.
         key: "check",
@@ -511,46 +524,84 @@ export class SparkBatchPipeline extends Construct {
         timeoutSeconds: 3600,
       },
       {
-        key: "migrate",
-        entryFile: "run_migrate.py",
-        dependsOn: ["check"],
-        parameters: [
-          "--pg-url", pgUrl,
-          "--schema", schema,
-          "--secret-scope", this.secretScopeName,
-          "--admin-user-key", sink?.adminCredential?.userSecretName,
-          "--admin-password-key", sink?.adminCredential?.passwordSecretName,
-          "--etl-role", loader?.login ?? "bank_etl",
-          "--etl-password-key", loader?.passwordSecretName,
-          "--reader-role", props.readerRole ?? "bank_reader",
-          ...(this.readerCredential ? ["--reader-login", this.readerCredential.login, "--reader-password-key", this.readerCredential.passwordSecretName] : []),
-        ],
-        ...retried,
-        timeoutSeconds: 3600,
-      },
-      {
         key: "load",
         entryFile: "run_etl.py",
-        dependsOn: ["migrate"],
+        dependsOn: ["check"],
         parameters: [
           "--input", input,
           // The ETL puts each data area's name in place of {container} and its paths under the
           // root: curated/<folder>transactions, features/<folder>quarterly, quarantine/<folder>rows.
-          "--lake", `abfss://{container}@${props.lake?.accountName}.dfs.core.windows.net/${folder}`,
+          "--lake", this.lakeRoot(props),
           "--catalog", this.catalogName,
           "--pg-url", pgUrl,
           "--schema", schema,
           "--secret-scope", this.secretScopeName,
-          "--pg-user-key", loader?.userSecretName,
-          "--pg-password-key", loader?.passwordSecretName,
+          "--pg-user-key", loader?.userSecretName as string,
+          "--pg-password-key", loader?.passwordSecretName as string,
           "--timezone", timezone,
           ...quarter,
         ],
+        secretKeys: [loader?.userSecretName, loader?.passwordSecretName].filter(isDefined),
         ...retried,
         timeoutSeconds: props.timeoutSeconds ?? 14_400,
       },
-    ].map((task) => ({ ...task, parameters: task.parameters.map((parameter) => parameter ?? "") }));
+    ];
+    const deploy: BatchJobTask[] = [
+      {
+        key: "migrate",
+        entryFile: "run_migrate.py",
+        parameters: [
+          "--pg-url", pgUrl,
+          "--schema", schema,
+          "--secret-scope", this.secretScopeName,
+          "--admin-user-key", sink?.adminCredential?.userSecretName as string,
+          "--admin-password-key", sink?.adminCredential?.passwordSecretName as string,
+          "--etl-role", loader?.login ?? "bank_etl",
+          "--etl-password-key", loader?.passwordSecretName as string,
+          "--reader-role", props.readerRole ?? "bank_reader",
+          ...(this.readerCredential ? ["--reader-login", this.readerCredential.login, "--reader-password-key", this.readerCredential.passwordSecretName] : []),
+        ],
+        secretKeys: [
+          sink?.adminCredential?.userSecretName,
+          sink?.adminCredential?.passwordSecretName,
+          loader?.passwordSecretName,
+          this.readerCredential?.passwordSecretName,
+        ].filter(isDefined),
+        ...retried,
+        timeoutSeconds: 3600,
+      },
+    ];
+    return { quarterly: quarterly.map(defined), deploy: deploy.map(defined) };
   }
+
+  /** The `abfss://` URI of the folder whose newest CSV/XLSX file the job reads. */
+  private landingUri(props: SparkBatchPipelineProps): string {
+    return props.lake?.abfssUri("landing", `${this.catalog.lakePathFolder}${props.landingPrefix ?? "bank/transactions/"}`);
+  }
+
+  /** The lake root the ETL writes under, with `{container}` for each data area. */
+  private lakeRoot(props: SparkBatchPipelineProps): string {
+    return `abfss://{container}@${props.lake?.accountName}.dfs.core.windows.net/${this.catalog.lakePathFolder}`;
+  }
+
+  /**
+   * What the deploy decided about where the job's credentials may go (deployment.json beside the
+   * code, which only admins can write): the server, database and port, the lake account and root,
+   * the secret scope, and the secret keys each entry file may read. The job refuses a run whose
+   * parameters say otherwise before it reads a secret.
+   */
+  private deploymentSettings(props: SparkBatchPipelineProps): Record<string, unknown> {
+    const sink = props.sink;
+    return {
+      postgres: { host: sink?.fqdn, port: 5432, database: sink?.databaseName },
+      lake: { account: props.lake?.accountName, root: this.lakeRoot(props) },
+      input: this.landingUri(props),
+    };
+  }
+}
+
+function isDefined<T>(value: T | undefined): value is T {
+  return value !== undefined;
 }
 
 /** The cluster tags the pipeline gives its job, in the order BatchJob adds them. */

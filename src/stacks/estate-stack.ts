@@ -139,6 +139,8 @@ export class EstateStack extends TerraformStack {
     new TerraformOutput(this, "postgres_fqdn", { value: this.database.fqdn });
     new TerraformOutput(this, "databricks_workspace_url", { value: this.pipeline.workspaceUrl });
     new TerraformOutput(this, "databricks_job_id", { value: this.pipeline.jobId });
+    // The deploy pipeline runs the migrate job after each apply (it holds the server administrator's credential).
+    new TerraformOutput(this, "databricks_migrate_job_id", { value: this.pipeline.migrateJobId });
   }
 
   /**

@@ -108,19 +108,21 @@ function workspaceRegion(stack: SynthesizedStackJson): string | undefined {
 }
 
 /**
- * The vCPUs every job cluster of the stack's jobs draws when the job runs: its driver and its
- * workers (autoscale bounds, or a fixed `num_workers`), per VM family and in the region's total.
- * Clusters of one job run one at a time per task, but a job cluster is shared by all its tasks, so
- * each job cluster counts once.
+ * The vCPUs the stack's jobs draw when they run: each job's clusters (driver and workers, at the
+ * autoscale bounds or a fixed `num_workers`), per VM family and in the region's total. A job's
+ * clusters run together (a job cluster is shared by its tasks); the stack's jobs are counted one at
+ * a time (the larger of them): the quarterly job runs once a quarter and the migrate job during a
+ * deploy, so a deploy in the middle of a quarterly run would need both.
  */
 export function vcpuNeeds(stack: SynthesizedStackJson): VcpuNeeds {
   const byQuota = new Map<string, { atStart: number; atMost: number }>();
   const unknown = new Set<string>();
-  const add = (quota: string, atStart: number, atMost: number) => {
-    const current = byQuota.get(quota) ?? { atStart: 0, atMost: 0 };
-    byQuota.set(quota, { atStart: current.atStart + atStart, atMost: current.atMost + atMost });
-  };
   for (const [, job] of resourcesOf(stack, "databricks_job")) {
+    const ofJob = new Map<string, { atStart: number; atMost: number }>();
+    const add = (quota: string, atStart: number, atMost: number) => {
+      const current = ofJob.get(quota) ?? { atStart: 0, atMost: 0 };
+      ofJob.set(quota, { atStart: current.atStart + atStart, atMost: current.atMost + atMost });
+    };
     for (const cluster of (job.job_cluster as Json[] | undefined) ?? []) {
       const spec = (Array.isArray(cluster.new_cluster) ? cluster.new_cluster[0] : cluster.new_cluster) as Json | undefined;
       if (!spec) continue;
@@ -139,6 +141,10 @@ export function vcpuNeeds(stack: SynthesizedStackJson): VcpuNeeds {
         add(known.family, known.vCpus * atStart, known.vCpus * atMost);
         add(TOTAL_REGIONAL_VCPUS, known.vCpus * atStart, known.vCpus * atMost);
       }
+    }
+    for (const [quota, need] of ofJob) {
+      const current = byQuota.get(quota) ?? { atStart: 0, atMost: 0 };
+      byQuota.set(quota, { atStart: Math.max(current.atStart, need.atStart), atMost: Math.max(current.atMost, need.atMost) });
     }
   }
   const needs = [...byQuota.entries()].map(([quota, need]) => ({ quota, ...need })).sort((a, b) => (a.quota === TOTAL_REGIONAL_VCPUS ? 1 : b.quota === TOTAL_REGIONAL_VCPUS ? -1 : a.quota.localeCompare(b.quota)));

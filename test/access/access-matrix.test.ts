@@ -102,12 +102,15 @@ describe("the access changes a pull request makes", () => {
       body.grant.some((grant) => grant.principal === CONFIGS.prod.pipeline.mlConsumers.name && grant.privileges.includes("SELECT")),
     );
     features!.grant.push({ principal: "contractors", privileges: ["SELECT", "MODIFY"] });
-    const jobPermissions = Object.values(after.resource.databricks_permissions as Record<string, { job_id?: string; access_control: unknown[] }>).find((body) => body.job_id !== undefined);
-    jobPermissions!.access_control = jobPermissions!.access_control.slice(0, 1);
+    const engineers = CONFIGS.prod.pipeline.dataEngineers.name;
+    const jobPermissions = Object.values(
+      after.resource.databricks_permissions as Record<string, { job_id?: string; access_control: Array<{ group_name?: string }> }>,
+    ).find((body) => body.job_id !== undefined && body.access_control.some((entry) => entry.group_name === engineers));
+    jobPermissions!.access_control = jobPermissions!.access_control.filter((entry) => entry.group_name !== engineers);
     const section = renderAccessChanges([accessChanges(matrixOf("prod"), accessMatrix("estate-prod", after))]);
     expect(section).toContain("### Access changes");
     expect(section).toContain("+ group contractors: MODIFY on schema bank_prod.features");
     expect(section).toContain("+ group contractors: SELECT on schema bank_prod.features");
-    expect(section).toContain(`- group ${CONFIGS.prod.pipeline.dataEngineers.name}: CAN_VIEW on job bank-prod-quarterly-etl`);
+    expect(section).toContain(`- group ${engineers}: CAN_VIEW on job bank-prod-quarterly-etl`);
   });
 });

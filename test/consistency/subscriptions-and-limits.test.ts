@@ -492,13 +492,13 @@ const classes: Record<string, { readonly cases: Case[]; readonly controls: Array
       {
         name: "a timeout that is not a number says so, and blames nothing else",
         build: () => estateWithPipeline("timeout-nan", () => ({ timeoutSeconds: Number.NaN })).stack,
-        problems: [{ construct: "BatchJob", path: "timeout-nan/pipeline/job", prop: "tasks[2].timeoutSeconds", value: "NaN" }],
+        problems: [{ construct: "BatchJob", path: "timeout-nan/pipeline/job", prop: "tasks[1].timeoutSeconds", value: "NaN" }],
         allowed: ["this is not a number"],
       },
       {
         name: "a timeout below the minimum does not also blame runDurationWarningSeconds",
         build: () => estateWithPipeline("timeout-short", () => ({ timeoutSeconds: 100 })).stack,
-        problems: [{ construct: "BatchJob", path: "timeout-short/pipeline/job", prop: "tasks[2].timeoutSeconds", value: "100" }],
+        problems: [{ construct: "BatchJob", path: "timeout-short/pipeline/job", prop: "tasks[1].timeoutSeconds", value: "100" }],
       },
       {
         name: "an empty zone id of an imported network does not also blame the lake that takes it",

@@ -101,9 +101,10 @@ describe("the vCPU quota", () => {
 
   it("names a VM size whose vCPUs it does not know", () => {
     const unknown = JSON.parse(JSON.stringify(prod));
-    const job = Object.values(unknown.resource.databricks_job as Record<string, { job_cluster: Array<{ new_cluster: Record<string, unknown> }> }>)[0];
-    job.job_cluster[0].new_cluster.node_type_id = "Standard_Q9zz_v9";
-    job.job_cluster[0].new_cluster.driver_node_type_id = "Standard_Q9zz_v9";
+    for (const job of Object.values(unknown.resource.databricks_job as Record<string, { job_cluster: Array<{ new_cluster: Record<string, unknown> }> }>)) {
+      job.job_cluster[0].new_cluster.node_type_id = "Standard_Q9zz_v9";
+      job.job_cluster[0].new_cluster.driver_node_type_id = "Standard_Q9zz_v9";
+    }
     expect(quotaProblems(unknown, usage({ cores: 1000 }))).toEqual([expect.objectContaining({ kind: "quota", value: "Standard_Q9zz_v9" })]);
   });
 

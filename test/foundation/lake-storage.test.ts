@@ -99,6 +99,34 @@ describe("LakeStorage", () => {
     expect(grants.map((g) => g.principal_type).sort()).toEqual(["Group", "ServicePrincipal"]);
   });
 
+  it("grants a role on one container, limited by an ABAC condition to the blobs under a folder", () => {
+    const { stack } = bareStack();
+    const lake = new LakeStorage(stack, "lake", lakeProps());
+    lake.grantContainer(stack, "payments-curated", AzurePrincipal.servicePrincipal(JOB_PRINCIPAL), "Storage Blob Data Contributor", "curated", "payments/");
+    const [[, grant]] = resourcesOf(synthStack(stack), "azurerm_role_assignment");
+    expect(grant.scope).toBe(`\${${"azurerm_storage_account"}.${logicalNameAt(synthStack(stack), "azurerm_storage_account", "lake/account")}.id}/blobServices/default/containers/curated`);
+    expect(grant.condition_version).toBe("2.0");
+    const condition = String(grant.condition);
+    // Every data action the role has is conditioned on the path; listing (which has no path) is not.
+    for (const action of ["read", "write", "add/action", "move/action", "delete"]) expect(condition).toContain(`ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/${action}'}`);
+    expect(condition).toContain("AND NOT SubOperationMatches{'Blob.List'}");
+    expect(condition).toContain("blobs:path] StringStartsWith 'payments/'");
+    expect(condition).toContain("blobs:path] StringEquals 'payments'");
+  });
+
+  it("conditions a reader's grant on reads only, and leaves a grant without a folder unconditioned", () => {
+    const { stack } = bareStack();
+    const lake = new LakeStorage(stack, "lake", lakeProps());
+    lake.grantContainer(stack, "landing-reader", AzurePrincipal.servicePrincipal(JOB_PRINCIPAL), "Storage Blob Data Reader", "landing", "payments");
+    lake.grantContainer(stack, "catalog", AzurePrincipal.servicePrincipal(JOB_PRINCIPAL), "Storage Blob Data Contributor", "catalog");
+    const grants = resourcesOf(synthStack(stack), "azurerm_role_assignment").map(([, body]) => body);
+    const reader = grants.find((grant) => grant.role_definition_name === "Storage Blob Data Reader")!;
+    expect(String(reader.condition)).not.toContain("blobs/write");
+    expect(String(reader.condition)).toContain("StringStartsWith 'payments/'");
+    const contributor = grants.find((grant) => grant.role_definition_name === "Storage Blob Data Contributor")!;
+    expect(contributor.condition).toBeUndefined();
+  });
+
   it("lets a trusted resource through the network ACL", () => {
     const { stack } = bareStack();
     const lake = new LakeStorage(stack, "lake", lakeProps());

@@ -36,6 +36,8 @@ import { ensureBuilt, lockedVersion, REPO_ROOT } from "./built-package";
 import { DependencyGraph, TerraformJson } from "../first-apply/graph";
 import { dnsLinkSubscriptionViolations } from "../first-apply/rules";
 import { terraformInitProblems } from "../helpers/terraform-init";
+import { resourceSchemas, terraformValidateProblems } from "../helpers/terraform-validate";
+import { secretsKeptInState } from "../security/secrets-in-state";
 import { jobFileProblems, SynthesizedStack } from "./job-files";
 
 const PACKAGE_NAME = "azure-quarterly-batch";
@@ -299,6 +301,27 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     }
   }, 120_000);
 
+  it.each(apps.filter((example) => !example.broken))("$name passes real terraform validate with the pinned providers, ephemeral blocks included", (example) => {
+    for (const [name, stack] of Object.entries(synthesize(example))) {
+      expect({ stack: name, problems: terraformValidateProblems(stack) }).toEqual({ stack: name, problems: [] });
+    }
+  }, 180_000);
+
+  it.each(apps.filter((example) => !example.broken))("$name keeps no secret in state: no random_password resource, every sensitive argument write-only", (example) => {
+    for (const [name, stack] of Object.entries(synthesize(example))) {
+      expect({ stack: name, secrets: secretsKeptInState(stack as never, resourceSchemas(stack)) }).toEqual({ stack: name, secrets: [] });
+    }
+  }, 180_000);
+
+  it.each(apps.filter((example) => !example.broken && !example.dir.startsWith("harness")))("$name holds only block types the package's access model knows", (example) => {
+    // The installed package's own model, as a user's `npm run access` would read it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { blockTypesOf, RESOURCE_RIGHTS } = require(join(app, "node_modules", PACKAGE_NAME, "lib", "access", "resource-rights.js")) as typeof import("../../src/access/resource-rights");
+    for (const [name, stack] of Object.entries(synthesize(example))) {
+      expect({ stack: name, unknown: blockTypesOf(stack as object).filter((key) => RESOURCE_RIGHTS[key] === undefined) }).toEqual({ stack: name, unknown: [] });
+    }
+  });
+
   it("has the examples of issues 11 and 20", () => {
     expect(realExamples.map((example) => example.name)).toEqual(expect.arrayContaining([...REQUIRED_EXAMPLES]));
   });
@@ -316,7 +339,9 @@ describe("the packed package, installed into a fresh cdktf app", () => {
   it("hub-and-spoke imports everything shared in the hub and creates none of it", () => {
     for (const type of ["azurerm_private_dns_zone", "azurerm_key_vault", "azurerm_log_analytics_workspace"]) expect([type, countOf("hub-and-spoke", type)]).toEqual([type, 0]);
     expect(countOf("hub-and-spoke", "azurerm_virtual_network")).toBe(1);
-    for (const type of ["azurerm_storage_account", "azurerm_postgresql_flexible_server", "azurerm_databricks_workspace", "databricks_job"]) expect([type, countOf("hub-and-spoke", type)]).toEqual([type, 1]);
+    for (const type of ["azurerm_storage_account", "azurerm_postgresql_flexible_server", "azurerm_databricks_workspace"]) expect([type, countOf("hub-and-spoke", type)]).toEqual([type, 1]);
+    // The quarterly job and the migrate job the deploy runs.
+    expect(countOf("hub-and-spoke", "databricks_job")).toBe(2);
     const settings = Object.values(resourcesOf("hub-and-spoke", "azurerm_monitor_diagnostic_setting"));
     expect(settings.length).toBeGreaterThan(5);
     for (const setting of settings) expect(setting.log_analytics_workspace_id).toMatch(/^\/subscriptions\/72c96710-.*\/workspaces\/log-central-weu-01$/);
@@ -360,21 +385,23 @@ describe("the packed package, installed into a fresh cdktf app", () => {
 
   it("bring-your-own-network builds the whole pipeline on the existing VNet and creates no VNet, subnet or private DNS zone", () => {
     for (const type of ["azurerm_virtual_network", "azurerm_subnet", "azurerm_private_dns_zone"]) expect([type, countOf("bring-your-own-network", type)]).toEqual([type, 0]);
-    for (const type of ["azurerm_key_vault", "azurerm_storage_account", "azurerm_postgresql_flexible_server", "azurerm_databricks_workspace", "databricks_job"]) {
+    for (const type of ["azurerm_key_vault", "azurerm_storage_account", "azurerm_postgresql_flexible_server", "azurerm_databricks_workspace"]) {
       expect([type, countOf("bring-your-own-network", type)]).toEqual([type, 1]);
     }
+    expect(countOf("bring-your-own-network", "databricks_job")).toBe(2);
     // Injected into the existing VNet, given by id: a literal id, not a reference to a created VNet.
     const [workspace] = Object.values(resourcesOf("bring-your-own-network", "azurerm_databricks_workspace"));
     const parameters = (workspace.custom_parameters ?? {}) as Json;
     expect(parameters.virtual_network_id).toMatch(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/$]+$/);
   });
 
-  it("two-pipelines has two workspaces and two jobs, each job's resources on its own aliased workspace provider, sharing one lake and one vault", () => {
+  it("two-pipelines has two workspaces and two pipelines' jobs, each job's resources on its own aliased workspace provider, sharing one lake and one vault", () => {
     expect(countOf("two-pipelines", "azurerm_databricks_workspace")).toBe(2);
     expect(countOf("two-pipelines", "azurerm_storage_account")).toBe(1);
     expect(countOf("two-pipelines", "azurerm_key_vault")).toBe(1);
-    const jobs = Object.values(resourcesOf("two-pipelines", "databricks_job"));
+    const jobs = Object.values(resourcesOf("two-pipelines", "databricks_job")).filter((job) => job.schedule !== undefined);
     expect(jobs).toHaveLength(2);
+    expect(countOf("two-pipelines", "databricks_job")).toBe(4);
     const jobProviders = jobs.map((job) => job.provider);
     for (const provider of jobProviders) expect(provider).toMatch(/^databricks\.[A-Za-z0-9_-]+$/);
     expect(new Set(jobProviders).size).toBe(2);
@@ -412,6 +439,20 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     });
     expect(new Set(lakeRoots).size).toBe(2);
     for (const root of lakeRoots) expect(root).toMatch(/^abfss:\/\/\{container\}@[^/]+\.dfs\.core\.windows\.net\/(payments|risk)\/$/);
+
+    // Each pipeline's access connector holds data roles on the lake's containers, under its own
+    // prefix only (an ABAC condition): neither can write the other's data through its credential.
+    const connectors = Object.keys(resourcesOf("two-pipelines", "azurerm_databricks_access_connector")).map((key) => key.slice(key.indexOf(".") + 1));
+    expect(connectors).toHaveLength(2);
+    const roles = Object.values(resourcesOf("two-pipelines", "azurerm_role_assignment"));
+    const prefixes = connectors.map((connector) => {
+      const held = roles.filter((role) => role.principal_id === `\${azurerm_databricks_access_connector.${connector}.identity[0].principal_id}`);
+      expect(held.map((role) => String(role.scope).replace(/^.*\/containers\//, "")).sort()).toEqual(["catalog", "curated", "features", "landing", "quarantine"]);
+      const prefix = /StringStartsWith '([a-z]+)\/'/.exec(String(held[0].condition))?.[1];
+      for (const role of held) expect({ condition: role.condition, version: role.condition_version }).toEqual({ condition: expect.stringContaining(`StringStartsWith '${prefix}/'`), version: "2.0" });
+      return prefix;
+    });
+    expect(prefixes.sort()).toEqual(["payments", "risk"]);
 
     const workspaceLevel = ["databricks_workspace_file", "databricks_directory", "databricks_cluster_policy", "databricks_secret_scope", "databricks_catalog", "databricks_external_location", "databricks_grants"];
     for (const type of workspaceLevel) {

@@ -4,6 +4,7 @@ import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { BatchJob, BatchJobProps } from "../../src/constructs/batch-job";
 import { DatabricksWorkspace } from "../../src/constructs/databricks-workspace";
 import { DatabricksPrincipal } from "../../src/constructs/principal";
+import { SecretStore } from "../../src/constructs/secret-store";
 import { SecureNetwork } from "../../src/constructs/secure-network";
 import { validationProblems } from "../../src/constructs/validation";
 import { synthStack } from "../helpers/synth";
@@ -11,9 +12,17 @@ import { dependsOn, FIXTURE_PACKAGE, JOB_SP, problemKeys } from "./pipeline-stac
 
 type Body = Record<string, unknown>;
 
+const DEPLOYER = "5d4c3b2a-1908-4f7e-8d6c-5b4a39281706";
+const DATABRICKS_APP = "3a2b1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c0d";
+
 /** A generic job on an existing workspace, in a bare stack. */
+let vaultIn: ReturnType<typeof SecretStore.fromExisting>;
+
 function buildJob(overrides: Partial<BatchJobProps> = {}) {
   const stack = new TerraformStack(Testing.app(), "jobs");
+  vaultIn = SecretStore.fromExisting(stack, "vault", {
+    vaultId: "/subscriptions/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-analytics",
+  });
   new AzurermProvider(stack, "azurerm", { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
   const provider = new DatabricksProvider(stack, "databricks", { alias: "analytics" });
   const workspace = DatabricksWorkspace.fromExisting(stack, "workspace", {
@@ -24,7 +33,7 @@ function buildJob(overrides: Partial<BatchJobProps> = {}) {
     accessConnectorId: "/subscriptions/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e/resourceGroups/rg/providers/Microsoft.Databricks/accessConnectors/dbac-analytics",
     accessConnectorPrincipalId: "7c6b5a49-3827-4615-9a4b-3c2d1e0f9a8b",
     provider,
-    assignedPrincipals: [DatabricksPrincipal.servicePrincipal(JOB_SP)],
+    assignedPrincipals: [DatabricksPrincipal.servicePrincipal(JOB_SP), DatabricksPrincipal.group("analysts")],
   });
   const job = new BatchJob(stack, "nightly", {
     provider,
@@ -94,6 +103,63 @@ describe("BatchJob, generic", () => {
         { construct: "BatchJob", prop: "tasks" },
       ]),
     );
+  });
+
+  it("puts deploy tasks in a job of their own, never scheduled, which only its owner may start", () => {
+    const { stack } = buildJob({
+      deployTasks: [{ key: "migrate", entryFile: "run_migrate.py" }],
+      operators: [DatabricksPrincipal.group("analysts")],
+      owner: DatabricksPrincipal.servicePrincipal(DEPLOYER),
+    });
+    const synthesized = synthStack(stack);
+    const jobs = Object.entries(synthesized.resource.databricks_job);
+    const [deployName, deployJob] = jobs.find(([, body]) => body.name === "analytics-nightly-deploy")!;
+    const [jobName] = jobs.find(([, body]) => body.name === "analytics-nightly")!;
+    expect(deployJob.schedule).toBeUndefined();
+    expect((deployJob.task as Body[]).map((task) => task.task_key)).toEqual(["migrate"]);
+    const permissionsOf = (name: string) => Object.values(synthesized.resource.databricks_permissions).find((body) => body.job_id === `\${databricks_job.${name}.id}`)!.access_control;
+    expect(permissionsOf(deployName)).toEqual([{ service_principal_name: DEPLOYER, permission_level: "IS_OWNER" }]);
+    expect(permissionsOf(jobName)).toContainEqual({ group_name: "analysts", permission_level: "CAN_MANAGE_RUN" });
+  });
+
+  it("writes the secret keys each entry file may read to deployment.json", () => {
+    const { stack } = buildJob({
+      secretScope: { name: "analytics-kv", secretStore: vaultIn, azureDatabricksObjectId: DATABRICKS_APP },
+      tasks: [{ key: "load", entryFile: "run_etl.py", secretKeys: ["etl-user", "etl-password"] }],
+      deployTasks: [{ key: "migrate", entryFile: "run_migrate.py", secretKeys: ["admin-user", "admin-password"] }],
+      adminSecretKeys: ["admin-user", "admin-password"],
+      deploymentSettings: { postgres: { host: "psql.example.internal", port: 5432, database: "analytics" } },
+    });
+    const [file] = Object.values(synthStack(stack).resource.databricks_workspace_file).filter((body) => String(body.path).endsWith("/deployment.json"));
+    expect(file.path).toBe("/jobs/analytics-nightly/deployment.json");
+    const settings = String(file.content_base64);
+    expect(settings).toContain(`"postgres" = {"host" = "psql.example.internal", "port" = 5432, "database" = "analytics"}`);
+    expect(settings).toContain(`"secret_scope" = "analytics-kv"`);
+    expect(settings).toContain(`"secret_keys" = {"run_etl.py" = ["etl-user", "etl-password"], "run_migrate.py" = ["admin-user", "admin-password"]}`);
+  });
+
+  it("refuses an administrator's secret in a task operators may start, or in its entry file", () => {
+    const { stack } = buildJob({
+      secretScope: { name: "analytics-kv", secretStore: vaultIn, azureDatabricksObjectId: DATABRICKS_APP },
+      tasks: [
+        { key: "load", entryFile: "run_etl.py", secretKeys: ["etl-user", "admin-password"] },
+        { key: "again", entryFile: "run_migrate.py" },
+      ],
+      deployTasks: [{ key: "migrate", entryFile: "run_migrate.py", secretKeys: ["admin-password"] }],
+      adminSecretKeys: ["admin-password"],
+    });
+    const problems = validationProblems(stack);
+    expect(problemKeys(problems)).toEqual([
+      { construct: "BatchJob", prop: "tasks[0].secretKeys[1]" },
+      { construct: "BatchJob", prop: "tasks[1].entryFile" },
+    ]);
+    expect(problems[0].value).toContain("admin-password");
+    expect(problems[0].allowed).toContain("read only by deployTasks");
+  });
+
+  it("refuses secret keys without a secret scope to read them from", () => {
+    const { stack } = buildJob({ tasks: [{ key: "load", entryFile: "run_etl.py", secretKeys: ["etl-password"] }] });
+    expect(problemKeys(validationProblems(stack))).toEqual([{ construct: "BatchJob", prop: "tasks[0].secretKeys" }]);
   });
 
   it("records what a JavaScript caller leaves out instead of crashing", () => {

@@ -9,7 +9,9 @@ type Body = Record<string, unknown>;
 
 const workspaceOf = (environment: EnvironmentName): Body => resourceAt(synthEnvironment(environment), "azurerm_databricks_workspace", "/pipeline/workspace/workspace");
 const jobOf = (environment: EnvironmentName): Body => resourceAt(synthEnvironment(environment), "databricks_job", "/pipeline/job/job");
-const taskOf = (environment: EnvironmentName, key = "load"): Body => (jobOf(environment).task as Body[]).find((task) => task.task_key === key) as Body;
+const migrateJobOf = (environment: EnvironmentName): Body => resourceAt(synthEnvironment(environment), "databricks_job", "/pipeline/job/deploy-job");
+/** A task of the quarterly job, or (migrate) of the migrate job. */
+const taskOf = (environment: EnvironmentName, key = "load"): Body => ((key === "migrate" ? migrateJobOf(environment) : jobOf(environment)).task as Body[]).find((task) => task.task_key === key) as Body;
 const parametersOf = (environment: EnvironmentName, key = "load"): string[] => (taskOf(environment, key).spark_python_task as { parameters: string[] }).parameters;
 const parameter = (environment: EnvironmentName, name: string, key = "load"): string | undefined => {
   const parameters = parametersOf(environment, key);
@@ -159,16 +161,23 @@ describe("root DBFS encryption", () => {
 });
 
 describe.each(ENVIRONMENTS)("the %s pipeline's identity and secrets", (environment) => {
-  it("gives the access connector a system-assigned identity with Storage Blob Data Contributor on the lake", () => {
+  it("gives the access connector a system-assigned identity with data roles on the pipeline's containers only: read on landing, read and write on the rest", () => {
     const synthesized = synthEnvironment(environment);
     expect(resourceAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/workspace/access-connector")).toMatchObject({ name: `dbac-bank-${environment}`, identity: { type: "SystemAssigned" } });
-    const connector = logicalNameAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/workspace/access-connector");
-    const role = resourceAt(synthesized, "azurerm_role_assignment", "/pipeline/catalog/connector-blob-contributor");
-    expect(role).toEqual(expect.objectContaining({
-      scope: ref("azurerm_storage_account", logicalNameAt(synthesized, "azurerm_storage_account", "/lake/account")),
-      principal_id: ref("azurerm_databricks_access_connector", connector, "identity[0].principal_id"),
-      role_definition_name: "Storage Blob Data Contributor",
-    }));
+    const connector = ref("azurerm_databricks_access_connector", logicalNameAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/workspace/access-connector"), "identity[0].principal_id");
+    const account = ref("azurerm_storage_account", logicalNameAt(synthesized, "azurerm_storage_account", "/lake/account"));
+    const roles = resourcesOf(synthesized, "azurerm_role_assignment").map(([, body]) => body).filter((body) => body.principal_id === connector);
+    expect(roles.map((body) => [body.scope, body.role_definition_name]).sort()).toEqual(
+      [
+        [`${account}/blobServices/default/containers/catalog`, "Storage Blob Data Contributor"],
+        [`${account}/blobServices/default/containers/curated`, "Storage Blob Data Contributor"],
+        [`${account}/blobServices/default/containers/features`, "Storage Blob Data Contributor"],
+        [`${account}/blobServices/default/containers/landing`, "Storage Blob Data Reader"],
+        [`${account}/blobServices/default/containers/quarantine`, "Storage Blob Data Contributor"],
+      ].sort(),
+    );
+    // The sole pipeline of its lake has the containers' roots: no path condition.
+    for (const role of roles) expect(role.condition).toBeUndefined();
   });
 
   it("lets the access connector through the lake's network rules as a trusted resource instance", () => {
@@ -351,13 +360,39 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
     for (const key of ["check", "load"]) expect(parameter(environment, "--timezone", key)).toBe(config.schedule?.timezoneId);
   });
 
-  it("runs check (never retried), migrate and load in order", () => {
-    const tasks = jobOf(environment).task as Array<{ task_key: string; max_retries: number; depends_on?: Array<{ task_key: string }> }>;
+  it("runs check (never retried), then load; no task of it holds the server administrator's credential", () => {
+    const tasks = jobOf(environment).task as Array<{ task_key: string; max_retries: number; depends_on?: Array<{ task_key: string }>; spark_python_task: { parameters: string[] } }>;
     expect(tasks.map((task) => [task.task_key, task.max_retries, task.depends_on?.[0]?.task_key])).toEqual([
       ["check", 0, undefined],
-      ["migrate", config.maxRetries, "check"],
-      ["load", config.maxRetries, "migrate"],
+      ["load", config.maxRetries, "check"],
     ]);
+    for (const task of tasks) expect(task.spark_python_task.parameters.filter((parameter) => parameter.startsWith("--admin-"))).toEqual([]);
+  });
+
+  it("migrates PostgreSQL in a job of its own: never scheduled, owned by the deploy identity, which nobody else may run", () => {
+    const synthesized = synthEnvironment(environment);
+    const migrate = migrateJobOf(environment);
+    expect(migrate).toMatchObject({ name: `bank-${environment}-quarterly-etl-migrate`, max_concurrent_runs: 1, run_as: { service_principal_name: config.jobServicePrincipal.name } });
+    expect(migrate.schedule).toBeUndefined();
+    expect((migrate.task as Body[]).map((task) => task.task_key)).toEqual(["migrate"]);
+    expect(resourceAt(synthesized, "databricks_permissions", "/pipeline/job/deploy-job-permissions").access_control).toEqual([{ service_principal_name: config.deployer!.name, permission_level: "IS_OWNER" }]);
+    // Its cluster is the quarterly cluster at its smallest: a migration needs no more.
+    const cluster = ((migrate.job_cluster as Body[])[0].new_cluster as Body).autoscale;
+    expect(cluster).toEqual({ min_workers: config.cluster.minWorkers, max_workers: config.cluster.minWorkers });
+  });
+
+  it("uploads deployment.json beside the code: where the credentials may go and which secrets each entry file may read", () => {
+    const synthesized = synthEnvironment(environment);
+    const file = resourceAt(synthesized, "databricks_workspace_file", "/pipeline/job/deployment-settings");
+    expect(file.path).toBe(`/jobs/bank-${environment}-quarterly-etl/deployment.json`);
+    const settings = String(file.content_base64);
+    expect(settings).toMatch(/^\$\{base64encode\(jsonencode\(\{"schema_version" = 1, "postgres" = \{"host" = azurerm_postgresql_flexible_server\.[^.]+\.fqdn, "port" = 5432, "database" = "bank"\}/);
+    expect(settings).toContain(`"secret_scope" = "bank-${environment}-kv"`);
+    expect(settings).toContain(`"run_etl.py" = ["psql-bank-${environment}-01-bank-etl-user", "psql-bank-${environment}-01-bank-etl-password"]`);
+    expect(settings).toContain(`"run_check.py" = []`);
+    expect(settings).toMatch(new RegExp(`"run_migrate.py" = \\["psql-bank-${environment}-01-admin-user", "psql-bank-${environment}-01-admin-password"`));
+    // The quarterly job waits for it, so no run starts without it.
+    expect(jobOf(environment).depends_on).toContain(`databricks_workspace_file.${logicalNameAt(synthesized, "databricks_workspace_file", "/pipeline/job/deployment-settings")}`);
   });
 
   it("leaves the quarter to the ETL, which loads the last quarter that ended", () => {
@@ -436,8 +471,7 @@ describe.each(ENVIRONMENTS)("the %s job code", (environment) => {
 describe("the application's read-only login", () => {
   it.each(["dev", "test", "prod"] as const)("is issued in %s as bank_app, its password written only to the vault, and created by migrate as a member of bank_reader", (environment) => {
     const synthesized = synthEnvironment(environment);
-    const tasks = resourceAt(synthesized, "databricks_job", "/pipeline/job/job").task as Array<{ task_key: string; spark_python_task: { parameters: string[] } }>;
-    const migrate = tasks.find((task) => task.task_key === "migrate")!.spark_python_task.parameters;
+    const migrate = parametersOf(environment, "migrate");
     const after = (name: string) => migrate[migrate.indexOf(name) + 1];
     expect({ login: after("--reader-login"), role: after("--reader-role") }).toEqual({ login: "bank_app", role: "bank_reader" });
     const secrets = resourcesOf(synthesized, "azurerm_key_vault_secret").map(([, body]) => body);

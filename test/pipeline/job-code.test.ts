@@ -59,6 +59,8 @@ describe("the uploaded job code", () => {
       "/jobs/analytics-dev-quarterly-etl/run_check.py",
       "/jobs/analytics-dev-quarterly-etl/run_etl.py",
       "/jobs/analytics-dev-quarterly-etl/run_migrate.py",
+      // Not code: what the deploy decided about where the job's credentials may go.
+      "/jobs/analytics-dev-quarterly-etl/deployment.json",
     ]);
   });
 
@@ -127,6 +129,6 @@ describe("the job's cluster libraries", () => {
     const codeDirectory = fixtureCopy();
     unlinkSync(join(codeDirectory, "run_migrate.py"));
     const { stack } = buildPipelineStack({ codeDirectory });
-    expect(problemKeys(validationProblems(stack))).toEqual([{ construct: "BatchJob", prop: "tasks[1].entryFile" }]);
+    expect(problemKeys(validationProblems(stack))).toEqual([{ construct: "BatchJob", prop: "deployTasks[0].entryFile" }]);
   });
 });

@@ -8,8 +8,10 @@ type Task = { task_key: string; max_retries: number; depends_on?: Array<{ task_k
 describe("SparkBatchPipeline in another organisation's stack", () => {
   const synthesized = synthPipeline();
   const job = resourceAt(synthesized, "databricks_job", "/pipeline/job/job");
+  const migrateJob = resourceAt(synthesized, "databricks_job", "/pipeline/job/deploy-job");
   const tasks = job.task as Task[];
-  const task = (key: string) => tasks.find((candidate) => candidate.task_key === key) as Task;
+  const allTasks = [...tasks, ...(migrateJob.task as Task[])];
+  const task = (key: string) => allTasks.find((candidate) => candidate.task_key === key) as Task;
   const parameter = (key: string, name: string) => {
     const parameters = task(key).spark_python_task.parameters;
     const index = parameters.indexOf(name);
@@ -124,27 +126,28 @@ describe("SparkBatchPipeline in another organisation's stack", () => {
     expect(job.schedule).toEqual({ quartz_cron_expression: "0 0 2 1 1,4,7,10 ?", timezone_id: "UTC", pause_status: "UNPAUSED" });
   });
 
-  it("runs three tasks in order on one job cluster: check (never retried), migrate, load", () => {
+  it("runs check (never retried), then load, on one job cluster, and migrate in a job of its own", () => {
     expect(tasks.map((candidate) => [candidate.task_key, candidate.max_retries, candidate.depends_on?.map((dependency) => dependency.task_key) ?? []])).toEqual([
       ["check", 0, []],
-      ["migrate", 2, ["check"]],
-      ["load", 2, ["migrate"]],
+      ["load", 2, ["check"]],
     ]);
     expect(new Set(tasks.map((candidate) => (candidate as unknown as Body).job_cluster_key))).toEqual(new Set(["job"]));
+    expect((migrateJob.task as Task[]).map((candidate) => candidate.task_key)).toEqual(["migrate"]);
+    expect(migrateJob.schedule).toBeUndefined();
   });
 
   it("runs only files it uploads", () => {
     const files = synthesized.resource.databricks_workspace_file;
-    for (const candidate of tasks) {
+    for (const candidate of allTasks) {
       const match = /^\$\{databricks_workspace_file\.([^.]+)\.workspace_path\}$/.exec(candidate.spark_python_task.python_file);
       expect(match).not.toBeNull();
       expect(files[match![1]]).toBeDefined();
     }
-    expect(tasks.map((candidate) => /code-(run_[a-z]+)-py/.exec(candidate.spark_python_task.python_file)?.[1])).toEqual(["run_check", "run_migrate", "run_etl"]);
+    expect(allTasks.map((candidate) => /code-(run_[a-z]+)-py/.exec(candidate.spark_python_task.python_file)?.[1])).toEqual(["run_check", "run_etl", "run_migrate"]);
     expect(dependsOn(job)).toEqual(expect.arrayContaining(Object.keys(files).map((name) => `databricks_workspace_file.${name}`)));
   });
 
-  it("passes the check, migrate and load parameters of the fixed interface", () => {
+  it("passes the check, load and migrate parameters of the fixed interface", () => {
     const pgUrl = "postgresql://psql-analytics-dev.postgres.database.azure.com:5432/analytics?sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca-certificates.crt";
     expect(task("check").spark_python_task.parameters).toEqual(["--input", expect.stringMatching(/^abfss:\/\/landing@\$\{azurerm_storage_account\..*\.name\}\.dfs\.core\.windows\.net\/bank\/transactions\/$/), "--timezone", "UTC"]);
     expect(task("migrate").spark_python_task.parameters).toEqual([

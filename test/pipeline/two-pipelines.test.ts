@@ -57,6 +57,21 @@ describe("two pipelines in one stack, sharing a lake and a vault", () => {
   const resources = allResources(synthesized);
   const of = (name: string) => resources.filter(([, body]) => pathOf(body).startsWith(`two-pipelines/${name}-pipeline/`));
 
+  it("give each access connector data roles on the lake's containers under its own prefix only, so neither can write the other's data", () => {
+    for (const [name, other] of [["risk", "fraud"], ["fraud", "risk"]]) {
+      const roles = of(name).filter(([address]) => address.startsWith("azurerm_role_assignment.") && address.includes("_catalog_connector-")).map(([, body]) => body);
+      expect(roles).toHaveLength(5);
+      for (const role of roles) {
+        expect(role.scope).toMatch(/\/blobServices\/default\/containers\/(landing|curated|features|quarantine|catalog)$/);
+        expect(role.condition_version).toBe("2.0");
+        expect(role.condition).toContain(`StringStartsWith '${name}/'`);
+        expect(role.condition).not.toContain(`'${other}/'`);
+      }
+      // Not one of them on the whole account.
+      expect(of(name).filter(([address, body]) => address.startsWith("azurerm_role_assignment.") && /^\$\{azurerm_storage_account\.[^}]+\.id\}$/.test(String(body.scope)))).toEqual([]);
+    }
+  });
+
   it("synthesize without problems", () => {
     expect(validationProblems(stack)).toEqual([]);
   });
@@ -120,7 +135,8 @@ describe("two pipelines in one stack, sharing a lake and a vault", () => {
   });
 
   it("run each job as its own service principal, from its own code folder, against its own sink", () => {
-    const jobs = resources.filter(([address]) => address.startsWith("databricks_job.")).map(([, body]) => body);
+    // The quarterly jobs (each pipeline's migrate job runs as the same principal).
+    const jobs = resources.filter(([address, body]) => address.startsWith("databricks_job.") && body.schedule !== undefined).map(([, body]) => body);
     expect(jobs.map((job) => (job.run_as as Body).service_principal_name)).toEqual(["1f0e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", "2e1f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b"]);
     const folders = resources.filter(([address]) => address.startsWith("databricks_directory.")).map(([, body]) => body.path);
     expect(folders).toEqual(["/jobs/risk-dev-quarterly-etl", "/jobs/fraud-dev-quarterly-etl"]);

@@ -178,6 +178,9 @@ describe("rule 3: preflight runs before every plan", () => {
   });
 });
 
+/** Where the endpoint approval step is among a job's steps. */
+const approvalIndex = (steps: ReturnType<typeof stepsOf>) => steps.findIndex((step) => String((step.inputs as Mapping | undefined)?.scriptPath ?? "").endsWith("approve-lake-endpoints.sh"));
+
 describe("rule 4: after every apply, the NCC's private endpoint connections on the lake are approved", () => {
   const deployStages = stagesOf(".azure-devops/deploy.yml");
 
@@ -185,7 +188,7 @@ describe("rule 4: after every apply, the NCC's private endpoint connections on t
     expect(approvalProblems(deployStages)).toEqual([]);
     for (const environment of ENVIRONMENTS) {
       const steps = stepsOf(stageNamed(deployStages, `apply_${environment}`).jobs[0]);
-      const approval = steps[steps.length - 1];
+      const approval = steps[approvalIndex(steps)];
       expect(approval).toMatchObject({
         task: "AzureCLI@2",
         condition: "succeededOrFailed()",
@@ -202,14 +205,14 @@ describe("rule 4: after every apply, the NCC's private endpoint connections on t
     const stages = clone(deployStages);
     const job = stageNamed(stages, "apply_test").jobs[0];
     const steps = stepsOf(job);
-    steps.splice(steps.length - 1, 1);
+    steps.splice(approvalIndex(steps), 1);
     expect(approvalProblems(stages)).toEqual(["apply_test: no approval of the NCC's private endpoint connections"]);
   });
 
   it("catches the approval moved before the apply", () => {
     const stages = clone(deployStages);
     const steps = stepsOf(stageNamed(stages, "apply_dev").jobs[0]);
-    const approval = steps.pop();
+    const [approval] = steps.splice(approvalIndex(steps), 1);
     if (approval === undefined) throw new Error("no steps");
     steps.splice(steps.findIndex((step) => isTerraformStep(step, "apply")), 0, approval);
     expect(approvalProblems(stages)).toEqual(["apply_dev: the endpoint approval runs before the apply"]);
@@ -218,14 +221,14 @@ describe("rule 4: after every apply, the NCC's private endpoint connections on t
   it("catches an approval that is not given the NCC rules' endpoint names", () => {
     const stages = clone(deployStages);
     const steps = stepsOf(stageNamed(stages, "apply_prod").jobs[0]);
-    delete steps[steps.length - 1].env;
+    delete steps[approvalIndex(steps)].env;
     expect(approvalProblems(stages)).toEqual(["apply_prod: the endpoint approval is not given the NCC rules' endpoint names (lake_ncc_endpoint_names)"]);
   });
 
   it("catches an approval as another identity, or without the lake's id", () => {
     const stages = clone(deployStages);
     const steps = stepsOf(stageNamed(stages, "apply_prod").jobs[0]);
-    const approval = steps[steps.length - 1];
+    const approval = steps[approvalIndex(steps)];
     approval.inputs = { ...approval.inputs, azureSubscription: "estate-dev", arguments: "" };
     delete approval.condition;
     const apply = steps.find((step) => isTerraformStep(step, "apply"));
@@ -238,5 +241,27 @@ describe("rule 4: after every apply, the NCC's private endpoint connections on t
       "apply_prod: the endpoint approval is not given the stack's lake_account_id output",
       "apply_prod: the endpoint approval is skipped when apply fails (condition 'succeeded()')",
     ]);
+  });
+});
+
+describe("rule 5: after every apply, the deploy runs the migrate job, which nobody else may start", () => {
+  const deployStages = stagesOf(".azure-devops/deploy.yml");
+
+  it.each(ENVIRONMENTS)("runs the %s migrate job after the apply and the endpoint approval, as the deploy identity", (environment) => {
+    const steps = stepsOf(stageNamed(deployStages, `apply_${environment}`).jobs[0]);
+    const apply = steps.findIndex((step) => isTerraformStep(step, "apply"));
+    const migrate = steps.findIndex((step) => String((step.inputs as Mapping | undefined)?.inlineScript ?? "").includes("run-databricks-job.js"));
+    expect(migrate).toBeGreaterThan(approvalIndex(steps));
+    expect(approvalIndex(steps)).toBeGreaterThan(apply);
+    const run = steps[migrate];
+    expect((run.inputs as Mapping).azureSubscription).toBe(`estate-${environment}`);
+    expect(String((run.inputs as Mapping).inlineScript)).toContain('--host "$(TF_OUTPUT_databricks_workspace_url)" --job-id "$(TF_OUTPUT_databricks_migrate_job_id)"');
+    expect(String(steps[apply].env?.TF_EXPORT_OUTPUTS).split(" ")).toEqual(expect.arrayContaining(["databricks_workspace_url", "databricks_migrate_job_id"]));
+    // A failed apply stops here: the default condition.
+    expect(run.condition).toBeUndefined();
+  });
+
+  it("runs no migrate job in a pull request's plan or the drift check", () => {
+    for (const file of [".azure-devops/pr-plan.yml", ".azure-devops/drift.yml"]) expect(JSON.stringify(stagesOf(file))).not.toMatch(/run-databricks-job\.js\\?" --host/);
   });
 });

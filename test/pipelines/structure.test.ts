@@ -79,10 +79,11 @@ describe("the deploy pipeline", () => {
 
     expect(planSteps).toContainEqual(expect.objectContaining({ publish: planDirectory, artifact: `tfplan-${stack}` }));
     expect(applySteps).toContainEqual(expect.objectContaining({ download: "current", artifact: `tfplan-${stack}` }));
-    // The whole run's artifacts are not downloaded: only this stack's plan.
-    expect(applySteps.filter((step) => "download" in step)).toHaveLength(1);
-    // Apply publishes the lake's id for the approval of the NCC's private endpoints after it.
-    expect(applySteps[applySteps.length - 1].inputs?.scriptPath).toBe("$(Build.SourcesDirectory)/.azure-devops/scripts/approve-lake-endpoints.sh");
+    // The whole run's artifacts are not downloaded: only this stack's plan and the job-run tool.
+    expect(applySteps.filter((step) => "download" in step).map((step) => step.artifact)).toEqual([`tfplan-${stack}`, "plan-tools"]);
+    // Apply publishes the lake's id for the approval of the NCC's private endpoints after it, then the migrate job runs.
+    expect(applySteps[applySteps.length - 2].inputs?.scriptPath).toBe("$(Build.SourcesDirectory)/.azure-devops/scripts/approve-lake-endpoints.sh");
+    expect(String(applySteps[applySteps.length - 1].inputs?.inlineScript)).toContain("run-databricks-job.js");
 
     const [plan] = azureCliSteps(planSteps);
     const [apply] = azureCliSteps(applySteps);
@@ -256,7 +257,7 @@ describe("every Terraform step", () => {
     expect(step.env).toMatchObject({
       ARM_USE_OIDC: "true",
       ARM_SUBSCRIPTION_ID: "$(ARM_SUBSCRIPTION_ID)",
-      TF_EXPORT_OUTPUTS: label.includes("apply") ? "lake_account_id lake_ncc_endpoint_names" : "",
+      TF_EXPORT_OUTPUTS: label.includes("apply") ? "lake_account_id lake_ncc_endpoint_names databricks_workspace_url databricks_migrate_job_id" : "",
       SYSTEM_ACCESSTOKEN: "$(System.AccessToken)",
       SYSTEM_OIDCREQUESTURI: "$(System.OidcRequestUri)",
       DATABRICKS_AUTH_TYPE: "azure-cli",
