@@ -7,18 +7,18 @@
 // stay internal (test/foundation/entry-point.test.ts keeps it that way).
 
 // Errors: every construct's prop problems, reported together at synth.
-export { PropValidationError, throwIfProblems, validationProblems } from "./constructs/validation";
-export type { PropProblem } from "./constructs/validation";
+export { PropValidationError, throwIfProblems, validationProblems } from "./constructs/core/validation";
+export type { PropProblem } from "./constructs/core/validation";
 
 // Shared props.
-export type { Placement } from "./constructs/placement";
+export type { Placement } from "./constructs/core/placement";
 
 // Principals, for grants and workspace assignments.
-export { AzurePrincipal, DatabricksPrincipal } from "./constructs/principal";
-export type { AzurePrincipalType, DatabricksPrincipalKind, IAzurePrincipal, IDatabricksPrincipal } from "./constructs/principal";
+export { AzurePrincipal, DatabricksPrincipal } from "./constructs/core/principal";
+export type { AzurePrincipalType, DatabricksPrincipalKind, IAzurePrincipal, IDatabricksPrincipal } from "./constructs/core/principal";
 
 // Network.
-export { SecureNetwork } from "./constructs/secure-network";
+export { SecureNetwork } from "./constructs/network/secure-network";
 export type {
   EstateDnsZones,
   GuardedSubnet,
@@ -30,14 +30,14 @@ export type {
   SecureNetworkAttributes,
   SecureNetworkProps,
   SubnetCidrs,
-} from "./constructs/secure-network";
+} from "./constructs/network/secure-network";
 
 // Key Vault.
-export { SecretStore } from "./constructs/secret-store";
-export type { ISecretStore, KeyOptions, KeyVaultRole, KeyVaultSku, SecretOptions, SecretStoreAttributes, SecretStoreProps } from "./constructs/secret-store";
+export { SecretStore } from "./constructs/key-vault/secret-store";
+export type { ISecretStore, KeyOptions, KeyVaultRole, KeyVaultSku, SecretOptions, SecretStoreAttributes, SecretStoreProps } from "./constructs/key-vault/secret-store";
 
 // ADLS Gen2 lake.
-export { LakeStorage } from "./constructs/lake-storage";
+export { LakeStorage } from "./constructs/storage/lake-storage";
 export type {
   ILakeStorage,
   LakeContainerName,
@@ -47,27 +47,27 @@ export type {
   LakeStorageProps,
   LandingColdTier,
   ReplicationType,
-} from "./constructs/lake-storage";
+} from "./constructs/storage/lake-storage";
 
 // PostgreSQL sink.
-export { RelationalSink } from "./constructs/relational-sink";
-export type { DatabaseCredential, EntraAdministrator, HighAvailabilityMode, IRelationalSink, LoginCredentialOptions, PostgresVersion, RelationalSinkProps } from "./constructs/relational-sink";
+export { RelationalSink } from "./constructs/postgres/relational-sink";
+export type { DatabaseCredential, EntraAdministrator, HighAvailabilityMode, IRelationalSink, LoginCredentialOptions, PostgresVersion, RelationalSinkProps } from "./constructs/postgres/relational-sink";
 
 // Monitoring.
-export { Observability } from "./constructs/observability";
-export type { DiagnosticSignals, IObservability, ObservabilityAttributes, ObservabilityProps } from "./constructs/observability";
+export { Observability } from "./constructs/monitoring/observability";
+export type { DiagnosticSignals, IObservability, ObservabilityAttributes, ObservabilityProps } from "./constructs/monitoring/observability";
 
 // Databricks: the workspace, its network connectivity, the catalog, the job, and their composite.
-export { AZURE_ACCOUNTS_HOST } from "./constructs/databricks-checks";
-export { DatabricksWorkspace } from "./constructs/databricks-workspace";
-export type { DatabricksWorkspaceAttributes, DatabricksWorkspaceProps, DatabricksWorkspaceSubnets, DbfsCustomerManagedKey, IDatabricksWorkspace } from "./constructs/databricks-workspace";
-export { NetworkConnectivity } from "./constructs/network-connectivity";
-export type { NetworkConnectivityProps, PrivateEndpointTarget } from "./constructs/network-connectivity";
-export { LakehouseCatalog } from "./constructs/lakehouse-catalog";
-export type { CatalogPrincipals, LakehouseCatalogProps } from "./constructs/lakehouse-catalog";
-export type { CatalogSchemaName, DataEngineerAccess, ExternalLocationArea, Grantee, GrantSet, Securable } from "./constructs/pipeline-grants";
-export { BatchJob } from "./constructs/batch-job";
-export type { BatchJobProps, BatchJobSchedule, BatchJobSecretScope, BatchJobTask, JobClusterOptions, OperatorPermission } from "./constructs/batch-job";
-export type { DataSecurityMode } from "./constructs/cluster-policy";
-export { SparkBatchPipeline } from "./constructs/spark-batch-pipeline";
-export type { DataEngineerJobAccess, ILoginCredentialIssuer, JobScheduleOptions, SparkBatchPipelineProps } from "./constructs/spark-batch-pipeline";
+export { AZURE_ACCOUNTS_HOST } from "./constructs/databricks/databricks-checks";
+export { DatabricksWorkspace } from "./constructs/databricks/databricks-workspace";
+export type { DatabricksWorkspaceAttributes, DatabricksWorkspaceProps, DatabricksWorkspaceSubnets, DbfsCustomerManagedKey, IDatabricksWorkspace } from "./constructs/databricks/databricks-workspace";
+export { NetworkConnectivity } from "./constructs/databricks/network-connectivity";
+export type { NetworkConnectivityProps, PrivateEndpointTarget } from "./constructs/databricks/network-connectivity";
+export { LakehouseCatalog } from "./constructs/databricks/lakehouse-catalog";
+export type { CatalogPrincipals, LakehouseCatalogProps } from "./constructs/databricks/lakehouse-catalog";
+export type { CatalogSchemaName, DataEngineerAccess, ExternalLocationArea, Grantee, GrantSet, Securable } from "./constructs/databricks/pipeline-grants";
+export { BatchJob } from "./constructs/databricks/batch-job";
+export type { BatchJobProps, BatchJobSchedule, BatchJobSecretScope, BatchJobTask, JobClusterOptions, OperatorPermission } from "./constructs/databricks/batch-job";
+export type { DataSecurityMode } from "./constructs/databricks/cluster-policy";
+export { SparkBatchPipeline } from "./constructs/pipeline/spark-batch-pipeline";
+export type { DataEngineerJobAccess, ILoginCredentialIssuer, JobScheduleOptions, SparkBatchPipelineProps } from "./constructs/pipeline/spark-batch-pipeline";

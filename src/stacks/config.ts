@@ -1,10 +1,10 @@
-import type { LakeCustomerManagedKey, LakeStorageProps } from "../constructs/lake-storage";
-import type { ObservabilityProps } from "../constructs/observability";
-import type { Placement } from "../constructs/placement";
-import type { RelationalSinkProps } from "../constructs/relational-sink";
-import type { SecretStoreProps } from "../constructs/secret-store";
-import type { SecureNetworkProps } from "../constructs/secure-network";
-import type { SparkBatchPipelineProps } from "../constructs/spark-batch-pipeline";
+import type { LakeCustomerManagedKey, LakeStorageProps } from "../constructs/storage/lake-storage";
+import type { ObservabilityProps } from "../constructs/monitoring/observability";
+import type { Placement } from "../constructs/core/placement";
+import type { RelationalSinkProps } from "../constructs/postgres/relational-sink";
+import type { SecretStoreProps } from "../constructs/key-vault/secret-store";
+import type { SecureNetworkProps } from "../constructs/network/secure-network";
+import type { SparkBatchPipelineProps } from "../constructs/pipeline/spark-batch-pipeline";
 
 export const ENVIRONMENTS = ["dev", "test", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];

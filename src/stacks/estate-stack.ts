@@ -5,17 +5,17 @@ import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurer
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { GEO_REDUNDANT_REPLICATION, LakeStorage } from "../constructs/lake-storage";
-import { Observability } from "../constructs/observability";
-import { RelationalSink } from "../constructs/relational-sink";
-import { SecretStore } from "../constructs/secret-store";
-import { PeeredNetwork, SecureNetwork } from "../constructs/secure-network";
-import { subscriptionOfId } from "../constructs/resource-id";
-import { isAzureRegion } from "../constructs/azure-regions";
-import { AZURE_ACCOUNTS_HOST } from "../constructs/databricks-checks";
-import { AzurePrincipal } from "../constructs/principal";
-import { SparkBatchPipeline } from "../constructs/spark-batch-pipeline";
-import { PropValidator } from "../constructs/validation";
+import { GEO_REDUNDANT_REPLICATION, LakeStorage } from "../constructs/storage/lake-storage";
+import { Observability } from "../constructs/monitoring/observability";
+import { RelationalSink } from "../constructs/postgres/relational-sink";
+import { SecretStore } from "../constructs/key-vault/secret-store";
+import { PeeredNetwork, SecureNetwork } from "../constructs/network/secure-network";
+import { subscriptionOfId } from "../constructs/core/resource-id";
+import { isAzureRegion } from "../constructs/core/azure-regions";
+import { AZURE_ACCOUNTS_HOST } from "../constructs/databricks/databricks-checks";
+import { AzurePrincipal } from "../constructs/core/principal";
+import { SparkBatchPipeline } from "../constructs/pipeline/spark-batch-pipeline";
+import { PropValidator } from "../constructs/core/validation";
 import { ENVIRONMENTS, EnvironmentConfig, resourceNames } from "./config";
 
 /**

@@ -1,4 +1,4 @@
-import { DatabricksPrincipal } from "../constructs/principal";
+import { DatabricksPrincipal } from "../constructs/core/principal";
 import { databricksAccountId, ESTATE_ENV_VARS, placeholder } from "./placeholders";
 
 /**

@@ -1,5 +1,5 @@
 import { EnvironmentConfig } from "./config";
-import { DatabricksPrincipal } from "../constructs/principal";
+import { DatabricksPrincipal } from "../constructs/core/principal";
 import { agentNetwork, deployerApplicationId, driftApplicationId, jobServicePrincipalApplicationId, notificationEmail } from "./placeholders";
 import { DATABRICKS_ACCOUNT, ESTATE_IDENTITY } from "./shared";
 

@@ -19,8 +19,8 @@
  */
 import { IPv4CidrRange } from "ip-num";
 import type { IConstruct } from "constructs";
-import { subscriptionPlacementProblems } from "../constructs/subscription-placement";
-import { PRIVATE_DNS_ZONE_KEYS, PRIVATE_DNS_ZONE_NAMES } from "../constructs/secure-network";
+import { subscriptionPlacementProblems } from "../constructs/core/subscription-placement";
+import { PRIVATE_DNS_ZONE_KEYS, PRIVATE_DNS_ZONE_NAMES } from "../constructs/network/secure-network";
 import { ENVIRONMENTS, stackName, type EnvironmentConfig, type EnvironmentName } from "../stacks/config";
 import { placeholdersFor } from "../stacks/placeholders";
 

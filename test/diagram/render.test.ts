@@ -1,5 +1,5 @@
-import { SecureNetwork } from "../../src/constructs/secure-network";
-import { LakeStorage } from "../../src/constructs/lake-storage";
+import { SecureNetwork } from "../../src/constructs/network/secure-network";
+import { LakeStorage } from "../../src/constructs/storage/lake-storage";
 import { toDot } from "../../src/diagram/dot";
 import { buildDiagramModel } from "../../src/diagram/model";
 import { normaliseSvg, renderSvg } from "../../src/diagram/render";

@@ -67,7 +67,7 @@ describe("docs/using-in-your-app.md", () => {
   });
 
   it("states the provider setting and the Terraform version the constructs require, as synth checks them", () => {
-    const requirements = read("src/constructs/terraform-requirements.ts");
+    const requirements = read("src/constructs/core/terraform-requirements.ts");
     const minimum = /MINIMUM_TERRAFORM_VERSION = "(\d+\.\d+)\.\d+"/.exec(requirements)?.[1];
     expect(minimum).toBe("1.11");
     expect(page).toContain(`Terraform **${minimum} or later**`);

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { EnvironmentConfig, EnvironmentName } from "../../src/stacks/config";
 import { ESTATE_ENV_VARS, estateEnvironmentVariables, perEnvironment, registeredPlaceholders } from "../../src/stacks/placeholders";
-import { PRIVATE_DNS_ZONE_NAMES } from "../../src/constructs/secure-network";
+import { PRIVATE_DNS_ZONE_NAMES } from "../../src/constructs/network/secure-network";
 import { formatReport, isReservedDomain, peeredDnsLinks, preflight, PreflightProblem, PROBLEM_KINDS, reservedAddressesIn } from "../../src/tools/preflight";
 import { CONFIGS } from "../helpers/synth";
 

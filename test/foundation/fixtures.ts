@@ -1,8 +1,8 @@
 import { TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
-import { SecretStore, SecretStoreProps } from "../../src/constructs/secret-store";
-import { SecureNetwork, SecureNetworkProps } from "../../src/constructs/secure-network";
-import { validationProblems } from "../../src/constructs/validation";
+import { SecretStore, SecretStoreProps } from "../../src/constructs/key-vault/secret-store";
+import { SecureNetwork, SecureNetworkProps } from "../../src/constructs/network/secure-network";
+import { validationProblems } from "../../src/constructs/core/validation";
 import { SynthesizedStack } from "../helpers/synth";
 
 /** Local props for the foundation constructs' tests; nothing comes from the estate's configs. */

@@ -1,9 +1,9 @@
 import { Fn, TerraformStack, Testing } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
-import { LakeStorage, LakeStorageProps } from "../../src/constructs/lake-storage";
-import { AzurePrincipal } from "../../src/constructs/principal";
+import { LakeStorage, LakeStorageProps } from "../../src/constructs/storage/lake-storage";
+import { AzurePrincipal } from "../../src/constructs/core/principal";
 import { bareStack, logicalNameAt, ref, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
-import { validationProblems } from "../../src/constructs/validation";
+import { validationProblems } from "../../src/constructs/core/validation";
 import { addressAt, dependsOn, EXISTING_ZONES, FUTURE, JOB_PRINCIPAL, network, PAST, PLACEMENT, problemsOf, subnetId, vault } from "./fixtures";
 
 const lakeProps = (props: Partial<LakeStorageProps> = {}): LakeStorageProps => ({

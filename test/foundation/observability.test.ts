@@ -1,4 +1,4 @@
-import { Observability } from "../../src/constructs/observability";
+import { Observability } from "../../src/constructs/monitoring/observability";
 import { bareStack, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
 import { EXISTING_ZONES, network, problemsOf } from "./fixtures";
 

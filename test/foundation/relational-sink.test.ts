@@ -1,7 +1,7 @@
 import { Fn } from "cdktf";
-import { RelationalSink, RelationalSinkProps } from "../../src/constructs/relational-sink";
-import { SecretStore } from "../../src/constructs/secret-store";
-import { POSTGRES_SKUS } from "../../src/constructs/postgres-skus";
+import { RelationalSink, RelationalSinkProps } from "../../src/constructs/postgres/relational-sink";
+import { SecretStore } from "../../src/constructs/key-vault/secret-store";
+import { POSTGRES_SKUS } from "../../src/constructs/postgres/postgres-skus";
 import { PLAN_WITHOUT_SECRETS_CONTEXT } from "../../src/constructs/core/ephemeral";
 import { bareStack, ephemeralAt, logicalNameAt, ref, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
 import { EXISTING_ZONES, FUTURE, network, PAST, PLACEMENT, problemsOf, subnetId, TENANT, vault } from "./fixtures";

@@ -1,6 +1,6 @@
 import { Fn, TerraformVariable } from "cdktf";
-import { AzurePrincipal } from "../../src/constructs/principal";
-import { SecretStore } from "../../src/constructs/secret-store";
+import { AzurePrincipal } from "../../src/constructs/core/principal";
+import { SecretStore } from "../../src/constructs/key-vault/secret-store";
 import { bareStack, logicalNameAt, ref, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
 import { addressAt, dependsOn, FUTURE, JOB_PRINCIPAL, network, PAST, PLACEMENT, problemsOf, TENANT, vault, vaultProps, vnetId } from "./fixtures";
 

@@ -1,8 +1,8 @@
 import { Fn, TerraformStack, Testing } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
-import { validationProblems } from "../../src/constructs/validation";
-import { Observability } from "../../src/constructs/observability";
-import { SecureNetwork } from "../../src/constructs/secure-network";
+import { validationProblems } from "../../src/constructs/core/validation";
+import { Observability } from "../../src/constructs/monitoring/observability";
+import { SecureNetwork } from "../../src/constructs/network/secure-network";
 import { bareStack, logicalNameAt, ref, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
 import { EXISTING_ZONES, network, NETWORK_PROPS, PLACEMENT, problemsOf, subnetId, vnetId } from "./fixtures";
 

@@ -1,10 +1,10 @@
 import { Fn } from "cdktf";
-import { LakeStorage } from "../../src/constructs/lake-storage";
-import { Observability } from "../../src/constructs/observability";
-import { PropValidationError, splitTokens, validationProblems } from "../../src/constructs/validation";
+import { LakeStorage } from "../../src/constructs/storage/lake-storage";
+import { Observability } from "../../src/constructs/monitoring/observability";
+import { PropValidationError, splitTokens, validationProblems } from "../../src/constructs/core/validation";
 import { bareStack, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
-import { SecretStore } from "../../src/constructs/secret-store";
-import { SecureNetwork } from "../../src/constructs/secure-network";
+import { SecretStore } from "../../src/constructs/key-vault/secret-store";
+import { SecureNetwork } from "../../src/constructs/network/secure-network";
 import { EXISTING_ZONES, PLACEMENT, problemsOf, subnetId, TENANT, vault } from "./fixtures";
 
 describe("stack-wide validation", () => {

@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { ENVIRONMENTS, resourceNames } from "../../src/stacks/config";
 import { EstateStack } from "../../src/stacks/estate-stack";
-import { NAME_RULES, validationProblems } from "../../src/constructs/validation";
+import { NAME_RULES, validationProblems } from "../../src/constructs/core/validation";
 import { CONFIGS, resourcesOf, synthEnvironment, synthStack } from "../helpers/synth";
 
 describe("environment stacks", () => {

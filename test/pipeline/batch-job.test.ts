@@ -1,12 +1,12 @@
 import { Testing, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
-import { BatchJob, BatchJobProps } from "../../src/constructs/batch-job";
-import { DatabricksWorkspace } from "../../src/constructs/databricks-workspace";
-import { DatabricksPrincipal } from "../../src/constructs/principal";
-import { SecretStore } from "../../src/constructs/secret-store";
-import { SecureNetwork } from "../../src/constructs/secure-network";
-import { validationProblems } from "../../src/constructs/validation";
+import { BatchJob, BatchJobProps } from "../../src/constructs/databricks/batch-job";
+import { DatabricksWorkspace } from "../../src/constructs/databricks/databricks-workspace";
+import { DatabricksPrincipal } from "../../src/constructs/core/principal";
+import { SecretStore } from "../../src/constructs/key-vault/secret-store";
+import { SecureNetwork } from "../../src/constructs/network/secure-network";
+import { validationProblems } from "../../src/constructs/core/validation";
 import { synthStack } from "../helpers/synth";
 import { dependsOn, FIXTURE_PACKAGE, JOB_SP, problemKeys } from "./pipeline-stack";
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ENVIRONMENTS, EnvironmentName } from "../../src/stacks/config";
-import { DATABRICKS_RUNTIME } from "../../src/constructs/cluster-policy";
+import { DATABRICKS_RUNTIME } from "../../src/constructs/databricks/cluster-policy";
 import { CONFIGS, logicalNameAt, ref, resourceAt, resourcesOf, synthEnvironment } from "../helpers/synth";
 
 type Body = Record<string, unknown>;

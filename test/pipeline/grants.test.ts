@@ -1,5 +1,5 @@
 import { ENVIRONMENTS, EnvironmentName } from "../../src/stacks/config";
-import { FORBIDDEN_PRINCIPALS, pipelineGrantSet } from "../../src/constructs/pipeline-grants";
+import { FORBIDDEN_PRINCIPALS, pipelineGrantSet } from "../../src/constructs/databricks/pipeline-grants";
 import { CONFIGS, resourceAt, resourcesOf, synthEnvironment } from "../helpers/synth";
 
 type Grant = { principal: string; privileges: string[] };

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { BANK_ETL_CODE_PATHS, collectJobCode, parseRequirements } from "../../src/constructs/job-code";
-import { validationProblems } from "../../src/constructs/validation";
-import { SparkBatchPipeline } from "../../src/constructs/spark-batch-pipeline";
+import { BANK_ETL_CODE_PATHS, collectJobCode, parseRequirements } from "../../src/constructs/databricks/job-code";
+import { validationProblems } from "../../src/constructs/core/validation";
+import { SparkBatchPipeline } from "../../src/constructs/pipeline/spark-batch-pipeline";
 import { synthStack, SynthesizedStack } from "../helpers/synth";
 import { buildPipelineStack, copyFixturePackage, problemKeys, synthPipeline } from "./pipeline-stack";
 

@@ -6,14 +6,14 @@ import { Testing, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { AZURE_ACCOUNTS_HOST } from "../../src/constructs/databricks-checks";
-import { LakeStorage } from "../../src/constructs/lake-storage";
-import { DatabricksPrincipal } from "../../src/constructs/principal";
-import { DatabaseCredential, IRelationalSink } from "../../src/constructs/relational-sink";
-import { SecretStore } from "../../src/constructs/secret-store";
-import { SecureNetwork } from "../../src/constructs/secure-network";
-import { SparkBatchPipeline, SparkBatchPipelineProps } from "../../src/constructs/spark-batch-pipeline";
-import { PropProblem, validationProblems } from "../../src/constructs/validation";
+import { AZURE_ACCOUNTS_HOST } from "../../src/constructs/databricks/databricks-checks";
+import { LakeStorage } from "../../src/constructs/storage/lake-storage";
+import { DatabricksPrincipal } from "../../src/constructs/core/principal";
+import { DatabaseCredential, IRelationalSink } from "../../src/constructs/postgres/relational-sink";
+import { SecretStore } from "../../src/constructs/key-vault/secret-store";
+import { SecureNetwork } from "../../src/constructs/network/secure-network";
+import { SparkBatchPipeline, SparkBatchPipelineProps } from "../../src/constructs/pipeline/spark-batch-pipeline";
+import { PropProblem, validationProblems } from "../../src/constructs/core/validation";
 import { synthStack, SynthesizedStack } from "../helpers/synth";
 
 /** The fixture job package: three entry scripts, a package with .py and .sql files, requirements. */

@@ -1,4 +1,4 @@
-import { DEFAULT_QUARTERLY_CRON, expandMonthField, isIanaTimeZone, isQuarterlyCron, isQuartzCron } from "../../src/constructs/job-schedule";
+import { DEFAULT_QUARTERLY_CRON, expandMonthField, isIanaTimeZone, isQuarterlyCron, isQuartzCron } from "../../src/constructs/databricks/job-schedule";
 
 describe("quarterly cron expressions", () => {
   it("accepts the default, 02:00 on the first day of each quarter", () => {

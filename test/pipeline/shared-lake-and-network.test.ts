@@ -1,12 +1,12 @@
 import { Testing, TerraformStack } from "cdktf";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
-import { DatabricksWorkspace } from "../../src/constructs/databricks-workspace";
-import { LakehouseCatalog } from "../../src/constructs/lakehouse-catalog";
-import { ILakeStorage, LakeStorage } from "../../src/constructs/lake-storage";
-import { DatabricksPrincipal } from "../../src/constructs/principal";
-import { NetworkSubnet } from "../../src/constructs/secure-network";
-import { SparkBatchPipeline, SparkBatchPipelineProps } from "../../src/constructs/spark-batch-pipeline";
-import { validationProblems } from "../../src/constructs/validation";
+import { DatabricksWorkspace } from "../../src/constructs/databricks/databricks-workspace";
+import { LakehouseCatalog } from "../../src/constructs/databricks/lakehouse-catalog";
+import { ILakeStorage, LakeStorage } from "../../src/constructs/storage/lake-storage";
+import { DatabricksPrincipal } from "../../src/constructs/core/principal";
+import { NetworkSubnet } from "../../src/constructs/network/secure-network";
+import { SparkBatchPipeline, SparkBatchPipelineProps } from "../../src/constructs/pipeline/spark-batch-pipeline";
+import { validationProblems } from "../../src/constructs/core/validation";
 import { synthStack } from "../helpers/synth";
 import { allResources, BASE_PROPS, ExistingSink, FIXTURE_PACKAGE, pathOf, problemKeys, sharedEstate, TENANT_ID } from "./pipeline-stack";
 

@@ -1,8 +1,8 @@
 import { Testing, TerraformStack } from "cdktf";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
-import { DatabricksPrincipal } from "../../src/constructs/principal";
-import { SparkBatchPipeline } from "../../src/constructs/spark-batch-pipeline";
-import { describeProblem, validationProblems } from "../../src/constructs/validation";
+import { DatabricksPrincipal } from "../../src/constructs/core/principal";
+import { SparkBatchPipeline } from "../../src/constructs/pipeline/spark-batch-pipeline";
+import { describeProblem, validationProblems } from "../../src/constructs/core/validation";
 import { synthStack } from "../helpers/synth";
 import { allResources, BASE_PROPS, ExistingSink, FIXTURE_PACKAGE, pathOf, sharedEstate } from "./pipeline-stack";
 

@@ -1,9 +1,9 @@
 import { Testing, TerraformStack } from "cdktf";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
-import { DatabricksPrincipal } from "../../src/constructs/principal";
-import { SparkBatchPipeline } from "../../src/constructs/spark-batch-pipeline";
-import { PropValidationError, validationProblems } from "../../src/constructs/validation";
-import { isReservedEmailDomain } from "../../src/constructs/databricks-checks";
+import { DatabricksPrincipal } from "../../src/constructs/core/principal";
+import { SparkBatchPipeline } from "../../src/constructs/pipeline/spark-batch-pipeline";
+import { PropValidationError, validationProblems } from "../../src/constructs/core/validation";
+import { isReservedEmailDomain } from "../../src/constructs/databricks/databricks-checks";
 import { synthStack } from "../helpers/synth";
 import { BASE_PROPS, buildPipelineStack, FIXTURE_PACKAGE, pipelineProblems, problemKeys, sharedEstate } from "./pipeline-stack";
 

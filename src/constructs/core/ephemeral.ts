@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from "constructs";
 import { dependable, ITerraformDependable, ref, TerraformElement, TerraformProvider, TerraformResource, Token } from "cdktf";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { ensureProvider } from "../providers";
+import { ensureProvider } from "./providers";
 
 /**
  * The context key that makes the library synthesize a stack for a speculative plan (a pull

@@ -14,16 +14,16 @@ import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/l
 import { SubnetRouteTableAssociation } from "@cdktf/provider-azurerm/lib/subnet-route-table-association";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { VirtualNetworkPeering } from "@cdktf/provider-azurerm/lib/virtual-network-peering";
-import { IObservability } from "./observability";
-import { checkPlacement, Placement } from "./placement";
-import { checkResourceId, ID_SEGMENT, idSegment, parentId, subscriptionOfId } from "./resource-id";
-import { providerSubscription, requireTerraformVersion } from "./terraform-requirements";
-import { checkDerivedName, checkName, deferCheck, isUnresolved, parseCidr, prefixLength, PropValidator } from "./validation";
-import { useAzurermProvider } from "./providers";
-import { registerNetwork, SubnetRole } from "./consistency";
-import { checkProviderType } from "./provider-setup";
+import { IObservability } from "../monitoring/observability";
+import { checkPlacement, Placement } from "../core/placement";
+import { checkResourceId, ID_SEGMENT, idSegment, parentId, subscriptionOfId } from "../core/resource-id";
+import { providerSubscription, requireTerraformVersion } from "../core/terraform-requirements";
+import { checkDerivedName, checkName, deferCheck, isUnresolved, parseCidr, prefixLength, PropValidator } from "../core/validation";
+import { useAzurermProvider } from "../core/providers";
+import { registerNetwork, SubnetRole } from "../core/consistency";
+import { checkProviderType } from "../core/provider-setup";
 import { reservedRangeOverlapping } from "./reserved-addresses";
-import { registerNetworkSubscription, requireSameSubscription } from "./subscription-placement";
+import { registerNetworkSubscription, requireSameSubscription } from "../core/subscription-placement";
 
 /** The four subnets of the estate, as CIDRs inside the VNet's address space. */
 export interface SubnetCidrs {

@@ -10,10 +10,10 @@ import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { Schema } from "@cdktf/provider-databricks/lib/schema";
 import { StorageCredential } from "@cdktf/provider-databricks/lib/storage-credential";
 import { checkDatabricksPrincipal } from "./databricks-checks";
-import { checkProviderType } from "./provider-setup";
+import { checkProviderType } from "../core/provider-setup";
 import { checkWorkspaceProvider, DatabricksWorkspace, IDatabricksWorkspace } from "./databricks-workspace";
-import { claimName, useDatabricksProvider } from "./consistency";
-import { ILakeStorage, LakeContainerName } from "./lake-storage";
+import { claimName, useDatabricksProvider } from "../core/consistency";
+import { ILakeStorage, LakeContainerName } from "../storage/lake-storage";
 import {
   CATALOG_SCHEMAS,
   CatalogSchemaName,
@@ -27,9 +27,9 @@ import {
   pipelineGrantSet,
   Securable,
 } from "./pipeline-grants";
-import { AzurePrincipal, checkObjectId, IDatabricksPrincipal } from "./principal";
-import { propagationWait } from "./time-provider";
-import { checkDerivedName, isUnresolved, PropValidator } from "./validation";
+import { AzurePrincipal, checkObjectId, IDatabricksPrincipal } from "../core/principal";
+import { propagationWait } from "../core/time-provider";
+import { checkDerivedName, isUnresolved, PropValidator } from "../core/validation";
 
 /** The three principals the catalog's grants name. */
 export type CatalogPrincipals = Readonly<Record<Grantee, IDatabricksPrincipal>>;

@@ -14,17 +14,17 @@ import { WorkspaceFile } from "@cdktf/provider-databricks/lib/workspace-file";
 import { DATA_SECURITY_MODES, DATABRICKS_RUNTIME, DataSecurityMode, jobClusterPolicyDefinition } from "./cluster-policy";
 import { checkAssigned, checkDatabricksPrincipal, checkNotificationAddresses, principalKey } from "./databricks-checks";
 import { checkWorkspaceProvider, IDatabricksWorkspace, knowsAssignments } from "./databricks-workspace";
-import { useDatabricksProvider } from "./consistency";
+import { useDatabricksProvider } from "../core/consistency";
 import { codeVersion, collectJobCode, isCodeDirectory, JOB_REQUIREMENTS, JobCodeFile, parseRequirements } from "./job-code";
 import { isIanaTimeZone, isQuartzCron, QUARTZ_CRON_RULE, yearAlreadyPast } from "./job-schedule";
 import { AZURE_DATABRICKS_NODE_TYPES, AZURE_DATABRICKS_NODE_TYPES_DATE, isAzureDatabricksNodeType } from "./databricks-node-types";
-import { checkProviderType } from "./provider-setup";
-import { checkTags } from "./placement";
-import { AzurePrincipal, checkObjectId, IDatabricksPrincipal } from "./principal";
-import { ISecretStore } from "./secret-store";
-import { checkDerivedName, closestMatches, isUnresolved, PropValidator } from "./validation";
-import { requireTerraformVersion } from "./terraform-requirements";
-import { notePrincipal } from "./core/stack-notes";
+import { checkProviderType } from "../core/provider-setup";
+import { checkTags } from "../core/placement";
+import { AzurePrincipal, checkObjectId, IDatabricksPrincipal } from "../core/principal";
+import { ISecretStore } from "../key-vault/secret-store";
+import { checkDerivedName, closestMatches, isUnresolved, PropValidator } from "../core/validation";
+import { requireTerraformVersion } from "../core/terraform-requirements";
+import { notePrincipal } from "../core/stack-notes";
 
 /** The job cluster's size, VM sizes and runtime, which its policy pins. */
 export interface JobClusterOptions {

@@ -3,9 +3,9 @@
  * SparkBatchPipeline): principals, e-mail addresses and the account-level provider.
  */
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
-import { checkObjectId, IDatabricksPrincipal } from "./principal";
+import { checkObjectId, IDatabricksPrincipal } from "../core/principal";
 import { FORBIDDEN_PRINCIPALS } from "./pipeline-grants";
-import { isUnresolved, PropValidator } from "./validation";
+import { isUnresolved, PropValidator } from "../core/validation";
 
 /** Databricks account group names: letters, digits, spaces and `._@-`, no leading or trailing space. */
 export const GROUP_NAME = /^[A-Za-z0-9._@-](?:[A-Za-z0-9 ._@-]{0,253}[A-Za-z0-9._@-])?$/;

@@ -4,14 +4,14 @@ import { MwsNccBinding } from "@cdktf/provider-databricks/lib/mws-ncc-binding";
 import { MwsNccPrivateEndpointRule } from "@cdktf/provider-databricks/lib/mws-ncc-private-endpoint-rule";
 import { MwsNetworkConnectivityConfig } from "@cdktf/provider-databricks/lib/mws-network-connectivity-config";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
-import { isAzureRegion, normalizeLocation } from "./azure-regions";
+import { isAzureRegion, normalizeLocation } from "../core/azure-regions";
 import { AZURE_ACCOUNTS_HOST } from "./databricks-checks";
-import { claimName, useDatabricksProvider } from "./consistency";
-import { checkLocation } from "./placement";
+import { claimName, useDatabricksProvider } from "../core/consistency";
+import { checkLocation } from "../core/placement";
 import { IDatabricksWorkspace } from "./databricks-workspace";
-import { ILakeStorage } from "./lake-storage";
-import { checkName, isUnresolved, PropValidator } from "./validation";
-import { checkProviderType } from "./provider-setup";
+import { ILakeStorage } from "../storage/lake-storage";
+import { checkName, isUnresolved, PropValidator } from "../core/validation";
+import { checkProviderType } from "../core/provider-setup";
 
 /** A resource the workspace's serverless and Unity Catalog traffic reaches over a private endpoint. */
 export interface PrivateEndpointTarget {

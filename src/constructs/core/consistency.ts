@@ -14,7 +14,7 @@ import { IConstruct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { isAzureRegion, normalizeLocation } from "./azure-regions";
-import { AZURE_ACCOUNTS_HOST as ACCOUNTS_HOST, checkAccountProvider } from "./databricks-checks";
+import { AZURE_ACCOUNTS_HOST as ACCOUNTS_HOST, checkAccountProvider } from "../databricks/databricks-checks";
 import { deferCheck, isUnresolved, parseCidr, PropProblem, PropValidator } from "./validation";
 
 /** Names that must be unique, with what they name and where Azure or Unity Catalog keeps them unique. */

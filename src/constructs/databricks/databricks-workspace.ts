@@ -10,22 +10,22 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { MetastoreAssignment } from "@cdktf/provider-databricks/lib/metastore-assignment";
 import { PermissionAssignment } from "@cdktf/provider-databricks/lib/permission-assignment";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
-import { normalizeLocation } from "./azure-regions";
+import { normalizeLocation } from "../core/azure-regions";
 import { checkDatabricksPrincipal, principalKey } from "./databricks-checks";
-import { IObservability } from "./observability";
-import { checkLocation, checkPlacement, Placement } from "./placement";
-import { privateEndpoint } from "./private-endpoint";
-import { ISecretStore } from "./secret-store";
-import { checkResourceId, ID_SEGMENT, parentId, subscriptionOfId } from "./resource-id";
-import { checkProviderType } from "./provider-setup";
-import { requireNetworkSubscription, WORKSPACE_VNET_SUBSCRIPTION_RULE } from "./subscription-placement";
-import { claimName, isAccountLevelProvider, networkRecord, placeInNetwork, stackNetworks, SUBNET_ROLE_NAMES, subnetOwner, useDatabricksProvider } from "./consistency";
-import { checkObjectId, IDatabricksPrincipal } from "./principal";
-import { ISecureNetwork, NetworkSubnet } from "./secure-network";
-import { propagationWait } from "./time-provider";
-import { checkDerivedName, checkExpiry, isUnresolved, PropValidator } from "./validation";
-import { requireTerraformVersion } from "./terraform-requirements";
-import { useAzurermProvider } from "./providers";
+import { IObservability } from "../monitoring/observability";
+import { checkLocation, checkPlacement, Placement } from "../core/placement";
+import { privateEndpoint } from "../network/private-endpoint";
+import { ISecretStore } from "../key-vault/secret-store";
+import { checkResourceId, ID_SEGMENT, parentId, subscriptionOfId } from "../core/resource-id";
+import { checkProviderType } from "../core/provider-setup";
+import { requireNetworkSubscription, WORKSPACE_VNET_SUBSCRIPTION_RULE } from "../core/subscription-placement";
+import { claimName, isAccountLevelProvider, networkRecord, placeInNetwork, stackNetworks, SUBNET_ROLE_NAMES, subnetOwner, useDatabricksProvider } from "../core/consistency";
+import { checkObjectId, IDatabricksPrincipal } from "../core/principal";
+import { ISecureNetwork, NetworkSubnet } from "../network/secure-network";
+import { propagationWait } from "../core/time-provider";
+import { checkDerivedName, checkExpiry, isUnresolved, PropValidator } from "../core/validation";
+import { requireTerraformVersion } from "../core/terraform-requirements";
+import { useAzurermProvider } from "../core/providers";
 
 /**
  * A Databricks workspace other constructs put workspace-level objects in: the one

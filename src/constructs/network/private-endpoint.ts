@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
-import { Placement } from "./placement";
-import { checkDerivedName, PropValidator } from "./validation";
+import { Placement } from "../core/placement";
+import { checkDerivedName, PropValidator } from "../core/validation";
 
 /** Longest private endpoint name Azure accepts. */
 export const PRIVATE_ENDPOINT_NAME_MAX_LENGTH = 64;

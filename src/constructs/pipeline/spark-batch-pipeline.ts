@@ -3,30 +3,30 @@ import { Annotations } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { Construct } from "constructs";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
-import { addedJobTagNames, BatchJob, BatchJobTask, JobClusterOptions, MAX_JOB_TAGS } from "./batch-job";
-import { checkDatabricksPrincipal } from "./databricks-checks";
-import { DatabricksWorkspace, DatabricksWorkspaceSubnets, DbfsCustomerManagedKey } from "./databricks-workspace";
-import { BANK_ETL_CODE_PATHS } from "./job-code";
-import { DEFAULT_QUARTERLY_CRON, isQuarterlyCron, QUARTERLY_CRON_RULE, yearAlreadyPast } from "./job-schedule";
-import { LakehouseCatalog } from "./lakehouse-catalog";
-import { ILakeStorage } from "./lake-storage";
-import { lakeEndpointTargets, NetworkConnectivity } from "./network-connectivity";
-import { IObservability } from "./observability";
-import { DataEngineerAccess } from "./pipeline-grants";
-import { checkPlacement, Placement } from "./placement";
-import { checkObjectId, IDatabricksPrincipal } from "./principal";
-import { claimName, placeInNetwork, useDatabricksProvider } from "./consistency";
-import { DatabaseCredential, IRelationalSink } from "./relational-sink";
-import { ISecretStore } from "./secret-store";
-import { ISecureNetwork } from "./secure-network";
-import { checkDerivedName, isUnresolved, PropValidator } from "./validation";
-import { useAzurermProvider } from "./providers";
-import { notePipelineIdentity, notePrincipal } from "./core/stack-notes";
-import { checkProviderType } from "./provider-setup";
-import { requireNetworkSubscription, WORKSPACE_VNET_SUBSCRIPTION_RULE } from "./subscription-placement";
+import { addedJobTagNames, BatchJob, BatchJobTask, JobClusterOptions, MAX_JOB_TAGS } from "../databricks/batch-job";
+import { checkDatabricksPrincipal } from "../databricks/databricks-checks";
+import { DatabricksWorkspace, DatabricksWorkspaceSubnets, DbfsCustomerManagedKey } from "../databricks/databricks-workspace";
+import { BANK_ETL_CODE_PATHS } from "../databricks/job-code";
+import { DEFAULT_QUARTERLY_CRON, isQuarterlyCron, QUARTERLY_CRON_RULE, yearAlreadyPast } from "../databricks/job-schedule";
+import { LakehouseCatalog } from "../databricks/lakehouse-catalog";
+import { ILakeStorage } from "../storage/lake-storage";
+import { lakeEndpointTargets, NetworkConnectivity } from "../databricks/network-connectivity";
+import { IObservability } from "../monitoring/observability";
+import { DataEngineerAccess } from "../databricks/pipeline-grants";
+import { checkPlacement, Placement } from "../core/placement";
+import { checkObjectId, IDatabricksPrincipal } from "../core/principal";
+import { claimName, placeInNetwork, useDatabricksProvider } from "../core/consistency";
+import { DatabaseCredential, IRelationalSink } from "../postgres/relational-sink";
+import { ISecretStore } from "../key-vault/secret-store";
+import { ISecureNetwork } from "../network/secure-network";
+import { checkDerivedName, isUnresolved, PropValidator } from "../core/validation";
+import { useAzurermProvider } from "../core/providers";
+import { notePipelineIdentity, notePrincipal } from "../core/stack-notes";
+import { checkProviderType } from "../core/provider-setup";
+import { requireNetworkSubscription, WORKSPACE_VNET_SUBSCRIPTION_RULE } from "../core/subscription-placement";
 
-export type { JobClusterOptions } from "./batch-job";
-export type { DatabricksWorkspaceSubnets, DbfsCustomerManagedKey } from "./databricks-workspace";
+export type { JobClusterOptions } from "../databricks/batch-job";
+export type { DatabricksWorkspaceSubnets, DbfsCustomerManagedKey } from "../databricks/databricks-workspace";
 
 /** What data engineers may do with a pipeline's job. */
 export const DATA_ENGINEER_JOB_ACCESS = ["run", "view"] as const;
@@ -37,8 +37,8 @@ const ETL_WRITTEN_AREAS = ["curated", "features", "quarantine"] as const;
 const QUARTER = /^\d{4}-Q[1-4]$/;
 /** The CA bundle Databricks Runtime ships, which verifies the Azure PostgreSQL server certificate. */
 export const CLUSTER_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
-/** The bank ETL's code, in the installed package (`lib/constructs/../../spark` and `src/constructs/../../spark`). */
-export const BANK_ETL_CODE_DIRECTORY = path.resolve(__dirname, "..", "..", "spark");
+/** The bank ETL's code, in the installed package (`lib/constructs/pipeline/../../../spark` and `src/constructs/pipeline/../../../spark`). */
+export const BANK_ETL_CODE_DIRECTORY = path.resolve(__dirname, "..", "..", "..", "spark");
 
 /** When the quarterly job runs. */
 export interface JobScheduleOptions {

@@ -2,12 +2,12 @@ import { Construct, IConstruct } from "constructs";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
-import { checkPlacement, Placement } from "./placement";
-import { useAzurermProvider } from "./providers";
-import { checkProviderType } from "./provider-setup";
-import { checkResourceId } from "./resource-id";
-import { PropValidator } from "./validation";
-import { requireTerraformVersion } from "./terraform-requirements";
+import { checkPlacement, Placement } from "../core/placement";
+import { useAzurermProvider } from "../core/providers";
+import { checkProviderType } from "../core/provider-setup";
+import { checkResourceId } from "../core/resource-id";
+import { PropValidator } from "../core/validation";
+import { requireTerraformVersion } from "../core/terraform-requirements";
 
 export interface ObservabilityProps extends Placement {
   /** Name of the Log Analytics workspace, such as `log-bank-prod`. */
