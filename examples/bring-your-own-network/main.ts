@@ -32,6 +32,9 @@ const westEuropeMetastoreId = "c12269a0-8b7f-4422-9ba2-39625c2be324";
 const azureDatabricksObjectId = "bae6bc0a-0177-41b8-ac8f-4b6b8d343deb";
 // Application (client) id of the service principal the job runs as, registered in the Databricks account.
 const jobServicePrincipalApplicationId = "abcc28c7-7c4a-4a5d-b7b8-c9ff7c4f3566";
+// Application id of the identity that deploys (your pipeline's service connection): it creates the
+// catalog, so it needs CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION and CREATE CATALOG on the metastore.
+const deployerApplicationId = "5b8e4d3c-0a6f-4b7c-9d2e-3f4a5b6c7d8e";
 
 const app = new App();
 const stack = new TerraformStack(app, "bank-pipeline-weu");
@@ -109,6 +112,7 @@ const pipeline = new SparkBatchPipeline(stack, "pipeline", {
   metastoreId: westEuropeMetastoreId,
   azureDatabricksObjectId,
   jobServicePrincipal: DatabricksPrincipal.servicePrincipal(jobServicePrincipalApplicationId),
+  deployer: DatabricksPrincipal.servicePrincipal(deployerApplicationId),
   dataEngineers: DatabricksPrincipal.group("bank-data-engineers"),
   mlConsumers: DatabricksPrincipal.group("bank-ml-consumers"),
   cluster: { nodeTypeIds: ["Standard_D4ds_v5", "Standard_D8ds_v5"], minWorkers: 1, maxWorkers: 4 },

@@ -103,6 +103,10 @@ const lake = new LakeStorage(stack, "lake", {
   network,
 });
 
+// Application id of the deploying service connection: it creates the catalogs, so it needs CREATE
+// STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION and CREATE CATALOG on the metastore.
+const deployerApplicationId = "5b8e4d3c-0a6f-4b7c-9d2e-3f4a5b6c7d8e";
+
 interface PipelineSettings {
   readonly workload: string;
   /** The workspace's own host and container subnets; unset: the network's pair. */
@@ -141,6 +145,8 @@ function pipeline(settings: PipelineSettings): SparkBatchPipeline {
     metastoreId: northEuropeMetastoreId,
     azureDatabricksObjectId,
     jobServicePrincipal: DatabricksPrincipal.servicePrincipal(settings.jobServicePrincipalApplicationId),
+    // The identity that deploys (the service connection), for both pipelines.
+    deployer: DatabricksPrincipal.servicePrincipal(deployerApplicationId),
     dataEngineers: DatabricksPrincipal.group(`${workload}-data-engineers`),
     mlConsumers: DatabricksPrincipal.group("finance-ml-consumers"),
     // Under the prefix: abfss://landing@stfindataneu01.dfs.core.windows.net/<workload>/transactions/.

@@ -1,19 +1,26 @@
 #!/usr/bin/env node
 /**
- * `npm run preflight -- <stack>`: refuses a stack's configuration that still holds placeholder
- * identities or addresses, credentials or keys expiring within 30 days, a peered VNet's CIDR
- * overlapping the estate's, or a VNet that another environment also links its own private DNS zones
- * to (every environment's config is loaded for that check); then synthesizes the stack and refuses a
- * peering whose remote side would land outside its VNet's subscription (with the ARM_SUBSCRIPTION_ID
- * it runs with) and, given `--vm-usage <file>` (`az vm list-usage --location <region> -o json`
- * output), vCPU quota that cannot hold the job clusters at their largest. `--app <module>` checks the stacks of
- * a cdktf app of your own instead: the subscriptions of constructs synth could not check (a
- * provider without subscriptionId in a stack of several azurerm providers), with the
- * ARM_SUBSCRIPTION_ID preflight runs with. Exits 0 when everything is ready, 1 with one line per
- * problem, 2 on a usage error (an unknown stack or option). Real values come from the config
- * files or the ESTATE_* environment variables (src/stacks/placeholders.ts).
+ * Preflight: the checks a stack must pass before its first plan, none of which needs Azure.
+ *
+ * For any app built with this package (the package's `quarterly-preflight` command):
+ *   quarterly-preflight [--out cdktf.out] [--vm-usage <file>] [<stack>...]
+ * reads the stacks `cdktf synth` wrote (all of them unless named) and refuses placeholder ids and
+ * addresses, keys and secrets expiring within 30 days, peered CIDRs that overlap, a VNet two stacks
+ * link their own DNS zones of one name to, an unnamed deployer, principals no workspace assignment
+ * covers, peerings that would land outside their VNet's subscription (with ARM_SUBSCRIPTION_ID), and,
+ * given `--vm-usage` (`az vm list-usage --location <region> -o json` output), vCPU quota that cannot
+ * hold the job clusters at their largest (preflight-synth.ts).
+ *
+ * For this repository's environments, `npm run preflight -- <estate-stack>` checks the
+ * environment's config (with the config paths and ESTATE_* variables to fix) and runs the same
+ * checks on the stack it synthesizes. `--app <module>` checks the subscriptions of constructs
+ * synth could not check in a cdktf app of your own (a provider without subscriptionId in a stack
+ * of several azurerm providers), with the ARM_SUBSCRIPTION_ID preflight runs with.
+ *
+ * Exits 0 when everything is ready, 1 with one line per problem, 2 on a usage error (an unknown
+ * stack or option, an output it cannot read).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { App, TerraformStack } from "cdktf";
@@ -22,6 +29,7 @@ import { estateEnvironmentVariables } from "../stacks/placeholders";
 import { environmentOf, loadConfig, synthesizeEstateStack } from "./estate-stacks";
 import { formatReport, placementProblems, preflight, PreflightProblem } from "./preflight";
 import { parseVmUsage, peeringSubscriptionProblems, quotaProblems, SynthesizedStackJson, VmUsage } from "./preflight-stack";
+import { readSynthesizedStacks, SynthesizedOutputError, SynthesizedStack, synthesizedStackProblems } from "./preflight-synth";
 
 /**
  * The stacks of a cdktf app module, built as `cdktf synth` would run it but without writing:
@@ -51,7 +59,9 @@ function usage(): string {
   const rows: string[] = [];
   for (let index = 0; index < variables.length; index += 4) rows.push(`  ${variables.slice(index, index + 4).join(", ")}`);
   return [
-    `usage: npm run preflight -- [--app <module>] [--vm-usage <file>] <stack>...   (${ENVIRONMENTS.map(stackName).join(", ")})`,
+    "usage: quarterly-preflight [--out cdktf.out] [--vm-usage <file>] [<stack>...]   (the stacks cdktf synth wrote; all unless named)",
+    `       npm run preflight -- [--app <module>] [--vm-usage <file>] <stack>...   (this repository's ${ENVIRONMENTS.map(stackName).join(", ")})`,
+    "--out <dir>: the folder cdktf synth wrote (default cdktf.out when no estate stack is named)",
     "--app <module>: check the subscriptions of your cdktf app's stacks with this environment's ARM_SUBSCRIPTION_ID",
     "--vm-usage <file>: check the region's vCPU quota against az vm list-usage --location <region> -o json output",
     "real values: in src/stacks/{shared,dev,test,prod}.ts or the environment variables",
@@ -63,6 +73,7 @@ function usage(): string {
 export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   const program = new Command("preflight")
     .argument("[stacks...]")
+    .option("--out <dir>", "the folder cdktf synth wrote")
     .option("--app <module>", "a cdktf app module whose stacks' subscriptions to check")
     .option("--vm-usage <file>", "az vm list-usage --location <region> -o json output, for the vCPU quota check")
     .helpOption(false)
@@ -80,14 +91,24 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
     throw error;
   }
   const stacks = program.args;
-  const options = program.opts<{ app?: string; vmUsage?: string; help?: boolean }>();
-  if ((stacks.length === 0 && options.app === undefined) || options.help) {
+  const options = program.opts<{ out?: string; app?: string; vmUsage?: string; help?: boolean }>();
+  if (options.help) {
     process.stderr.write(usage());
     return 2;
   }
+  // Estate stack names (or --app) mean this repository's environments; otherwise the stacks cdktf synth wrote.
+  const synthesizedMode = options.app === undefined && (options.out !== undefined || stacks.length === 0 || stacks.some((stack) => environmentOf(stack) === undefined));
   const unknown = stacks.find((stack) => environmentOf(stack) === undefined);
-  if (unknown !== undefined) {
+  if (!synthesizedMode && unknown !== undefined) {
     process.stderr.write(`preflight: unknown stack ${unknown}; one of ${ENVIRONMENTS.map(stackName).join(", ")}\n`);
+    return 2;
+  }
+  if (synthesizedMode && options.out === undefined && !existsSync("cdktf.out")) {
+    process.stderr.write(
+      unknown !== undefined
+        ? `preflight: unknown stack ${unknown}; one of ${ENVIRONMENTS.map(stackName).join(", ")}, or a stack of the cdktf.out that cdktf synth writes (none here; --out <dir> names another)\n`
+        : usage(),
+    );
     return 2;
   }
   let vmUsage: VmUsage[] | undefined;
@@ -104,6 +125,22 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
     (problems.length > 0 ? process.stderr : process.stdout).write(problems.length === 0 && ok !== undefined ? ok : formatReport(name, problems));
     failed ||= problems.length > 0;
   };
+  if (synthesizedMode) {
+    let synthesized: SynthesizedStack[];
+    let all: SynthesizedStack[];
+    try {
+      all = readSynthesizedStacks(options.out ?? "cdktf.out");
+      synthesized = stacks.length === 0 ? all : readSynthesizedStacks(options.out ?? "cdktf.out", stacks);
+    } catch (error) {
+      if (!(error instanceof SynthesizedOutputError)) throw error;
+      process.stderr.write(`preflight: ${error.message}\n`);
+      return 2;
+    }
+    for (const stack of synthesized) {
+      report(stack.name, synthesizedStackProblems(stack, { armSubscriptionId: env.ARM_SUBSCRIPTION_ID, otherStacks: all, vmUsage }));
+    }
+    return failed ? 1 : 0;
+  }
   if (options.app !== undefined) {
     let found: TerraformStack[];
     try {
@@ -122,6 +159,8 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
     const synthesized = synthesizeEstateStack<SynthesizedStackJson>(environment, config);
     report(stackName(environment), [
       ...preflight(config, { otherEnvironments: configs.filter((other) => other !== config) }),
+      // The checks of any synthesized stack that the config checks above do not already make.
+      ...synthesizedStackProblems({ name: stackName(environment), json: synthesized }).filter((problem) => problem.kind === "unassigned"),
       ...peeringSubscriptionProblems(synthesized, config.subscriptionId ?? env.ARM_SUBSCRIPTION_ID),
       ...(vmUsage ? quotaProblems(synthesized, vmUsage) : []),
     ]);

@@ -24,10 +24,10 @@ import { PRIVATE_DNS_ZONE_KEYS, PRIVATE_DNS_ZONE_NAMES } from "../constructs/net
 import { ENVIRONMENTS, stackName, type EnvironmentConfig, type EnvironmentName } from "../stacks/config";
 import { placeholdersFor } from "../stacks/placeholders";
 
-export type ProblemKind = "placeholder" | "expiry" | "overlap" | "dns-link" | "deployer" | "peering" | "quota" | "placement";
+export type ProblemKind = "placeholder" | "expiry" | "overlap" | "dns-link" | "deployer" | "unassigned" | "peering" | "quota" | "placement";
 
 /** Every kind, in the order the report counts them. */
-export const PROBLEM_KINDS: readonly ProblemKind[] = ["placeholder", "expiry", "overlap", "dns-link", "deployer", "peering", "quota", "placement"];
+export const PROBLEM_KINDS: readonly ProblemKind[] = ["placeholder", "expiry", "overlap", "dns-link", "deployer", "unassigned", "peering", "quota", "placement"];
 
 export interface PreflightProblem {
   readonly kind: ProblemKind;
@@ -302,7 +302,7 @@ export function preflight(config: EnvironmentConfig, options: PreflightOptions =
 
 /** A report: one line per problem, then a summary line. */
 export function formatReport(stack: string, problems: readonly PreflightProblem[]): string {
-  if (problems.length === 0) return `preflight ${stack}: ok, no placeholders, no expiry within 30 days, no overlapping peered CIDRs, no DNS zone linked twice to a VNet, the deployer named, every peering in its VNet's subscription\n`;
+  if (problems.length === 0) return `preflight ${stack}: ok, no placeholders, no expiry within 30 days, no overlapping peered CIDRs, no DNS zone linked twice to a VNet, the deployer named, every principal assigned, every peering in its VNet's subscription\n`;
   const width = Math.min(48, Math.max(...problems.map((p) => p.path.length)));
   const lines = problems.map((p) => `  ${p.path.padEnd(width)}  ${p.problem}: ${JSON.stringify(p.value)} -> ${p.fix}`);
   const counts = PROBLEM_KINDS

@@ -376,6 +376,7 @@ describe("docs/deploying.md and what preflight checks", () => {
       overlap: "overlap the address space",
       "dns-link": "link their own private DNS zones",
       deployer: "pipeline.deployer",
+      unassigned: "no workspace assignment covers",
       peering: "the remote side of a peering",
       quota: "vCPU quota",
       placement: "the subscription of every construct",

@@ -322,6 +322,30 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     }
   });
 
+  it.each(realExamples)("$name passes the installed quarterly-preflight command", (example) => {
+    synthesize(example);
+    const preflight = run(join(app, "node_modules", ".bin", "quarterly-preflight"), ["--out", join(work, "out", example.dir)], app, { ARM_SUBSCRIPTION_ID: "" });
+    expect({ status: preflight.status, stderr: preflight.stderr }).toEqual({ status: 0, stderr: "" });
+  });
+
+  it("refuses a placeholder with the installed quarterly-preflight command, naming where it is", () => {
+    const example = realExamples.find((candidate) => candidate.name === "bring-your-own-network") as Example;
+    synthesize(example);
+    const planted = join(work, "out", "planted");
+    cpSync(join(work, "out", example.dir), planted, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(planted, "manifest.json"), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
+    const [stackName, entry] = Object.entries(manifest.stacks)[0];
+    const file = join(planted, entry.synthesizedStackPath);
+    const stack = JSON.parse(readFileSync(file, "utf8")) as { resource: Record<string, Record<string, Json>> };
+    const [vault] = Object.values(stack.resource.azurerm_key_vault);
+    vault.tenant_id = "00000000-0000-4000-8000-000000000000";
+    writeFileSync(file, JSON.stringify(stack));
+    const preflight = run(join(app, "node_modules", ".bin", "quarterly-preflight"), ["--out", planted], app, { ARM_SUBSCRIPTION_ID: "" });
+    expect(preflight.status).toBe(1);
+    expect(preflight.stderr).toMatch(/tenant_id +placeholder GUID 00000000-0000-4000-8000-000000000000/);
+    expect(preflight.stderr).toContain(`preflight ${stackName}: 1 problem(s) (1 placeholder); fix them before planning`);
+  });
+
   it("has the examples of issues 11 and 20", () => {
     expect(realExamples.map((example) => example.name)).toEqual(expect.arrayContaining([...REQUIRED_EXAMPLES]));
   });

@@ -26,6 +26,7 @@ import { propagationWait } from "../core/time-provider";
 import { checkDerivedName, checkExpiry, isUnresolved, PropValidator } from "../core/validation";
 import { requireTerraformVersion } from "../core/terraform-requirements";
 import { useAzurermProvider } from "../core/providers";
+import { noteAssignedPrincipals } from "../core/stack-notes";
 
 /**
  * A Databricks workspace other constructs put workspace-level objects in: the one
@@ -237,6 +238,10 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
     checkProviderType(v, imported, "provider", attributes?.provider, "databricks");
     v.report(imported);
     if (attributes.assignedPrincipals !== undefined) ASSIGNMENTS_KNOWN.add(imported);
+    if (attributes.provider && attributes.assignedPrincipals !== undefined) {
+      const alias = attributes.provider.alias;
+      noteAssignedPrincipals(imported, alias === undefined ? "databricks" : `databricks.${alias}`, attributes.assignedPrincipals.map((principal) => principal?.name));
+    }
     if (attributes.provider) {
       useDatabricksProvider(imported, { provider: attributes.provider, role: "workspace", construct: "DatabricksWorkspace.fromExisting", prop: "provider" });
       if (!isAccountLevelProvider(attributes.provider)) configureProvider(attributes.provider, attributes.workspaceUrl, attributes.workspaceResourceId);

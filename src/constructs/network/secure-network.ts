@@ -24,6 +24,7 @@ import { registerNetwork, SubnetRole } from "../core/consistency";
 import { checkProviderType } from "../core/provider-setup";
 import { reservedRangeOverlapping } from "./reserved-addresses";
 import { registerNetworkSubscription, requireSameSubscription } from "../core/subscription-placement";
+import { noteNetwork } from "../core/stack-notes";
 
 /** The four subnets of the estate, as CIDRs inside the VNet's address space. */
 export interface SubnetCidrs {
@@ -473,6 +474,7 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
       addressSpace: props.addressSpace,
       peers: peered.map((peer) => ({ name: peer.name, virtualNetworkId: peer.virtualNetworkId })),
     });
+    noteNetwork(this, { addressSpaces: [props.addressSpace], peers: peered });
   }
 
   /** One subnet with its own NSG, which denies inbound traffic from the internet. */
