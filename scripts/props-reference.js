@@ -245,12 +245,22 @@ function generate() {
     }
     for (const clause of declaration.heritageClauses ?? []) {
       for (const base of clause.types) {
-        const target = declarationOf(base.expression);
-        if (target && ts.isInterfaceDeclaration(target.declaration)) rows.push(...rowsOf(interfaceName, target.declaration, target.symbol.name, seen));
-        else rows.push({ external: oneLine(base.getText()) });
+        // Omit<Props, "a" | "b">: the interface's props but the omitted ones (which this one may declare again).
+        const omitted = base.expression.getText() === "Omit" && base.typeArguments?.length === 2 ? omittedNames(base.typeArguments[1]) : undefined;
+        const target = declarationOf(omitted ? base.typeArguments[0].typeName : base.expression);
+        if (target && ts.isInterfaceDeclaration(target.declaration)) {
+          const inherited = rowsOf(interfaceName, target.declaration, target.symbol.name, seen);
+          rows.push(...(omitted ? inherited.filter((row) => row.external || !omitted.has(row.name)) : inherited));
+        } else rows.push({ external: oneLine(base.getText()) });
       }
     }
     return rows;
+  }
+
+  /** The names of a union of string literals (`"a" | "b"`). */
+  function omittedNames(node) {
+    const literals = ts.isUnionTypeNode(node) ? node.types : [node];
+    return new Set(literals.filter((literal) => ts.isLiteralTypeNode(literal) && ts.isStringLiteral(literal.literal)).map((literal) => literal.literal.text));
   }
 
   /** Whether a name has a section on this page to link to. */

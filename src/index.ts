@@ -51,7 +51,7 @@ export type {
 
 // PostgreSQL sink.
 export { RelationalSink } from "./constructs/postgres/relational-sink";
-export type { DatabaseCredential, EntraAdministrator, HighAvailabilityMode, IRelationalSink, LoginCredentialOptions, PostgresVersion, RelationalSinkProps } from "./constructs/postgres/relational-sink";
+export type { DatabaseCredential, EntraAdministrator, HighAvailabilityMode, IRelationalSink, LoginCredentialOptions, PostgresVersion, RelationalSinkProps, SinkDatabase } from "./constructs/postgres/relational-sink";
 
 // Monitoring.
 export { Observability } from "./constructs/monitoring/observability";
@@ -69,5 +69,12 @@ export type { CatalogSchemaName, DataEngineerAccess, ExternalLocationArea, Grant
 export { BatchJob } from "./constructs/databricks/batch-job";
 export type { BatchJobProps, BatchJobSchedule, BatchJobSecretScope, BatchJobTask, JobClusterOptions, OperatorPermission } from "./constructs/databricks/batch-job";
 export type { DataSecurityMode } from "./constructs/databricks/cluster-policy";
+
+// The pipeline: any team's quarterly job with what it needs, and the bank ETL as one such job.
+export { QuarterlyPipeline } from "./constructs/pipeline/quarterly-pipeline";
+export type { DataEngineerJobAccess, IDatabaseIssuer, ILoginCredentialIssuer, JobScheduleOptions, QuarterlyPipelineProps } from "./constructs/pipeline/quarterly-pipeline";
+export type { QuarterlyJobContext, QuarterlyJobDatabase, QuarterlyJobDefinition, QuarterlyJobTasks } from "./constructs/pipeline/quarterly-job";
+export { bankEtlJob } from "./constructs/pipeline/bank-etl-job";
+export type { BankEtlJobOptions } from "./constructs/pipeline/bank-etl-job";
 export { SparkBatchPipeline } from "./constructs/pipeline/spark-batch-pipeline";
-export type { DataEngineerJobAccess, ILoginCredentialIssuer, JobScheduleOptions, SparkBatchPipelineProps } from "./constructs/pipeline/spark-batch-pipeline";
+export type { SparkBatchPipelineProps } from "./constructs/pipeline/spark-batch-pipeline";

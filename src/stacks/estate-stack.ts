@@ -128,7 +128,7 @@ export class EstateStack extends TerraformStack {
     new TerraformOutput(this, "lake_ncc_endpoint_names", {
       value: Fn.join(
         ",",
-        Object.entries(this.pipeline.networkConnectivity.privateEndpointRules)
+        Object.entries(this.pipeline.networkConnectivity?.privateEndpointRules ?? {})
           .filter(([key]) => key.startsWith("lake-"))
           .map(([, rule]) => rule.endpointName),
       ),

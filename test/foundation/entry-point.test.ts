@@ -20,8 +20,8 @@ const isConstructClass = (value: unknown) => isClass(value) && value.prototype i
 
 /** Classes the entry exports that are not constructs: the principal abstraction and the props error. */
 const SUPPORTING_CLASSES = ["AzurePrincipal", "DatabricksPrincipal", "PropValidationError"];
-/** The only values besides classes: reading a scope's prop problems in a user's own tests, and the accounts host an account-level provider needs. */
-const PUBLIC_VALUES = ["validationProblems", "throwIfProblems", "AZURE_ACCOUNTS_HOST"];
+/** The only values besides classes: reading a scope's prop problems in a user's own tests, the accounts host an account-level provider needs, and the bank ETL's job definition. */
+const PUBLIC_VALUES = ["validationProblems", "throwIfProblems", "AZURE_ACCOUNTS_HOST", "bankEtlJob"];
 
 describe("the package entry point", () => {
   const exported = Object.keys(library);

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { BANK_ETL_CODE_PATHS, collectJobCode, parseRequirements } from "../../src/constructs/databricks/job-code";
+import { collectJobCode, parseRequirements } from "../../src/constructs/databricks/job-code";
+import { BANK_ETL_CODE_PATHS } from "../../src/constructs/pipeline/bank-etl-job";
 import { validationProblems } from "../../src/constructs/core/validation";
 import { SparkBatchPipeline } from "../../src/constructs/pipeline/spark-batch-pipeline";
 import { synthStack, SynthesizedStack } from "../helpers/synth";
@@ -55,6 +56,10 @@ describe("the uploaded job code", () => {
       "/jobs/analytics-dev-quarterly-etl/bank_etl/__init__.py",
       "/jobs/analytics-dev-quarterly-etl/bank_etl/job.py",
       "/jobs/analytics-dev-quarterly-etl/bank_etl/sql/V001__create_schema.sql",
+      // The package's guard and provisioning task, beside code that is not the package's own.
+      "/jobs/analytics-dev-quarterly-etl/deployment_guard.py",
+      "/jobs/analytics-dev-quarterly-etl/quarterly_provision.py",
+      "/jobs/analytics-dev-quarterly-etl/quarterly_roles.py",
       "/jobs/analytics-dev-quarterly-etl/requirements.txt",
       "/jobs/analytics-dev-quarterly-etl/run_check.py",
       "/jobs/analytics-dev-quarterly-etl/run_etl.py",

@@ -230,7 +230,7 @@ describe("a lake whose containers are not named after the ETL's areas", () => {
       { construct: "SparkBatchPipeline", prop: "lake.containerNames.curated" },
       { construct: "SparkBatchPipeline", prop: "lake.containerNames.quarantine" },
     ]);
-    expect(problems[0].allowed).toMatch(/the bank ETL writes to containers named after its areas/);
+    expect(problems[0].allowed).toMatch(/the job \(bank\) writes to containers named after its areas/);
   });
 
   it("is honoured for landing and the catalog root, which the job and catalog take as full URIs", () => {

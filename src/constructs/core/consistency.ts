@@ -28,6 +28,11 @@ export const UNIQUE_NAMES = {
   networkConnectivity: { what: "NCC", within: "the Databricks account" },
   catalog: { what: "catalog", within: "its metastore" },
   storageCredential: { what: "storage credential", within: "its metastore" },
+  database: { what: "database", within: "its server" },
+  job: { what: "job", within: "its workspace" },
+  clusterPolicy: { what: "cluster policy", within: "its workspace" },
+  secretScope: { what: "secret scope", within: "its workspace" },
+  workspaceFolder: { what: "workspace folder", within: "its workspace" },
 } as const;
 export type UniqueNameKind = keyof typeof UNIQUE_NAMES;
 

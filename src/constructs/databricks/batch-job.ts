@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { Construct } from "constructs";
 import { Annotations, Fn, ITerraformDependable, Token } from "cdktf";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
@@ -14,8 +14,8 @@ import { WorkspaceFile } from "@cdktf/provider-databricks/lib/workspace-file";
 import { DATA_SECURITY_MODES, DATABRICKS_RUNTIME, DataSecurityMode, jobClusterPolicyDefinition } from "./cluster-policy";
 import { checkAssigned, checkDatabricksPrincipal, checkNotificationAddresses, principalKey } from "./databricks-checks";
 import { checkWorkspaceProvider, IDatabricksWorkspace, knowsAssignments } from "./databricks-workspace";
-import { useDatabricksProvider } from "../core/consistency";
-import { codeVersion, collectJobCode, isCodeDirectory, JOB_REQUIREMENTS, JobCodeFile, parseRequirements } from "./job-code";
+import { claimName, useDatabricksProvider } from "../core/consistency";
+import { codeVersion, collectJobCode, isCodeDirectory, JOB_REQUIREMENTS, JobCodeFile, parseRequirements, readJobFile } from "./job-code";
 import { isIanaTimeZone, isQuartzCron, QUARTZ_CRON_RULE, yearAlreadyPast } from "./job-schedule";
 import { AZURE_DATABRICKS_NODE_TYPES, AZURE_DATABRICKS_NODE_TYPES_DATE, isAzureDatabricksNodeType } from "./databricks-node-types";
 import { checkProviderType } from "../core/provider-setup";
@@ -147,6 +147,12 @@ export interface BatchJobProps {
    * @default - every `.py` and `.sql` file of the directory, and its requirements file
    */
   readonly codePaths?: string[];
+  /**
+   * Files from another directory, uploaded beside the code under their own names (such as the
+   * package's `deployment_guard.py` beside a team's job); a file of the code of the same name wins.
+   * @default - none
+   */
+  readonly extraFiles?: Array<{ readonly directory: string; readonly path: string }>;
   /**
    * Workspace folder the code is uploaded to, outside `/Shared` (where every user can change
    * files, and the job runs them with the service principal's rights).
@@ -314,6 +320,7 @@ export class BatchJob extends Construct {
     const files = this.jobFiles(v, props);
     v.report(this);
     if (props.provider) useDatabricksProvider(this, { provider: props.provider, role: "workspace", construct: "BatchJob", prop: "provider" });
+    this.claimWorkspaceNames(props);
 
     this.codeVersion = codeVersion(files);
     this.codeFiles = this.uploadCode(props, files, ready);
@@ -357,6 +364,17 @@ export class BatchJob extends Construct {
     }
     const files = collectJobCode(codeDirectory, props.codePaths ?? ["", requirementsFileOf(props)]);
     const uploaded = new Set(files.map((file) => file.relativePath));
+    (props.extraFiles ?? []).forEach((extra, index) => {
+      const name = path.basename(extra?.path ?? "");
+      if (uploaded.has(name)) return;
+      if (!existsSync(path.join(extra?.directory ?? "", extra?.path ?? ""))) {
+        v.fail(`extraFiles[${index}]`, path.join(extra?.directory ?? "", extra?.path ?? ""), "an existing file to upload beside the code");
+        return;
+      }
+      files.push({ ...readJobFile(extra.directory, extra.path), relativePath: name });
+      uploaded.add(name);
+    });
+    files.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
     for (const name of ["tasks", "deployTasks"] as const) {
       (props[name] ?? []).forEach((task, index) => {
         if (task?.entryFile === undefined || !isCodeDirectory(codeDirectory)) return;
@@ -366,6 +384,19 @@ export class BatchJob extends Construct {
       });
     }
     return files;
+  }
+
+  /** Names a workspace holds once: each job of a shared workspace needs its own (the stack-wide pass compares them). */
+  private claimWorkspaceNames(props: BatchJobProps): void {
+    const within = props.workspace?.node.path;
+    if (within === undefined) return;
+    const claim = (kind: "job" | "clusterPolicy" | "secretScope" | "workspaceFolder", name: string | undefined, prop: string) =>
+      claimName(this, { kind, name: name ?? "", within, construct: "BatchJob", prop, value: name });
+    claim("job", props.jobName, "jobName");
+    if (props.deployTasks !== undefined) claim("job", props.deployJobName ?? `${props.jobName}-deploy`, "deployJobName");
+    claim("clusterPolicy", props.clusterPolicyName ?? `${props.jobName}-job`, props.clusterPolicyName === undefined ? "jobName" : "clusterPolicyName");
+    claim("secretScope", props.secretScope?.name, "secretScope.name");
+    claim("workspaceFolder", this.codeFolder, props.codeFolder === undefined ? "jobName" : "codeFolder");
   }
 
   /** The code folder, its files and who may read them (the run-as principal and the operators). */

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from "constructs";
-import { ITerraformDependable, Token } from "cdktf";
+import { Annotations, ITerraformDependable, Token } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { DatabricksAccessConnector } from "@cdktf/provider-azurerm/lib/databricks-access-connector";
 import { DatabricksWorkspace as AzurermDatabricksWorkspace } from "@cdktf/provider-azurerm/lib/databricks-workspace";
@@ -62,6 +62,12 @@ export interface IDatabricksWorkspace extends IConstruct {
    * assignment of every principal in {@link assignedPrincipals}.
    */
   readonly ready: readonly ITerraformDependable[];
+  /**
+   * Assigns principals to the workspace (USER), in `scope`, for a pipeline that joins it; the
+   * principals it has already are skipped. Workspace-level objects created afterwards wait for the
+   * new assignments too (they join {@link ready}).
+   */
+  assignPrincipals(scope: Construct, principals: readonly IDatabricksPrincipal[]): void;
 }
 
 /** The attributes of an existing workspace, for {@link DatabricksWorkspace.fromExisting}. */
@@ -227,6 +233,9 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
       readonly provider = attributes.provider;
       readonly assignedPrincipals = [...(attributes.assignedPrincipals ?? [])];
       readonly ready = [...(attributes.ready ?? [])];
+      assignPrincipals(scope: Construct, principals: readonly IDatabricksPrincipal[]): void {
+        assignTo(this, scope, principals, [...(attributes.ready ?? [])]);
+      }
       readonly metastoreId = attributes.metastoreId;
     }
     const imported = new Imported(scope, id);
@@ -266,10 +275,12 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
   readonly dbfsKey?: DatabricksWorkspaceRootDbfsCustomerManagedKey;
   /** Permission assignments by principal (`servicePrincipal:<id>`, `group:<name>`, `user:<email>`). */
   readonly permissionAssignments: Readonly<Record<string, PermissionAssignment>>;
-  readonly assignedPrincipals: readonly IDatabricksPrincipal[];
+  readonly assignedPrincipals: IDatabricksPrincipal[];
   readonly metastoreAssignment?: MetastoreAssignment;
   readonly metastoreId?: string;
-  readonly ready: readonly ITerraformDependable[];
+  readonly ready: ITerraformDependable[];
+  /** What an assignment waits for: the workspace, its reachability and its metastore. */
+  private readonly assignable: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: DatabricksWorkspaceProps) {
     super(scope, id);
@@ -381,7 +392,12 @@ export class DatabricksWorkspace extends Construct implements IDatabricksWorkspa
     this.permissionAssignments = assignments;
     this.assignedPrincipals = principals;
     ASSIGNMENTS_KNOWN.add(this);
+    this.assignable = [this.workspace, ...reachable, ...federated];
     this.ready = [this.workspace, ...reachable, ...federated, ...Object.values(assignments)];
+  }
+
+  assignPrincipals(scope: Construct, principals: readonly IDatabricksPrincipal[]): void {
+    assignTo(this, scope, principals, this.assignable);
   }
 
   /** Root DBFS encryption: an HSM key, the workspace storage identity's role on it, a propagation wait, the binding. */
@@ -618,6 +634,11 @@ function claimBrowserAuthentication(v: PropValidator, workspace: DatabricksWorks
   if (owner === undefined) return true;
   if (props.browserAuthentication === true) {
     v.fail("browserAuthentication", true, `unset or false: ${owner} already has the region's browser authentication endpoint in this DNS zone, which serves this workspace too (Azure allows one per region and zone)`);
+  } else if (props.browserAuthentication === undefined) {
+    // Its users sign in through that endpoint: deleting that workspace breaks this one's browser sign-in.
+    Annotations.of(workspace).addInfo(
+      `DatabricksWorkspace ${workspace.node.path}: browser sign-in uses the region's browser authentication endpoint of ${owner} (one per region and DNS zone); before deleting that workspace, set browserAuthentication true here and false there.`,
+    );
   }
   return false;
 }
@@ -719,5 +740,33 @@ function checkAssociationSubscriptions(v: PropValidator, given: DatabricksWorksp
       subnet.networkSecurityGroupAssociationId,
       "the subnet's own association, whose id is the subnet's: an NSG joins only subnets of its own subscription",
     );
+  }
+}
+
+/**
+ * Assigns (USER) the principals a workspace does not have yet, in `scope`: each waits for
+ * `prerequisites`, and joins the workspace's assigned principals and what its objects wait for.
+ */
+function assignTo(
+  workspace: IDatabricksWorkspace & { readonly assignedPrincipals: IDatabricksPrincipal[]; readonly ready: ITerraformDependable[] },
+  scope: Construct,
+  principals: readonly IDatabricksPrincipal[],
+  prerequisites: readonly ITerraformDependable[],
+): void {
+  const known = new Set(workspace.assignedPrincipals.map(principalKey));
+  for (const [index, principal] of principals.entries()) {
+    if (!principal || known.has(principalKey(principal))) continue;
+    known.add(principalKey(principal));
+    const idPart = Token.isUnresolved(principal.name) ? `${index}` : constructIdPart(principal.name);
+    const assignment = new PermissionAssignment(scope, `workspace-assignment-${principal.kind}-${idPart}`, {
+      provider: workspace.provider,
+      permissions: ["USER"],
+      servicePrincipalName: principal.kind === "servicePrincipal" ? principal.name : undefined,
+      groupName: principal.kind === "group" ? principal.name : undefined,
+      userName: principal.kind === "user" ? principal.name : undefined,
+      dependsOn: prerequisites.length > 0 ? [...prerequisites] : undefined,
+    });
+    workspace.assignedPrincipals.push(principal);
+    workspace.ready.push(assignment);
   }
 }

@@ -12,16 +12,8 @@ export interface JobCodeFile {
   readonly sha256: string;
 }
 
-/** The bank ETL's entry scripts, in the order its tasks run them (issue 13: check, migrate, load). */
-export const BANK_ETL_ENTRY_POINTS = ["run_check.py", "run_migrate.py", "run_etl.py"] as const;
-/** @deprecated the load task's entry script; use {@link BANK_ETL_ENTRY_POINTS}. */
-export const JOB_ENTRY_POINT = "run_etl.py";
 /** The requirements file a job's pinned cluster libraries come from, by default. */
 export const JOB_REQUIREMENTS = "requirements.txt";
-/** The bank ETL's Python package folder. */
-export const JOB_PACKAGE = "bank_etl";
-/** What the bank ETL's package is made of, relative to its code directory. */
-export const BANK_ETL_CODE_PATHS: readonly string[] = [...BANK_ETL_ENTRY_POINTS, JOB_REQUIREMENTS, JOB_PACKAGE];
 /** File types a job needs at run time; entries named explicitly are uploaded whatever their type. */
 const PACKAGE_EXTENSIONS = [".py", ".sql"];
 /** Folders that never ship: tests, caches, local data and virtual environments. */
@@ -32,7 +24,7 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function readJobFile(root: string, relativePath: string): JobCodeFile {
+export function readJobFile(root: string, relativePath: string): JobCodeFile {
   const bytes = readFileSync(path.join(root, ...relativePath.split("/")));
   return { relativePath, contentBase64: bytes.toString("base64"), sha256: createHash("sha256").update(bytes).digest("hex") };
 }

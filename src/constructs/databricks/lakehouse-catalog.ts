@@ -110,6 +110,13 @@ export interface LakehouseCatalogProps {
    * @default - none: only the deploying identity (their owner) can refresh them
    */
   readonly driftChecker?: IDatabricksPrincipal;
+  /**
+   * The access connector whose identity the catalog's storage credential uses on the lake. Give
+   * each pipeline on a shared workspace its own, so that its lake roles, and its storage
+   * credential, reach its own data only.
+   * @default - the workspace's access connector
+   */
+  readonly accessConnector?: { readonly id: string; readonly principalId: string };
 }
 
 /** What the drift check's identity needs to refresh the catalog's objects and their grants. */
@@ -214,7 +221,8 @@ export class LakehouseCatalog extends Construct {
     // and under its lakePathPrefix only when it has one (an ABAC condition on the blob path): a
     // pipeline sharing the lake cannot reach another's data even through its storage credential.
     // Landing is read only; file events (which would need queue and Event Grid roles) are not used.
-    const connector = AzurePrincipal.servicePrincipal(workspace?.accessConnectorPrincipalId);
+    const connectorId = props.accessConnector?.id ?? workspace?.accessConnectorId;
+    const connector = AzurePrincipal.servicePrincipal(props.accessConnector?.principalId ?? workspace?.accessConnectorPrincipalId);
     const roles: Partial<Record<ExternalLocationArea | "catalog", RoleAssignment>> = {};
     if (lake) {
       for (const area of [...EXTERNAL_LOCATION_AREAS, "catalog"] as const) {
@@ -223,7 +231,7 @@ export class LakehouseCatalog extends Construct {
       }
     }
     this.lakeRoles = roles;
-    if (workspace?.accessConnectorId) lake?.allowTrustedResource(workspace.accessConnectorId, props.tenantId);
+    if (connectorId) lake?.allowTrustedResource(connectorId, props.tenantId);
     const assignments = Object.values(roles) as RoleAssignment[];
     const lakeRoleEffective =
       assignments.length > 0 ? [propagationWait(this, "connector-role-wait", assignments, Object.fromEntries(Object.entries(roles).map(([area, role]) => [`${area}_role_assignment_id`, (role as RoleAssignment).id])))] : [];
@@ -250,7 +258,7 @@ export class LakehouseCatalog extends Construct {
       provider,
       name: `${this.catalogName}_lake`,
       comment: "The workspace access connector's identity on the lake.",
-      azureManagedIdentity: { accessConnectorId: workspace?.accessConnectorId },
+      azureManagedIdentity: { accessConnectorId: connectorId },
       // Usable from this workspace only, although the metastore serves every environment.
       isolationMode: "ISOLATION_MODE_ISOLATED",
       skipValidation,

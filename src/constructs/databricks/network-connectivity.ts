@@ -69,7 +69,9 @@ export class NetworkConnectivity extends Construct {
   /** Private-endpoint rules, by `<target>-<group id>`, such as `lake-dfs`. */
   readonly privateEndpointRules: Readonly<Record<string, MwsNccPrivateEndpointRule>>;
   /** What objects that reach the targets wait for: the binding and every rule. */
-  readonly ready: readonly ITerraformDependable[];
+  readonly ready: ITerraformDependable[];
+  private readonly rules: Record<string, MwsNccPrivateEndpointRule> = {};
+  private readonly accountProvider: DatabricksProvider;
 
   constructor(scope: Construct, id: string, props: NetworkConnectivityProps) {
     super(scope, id);
@@ -109,18 +111,30 @@ export class NetworkConnectivity extends Construct {
       networkConnectivityConfigId: this.networkConnectivityConfigId,
       workspaceId: Token.asNumber(props.workspace?.workspaceId),
     });
-    const rules: Record<string, MwsNccPrivateEndpointRule> = {};
-    for (const [target, endpoint] of Object.entries(props.privateEndpointTargets ?? {})) {
+    this.accountProvider = props.accountProvider;
+    this.privateEndpointRules = this.rules;
+    this.ready = [this.binding];
+    this.addPrivateEndpointTargets("", props.privateEndpointTargets ?? {});
+  }
+
+  /**
+   * Adds private-endpoint rules, such as to the lake of a second pipeline that joins the
+   * workspace; objects that reach them wait for them too (they join {@link ready}). `prefix`
+   * keeps the rules' ids apart from the first ones'.
+   */
+  addPrivateEndpointTargets(prefix: string, targets: Record<string, PrivateEndpointTarget>): void {
+    for (const [target, endpoint] of Object.entries(targets)) {
+      const name = prefix === "" ? target : `${prefix}-${target}`;
       for (const groupId of endpoint?.groupIds ?? []) {
-        rules[`${target}-${groupId}`] = new MwsNccPrivateEndpointRule(this, `rule-${target}-${groupId}`, {
-          provider: props.accountProvider,
+        const rule = new MwsNccPrivateEndpointRule(this, `rule-${name}-${groupId}`, {
+          provider: this.accountProvider,
           networkConnectivityConfigId: this.networkConnectivityConfigId,
           resourceId: endpoint.resourceId,
           groupId,
         });
+        this.rules[`${name}-${groupId}`] = rule;
+        this.ready.push(rule);
       }
     }
-    this.privateEndpointRules = rules;
-    this.ready = [this.binding, ...Object.values(rules)];
   }
 }

@@ -48,6 +48,14 @@ export interface DatabaseCredential {
   readonly passwordSecretName: string;
 }
 
+/** A database of a sink's server (see {@link RelationalSink.addDatabase}). */
+export interface SinkDatabase {
+  /** Name of the database. */
+  readonly databaseName: string;
+  /** libpq URI of the database without credentials, verifying the server's certificate. */
+  readonly connectionUri: string;
+}
+
 /** A PostgreSQL database the pipeline loads. */
 export interface IRelationalSink extends IConstruct {
   /** Resource id of the server. */
@@ -247,6 +255,7 @@ export class RelationalSink extends Construct implements IRelationalSink {
   private readonly serverName: string;
   private readonly credentialExpirationDate: string;
   private readonly logins = new Set<string>();
+  private readonly databases = new Set<string>();
 
   constructor(scope: Construct, id: string, props: RelationalSinkProps) {
     super(scope, id);
@@ -307,6 +316,7 @@ export class RelationalSink extends Construct implements IRelationalSink {
     this.serverId = this.server.id;
     this.fqdn = this.server.fqdn;
     this.databaseName = databaseName;
+    this.databases.add(databaseName);
     this.connectionUri = `postgresql://${this.fqdn}:5432/${databaseName}?sslmode=verify-full`;
 
     if (entraAdministrator) {
@@ -345,6 +355,22 @@ export class RelationalSink extends Construct implements IRelationalSink {
 
     props.observability?.diagnose(this, "diagnostics", this.serverId, { logs: true, metrics: true });
     if (props.deletionProtection ?? true) protectFromDeletion(this, this.server, "PostgreSQL sink");
+  }
+
+  /**
+   * Adds a database to the server for another pipeline (each pipeline loads a database of its own:
+   * `NOTIFY` channels, schemas and grants are per database), with the server's charset and collation.
+   * The name must be new on the server (the sink's own `databaseName` included).
+   */
+  addDatabase(id: string, name: string): SinkDatabase {
+    const v = new PropValidator("RelationalSink.addDatabase", `${this.node.path}/${id}`);
+    v.required("name", name, NAME_RULES.postgresDatabase.rule);
+    checkName(v, "name", name, NAME_RULES.postgresDatabase);
+    if (typeof name === "string" && this.databases.has(name)) v.fail("name", name, `a database this server does not already have (${[...this.databases].join(", ")}): give each pipeline its own`);
+    v.report(this);
+    if (typeof name === "string") this.databases.add(name);
+    new PostgresqlFlexibleServerDatabase(this, `database-${id}`, { name, serverId: this.serverId, charset: "UTF8", collation: "en_US.utf8" });
+    return { databaseName: name, connectionUri: `postgresql://${this.fqdn}:5432/${name}?sslmode=verify-full` };
   }
 
   /**

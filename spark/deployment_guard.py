@@ -1,0 +1,142 @@
+"""Where a run's credentials may go, fixed by the deploy: the guard every entry file calls before it
+reads a secret.
+
+A job's operators may start it with new parameters, and Databricks replaces a task's whole parameter
+list with them ("run now" with `python_params`). So the deploy writes what it decided into
+`deployment.json` beside the job's code, in a folder only workspace admins can write: the
+PostgreSQL host, port and database, the lake account and root, the landing folder, the secret scope
+and the secret keys each entry file may read. `check_run` compares a run's parameters with it and
+refuses the run, before any secret is read, when any of them points elsewhere.
+
+Locally (no `DATABRICKS_RUNTIME_VERSION` in the environment) a missing file means no guard: local
+runs read no secret scope. On Databricks a missing or unreadable file refuses the run.
+
+Standard library only: the package uploads this file beside every job's code, the bank ETL's and
+the jobs teams bring, and calls it from its own provisioning task.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+DEPLOYMENT_FILE = "deployment.json"
+EXIT_CODE = 3
+_ABFSS = re.compile(r"^abfss://([^@/]+)@([^./]+)\.dfs\.core\.windows\.net/(.*)$")
+
+
+class DeploymentMismatch(Exception):
+    """A run's parameters point somewhere the deploy did not decide; exit code 3 (permanent)."""
+
+    exit_code = EXIT_CODE
+
+
+def on_databricks() -> bool:
+    return "DATABRICKS_RUNTIME_VERSION" in os.environ
+
+
+def load_deployment(entry_file: str) -> dict | None:
+    """The deploy's `deployment.json` beside `entry_file`, or None when there is none."""
+    path = os.path.join(os.path.dirname(os.path.abspath(entry_file)), DEPLOYMENT_FILE)
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            deployment = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise DeploymentMismatch(f"{path} cannot be read ({error}); redeploy the job") from error
+    if not isinstance(deployment, dict) or deployment.get("schema_version") != 1:
+        raise DeploymentMismatch(f"{path} is not a deployment.json of schema_version 1; redeploy the job")
+    return deployment
+
+
+def _postgres_target(url: str) -> tuple[str, int, str]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+        raise DeploymentMismatch(f"--pg-url {url!r} is not a postgresql:// URL with a host")
+    return parts.hostname.lower(), parts.port or 5432, parts.path.lstrip("/")
+
+
+def _lake_target(uri: str) -> tuple[str, str, str] | None:
+    match = _ABFSS.match(uri)
+    return (match.group(1), match.group(2).lower(), match.group(3)) if match else None
+
+
+def mismatches(
+    deployment: dict,
+    entry_name: str,
+    *,
+    pg_url: str | None = None,
+    lake: str | None = None,
+    input_uri: str | None = None,
+    secret_scope: str | None = None,
+    secret_keys: Iterable[str] = (),
+) -> list[str]:
+    """Each way the run's parameters differ from the deployment, one line each (empty when none)."""
+    found: list[str] = []
+    postgres = deployment.get("postgres")
+    if pg_url is not None:
+        if not isinstance(postgres, dict):
+            found.append("--pg-url is given, but the deploy named no database for this job")
+        else:
+            host, port, database = _postgres_target(pg_url)
+            wanted = (str(postgres.get("host", "")).lower(), int(postgres.get("port", 5432)), str(postgres.get("database", "")))
+            if (host, port, database) != wanted:
+                found.append(f"--pg-url names {host}:{port}/{database}; the deploy decided {wanted[0]}:{wanted[1]}/{wanted[2]}")
+    deployed_lake = deployment.get("lake") or {}
+    if lake is not None and lake != deployed_lake.get("root"):
+        found.append(f"--lake is {lake}; the deploy decided {deployed_lake.get('root')}")
+    if input_uri is not None:
+        deployed_input = str(deployment.get("input", ""))
+        folder = deployed_input if deployed_input.endswith("/") else deployed_input + "/"
+        if input_uri != deployed_input and not input_uri.startswith(folder):
+            found.append(f"--input is {input_uri}; the deploy decided {deployed_input} (a file under it is allowed)")
+        else:
+            target = _lake_target(input_uri)
+            if target is None or ".." in target[2].split("/"):
+                found.append(f"--input {input_uri} is not an abfss:// path under {deployed_input}")
+    if secret_scope is not None and secret_scope != deployment.get("secret_scope"):
+        found.append(f"--secret-scope is {secret_scope}; the deploy decided {deployment.get('secret_scope')}")
+    allowed = set((deployment.get("secret_keys") or {}).get(entry_name, []))
+    for key in secret_keys:
+        if key not in allowed:
+            found.append(f"secret key {key} is not one {entry_name} may read ({', '.join(sorted(allowed)) or 'none'})")
+    return found
+
+
+def check_run(
+    entry_file: str,
+    *,
+    pg_url: str | None = None,
+    lake: str | None = None,
+    input_uri: str | None = None,
+    secret_scope: str | None = None,
+    secret_keys: Iterable[str] = (),
+) -> dict | None:
+    """Refuses (DeploymentMismatch) a run whose parameters differ from the deploy's deployment.json.
+
+    Call it first, before any secret is read. Returns the deployment (None locally, without one).
+    """
+    keys = [key for key in secret_keys if key]
+    deployment = load_deployment(entry_file)
+    if deployment is None:
+        if on_databricks() and (keys or secret_scope is not None):
+            raise DeploymentMismatch(
+                f"{DEPLOYMENT_FILE} is missing beside {os.path.basename(entry_file)}: the deploy uploads it, and a run reads no secret without it"
+            )
+        return None
+    found = mismatches(
+        deployment,
+        os.path.basename(entry_file),
+        pg_url=pg_url,
+        lake=lake,
+        input_uri=input_uri,
+        secret_scope=secret_scope,
+        secret_keys=keys,
+    )
+    if found:
+        raise DeploymentMismatch("refused before reading any secret: " + "; ".join(found))
+    return deployment
