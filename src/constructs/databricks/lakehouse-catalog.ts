@@ -207,6 +207,7 @@ export class LakehouseCatalog extends Construct {
   constructor(scope: Construct, id: string, props: LakehouseCatalogProps) {
     super(scope, id);
     validate(this, props);
+    register(this, props);
     const provider = props.provider;
     const workspace = props.workspace;
     const lake = props.lake;
@@ -354,6 +355,10 @@ function validate(catalog: LakehouseCatalog, props: LakehouseCatalogProps): void
   // (databricks provider docs/resources/grants.md: "Account-level principal grants can be assigned
   // with any valid workspace"); only workspace objects (jobs, folders, secret ACLs) need one.
   v.report(catalog);
+}
+
+/** What the stack-wide pass needs to know of it (its provider's role, its names), registered as it is constructed. */
+function register(catalog: LakehouseCatalog, props: LakehouseCatalogProps): void {
   if (props.provider) useDatabricksProvider(catalog, { provider: props.provider, role: "workspace", construct: "LakehouseCatalog", prop: "provider" });
   if (typeof props.catalogName === "string") {
     const metastore = props.workspace?.metastoreId ?? props.metastoreId ?? "";

@@ -399,6 +399,7 @@ export class SecureNetwork extends Construct implements ISecureNetwork {
     useAzurermProvider(this, props?.provider);
     props = props ?? ({} as SecureNetworkProps);
     validate(this, props);
+    register(this, props);
 
     const placement = { resourceGroupName: props.resourceGroupName, location: props.location, tags: props.tags };
     const suffix = props.nameSuffix;
@@ -792,14 +793,8 @@ function checkSubscriptions(scope: Construct, props: SecureNetworkProps): void {
   });
 }
 
-function validate(scope: Construct, props: SecureNetworkProps): void {
-  checkSubscriptions(scope, props);
-  const v = new PropValidator("SecureNetwork", scope.node.path);
-  checkProviderType(v, scope, "provider", props.provider, "azurerm");
-  checkProviderType(v, scope, "privateDnsZoneProvider", props.privateDnsZoneProvider, "azurerm");
-  (Array.isArray(props.peeredNetworks) ? props.peeredNetworks : []).forEach((peer, index) =>
-    checkProviderType(v, scope, `peeredNetworks[${index}].reversePeeringProvider`, peer?.reversePeeringProvider, "azurerm"),
-  );
+/** Its subscription and its route table's, for the stack-wide pass, registered as it is constructed. */
+function register(scope: Construct, props: SecureNetworkProps): void {
   registerNetworkSubscription(scope, { provider: props.provider });
   if (typeof props.routeTableId === "string") {
     requireSameSubscription(scope, {
@@ -811,6 +806,16 @@ function validate(scope: Construct, props: SecureNetworkProps): void {
       because: "a route table is associated only with subnets in its own subscription",
     });
   }
+}
+
+function validate(scope: Construct, props: SecureNetworkProps): void {
+  checkSubscriptions(scope, props);
+  const v = new PropValidator("SecureNetwork", scope.node.path);
+  checkProviderType(v, scope, "provider", props.provider, "azurerm");
+  checkProviderType(v, scope, "privateDnsZoneProvider", props.privateDnsZoneProvider, "azurerm");
+  (Array.isArray(props.peeredNetworks) ? props.peeredNetworks : []).forEach((peer, index) =>
+    checkProviderType(v, scope, `peeredNetworks[${index}].reversePeeringProvider`, peer?.reversePeeringProvider, "azurerm"),
+  );
   checkPlacement(v, props);
   v.required("nameSuffix", props.nameSuffix, SUFFIX_RULE.rule);
   checkName(v, "nameSuffix", props.nameSuffix, SUFFIX_RULE);

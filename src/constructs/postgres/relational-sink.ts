@@ -264,6 +264,7 @@ export class RelationalSink extends Construct implements IRelationalSink {
     this.adminUserSecretName = props.adminUserSecretName ?? `${props.serverName}-admin-user`;
     this.adminPasswordSecretName = props.adminPasswordSecretName ?? `${props.serverName}-admin-password`;
     validate(this, props, this.adminUserSecretName, this.adminPasswordSecretName);
+    register(this, props);
     const databaseName = props.databaseName ?? "bank";
     const administratorLogin = props.administratorLogin ?? "bankadmin";
     const passwordVersion = props.passwordVersion ?? 1;
@@ -459,6 +460,10 @@ function validate(scope: Construct, props: RelationalSinkProps, adminUserSecretN
     v.fail("standbyZone", props.standbyZone, `a zone other than the primary zone ${props.zone ?? "1"} for zone-redundant HA`);
   }
   v.report(scope);
+}
+
+/** What the stack-wide pass needs to know of it (names, network, placement), registered as it is constructed. */
+function register(scope: Construct, props: RelationalSinkProps): void {
   claimName(scope, { kind: "postgresServer", name: props.serverName, construct: "RelationalSink", prop: "serverName", value: props.serverName });
   placeInNetwork(scope, { construct: "RelationalSink", location: props.location, network: props.network, subnetIds: [props.delegatedSubnetId], because: "a server goes in a delegated subnet of a VNet in its own region" });
   requireNetworkSubscription(scope, { construct: "RelationalSink", kind: "delegated-subnet", provider: props.provider, network: props.network, subnetId: props.delegatedSubnetId, subnetProp: "delegatedSubnetId", because: "a flexible server is made in its delegated subnet's subscription" });

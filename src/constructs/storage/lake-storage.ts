@@ -4,7 +4,6 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
-import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-management-policy";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { protectFromDeletion } from "../core/deletion-protection";
 import { IObservability } from "../monitoring/observability";
@@ -22,16 +21,14 @@ import { propagationWait } from "../core/time-provider";
 import { checkExpiry, checkName, isUnresolved, NAME_RULES, PropValidator } from "../core/validation";
 import { useAzurermProvider } from "../core/providers";
 import { notePrincipal } from "../core/stack-notes";
+import { checkLandingLifecycle, LandingColdTier, landingLifecycle, landingTiering } from "./landing-lifecycle";
 
 export const REPLICATION_TYPES = ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const;
 export type ReplicationType = (typeof REPLICATION_TYPES)[number];
 /** Replication types that keep a copy in the paired region (CIS 9.3.11, CKV_AZURE_206). */
 export const GEO_REDUNDANT_REPLICATION: readonly ReplicationType[] = ["GRS", "RAGRS", "GZRS", "RAGZRS"];
-/** Azure offers no archive tier on zone-redundant accounts. */
-const ZONE_REDUNDANT_REPLICATION: readonly ReplicationType[] = ["ZRS", "GZRS", "RAGZRS"];
-
-export const LANDING_COLD_TIERS = ["Archive", "Cold"] as const;
-export type LandingColdTier = (typeof LANDING_COLD_TIERS)[number];
+export { LANDING_COLD_TIERS } from "./landing-lifecycle";
+export type { LandingColdTier } from "./landing-lifecycle";
 
 /** The lake's containers: one per data area of the data contract, plus the Unity Catalog root. */
 export const LAKE_CONTAINERS = ["landing", "curated", "features", "quarantine", "catalog"] as const;
@@ -325,9 +322,8 @@ export class LakeStorage extends LakeStorageBase {
     useAzurermProvider(this, props?.provider);
     props = props ?? ({} as LakeStorageProps);
     validate(this, props);
-    const coolAfter = props.landingCoolAfterDays ?? 30;
-    const coldAfter = props.landingColdAfterDays ?? 90;
-    const coldTier = props.landingColdTier ?? "Archive";
+    register(this, props);
+    const lifecycle = landingLifecycle(props);
     const subnetId = props.privateEndpointSubnetId ?? props.network?.privateEndpointSubnet.id ?? "";
     const encryption = props.customerManagedKey ? this.customerManagedKey(props, props.customerManagedKey) : undefined;
 
@@ -401,24 +397,7 @@ export class LakeStorage extends LakeStorageBase {
     });
     this.containerNames = Object.fromEntries(LAKE_CONTAINERS.map((name) => [name, name])) as Record<LakeContainerName, string>;
 
-    // The lifecycle policy is a management-plane resource too.
-    new StorageManagementPolicy(this, "lifecycle", {
-      storageAccountId: this.accountId,
-      rule: [
-        {
-          name: "landing-tiering",
-          enabled: true,
-          filters: { blobTypes: ["blockBlob"], prefixMatch: ["landing/"] },
-          actions: {
-            baseBlob: {
-              tierToCoolAfterDaysSinceModificationGreaterThan: coolAfter,
-              tierToArchiveAfterDaysSinceModificationGreaterThan: coldTier === "Archive" ? coldAfter : undefined,
-              tierToColdAfterDaysSinceModificationGreaterThan: coldTier === "Cold" ? coldAfter : undefined,
-            },
-          },
-        },
-      ],
-    });
+    landingTiering(this, this.accountId, "landing", lifecycle);
 
     const endpoints: ITerraformDependable[] = [];
     const zonesReady: ITerraformDependable[] = [];
@@ -546,7 +525,6 @@ function validate(scope: Construct, props: LakeStorageProps): void {
   checkDnsZoneSlot(v, "blobDnsZoneId", props.blobDnsZoneId, "blob");
   checkDnsZoneSlot(v, "dfsDnsZoneId", props.dfsDnsZoneId, "dfs");
   v.oneOf("replicationType", props.replicationType, REPLICATION_TYPES);
-  v.oneOf("landingColdTier", props.landingColdTier, LANDING_COLD_TIERS);
   if (props.customerManagedKey !== undefined) {
     v.required("customerManagedKey.secretStore", props.customerManagedKey?.secretStore, "the premium vault that holds the key");
     v.required("customerManagedKey.keyExpirationDate", props.customerManagedKey?.keyExpirationDate, "an RFC 3339 UTC timestamp in the future, such as 2027-06-30T00:00:00Z");
@@ -554,18 +532,12 @@ function validate(scope: Construct, props: LakeStorageProps): void {
   }
   v.range("blobSoftDeleteDays", props.blobSoftDeleteDays, 1, 365);
   v.range("containerSoftDeleteDays", props.containerSoftDeleteDays, 1, 365);
-  v.range("landingCoolAfterDays", props.landingCoolAfterDays, 0, 99999);
-  v.range("landingColdAfterDays", props.landingColdAfterDays, 0, 99999);
-  const coolAfter = props.landingCoolAfterDays ?? 30;
-  const coldAfter = props.landingColdAfterDays ?? 90;
-  if (coldAfter <= coolAfter) {
-    v.fail("landingColdAfterDays", coldAfter, `more days than landingCoolAfterDays (${coolAfter})`);
-  }
-  const replication = props.replicationType ?? "RAGRS";
-  if ((props.landingColdTier ?? "Archive") === "Archive" && ZONE_REDUNDANT_REPLICATION.includes(replication)) {
-    v.fail("landingColdTier", "Archive", `"Cold" with replicationType ${replication}: Azure offers the archive tier only on LRS, GRS and RAGRS accounts`);
-  }
+  checkLandingLifecycle(v, props, props.replicationType ?? "RAGRS");
   v.report(scope);
+}
+
+/** What the stack-wide pass needs to know of it (names, network, placement), registered as it is constructed. */
+function register(scope: Construct, props: LakeStorageProps): void {
   claimName(scope, { kind: "storageAccount", name: props.accountName, construct: "LakeStorage", prop: "accountName", value: props.accountName });
   placeInNetwork(scope, { construct: "LakeStorage", location: props.location, network: props.network, subnetIds: [props.privateEndpointSubnetId], because: "its private endpoints go in a VNet of their own region" });
   requireNetworkSubscription(scope, { construct: "LakeStorage", kind: "private-endpoint", provider: props.provider, network: props.network, subnetId: props.privateEndpointSubnetId, subnetProp: "privateEndpointSubnetId", because: PRIVATE_ENDPOINT_SUBSCRIPTION_RULE });
