@@ -23,12 +23,12 @@ def configure_logging() -> None:
 
 def secret_getter(spark):
     """dbutils.secrets.get on Databricks (Key Vault-backed scope)."""
-    try:
-        from pyspark.dbutils import DBUtils  # only exists on Databricks
-    except ImportError as error:
-        raise ConfigError("--secret-scope needs Databricks secrets (pyspark.dbutils is not available)") from error
-    secrets = DBUtils(spark).secrets
-    return lambda scope, key: secrets.get(scope=scope, key=key)
+    from .runtime import dbutils
+
+    utils = dbutils(spark)
+    if utils is None:
+        raise ConfigError("--secret-scope needs Databricks secrets (dbutils is not available here)")
+    return lambda scope, key: utils.secrets.get(scope=scope, key=key)
 
 
 def with_secret_credentials(config: JobConfig, spark, get_secret=None) -> JobConfig:
