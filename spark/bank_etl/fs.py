@@ -53,7 +53,6 @@ class FileSystem(Protocol):
     def mkdirs(self, path: str) -> None: ...
     def rename(self, source: str, target: str) -> bool: ...
     def move(self, source: str, target: str) -> None: ...
-    def replace(self, source: str, target: str) -> None: ...
     def sha256(self, path: str) -> str: ...
 
 
@@ -147,13 +146,6 @@ class LocalFs(_Moves):
         os.rename(origin, destination)
         return True
 
-    def replace(self, source: str, target: str) -> None:
-        """Renames the file `source` to `target`, replacing a file there in one step (readers see
-        the old file or the new one)."""
-        destination = _local(target)
-        os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
-        os.replace(_local(source), destination)
-
     def sha256(self, path: str) -> str:
         digest = hashlib.sha256()
         with open(_local(path), "rb") as handle:
@@ -220,14 +212,6 @@ class DbutilsFs(_Moves):
         # recurse: a partition is a folder. What mv returns is checked by move(), which also looks
         # at both paths: Databricks documents mv's result as a boolean without saying when it is false.
         return self._fs.mv(source, target, True)
-
-    def replace(self, source: str, target: str) -> None:
-        """dbutils.fs has no rename that replaces an existing file: the old file is removed, then
-        `source`, already complete, is moved into its place. A reader sees the old file, for a
-        moment none, or the new one."""
-        if self.exists(target):
-            self._fs.rm(target, False)
-        self._fs.mv(source, target, False)
 
     def sha256(self, path: str) -> str:
         # dbutils.fs cannot stream a whole file to the driver; one executor hashes it instead and
