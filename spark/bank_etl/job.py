@@ -2,13 +2,15 @@
 
 Order of the edges, chosen so that a failure at any point leaves every quarter's previous data:
 1. PostgreSQL: executors COPY the quarters, the features and the quarantine rows into new tables
-   (invisible to readers).
+   (invisible to readers), each task recording its rows in the run's ledger in the same
+   transaction, so that a retried task replaces its rows instead of adding them.
 2. Lake, once 1 is complete: one commit per Delta table (a replaceWhere, or the table's creation
    on the first run), tagged with the run id, and the features' Parquet export swapped in.
-3. PostgreSQL: one short transaction swaps the loaded quarters in, records the run and upserts each
-   quarter's manifest into quarter_ready (with NOTIFY quarter_ready when it changed).
-4. Lake, once 3 has committed: each quarter's manifest, export/_manifests/<YYYY>Q<n>.json, written
-   to a temporary name and renamed into place.
+3. PostgreSQL: one short transaction checks the ledger, swaps the loaded quarters in, records the
+   run and upserts each quarter's manifest into quarter_ready (with NOTIFY quarter_ready when it
+   changed).
+4. Lake, once 3 has committed: each quarter's manifest, export/_manifests/<YYYY>Q<n>.json
+   (manifest.write_to_lake).
 A failure before 3 commits drops the new tables, undoes the run's Delta commits (the version before
 them, kept in Delta's history) and moves the previous export back: it publishes nothing. A run
 killed outright is found by the next one (its advisory lock is free) and cleared up the same way.
@@ -76,10 +78,11 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def copy_to_postgres(frame: DataFrame, settings: PgSettings, schema: str, table: str, columns: list[str],
-                     run_id: str, max_sessions: int = MAX_WRITER_SESSIONS) -> list[dict]:
-    """COPYs `frame` into schema.table from the executors, one session per task, and returns one
-    small row per task (rows, backend_pid, started, finished): never the data itself."""
+def copy_to_postgres(frame: DataFrame, settings: PgSettings, tables: load_pg.LoadTables, table: str,
+                     columns: list[str], run_id: str, max_sessions: int = MAX_WRITER_SESSIONS) -> list[dict]:
+    """COPYs `frame` into the staging table `table` from the executors, one session per task, each
+    recording its rows in the run's ledger, and returns one small row per task (task, rows,
+    backend_pid, started, finished): never the data itself."""
     from pyspark import cloudpickle
 
     # The Python workers may not have the bank_etl package on their path (Databricks runs the
@@ -88,7 +91,7 @@ def copy_to_postgres(frame: DataFrame, settings: PgSettings, schema: str, table:
     partitions = frame.rdd.getNumPartitions()
     if partitions > max_sessions:
         frame = frame.coalesce(max_sessions)
-    copier = pg_copy.copy_partitions(settings.connect_kwargs(), schema, table, columns, run_id)
+    copier = pg_copy.copy_partitions(settings.connect_kwargs(), tables.schema, table, tables.ledger, columns, run_id)
     return [row.asDict() for row in frame.select(*columns).mapInArrow(copier, pg_copy.RESULT_DDL).collect()]
 
 
@@ -137,14 +140,14 @@ def run_job(
              record["input_uri"], config.lake_root, config.catalog, config.pg.masked_url(), config.schema)
     try:
         with stage("connect"):
-            conn = load_pg.connect(config.pg)
-            load_pg.check_schema_ready(conn, config.schema)
-            load_pg.hold_run_lock(conn, run_id)
-            load_pg.record_run(conn, config.schema, record)
+            # A short session: nothing of this run's is in PostgreSQL yet, so no lock to hold.
+            with load_pg.connect(config.pg) as setup:
+                load_pg.check_schema_ready(setup, config.schema)
+                abandoned = load_pg.recover_abandoned_runs(setup, config.schema, run_id)
             # The manifest's code version: the deployment's, or the hash of the files this job runs.
             record["code_version"] = code_version = config.code_version or quarter_manifest.code_version()
-            for abandoned in load_pg.recover_abandoned_runs(conn, config.schema, run_id):
-                lake.undo_run(spark, fs, tables, layout, abandoned)
+            for dead in abandoned:
+                lake.undo_run(spark, fs, tables, layout, dead)
 
         with stage("extract"):
             lake.check_layout(fs, layout)  # before anything is written to the lake
@@ -177,6 +180,11 @@ def run_job(
             quarantine = quarantine_rows(rejected_rows(outcomes), run_id, input_sha256, source_row_offsets(counts))
 
         with stage("load postgres"):
+            # The run's own session from here to the end, holding the run lock: from now on the run
+            # leaves staging tables (and then lake commits) that only it may clear up while it lives.
+            conn = load_pg.connect(config.pg)
+            load_pg.hold_run_lock(conn, run_id)
+            load_pg.record_run(conn, config.schema, record)
             load_tables = load_pg.LoadTables(config.schema, load_pg.run_tag(run_id), quarters)
             load_pg.create_load_tables(conn, load_tables)
             # Three COPY jobs at once: the quarters (routed to their tables by the staging parent),
@@ -186,15 +194,16 @@ def run_job(
                       (features, load_tables.features, FEATURE_COLUMNS),
                       (quarantine, load_tables.quarantine, QUARANTINE_COLUMNS))
             sessions = [task for tasks in run_concurrently(*(
-                partial(copy_to_postgres, frame, config.pg, config.schema, table, list(columns), run_id)
+                partial(copy_to_postgres, frame, config.pg, load_tables, table, list(columns), run_id)
                 for frame, table, columns in copies)) for task in tasks]
-            # Counted by the server, so a retried task that had already committed shows up.
-            loaded = {
-                "transactions": load_pg.count_rows(conn, config.schema, load_tables.transactions_parent),
-                "quarterly_features": load_pg.count_rows(conn, config.schema, load_tables.features),
-                "quarantine": load_pg.count_rows(conn, config.schema, load_tables.quarantine),
-            }
-            _check_loaded(loaded, counts)
+            # The tasks' ledger, not a scan: a retried or speculative task replaced its rows.
+            expected_rows = {load_tables.transactions_parent: counts.rows_valid,
+                             load_tables.quarantine: counts.rows_quarantined}
+            staged = load_pg.loaded_rows(conn, load_tables)
+            load_pg.check_loaded(staged, expected_rows)
+            loaded = {"transactions": staged[load_tables.transactions_parent],
+                      "quarterly_features": staged[load_tables.features],
+                      "quarantine": staged[load_tables.quarantine]}
             record["pg_writer_sessions"] = {
                 "distinct": len({s["backend_pid"] for s in sessions}),
                 "max_concurrent": pg_copy.max_concurrent([(s["started"], s["finished"]) for s in sessions]),
@@ -240,7 +249,7 @@ def run_job(
                 for year, quarter in quarters]
             with conn.transaction():
                 load_pg.swap_in(conn, load_tables, input_sha256,
-                                {"quarterly_features": FEATURE_COLUMNS, "quarantine": QUARANTINE_COLUMNS})
+                                {"quarterly_features": FEATURE_COLUMNS, "quarantine": QUARANTINE_COLUMNS}, expected_rows)
                 load_pg.record_run(conn, config.schema, record)
                 published = load_pg.publish_manifests(conn, config.schema, manifests, published_at)
             committed = True
@@ -362,13 +371,6 @@ def _cleanup(fs: FileSystem, layout: lake.LakeLayout, export_staging: str, conn,
             load_pg.drop_load_tables(conn, load_tables)
         except Exception as error:
             log.warning("could not drop the run's load tables: %s", describe(error))
-
-
-def _check_loaded(rows: dict[str, int], counts: RunCounts) -> None:
-    expected = {"transactions": counts.rows_valid, "quarantine": counts.rows_quarantined}
-    for table, want in expected.items():
-        if rows[table] != want:
-            raise RuntimeError(f"{table}: loaded {rows[table]} rows but the run counted {want}")
 
 
 def _summary(counts: RunCounts) -> str:
