@@ -7,15 +7,15 @@ Order of the edges, chosen so that a failure at any point leaves every quarter's
 2. Lake, once 1 is complete: one commit per Delta table (a replaceWhere, or the table's creation
    on the first run), tagged with the run id, and the features' Parquet export swapped in.
 3. PostgreSQL: one short transaction checks the ledger, swaps the loaded quarters in, records the
-   run and upserts each quarter's manifest into quarter_ready (with NOTIFY quarter_ready when it
-   changed).
+   run (with its run record) and upserts each quarter's manifest into quarter_ready (with NOTIFY
+   quarter_ready when it changed).
 4. Lake, once 3 has committed: each quarter's manifest, export/_manifests/<YYYY>Q<n>.json
-   (manifest.write_to_lake).
+   (manifest.write_to_lake), then the run is marked as published.
 A failure before 3 commits drops the new tables, undoes the run's Delta commits (the version before
 them, kept in Delta's history) and moves the previous export back: it publishes nothing. A run
 killed outright is found by the next one (its advisory lock is free) and cleared up the same way.
-A failure in 4 undoes nothing (the run has committed); the run fails, so that the job's retry, a
-rerun of the same input, writes the manifests (with no new notification).
+A failure in 4 undoes nothing (the run has committed); the run fails, and the next run (the job's
+retry) writes the manifests from quarter_ready and, if it is the same work, stops there.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import secrets
 import time
 from contextlib import contextmanager
@@ -144,6 +145,7 @@ def run_job(
             with load_pg.connect(config.pg) as setup:
                 load_pg.check_schema_ready(setup, config.schema)
                 abandoned = load_pg.recover_abandoned_runs(setup, config.schema, run_id)
+                unpublished = load_pg.unpublished_runs(setup, config.schema)
             # The manifest's code version: the deployment's, or the hash of the files this job runs.
             record["code_version"] = code_version = config.code_version or quarter_manifest.code_version()
             for dead in abandoned:
@@ -153,6 +155,15 @@ def run_job(
             lake.check_layout(fs, layout)  # before anything is written to the lake
             input_path = resolve_input(fs, config.input_uri)
             record["input_uri"] = strip_url_credentials(input_path)
+            completed = _finish_publications(config, fs, layout, unpublished, record, input_path)
+            if completed:
+                # This run is the retry of one that committed this input: what was left is done.
+                record.update(status="succeeded", finished_at=_utc_now(), completes_run=completed)
+                with load_pg.connect(config.pg) as done:
+                    load_pg.record_run(done, config.schema, record)
+                log.info("run %s: run %s had committed this input; its publication is finished, nothing else to do",
+                         run_id, completed)
+                return result
             # Read once more, for its checksum, while validate reads it for its rows.
             checksum = start_in_background(partial(fs.sha256, input_path))
             extracted = extract(spark, fs, input_path)
@@ -250,15 +261,17 @@ def run_job(
             with conn.transaction():
                 load_pg.swap_in(conn, load_tables, input_sha256,
                                 {"quarterly_features": FEATURE_COLUMNS, "quarantine": QUARANTINE_COLUMNS}, expected_rows)
-                load_pg.record_run(conn, config.schema, record)
                 published = load_pg.publish_manifests(conn, config.schema, manifests, published_at)
+                record["manifests"] = {m["quarter"]: {"notified": notified, "delta": m["delta"]} for m, notified in published}
+                # The run record goes into etl_runs too: a retry after this commit finishes from it.
+                load_pg.record_run(conn, config.schema, record, _record_text({**record, "stage_seconds": dict(result.stage_seconds)}))
             committed = True
             load_tables = None  # swapped in: nothing left to drop
             swap.commit()
-            record["manifests"] = {m["quarter"]: {"notified": notified, "delta": m["delta"]} for m, notified in published}
+            _pause_for_tests("BANK_ETL_TEST_PAUSE_AFTER_COMMIT")
             # The run record first, so that a reader who finds a manifest also finds its run record.
             _write_run_file(fs, layout.runs, {**record, "stage_seconds": dict(result.stage_seconds)})
-            _publish_to_lake(fs, layout, [m for m, _ in published], record)
+            _publish_to_lake(conn, config.schema, fs, layout, record)
         log.info("run %s succeeded: %s", run_id, _summary(counts))
         return result
     except BaseException as error:
@@ -292,21 +305,64 @@ def run_job(
             conn.close()
 
 
-def _publish_to_lake(fs: FileSystem, layout: lake.LakeLayout, manifests: list[dict], record: dict) -> None:
-    """Writes each committed manifest to the lake; tries them all, then raises ManifestWriteError
-    if any failed."""
+def _publish_to_lake(conn, schema: str, fs: FileSystem, layout: lake.LakeLayout, record: dict) -> None:
+    """Writes the lake's manifest of each of the run's quarters (what quarter_ready holds for it,
+    under the quarter's publication lock), then records the run as published; tries every quarter,
+    then raises ManifestWriteError if any failed."""
     failed = []
-    for manifest in manifests:
+    for quarter in record["quarters"]:
         try:
-            record["manifests"][manifest["quarter"]]["path"] = quarter_manifest.write_to_lake(fs, layout.export, manifest)
+            with load_pg.quarter_publication(conn, schema, quarter) as manifest:
+                if manifest is None:
+                    raise RuntimeError(f"quarter_ready has no manifest of {quarter}")
+                path = quarter_manifest.write_to_lake(fs, layout.export, manifest)
+            record.setdefault("manifests", {}).setdefault(quarter, {})["path"] = path
         except Exception as error:
-            log.error("could not write the manifest of %s to the lake: %s", manifest["quarter"], describe(error))
-            failed.append((manifest["quarter"], error))
+            log.error("could not write the manifest of %s to the lake: %s", quarter, describe(error))
+            failed.append((quarter, error))
     if failed:
         quarters = ", ".join(quarter for quarter, _ in failed)
         raise ManifestWriteError(f"the run committed, but the manifest of {quarters} could not be written to "
-                                 f"{quarter_manifest.manifests_folder(layout.export)}; a rerun of the same input "
-                                 "writes it") from failed[0][1]
+                                 f"{quarter_manifest.manifests_folder(layout.export)}; the next run (the job's "
+                                 "retry) writes it") from failed[0][1]
+    load_pg.mark_published(conn, schema, record["run_id"])
+
+
+def _finish_publications(config: JobConfig, fs: FileSystem, layout: lake.LakeLayout, unpublished: list[dict],
+                         record: dict, input_path: str) -> str | None:
+    """Finishes what runs that committed but did not get their manifests into the lake (a failed
+    lake write, a kill after the commit) left: their run record and manifests, from etl_runs and
+    quarter_ready. Returns the id of the one this run retries (same scope, input file and code),
+    whose work is then complete; None when this run has its own work to do."""
+    digest: list[str] = []
+
+    def same_work(previous: dict) -> bool:
+        # The file is compared by its SHA-256: one read, and only when scope, path and code agree.
+        if (previous.get("scope"), previous.get("input_uri"), previous.get("code_version")) != (
+                record["scope"], record["input_uri"], record["code_version"]):
+            return False
+        if not digest:
+            digest.append(fs.sha256(input_path))
+        return previous.get("input_sha256") == digest[0]
+
+    retried = None
+    with load_pg.connect(config.pg) as conn:
+        for previous in unpublished:
+            try:
+                runs_file = f"{layout.runs.rstrip('/')}/{previous['run_id']}.json"
+                if not fs.exists(runs_file):
+                    fs.write_text(runs_file, _record_text(previous))
+                _publish_to_lake(conn, config.schema, fs, layout, {**previous, "manifests": {}})
+                log.warning("run %s had committed without all its manifests in the lake: written now", previous["run_id"])
+            except Exception as error:
+                if same_work(previous):
+                    raise
+                log.error("could not finish the publication of committed run %s: %s", previous["run_id"], describe(error))
+                continue
+            if retried is None and same_work(previous):
+                retried = previous["run_id"]
+                record["input_sha256"] = digest[0]
+    return retried
 
 
 def _restore_delta(spark: SparkSession, fs: FileSystem, tables: dict, layout: lake.LakeLayout, run_id: str,
@@ -388,15 +444,25 @@ def _record_failure_in_postgres(config: JobConfig, conn, record: dict[str, objec
         log.warning("could not record the failed run in PostgreSQL: %s", describe(error))
 
 
+def _pause_for_tests(variable: str) -> None:
+    """Tests kill a run at a chosen point: it waits there this many seconds."""
+    seconds = float(os.environ.get(variable, "0") or 0)
+    if seconds:
+        time.sleep(seconds)
+
+
 def _json_default(value: object) -> object:
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _record_text(record: dict[str, object]) -> str:
+    return json.dumps(record, default=_json_default, indent=2, sort_keys=True) + "\n"
+
+
 def _write_run_file(fs: FileSystem, runs_dir: str, record: dict[str, object]) -> None:
     try:
-        fs.write_text(f"{runs_dir.rstrip('/')}/{record['run_id']}.json",
-                      json.dumps(record, default=_json_default, indent=2, sort_keys=True) + "\n")
+        fs.write_text(f"{runs_dir.rstrip('/')}/{record['run_id']}.json", _record_text(record))
     except Exception as error:
         log.error("could not write the run record to %s: %s", runs_dir, describe(error))

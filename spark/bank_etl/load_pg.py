@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Iterator
 
 import psycopg
 from psycopg import sql
@@ -272,19 +274,56 @@ def check_schema_ready(conn: psycopg.Connection, schema: str) -> None:
 
 RUN_COLUMNS = (
     "run_id", "scope", "started_at", "finished_at", "status", "rows_read", "rows_valid", "rows_quarantined",
-    "rows_duplicate", "rows_out_of_scope", "input_uri", "input_sha256", "error",
+    "rows_duplicate", "rows_out_of_scope", "input_uri", "input_sha256", "error", "completes_run",
 )
 
 
-def record_run(conn: psycopg.Connection, schema: str, record: dict[str, object]) -> None:
-    """Inserts or updates the run's etl_runs row (in the caller's transaction, if any)."""
-    statement = sql.SQL("INSERT INTO {}.etl_runs ({}) VALUES ({}) ON CONFLICT (run_id) DO UPDATE SET {}").format(
+def record_run(conn: psycopg.Connection, schema: str, record: dict[str, object], stored: str | None = None) -> None:
+    """Inserts or updates the run's etl_runs row (in the caller's transaction, if any). `stored`:
+    the run record as JSON text, kept in the row (once the run commits), so that a later run can
+    finish its publication."""
+    statement = sql.SQL("INSERT INTO {}.etl_runs ({}, record) VALUES ({}, %s::jsonb) ON CONFLICT (run_id) DO UPDATE "
+                        "SET {}, record = coalesce(EXCLUDED.record, {}.etl_runs.record)").format(
         sql.Identifier(schema),
         sql.SQL(", ").join(map(sql.Identifier, RUN_COLUMNS)),
         sql.SQL(", ").join(sql.Placeholder() * len(RUN_COLUMNS)),
         sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in RUN_COLUMNS if c != "run_id"),
+        sql.Identifier(schema),
     )
-    conn.execute(statement, [record.get(c) for c in RUN_COLUMNS])
+    conn.execute(statement, [record.get(c) for c in RUN_COLUMNS] + [stored])
+
+
+def unpublished_runs(conn: psycopg.Connection, schema: str) -> list[dict]:
+    """Runs that committed (succeeded) but whose manifests are not all in the lake, and whose driver
+    is gone (its run lock is free), oldest first: their run record, as stored at the commit."""
+    rows = conn.execute(sql.SQL("SELECT run_id, record FROM {}.etl_runs WHERE status = 'succeeded' AND "
+                                "lake_published_at IS NULL AND record IS NOT NULL ORDER BY finished_at").format(
+        sql.Identifier(schema))).fetchall()
+    return [record for run_id, record in rows if not run_alive(conn, run_id)]
+
+
+def mark_published(conn: psycopg.Connection, schema: str, run_id: str) -> None:
+    """The run's manifests are in the lake."""
+    conn.execute(sql.SQL("UPDATE {}.etl_runs SET lake_published_at = now() WHERE run_id = %s").format(
+        sql.Identifier(schema)), (run_id,))
+
+
+PUBLISH_LOCK = "bank_etl.publish"
+
+
+@contextmanager
+def quarter_publication(conn: psycopg.Connection, schema: str, quarter: str) -> Iterator[dict | None]:
+    """While the lake's manifest of `quarter` is written: holds the quarter's publication lock (so
+    that two runs never write it at once, in the wrong order) and yields quarter_ready's current
+    manifest, the one the lake must show (a later run's, if one has superseded the caller's)."""
+    key = (PUBLISH_LOCK, f"{schema}.{quarter}")
+    conn.execute("SELECT pg_advisory_lock(hashtext(%s), hashtext(%s))", key)
+    try:
+        row = conn.execute(sql.SQL("SELECT manifest FROM {}.quarter_ready WHERE quarter = %s").format(
+            sql.Identifier(schema)), (quarter,)).fetchone()
+        yield row[0] if row else None
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(hashtext(%s), hashtext(%s))", key)
 
 
 RUN_LOCK = "bank_etl.run"

@@ -296,11 +296,12 @@ def test_verify_full_rejects_a_certificate_signed_by_no_trusted_authority(pg_url
 
 
 def test_migrations_are_applied_once(pg, fresh_schema):
-    assert load_pg.migrate(pg, fresh_schema) == [1, 2, 3]
+    assert load_pg.migrate(pg, fresh_schema) == [1, 2, 3, 4]
     assert load_pg.migrate(pg, fresh_schema) == []
     assert set(table_columns(pg, fresh_schema, "etl_runs")) >= {
         "run_id", "scope", "started_at", "finished_at", "status", "rows_read", "rows_valid", "rows_quarantined",
-        "rows_duplicate", "rows_out_of_scope", "input_uri", "input_sha256"}
+        "rows_duplicate", "rows_out_of_scope", "input_uri", "input_sha256", "record", "lake_published_at",
+        "completes_run"}
     kind = pg.execute("SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                       "WHERE n.nspname = %s AND c.relname = 'transactions'", (fresh_schema,)).fetchone()[0]
     assert kind == "p"  # partitioned

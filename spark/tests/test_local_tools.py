@@ -1,5 +1,6 @@
 """The developer commands: etl-local end to end, the throwaway PostgreSQL, the data generator."""
 
+import json
 import os
 import signal
 import subprocess
@@ -93,6 +94,39 @@ def wait_for(pg_url, query: str, params=(), timeout: float = 300, alive=None) ->
                 return
             time.sleep(0.5)
     raise AssertionError(f"never true: {query}")
+
+
+def test_a_load_killed_after_its_commit_is_finished_by_the_next_run_without_loading_again(
+        spark, pg, pg_url, etl_url, fresh_schema, tmp_path):
+    """etl-local's whole process group is killed right after the swap committed, before any
+    manifest is in the lake. The next run of the same input writes the committed run's manifests
+    and stops there."""
+    schema, lake = fresh_schema, tmp_path / "lake"
+    path = tmp_path / "landing.csv"
+    generate(path, rows=730, seed=13)
+    killed = subprocess.Popen(etl_local(path, lake, pg_url, schema),
+                              env={**os.environ, "INIT_CWD": str(tmp_path), "BANK_ETL_TEST_PAUSE_AFTER_COMMIT": "300"},
+                              start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(pg_url, "SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}".etl_runs',), alive=killed)
+        wait_for(pg_url, f'SELECT count(*) FROM "{schema}".etl_runs WHERE status = %s', ("succeeded",), alive=killed)
+    finally:
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.wait(timeout=60)
+    manifests = lake / "features/export/_manifests"
+    assert not manifests.exists() or not list(manifests.glob("*.json"))
+    load_pg.migrate(pg, schema, ROLES)  # etl-local gave bank_etl a password of its own
+    retry = run_job(spark, job_config(path, lake, etl_url, schema)).record
+    [(first, published, _), (second, _, completes)] = pg.execute(
+        f'SELECT run_id, lake_published_at IS NOT NULL, completes_run FROM "{schema}".etl_runs '
+        'ORDER BY started_at').fetchall()
+    ready = dict(pg.execute(f'SELECT quarter, manifest FROM "{schema}".quarter_ready').fetchall())
+    assert published and completes == first and second == retry["run_id"] != first
+    assert sorted(ready) == ["2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4"]
+    for quarter, manifest in ready.items():
+        assert json.loads((manifests / f"{quarter.replace('-', '')}.json").read_text()) == manifest
+        assert manifest["run_id"] == first
+    assert (lake / "_runs" / f"{first}.json").is_file()
 
 
 def test_postgresql_crashing_mid_load_leaves_the_previous_quarter_and_the_next_run_clears_up(spark, tmp_path,

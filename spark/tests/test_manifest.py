@@ -219,8 +219,12 @@ def test_a_run_that_fails_publishes_nothing_and_leaves_the_previous_manifest_as_
     assert status == "failed"
 
 
-def test_a_manifest_the_lake_refused_after_the_commit_keeps_the_run_and_the_rerun_writes_it(
+def test_a_load_retried_after_its_commit_only_writes_the_manifest_and_says_so(
         spark, pg, etl_url, schema, messy_file, listener, tmp_path, monkeypatch):
+    """The lake refuses the manifest after the swap has committed: the run stays succeeded and
+    fails; the job's retry (a run of the same input) finds the committed run, writes its run record
+    and manifests from PostgreSQL and stops there: no second load, no new Delta commit, no new
+    notification. The first run is recorded as published, the retry as completing it."""
     path, _ = messy_file
     lake_root = tmp_path / "lake"
     original = quarter_manifest.write_to_lake
@@ -232,20 +236,36 @@ def test_a_manifest_the_lake_refused_after_the_commit_keeps_the_run_and_the_reru
     with pytest.raises(ManifestWriteError, match="could not be written") as failure:
         run_job(spark, job_config(path, lake_root, etl_url, schema, quarter=QUARTER), run_id="manifest-refused")
     assert failure.value.run_record["status"] == "succeeded"
-    assert not manifest_file(lake_root).parent.exists()
+    assert not manifest_file(lake_root).exists()
     # Committed: PostgreSQL has the quarter and its manifest (and told the listener); the lake keeps the run's commits.
-    assert pg.execute(f'SELECT status, error FROM "{schema}".etl_runs').fetchall() == [
-        ("succeeded", failure.value.run_record["error"])]
+    assert pg.execute(f'SELECT status, error, lake_published_at FROM "{schema}".etl_runs').fetchall() == [
+        ("succeeded", failure.value.run_record["error"], None)]
     [(_, run_id, _, in_pg)] = ready_rows(pg, schema)
     assert run_id == "manifest-refused" and valid(in_pg)["delta"]["curated.transactions"] == delta_version(
         spark, lake_root, "curated/transactions")
     assert listener.received() == [("quarter_ready", QUARTER)]
+    versions = {area: delta_version(spark, lake_root, area) for area in LAKE_TABLES.values()}
+    export_files = sorted(p.name for p in (lake_root / "features/export/year=2022/quarter=3").iterdir())
 
     monkeypatch.setattr(quarter_manifest, "write_to_lake", original)
-    rerun = run_job(spark, job_config(path, lake_root, etl_url, schema, quarter=QUARTER)).record
-    assert quarter_manifest.content(valid(lake_manifest(lake_root))) == quarter_manifest.content(in_pg)
-    assert lake_manifest(lake_root)["run_id"] == rerun["run_id"]
+    retry = run_job(spark, job_config(path, lake_root, etl_url, schema, quarter=QUARTER))
+    assert retry.record["status"] == "succeeded" and retry.record["completes_run"] == "manifest-refused"
+    assert "validate" not in retry.stage_seconds and "load postgres" not in retry.stage_seconds
+    assert valid(lake_manifest(lake_root)) == in_pg  # the committed run's manifest, as quarter_ready has it
+    assert (manifest_file(lake_root).parent / "2022Q3" / "manifest-refused.json").read_bytes() == \
+        manifest_file(lake_root).read_bytes()
+    assert {area: delta_version(spark, lake_root, area) for area in LAKE_TABLES.values()} == versions
+    assert sorted(p.name for p in (lake_root / "features/export/year=2022/quarter=3").iterdir()) == export_files
     assert listener.received() == []
+    runs = pg.execute(f'SELECT run_id, status, lake_published_at IS NOT NULL, completes_run FROM "{schema}".etl_runs '
+                      'ORDER BY started_at').fetchall()
+    assert runs == [("manifest-refused", "succeeded", True, None),
+                    (retry.record["run_id"], "succeeded", False, "manifest-refused")]
+    assert json.loads((lake_root / "_runs" / f"{retry.record['run_id']}.json").read_text())["completes_run"] == \
+        "manifest-refused"
+    # A later run of the same input is a rerun again: nothing is left to finish.
+    rerun = run_job(spark, job_config(path, lake_root, etl_url, schema, quarter=QUARTER)).record
+    assert "completes_run" not in rerun and lake_manifest(lake_root)["run_id"] == rerun["run_id"]
 
 
 def test_the_reader_may_read_quarter_ready_but_not_write_it(pg, reader_url, etl_url, schema):
