@@ -39,7 +39,7 @@ from . import manifest as quarter_manifest
 from .accounting import RunCounts, check_identity, count_outcomes, source_row_offsets
 from .config import JobConfig, PgSettings, strip_url_credentials
 from .errors import EmptyScopeError, describe, log_failure
-from .extract import extract, resolve_input
+from .extract import check_same_input, check_unchanged, extract, resolve_input
 from .fs import FileSystem, file_system_for
 from .lake import PartitionSwap, lake_layout, lake_tables, partition_path, quarters_predicate
 from .transform import CURATED_COLUMNS, FEATURE_COLUMNS, QUARANTINE_COLUMNS, curated_transactions, quarterly_features, quarantine_rows
@@ -103,8 +103,11 @@ def run_job(
     run_id: str | None = None,
     on_stage: StageListener | None = None,
     fs: FileSystem | None = None,
+    checked_input: dict[str, object] | None = None,
 ) -> RunResult:
-    """Runs the batch once and returns its record; raises (after recording the failure) on error."""
+    """Runs the batch once and returns its record; raises (after recording the failure) on error.
+    `checked_input`: the file the check task resolved (extract.input_identity); the run reads that
+    file or none. Without it (locally) the run resolves the input itself, once."""
     run_id = run_id or new_run_id()
     fs = fs or file_system_for(spark)
     layout = lake_layout(config.lake_root)
@@ -153,8 +156,14 @@ def run_job(
 
         with stage("extract"):
             lake.check_layout(fs, layout)  # before anything is written to the lake
-            input_path = resolve_input(fs, config.input_uri)
-            record["input_uri"] = strip_url_credentials(input_path)
+            if checked_input:
+                record["input_uri"] = strip_url_credentials(str(checked_input.get("path")))
+                input_file = check_same_input(fs, config.input_uri, checked_input)
+            else:
+                input_file = resolve_input(fs, config.input_uri)
+            input_path = input_file.path
+            record.update(input_uri=strip_url_credentials(input_path), input_bytes=input_file.size,
+                          input_modified_ms=input_file.modified_ms)
             completed = _finish_publications(config, fs, layout, unpublished, record, input_path)
             if completed:
                 # This run is the retry of one that committed this input: what was left is done.
@@ -185,6 +194,7 @@ def run_job(
 
         with stage("transform"):
             record["input_sha256"] = input_sha256 = checksum()
+            check_unchanged(fs, input_file)  # what was read and hashed is the version resolved
             curated = curated_transactions(scoped, run_id)
             features = quarterly_features(curated).persist()  # a few hundred rows per quarter
             cached.append(features)

@@ -76,11 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         return Failure.USAGE.exit_code
 
     from .job import run_job
+    from .runtime import input_from_check
     from .session import get_session
 
     def load() -> None:
         spark = get_session()
-        run_job(spark, with_secret_credentials(config, spark))
+        run_job(spark, with_secret_credentials(config, spark), checked_input=input_from_check(spark))
 
     return _run("load", load)
 
@@ -96,11 +97,13 @@ def check_main(argv: list[str] | None = None) -> int:
 
     from .check import run_check
     from .fs import file_system_for
+    from .runtime import hand_over_input
     from .session import get_session
 
     def check() -> None:
         spark = get_session()
-        run_check(spark, file_system_for(spark), config)
+        report = run_check(spark, file_system_for(spark), config)
+        hand_over_input(spark, report["input"])  # the load reads this file and no other
 
     return _run("check", check)
 
