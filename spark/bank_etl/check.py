@@ -1,6 +1,8 @@
 """The job's first task, without retries: fails at once on what no retry can fix.
 
-It reads the input's header (no Spark job) and then counts, in one pass over the Date column
+It resolves the input once (a directory's newest file) and hands that file, by path, size and
+modification time, to the load task (a task value), which refuses any other. It reads the input's
+header (no Spark job) and then counts, in one pass over the Date column
 only, the rows whose date falls in the scope. Every valid row in scope has such a date, so a zero
 count means the load would find no rows in scope. Rows that pass here but fail another rule are
 still caught by the load (EmptyScopeError), which is rarer and costs a retry at most.
@@ -16,7 +18,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from .config import CheckConfig
 from .errors import EmptyScopeError, InputError
-from .extract import SUPPORTED_SUFFIXES, match_required_columns, read_header, resolve_input
+from .extract import SUPPORTED_SUFFIXES, input_identity, match_required_columns, read_header, resolve_input
 from .fs import FileSystem
 from .validate import parse_date
 
@@ -36,11 +38,13 @@ def dated_rows_in_scope(spark: SparkSession, path: str, date_position: int, widt
 
 
 def run_check(spark: SparkSession, fs: FileSystem, config: CheckConfig) -> dict[str, object]:
-    """Raises InputError or EmptyScopeError (permanent) when the load cannot succeed."""
-    path = resolve_input(fs, config.input_uri)
+    """Raises InputError or EmptyScopeError (permanent) when the load cannot succeed. The report's
+    `input` is the file this run is about (input_identity), which the load is handed."""
+    resolved = resolve_input(fs, config.input_uri)
+    path = resolved.path
     if not path.lower().endswith(SUPPORTED_SUFFIXES):
         raise InputError(f"unsupported input format (expected .csv or .xlsx): {path}")
-    report: dict[str, object] = {"input": path, "scope": str(config.scope)}
+    report: dict[str, object] = {"input": input_identity(resolved), "scope": str(config.scope)}
     if path.lower().endswith(".csv"):
         header = read_header(fs, path)
         positions = match_required_columns(header)

@@ -20,10 +20,31 @@ LIBPQ_QUERY_KEYS = frozenset(
     {
         "sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcompression",
         "sslnegotiation", "connect_timeout", "application_name", "options", "target_session_attrs",
-        "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "gssencmode",
-        "channel_binding", "user", "password", "dbname",
+        "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+        "gssencmode", "channel_binding", "user", "password", "dbname",
     }
 )
+
+# Every connection (the driver's, each executor's COPY session, migrate's) gives up instead of
+# hanging, unless the URL says otherwise: connect_timeout bounds the connection's start, TCP
+# keepalives and tcp_user_timeout find a peer that went away (a lost cluster node, a dropped NAT
+# entry) while the session waits or sends, and the server cuts a statement, a lock wait and a
+# transaction left idle. A URL's own parameter wins; its `options` come after these, and a later
+# `-c name=value` wins (libpq connection parameters; PostgreSQL's runtime settings).
+CONNECTION_DEFAULTS = {
+    "connect_timeout": "10",  # seconds
+    "keepalives": "1",
+    "keepalives_idle": "30",  # seconds idle before the first probe
+    "keepalives_interval": "10",
+    "keepalives_count": "6",  # a silent peer is given up on after about 90 s
+    "tcp_user_timeout": "120000",  # ms that sent data may stay unacknowledged
+}
+SESSION_DEFAULTS = {
+    "statement_timeout": "30min",  # the longest statement is a task's COPY (seconds per million rows)
+    "lock_timeout": "1min",
+    "idle_in_transaction_session_timeout": "10min",
+}
+SESSION_DEFAULT_OPTIONS = " ".join(f"-c {name}={value}" for name, value in SESSION_DEFAULTS.items())
 
 
 class ConfigError(ValueError):
@@ -101,8 +122,12 @@ class PgSettings:
         return dict(self.params).get("sslmode")
 
     def connect_kwargs(self) -> dict[str, object]:
-        """Keyword arguments for psycopg.connect; unset values fall back to PG* variables."""
-        kwargs: dict[str, object] = dict(self.params)
+        """Keyword arguments for psycopg.connect: the URL's parameters over CONNECTION_DEFAULTS,
+        with SESSION_DEFAULTS ahead of the URL's own `options`; unset values fall back to PG*
+        variables."""
+        given = dict(self.params)
+        kwargs: dict[str, object] = {**CONNECTION_DEFAULTS, **given}
+        kwargs["options"] = f"{SESSION_DEFAULT_OPTIONS} {given.get('options', '')}".strip()
         for key in ("host", "port", "dbname", "user", "password"):
             value = getattr(self, key)
             if value is not None:

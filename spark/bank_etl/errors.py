@@ -48,6 +48,11 @@ class InputError(PermanentError, ValueError):
     """The landing file cannot be used (missing, unsupported, or missing a required column)."""
 
 
+class InputChangedError(InputError):
+    """The landing file is not the version the check task resolved (or changed while it was read):
+    the load refuses it rather than load another file than the one checked."""
+
+
 class EmptyScopeError(PermanentError):
     """The input has no valid row in the selected scope; replacing the quarter would erase it."""
 

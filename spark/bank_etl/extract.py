@@ -19,8 +19,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import BooleanType, IntegerType, LongType, StringType, StructField, StructType
 
-from .errors import InputError
-from .fs import FileSystem
+from .errors import InputChangedError, InputError
+from .fs import FileInfo, FileSystem
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +48,61 @@ class Extracted:
     file_format: str
 
 
-def resolve_input(fs: FileSystem, uri: str) -> str:
-    """The file itself, or the newest *.csv/*.xlsx file (by modification time) in a directory."""
+def resolve_input(fs: FileSystem, uri: str) -> FileInfo:
+    """The file itself, or the newest *.csv/*.xlsx file (by modification time) in a directory, with
+    its size and modification time: what identifies this version of it (input_identity)."""
     if not fs.exists(uri):
         raise InputError(f"input not found: {uri}")
     if not fs.is_dir(uri):
-        return uri
-    candidates = [(f.modified_ms, f.path) for f in fs.list(uri)
-                  if not f.is_dir and f.path.lower().endswith(SUPPORTED_SUFFIXES)]
+        return fs.info(uri)
+    candidates = [f for f in fs.list(uri) if not f.is_dir and f.path.lower().endswith(SUPPORTED_SUFFIXES)]
     if not candidates:
         raise InputError(f"no *.csv or *.xlsx file in {uri}")
-    _, newest = max(candidates)
-    log.info("input directory %s: processing its newest file %s", uri, newest)
+    newest = max(candidates, key=lambda f: (f.modified_ms, f.path))
+    log.info("input directory %s: processing its newest file %s", uri, newest.path)
     return newest
+
+
+def input_identity(info: FileInfo) -> dict[str, object]:
+    """A landing file's version as the check task hands it to the load: its path, size and
+    modification time. A delivery that replaces the file changes its modification time (and
+    usually its size); hashing it here would be one more full read of the file."""
+    return {"path": info.path, "size": info.size, "modified_ms": info.modified_ms}
+
+
+def check_same_input(fs: FileSystem, uri: str, expected: dict[str, object]) -> FileInfo:
+    """The file the check task resolved, provided it is still that version under `uri`; raises
+    InputChangedError (the load refuses to read another file than the one checked)."""
+    path = str(expected.get("path") or "")
+    if not _within(path, uri):
+        raise InputChangedError(f"the check task resolved {path or 'nothing'}, which is not --input {uri}")
+    if not fs.exists(path):
+        raise InputChangedError(f"the input the check task resolved, {path}, is gone; the next run takes what is there")
+    found = fs.info(path)
+    if (found.size, found.modified_ms) != (expected.get("size"), expected.get("modified_ms")):
+        raise InputChangedError(
+            f"the input {path} changed after the check task resolved it (size {expected.get('size')} -> {found.size}, "
+            f"modified {expected.get('modified_ms')} -> {found.modified_ms}); the next run takes the new version")
+    return found
+
+
+def _within(path: str, uri: str) -> bool:
+    """Whether `path` is `uri` or inside it. dbutils.fs lists /Volumes/... and dbfs:/... paths as
+    dbfs:/..., and the local file system file:/... paths without the scheme."""
+    def plain(text: str) -> str:
+        for scheme in ("dbfs:", "file://", "file:"):
+            if text.startswith(scheme):
+                return text[len(scheme):]
+        return text
+
+    path, uri = plain(path).rstrip("/"), plain(uri).rstrip("/")
+    return path == uri or path.startswith(uri + "/")
+
+
+def check_unchanged(fs: FileSystem, info: FileInfo) -> None:
+    """Raises InputChangedError if the file is no longer the version `info` describes (a delivery
+    replaced it while the run read it)."""
+    check_same_input(fs, info.path, input_identity(info))
 
 
 def match_required_columns(header: list[str]) -> dict[str, int]:

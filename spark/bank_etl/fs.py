@@ -3,7 +3,19 @@
 On Databricks they go through dbutils.fs, which Unity Catalog's credential vending covers (direct
 Hadoop FileSystem calls over py4j may not authenticate, and py4j is blocked in shared access
 mode); elsewhere through the local file system. Data itself is only ever read and written by
-Spark; these calls touch the run record, the input's header and directory listings.
+Spark; these calls touch the run record, the manifests, the input's header and directory listings.
+
+Both sides keep to what ABFS with a hierarchical namespace (the lake, and dbutils.fs on it) does,
+so that what passes here passes on Azure (hadoop-azure, org/apache/hadoop/fs/azurebfs/):
+- a rename never overwrites: AbfsClient.renamePath sends `If-None-Match: *`, so a rename onto an
+  existing path fails (PATH_ALREADY_EXISTS);
+- a rename into a folder that does not exist fails (RENAME_DESTINATION_PARENT_PATH_NOT_FOUND), as
+  does one whose source is gone (SOURCE_PATH_NOT_FOUND): AzureBlobFileSystem.rename turns each of
+  these into a `false` result, not an exception, so every result is checked here;
+- writing a file (AzureBlobFileSystemStore.createFile, AbfsClient.createPath) creates its missing
+  parents; with overwrite it first recreates the file empty, and the new content appears whole when
+  the output stream flushes on close (data appended but not flushed is not readable). No operation
+  replaces a file's content in one step.
 """
 
 from __future__ import annotations
@@ -25,25 +37,58 @@ class FileInfo:
     size: int = 0  # bytes of a file
 
 
+class MoveError(OSError):
+    """A rename the store refused or did not carry out (ABFS reports most refusals as `false`)."""
+
+
 class FileSystem(Protocol):
     def exists(self, path: str) -> bool: ...
     def is_dir(self, path: str) -> bool: ...
+    def info(self, path: str) -> FileInfo: ...
     def list(self, path: str) -> list[FileInfo]: ...
     def read_head(self, path: str, max_bytes: int = HEADER_BYTES) -> bytes: ...
     def read_text(self, path: str) -> str: ...
-    def write_text(self, path: str, text: str) -> None: ...
+    def write_text(self, path: str, text: str, overwrite: bool = True) -> None: ...
     def delete(self, path: str) -> None: ...
+    def mkdirs(self, path: str) -> None: ...
+    def rename(self, source: str, target: str) -> bool: ...
     def move(self, source: str, target: str) -> None: ...
-    def replace(self, source: str, target: str) -> None: ...
     def sha256(self, path: str) -> str: ...
+
+
+def parent_of(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[0]
+
+
+class _Moves:
+    """`move` on top of a store's own `rename`, which behaves as ABFS's: creates the target's
+    parent first (the first run, a new year's first quarter and every backup move into folders that
+    do not exist yet), never replaces what is at the target, and checks that the rename happened."""
+
+    def move(self, source: str, target: str) -> None:
+        if self.exists(target):
+            raise FileExistsError(f"move target already exists: {target}")
+        self.mkdirs(parent_of(target))
+        try:
+            renamed = self.rename(source, target)
+        except Exception as error:
+            raise MoveError(f"could not move {source} to {target}: {error}") from error
+        if renamed is False or not self.exists(target) or self.exists(source):
+            raise MoveError(f"could not move {source} to {target}: the store refused the rename "
+                            f"(source present: {self.exists(source)}, target present: {self.exists(target)})")
 
 
 def _local(path: str) -> str:
     return path[len("file:"):].replace("///", "/", 1) if path.startswith("file:") else path
 
 
-class LocalFs:
-    """The local file system (plain paths or file: URIs)."""
+def _file_info(path: str, stat: os.stat_result, is_dir: bool) -> FileInfo:
+    return FileInfo(path, is_dir, int(stat.st_mtime * 1000), 0 if is_dir else stat.st_size)
+
+
+class LocalFs(_Moves):
+    """The local file system (plain paths or file: URIs), as strict as ABFS where the job relies
+    on it (see the module's docstring)."""
 
     def exists(self, path: str) -> bool:
         return os.path.exists(_local(path))
@@ -51,15 +96,14 @@ class LocalFs:
     def is_dir(self, path: str) -> bool:
         return os.path.isdir(_local(path))
 
+    def info(self, path: str) -> FileInfo:
+        local = _local(path)
+        return _file_info(path, os.stat(local), os.path.isdir(local))
+
     def list(self, path: str) -> list[FileInfo]:
         base = _local(path)
-        found = []
         with os.scandir(base) as entries:
-            for entry in entries:
-                stat = entry.stat()
-                found.append(FileInfo(os.path.join(base, entry.name), entry.is_dir(), int(stat.st_mtime * 1000),
-                                      0 if entry.is_dir() else stat.st_size))
-        return found
+            return [_file_info(os.path.join(base, e.name), e.stat(), e.is_dir()) for e in entries]
 
     def read_head(self, path: str, max_bytes: int = HEADER_BYTES) -> bytes:
         with open(_local(path), "rb") as handle:
@@ -69,13 +113,18 @@ class LocalFs:
         with open(_local(path), encoding="utf-8") as handle:
             return handle.read()
 
-    def write_text(self, path: str, text: str) -> None:
+    def write_text(self, path: str, text: str, overwrite: bool = True) -> None:
+        """As ABFS's create: parents are made; an existing file is refused without `overwrite`,
+        and with it first recreated empty; the content then appears whole (the flush)."""
         target = _local(path)
+        if os.path.exists(target) and not overwrite:
+            raise FileExistsError(f"file already exists: {path}")
         os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-        partial = f"{target}.partial"
-        with open(partial, "w", encoding="utf-8") as handle:
+        open(target, "w").close()
+        flushed = os.path.join(os.path.dirname(target) or ".", f".{os.path.basename(target)}.flush")
+        with open(flushed, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(partial, target)  # readers never see half a record
+        os.replace(flushed, target)
 
     def delete(self, path: str) -> None:
         target = _local(path)
@@ -84,19 +133,18 @@ class LocalFs:
         elif os.path.exists(target):
             os.remove(target)
 
-    def move(self, source: str, target: str) -> None:
-        destination = _local(target)
-        if os.path.exists(destination):
-            raise FileExistsError(f"move target already exists: {target}")
-        os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
-        os.rename(_local(source), destination)
+    def mkdirs(self, path: str) -> None:
+        os.makedirs(_local(path), exist_ok=True)
 
-    def replace(self, source: str, target: str) -> None:
-        """Renames the file `source` to `target`, replacing a file there in one step (readers see
-        the old file or the new one)."""
-        destination = _local(target)
-        os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
-        os.replace(_local(source), destination)
+    def rename(self, source: str, target: str) -> bool:
+        """ABFS's rename: false, and nothing moved, when the source is missing, the target exists or
+        the target's folder does not (os.rename alone would overwrite a file and make no folder)."""
+        origin, destination = _local(source), _local(target)
+        if (not os.path.exists(origin) or os.path.lexists(destination)
+                or not os.path.isdir(os.path.dirname(destination) or ".")):
+            return False
+        os.rename(origin, destination)
+        return True
 
     def sha256(self, path: str) -> str:
         digest = hashlib.sha256()
@@ -106,7 +154,7 @@ class LocalFs:
         return digest.hexdigest()
 
 
-class DbutilsFs:
+class DbutilsFs(_Moves):
     """dbutils.fs on Databricks: abfss://, dbfs:/ and /Volumes paths."""
 
     def __init__(self, dbutils, spark):
@@ -122,14 +170,26 @@ class DbutilsFs:
                 return False
             raise
 
-    def is_dir(self, path: str) -> bool:
-        entries = self._fs.ls(path)
+    def _is_the_file(self, entries, path: str) -> bool:
         # ls of a file returns that file alone, with its own path.
-        return not (len(entries) == 1 and entries[0].path.rstrip("/") == path.rstrip("/") and not entries[0].isDir())
+        return len(entries) == 1 and entries[0].path.rstrip("/") == path.rstrip("/") and not entries[0].isDir()
+
+    def is_dir(self, path: str) -> bool:
+        return not self._is_the_file(self._fs.ls(path), path)
+
+    def info(self, path: str) -> FileInfo:
+        entries = self._fs.ls(path)
+        if not self._is_the_file(entries, path):
+            return FileInfo(path.rstrip("/"), True, 0)
+        return self._file_info(entries[0])
+
+    @staticmethod
+    def _file_info(entry) -> FileInfo:
+        return FileInfo(entry.path.rstrip("/"), entry.isDir(), int(getattr(entry, "modificationTime", 0) or 0),
+                        int(getattr(entry, "size", 0) or 0))
 
     def list(self, path: str) -> list[FileInfo]:
-        return [FileInfo(e.path.rstrip("/"), e.isDir(), int(getattr(e, "modificationTime", 0) or 0),
-                         int(getattr(e, "size", 0) or 0)) for e in self._fs.ls(path)]
+        return [self._file_info(e) for e in self._fs.ls(path)]
 
     def read_head(self, path: str, max_bytes: int = HEADER_BYTES) -> bytes:
         return self._fs.head(path, max_bytes).encode("utf-8")
@@ -137,25 +197,21 @@ class DbutilsFs:
     def read_text(self, path: str) -> str:
         return self._fs.head(path, 10 * 1024 * 1024)
 
-    def write_text(self, path: str, text: str) -> None:
-        self._fs.put(path, text, True)
+    def write_text(self, path: str, text: str, overwrite: bool = True) -> None:
+        self._fs.put(path, text, overwrite)
 
     def delete(self, path: str) -> None:
         if self.exists(path):
             self._fs.rm(path, True)
 
-    def move(self, source: str, target: str) -> None:
-        if self.exists(target):
-            raise FileExistsError(f"move target already exists: {target}")
-        self._fs.mv(source, target, True)
+    def mkdirs(self, path: str) -> None:
+        if self._fs.mkdirs(path) is False:
+            raise OSError(f"could not create folder {path}")
 
-    def replace(self, source: str, target: str) -> None:
-        """dbutils.fs has no rename that replaces an existing file: the old file is removed, then
-        `source`, already complete, is moved into its place. A reader sees the old file, for a
-        moment none, or the new one."""
-        if self.exists(target):
-            self._fs.rm(target, False)
-        self._fs.mv(source, target, False)
+    def rename(self, source: str, target: str) -> bool:
+        # recurse: a partition is a folder. What mv returns is checked by move(), which also looks
+        # at both paths: Databricks documents mv's result as a boolean without saying when it is false.
+        return self._fs.mv(source, target, True)
 
     def sha256(self, path: str) -> str:
         # dbutils.fs cannot stream a whole file to the driver; one executor hashes it instead and
@@ -168,10 +224,7 @@ class DbutilsFs:
 
 def file_system_for(spark) -> FileSystem:
     """dbutils.fs on Databricks, the local file system elsewhere."""
-    from .session import on_databricks
+    from .runtime import dbutils
 
-    if on_databricks():
-        from pyspark.dbutils import DBUtils  # only exists on Databricks
-
-        return DbutilsFs(DBUtils(spark), spark)
-    return LocalFs()
+    utils = dbutils(spark)
+    return DbutilsFs(utils, spark) if utils is not None else LocalFs()

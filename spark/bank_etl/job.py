@@ -2,18 +2,20 @@
 
 Order of the edges, chosen so that a failure at any point leaves every quarter's previous data:
 1. PostgreSQL: executors COPY the quarters, the features and the quarantine rows into new tables
-   (invisible to readers).
+   (invisible to readers), each task recording its rows in the run's ledger in the same
+   transaction, so that a retried task replaces its rows instead of adding them.
 2. Lake, once 1 is complete: one commit per Delta table (a replaceWhere, or the table's creation
    on the first run), tagged with the run id, and the features' Parquet export swapped in.
-3. PostgreSQL: one short transaction swaps the loaded quarters in, records the run and upserts each
-   quarter's manifest into quarter_ready (with NOTIFY quarter_ready when it changed).
-4. Lake, once 3 has committed: each quarter's manifest, export/_manifests/<YYYY>Q<n>.json, written
-   to a temporary name and renamed into place.
+3. PostgreSQL: one short transaction checks the ledger, swaps the loaded quarters in, records the
+   run (with its run record) and upserts each quarter's manifest into quarter_ready (with NOTIFY
+   quarter_ready when it changed).
+4. Lake, once 3 has committed: each quarter's manifest, export/_manifests/<YYYY>Q<n>.json
+   (manifest.write_to_lake), then the run is marked as published.
 A failure before 3 commits drops the new tables, undoes the run's Delta commits (the version before
 them, kept in Delta's history) and moves the previous export back: it publishes nothing. A run
 killed outright is found by the next one (its advisory lock is free) and cleared up the same way.
-A failure in 4 undoes nothing (the run has committed); the run fails, so that the job's retry, a
-rerun of the same input, writes the manifests (with no new notification).
+A failure in 4 undoes nothing (the run has committed); the run fails, and the next run (the job's
+retry) writes the manifests from quarter_ready and, if it is the same work, stops there.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import secrets
 import time
 from contextlib import contextmanager
@@ -36,7 +39,7 @@ from . import manifest as quarter_manifest
 from .accounting import RunCounts, check_identity, count_outcomes, source_row_offsets
 from .config import JobConfig, PgSettings, strip_url_credentials
 from .errors import EmptyScopeError, describe, log_failure
-from .extract import extract, resolve_input
+from .extract import check_same_input, check_unchanged, extract, resolve_input
 from .fs import FileSystem, file_system_for
 from .lake import PartitionSwap, lake_layout, lake_tables, partition_path, quarters_predicate
 from .transform import CURATED_COLUMNS, FEATURE_COLUMNS, QUARANTINE_COLUMNS, curated_transactions, quarterly_features, quarantine_rows
@@ -76,10 +79,11 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def copy_to_postgres(frame: DataFrame, settings: PgSettings, schema: str, table: str, columns: list[str],
-                     run_id: str, max_sessions: int = MAX_WRITER_SESSIONS) -> list[dict]:
-    """COPYs `frame` into schema.table from the executors, one session per task, and returns one
-    small row per task (rows, backend_pid, started, finished): never the data itself."""
+def copy_to_postgres(frame: DataFrame, settings: PgSettings, tables: load_pg.LoadTables, table: str,
+                     columns: list[str], run_id: str, max_sessions: int = MAX_WRITER_SESSIONS) -> list[dict]:
+    """COPYs `frame` into the staging table `table` from the executors, one session per task, each
+    recording its rows in the run's ledger, and returns one small row per task (task, rows,
+    backend_pid, started, finished): never the data itself."""
     from pyspark import cloudpickle
 
     # The Python workers may not have the bank_etl package on their path (Databricks runs the
@@ -88,7 +92,7 @@ def copy_to_postgres(frame: DataFrame, settings: PgSettings, schema: str, table:
     partitions = frame.rdd.getNumPartitions()
     if partitions > max_sessions:
         frame = frame.coalesce(max_sessions)
-    copier = pg_copy.copy_partitions(settings.connect_kwargs(), schema, table, columns, run_id)
+    copier = pg_copy.copy_partitions(settings.connect_kwargs(), tables.schema, table, tables.ledger, columns, run_id)
     return [row.asDict() for row in frame.select(*columns).mapInArrow(copier, pg_copy.RESULT_DDL).collect()]
 
 
@@ -99,8 +103,11 @@ def run_job(
     run_id: str | None = None,
     on_stage: StageListener | None = None,
     fs: FileSystem | None = None,
+    checked_input: dict[str, object] | None = None,
 ) -> RunResult:
-    """Runs the batch once and returns its record; raises (after recording the failure) on error."""
+    """Runs the batch once and returns its record; raises (after recording the failure) on error.
+    `checked_input`: the file the check task resolved (extract.input_identity); the run reads that
+    file or none. Without it (locally) the run resolves the input itself, once."""
     run_id = run_id or new_run_id()
     fs = fs or file_system_for(spark)
     layout = lake_layout(config.lake_root)
@@ -137,19 +144,35 @@ def run_job(
              record["input_uri"], config.lake_root, config.catalog, config.pg.masked_url(), config.schema)
     try:
         with stage("connect"):
-            conn = load_pg.connect(config.pg)
-            load_pg.check_schema_ready(conn, config.schema)
-            load_pg.hold_run_lock(conn, run_id)
-            load_pg.record_run(conn, config.schema, record)
+            # A short session: nothing of this run's is in PostgreSQL yet, so no lock to hold.
+            with load_pg.connect(config.pg) as setup:
+                load_pg.check_schema_ready(setup, config.schema)
+                abandoned = load_pg.recover_abandoned_runs(setup, config.schema, run_id)
+                unpublished = load_pg.unpublished_runs(setup, config.schema)
             # The manifest's code version: the deployment's, or the hash of the files this job runs.
             record["code_version"] = code_version = config.code_version or quarter_manifest.code_version()
-            for abandoned in load_pg.recover_abandoned_runs(conn, config.schema, run_id):
-                lake.undo_run(spark, fs, tables, layout, abandoned)
+            for dead in abandoned:
+                lake.undo_run(spark, fs, tables, layout, dead)
 
         with stage("extract"):
             lake.check_layout(fs, layout)  # before anything is written to the lake
-            input_path = resolve_input(fs, config.input_uri)
-            record["input_uri"] = strip_url_credentials(input_path)
+            if checked_input:
+                record["input_uri"] = strip_url_credentials(str(checked_input.get("path")))
+                input_file = check_same_input(fs, config.input_uri, checked_input)
+            else:
+                input_file = resolve_input(fs, config.input_uri)
+            input_path = input_file.path
+            record.update(input_uri=strip_url_credentials(input_path), input_bytes=input_file.size,
+                          input_modified_ms=input_file.modified_ms)
+            completed = _finish_publications(config, fs, layout, unpublished, record, input_path)
+            if completed:
+                # This run is the retry of one that committed this input: what was left is done.
+                record.update(status="succeeded", finished_at=_utc_now(), completes_run=completed)
+                with load_pg.connect(config.pg) as done:
+                    load_pg.record_run(done, config.schema, record)
+                log.info("run %s: run %s had committed this input; its publication is finished, nothing else to do",
+                         run_id, completed)
+                return result
             # Read once more, for its checksum, while validate reads it for its rows.
             checksum = start_in_background(partial(fs.sha256, input_path))
             extracted = extract(spark, fs, input_path)
@@ -171,12 +194,18 @@ def run_job(
 
         with stage("transform"):
             record["input_sha256"] = input_sha256 = checksum()
+            check_unchanged(fs, input_file)  # what was read and hashed is the version resolved
             curated = curated_transactions(scoped, run_id)
             features = quarterly_features(curated).persist()  # a few hundred rows per quarter
             cached.append(features)
             quarantine = quarantine_rows(rejected_rows(outcomes), run_id, input_sha256, source_row_offsets(counts))
 
         with stage("load postgres"):
+            # The run's own session from here to the end, holding the run lock: from now on the run
+            # leaves staging tables (and then lake commits) that only it may clear up while it lives.
+            conn = load_pg.connect(config.pg)
+            load_pg.hold_run_lock(conn, run_id)
+            load_pg.record_run(conn, config.schema, record)
             load_tables = load_pg.LoadTables(config.schema, load_pg.run_tag(run_id), quarters)
             load_pg.create_load_tables(conn, load_tables)
             # Three COPY jobs at once: the quarters (routed to their tables by the staging parent),
@@ -186,15 +215,16 @@ def run_job(
                       (features, load_tables.features, FEATURE_COLUMNS),
                       (quarantine, load_tables.quarantine, QUARANTINE_COLUMNS))
             sessions = [task for tasks in run_concurrently(*(
-                partial(copy_to_postgres, frame, config.pg, config.schema, table, list(columns), run_id)
+                partial(copy_to_postgres, frame, config.pg, load_tables, table, list(columns), run_id)
                 for frame, table, columns in copies)) for task in tasks]
-            # Counted by the server, so a retried task that had already committed shows up.
-            loaded = {
-                "transactions": load_pg.count_rows(conn, config.schema, load_tables.transactions_parent),
-                "quarterly_features": load_pg.count_rows(conn, config.schema, load_tables.features),
-                "quarantine": load_pg.count_rows(conn, config.schema, load_tables.quarantine),
-            }
-            _check_loaded(loaded, counts)
+            # The tasks' ledger, not a scan: a retried or speculative task replaced its rows.
+            expected_rows = {load_tables.transactions_parent: counts.rows_valid,
+                             load_tables.quarantine: counts.rows_quarantined}
+            staged = load_pg.loaded_rows(conn, load_tables)
+            load_pg.check_loaded(staged, expected_rows)
+            loaded = {"transactions": staged[load_tables.transactions_parent],
+                      "quarterly_features": staged[load_tables.features],
+                      "quarantine": staged[load_tables.quarantine]}
             record["pg_writer_sessions"] = {
                 "distinct": len({s["backend_pid"] for s in sessions}),
                 "max_concurrent": pg_copy.max_concurrent([(s["started"], s["finished"]) for s in sessions]),
@@ -240,16 +270,18 @@ def run_job(
                 for year, quarter in quarters]
             with conn.transaction():
                 load_pg.swap_in(conn, load_tables, input_sha256,
-                                {"quarterly_features": FEATURE_COLUMNS, "quarantine": QUARANTINE_COLUMNS})
-                load_pg.record_run(conn, config.schema, record)
+                                {"quarterly_features": FEATURE_COLUMNS, "quarantine": QUARANTINE_COLUMNS}, expected_rows)
                 published = load_pg.publish_manifests(conn, config.schema, manifests, published_at)
+                record["manifests"] = {m["quarter"]: {"notified": notified, "delta": m["delta"]} for m, notified in published}
+                # The run record goes into etl_runs too: a retry after this commit finishes from it.
+                load_pg.record_run(conn, config.schema, record, _record_text({**record, "stage_seconds": dict(result.stage_seconds)}))
             committed = True
             load_tables = None  # swapped in: nothing left to drop
             swap.commit()
-            record["manifests"] = {m["quarter"]: {"notified": notified, "delta": m["delta"]} for m, notified in published}
+            _pause_for_tests("BANK_ETL_TEST_PAUSE_AFTER_COMMIT")
             # The run record first, so that a reader who finds a manifest also finds its run record.
             _write_run_file(fs, layout.runs, {**record, "stage_seconds": dict(result.stage_seconds)})
-            _publish_to_lake(fs, layout, [m for m, _ in published], record)
+            _publish_to_lake(conn, config.schema, fs, layout, record)
         log.info("run %s succeeded: %s", run_id, _summary(counts))
         return result
     except BaseException as error:
@@ -283,21 +315,64 @@ def run_job(
             conn.close()
 
 
-def _publish_to_lake(fs: FileSystem, layout: lake.LakeLayout, manifests: list[dict], record: dict) -> None:
-    """Writes each committed manifest to the lake; tries them all, then raises ManifestWriteError
-    if any failed."""
+def _publish_to_lake(conn, schema: str, fs: FileSystem, layout: lake.LakeLayout, record: dict) -> None:
+    """Writes the lake's manifest of each of the run's quarters (what quarter_ready holds for it,
+    under the quarter's publication lock), then records the run as published; tries every quarter,
+    then raises ManifestWriteError if any failed."""
     failed = []
-    for manifest in manifests:
+    for quarter in record["quarters"]:
         try:
-            record["manifests"][manifest["quarter"]]["path"] = quarter_manifest.write_to_lake(fs, layout.export, manifest)
+            with load_pg.quarter_publication(conn, schema, quarter) as manifest:
+                if manifest is None:
+                    raise RuntimeError(f"quarter_ready has no manifest of {quarter}")
+                path = quarter_manifest.write_to_lake(fs, layout.export, manifest)
+            record.setdefault("manifests", {}).setdefault(quarter, {})["path"] = path
         except Exception as error:
-            log.error("could not write the manifest of %s to the lake: %s", manifest["quarter"], describe(error))
-            failed.append((manifest["quarter"], error))
+            log.error("could not write the manifest of %s to the lake: %s", quarter, describe(error))
+            failed.append((quarter, error))
     if failed:
         quarters = ", ".join(quarter for quarter, _ in failed)
         raise ManifestWriteError(f"the run committed, but the manifest of {quarters} could not be written to "
-                                 f"{quarter_manifest.manifests_folder(layout.export)}; a rerun of the same input "
-                                 "writes it") from failed[0][1]
+                                 f"{quarter_manifest.manifests_folder(layout.export)}; the next run (the job's "
+                                 "retry) writes it") from failed[0][1]
+    load_pg.mark_published(conn, schema, record["run_id"])
+
+
+def _finish_publications(config: JobConfig, fs: FileSystem, layout: lake.LakeLayout, unpublished: list[dict],
+                         record: dict, input_path: str) -> str | None:
+    """Finishes what runs that committed but did not get their manifests into the lake (a failed
+    lake write, a kill after the commit) left: their run record and manifests, from etl_runs and
+    quarter_ready. Returns the id of the one this run retries (same scope, input file and code),
+    whose work is then complete; None when this run has its own work to do."""
+    digest: list[str] = []
+
+    def same_work(previous: dict) -> bool:
+        # The file is compared by its SHA-256: one read, and only when scope, path and code agree.
+        if (previous.get("scope"), previous.get("input_uri"), previous.get("code_version")) != (
+                record["scope"], record["input_uri"], record["code_version"]):
+            return False
+        if not digest:
+            digest.append(fs.sha256(input_path))
+        return previous.get("input_sha256") == digest[0]
+
+    retried = None
+    with load_pg.connect(config.pg) as conn:
+        for previous in unpublished:
+            try:
+                runs_file = f"{layout.runs.rstrip('/')}/{previous['run_id']}.json"
+                if not fs.exists(runs_file):
+                    fs.write_text(runs_file, _record_text(previous))
+                _publish_to_lake(conn, config.schema, fs, layout, {**previous, "manifests": {}})
+                log.warning("run %s had committed without all its manifests in the lake: written now", previous["run_id"])
+            except Exception as error:
+                if same_work(previous):
+                    raise
+                log.error("could not finish the publication of committed run %s: %s", previous["run_id"], describe(error))
+                continue
+            if retried is None and same_work(previous):
+                retried = previous["run_id"]
+                record["input_sha256"] = digest[0]
+    return retried
 
 
 def _restore_delta(spark: SparkSession, fs: FileSystem, tables: dict, layout: lake.LakeLayout, run_id: str,
@@ -364,13 +439,6 @@ def _cleanup(fs: FileSystem, layout: lake.LakeLayout, export_staging: str, conn,
             log.warning("could not drop the run's load tables: %s", describe(error))
 
 
-def _check_loaded(rows: dict[str, int], counts: RunCounts) -> None:
-    expected = {"transactions": counts.rows_valid, "quarantine": counts.rows_quarantined}
-    for table, want in expected.items():
-        if rows[table] != want:
-            raise RuntimeError(f"{table}: loaded {rows[table]} rows but the run counted {want}")
-
-
 def _summary(counts: RunCounts) -> str:
     return (f"read {counts.rows_read}, valid {counts.rows_valid}, quarantined {counts.rows_quarantined}, "
             f"duplicate {counts.rows_duplicate}, out of scope {counts.rows_out_of_scope}")
@@ -386,15 +454,25 @@ def _record_failure_in_postgres(config: JobConfig, conn, record: dict[str, objec
         log.warning("could not record the failed run in PostgreSQL: %s", describe(error))
 
 
+def _pause_for_tests(variable: str) -> None:
+    """Tests kill a run at a chosen point: it waits there this many seconds."""
+    seconds = float(os.environ.get(variable, "0") or 0)
+    if seconds:
+        time.sleep(seconds)
+
+
 def _json_default(value: object) -> object:
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _record_text(record: dict[str, object]) -> str:
+    return json.dumps(record, default=_json_default, indent=2, sort_keys=True) + "\n"
+
+
 def _write_run_file(fs: FileSystem, runs_dir: str, record: dict[str, object]) -> None:
     try:
-        fs.write_text(f"{runs_dir.rstrip('/')}/{record['run_id']}.json",
-                      json.dumps(record, default=_json_default, indent=2, sort_keys=True) + "\n")
+        fs.write_text(f"{runs_dir.rstrip('/')}/{record['run_id']}.json", _record_text(record))
     except Exception as error:
         log.error("could not write the run record to %s: %s", runs_dir, describe(error))

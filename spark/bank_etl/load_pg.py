@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Iterator
 
 import psycopg
 from psycopg import sql
@@ -272,29 +274,74 @@ def check_schema_ready(conn: psycopg.Connection, schema: str) -> None:
 
 RUN_COLUMNS = (
     "run_id", "scope", "started_at", "finished_at", "status", "rows_read", "rows_valid", "rows_quarantined",
-    "rows_duplicate", "rows_out_of_scope", "input_uri", "input_sha256", "error",
+    "rows_duplicate", "rows_out_of_scope", "input_uri", "input_sha256", "error", "completes_run",
 )
 
 
-def record_run(conn: psycopg.Connection, schema: str, record: dict[str, object]) -> None:
-    """Inserts or updates the run's etl_runs row (in the caller's transaction, if any)."""
-    statement = sql.SQL("INSERT INTO {}.etl_runs ({}) VALUES ({}) ON CONFLICT (run_id) DO UPDATE SET {}").format(
+def record_run(conn: psycopg.Connection, schema: str, record: dict[str, object], stored: str | None = None) -> None:
+    """Inserts or updates the run's etl_runs row (in the caller's transaction, if any). `stored`:
+    the run record as JSON text, kept in the row (once the run commits), so that a later run can
+    finish its publication."""
+    statement = sql.SQL("INSERT INTO {}.etl_runs ({}, record) VALUES ({}, %s::jsonb) ON CONFLICT (run_id) DO UPDATE "
+                        "SET {}, record = coalesce(EXCLUDED.record, {}.etl_runs.record)").format(
         sql.Identifier(schema),
         sql.SQL(", ").join(map(sql.Identifier, RUN_COLUMNS)),
         sql.SQL(", ").join(sql.Placeholder() * len(RUN_COLUMNS)),
         sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in RUN_COLUMNS if c != "run_id"),
+        sql.Identifier(schema),
     )
-    conn.execute(statement, [record.get(c) for c in RUN_COLUMNS])
+    conn.execute(statement, [record.get(c) for c in RUN_COLUMNS] + [stored])
+
+
+def unpublished_runs(conn: psycopg.Connection, schema: str) -> list[dict]:
+    """Runs that committed (succeeded) but whose manifests are not all in the lake, and whose driver
+    is gone (its run lock is free), oldest first: their run record, as stored at the commit."""
+    rows = conn.execute(sql.SQL("SELECT run_id, record FROM {}.etl_runs WHERE status = 'succeeded' AND "
+                                "lake_published_at IS NULL AND record IS NOT NULL ORDER BY finished_at").format(
+        sql.Identifier(schema))).fetchall()
+    return [record for run_id, record in rows if not run_alive(conn, run_id)]
+
+
+def mark_published(conn: psycopg.Connection, schema: str, run_id: str) -> None:
+    """The run's manifests are in the lake."""
+    conn.execute(sql.SQL("UPDATE {}.etl_runs SET lake_published_at = now() WHERE run_id = %s").format(
+        sql.Identifier(schema)), (run_id,))
+
+
+PUBLISH_LOCK = "bank_etl.publish"
+
+
+@contextmanager
+def quarter_publication(conn: psycopg.Connection, schema: str, quarter: str) -> Iterator[dict | None]:
+    """While the lake's manifest of `quarter` is written: holds the quarter's publication lock (so
+    that two runs never write it at once, in the wrong order) and yields quarter_ready's current
+    manifest, the one the lake must show (a later run's, if one has superseded the caller's)."""
+    key = (PUBLISH_LOCK, f"{schema}.{quarter}")
+    conn.execute("SELECT pg_advisory_lock(hashtext(%s), hashtext(%s))", key)
+    try:
+        row = conn.execute(sql.SQL("SELECT manifest FROM {}.quarter_ready WHERE quarter = %s").format(
+            sql.Identifier(schema)), (quarter,)).fetchone()
+        yield row[0] if row else None
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(hashtext(%s), hashtext(%s))", key)
 
 
 RUN_LOCK = "bank_etl.run"
 
 
 def hold_run_lock(conn: psycopg.Connection, run_id: str) -> None:
-    """A session-level advisory lock for as long as the run's driver session lives. The server
-    releases it when the session ends, also when the driver is killed: that is how a later run
-    tells a dead run from a live one."""
+    """A session-level advisory lock, from when the run starts to leave something to clear up (its
+    staging tables, then its lake commits) until it ends. The server releases it when the session
+    ends, also when the driver is killed: that is how a later run tells a dead run from a live one."""
     conn.execute("SELECT pg_advisory_lock(hashtext(%s), hashtext(%s))", (RUN_LOCK, run_id))
+
+
+def run_alive(conn: psycopg.Connection, run_id: str) -> bool:
+    """Whether the run's driver still holds its run lock."""
+    if conn.execute("SELECT pg_try_advisory_lock(hashtext(%s), hashtext(%s))", (RUN_LOCK, run_id)).fetchone()[0]:
+        conn.execute("SELECT pg_advisory_unlock(hashtext(%s), hashtext(%s))", (RUN_LOCK, run_id))
+        return False
+    return True
 
 
 def run_tag(run_id: str) -> str:
@@ -302,9 +349,13 @@ def run_tag(run_id: str) -> str:
     return run_id.rsplit("-", 1)[-1][:8]
 
 
+RECOVERY_LOCK_TIMEOUT = "5s"  # clearing up an abandoned run waits no longer for a lock; the next run tries again
+
+
 def recover_abandoned_runs(conn: psycopg.Connection, schema: str, current_run_id: str) -> list[str]:
     """Runs recorded as running whose session is gone (a killed driver, a lost cluster): drops
-    their staging tables and records them as failed. Returns their ids, oldest first."""
+    their staging tables and records them as failed. Returns their ids, oldest first. A run whose
+    tables another session has locked is left for a later run (after RECOVERY_LOCK_TIMEOUT)."""
     s = sql.Identifier(schema)
     running = conn.execute(sql.SQL("SELECT run_id FROM {}.etl_runs WHERE status = 'running' AND run_id <> %s "
                                    "ORDER BY started_at").format(s), (current_run_id,)).fetchall()
@@ -318,12 +369,17 @@ def recover_abandoned_runs(conn: psycopg.Connection, schema: str, current_run_id
                 "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname LIKE %s ORDER BY c.relkind",
                 (schema, "load\\_" + run_tag(run_id).replace("_", "\\_") + "\\_%")).fetchall()
             with conn.transaction():
+                conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(RECOVERY_LOCK_TIMEOUT)))
                 for (table,) in staged:  # partitioned parents first: they take their partitions along
                     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(s, sql.Identifier(table)))
                 conn.execute(sql.SQL("UPDATE {}.etl_runs SET status = 'failed', finished_at = now(), error = %s "
                                      "WHERE run_id = %s AND status = 'running'").format(s),
                              (f"abandoned: its session ended without an outcome; recovered by run {current_run_id}",
                               run_id))
+        except psycopg.errors.LockNotAvailable:
+            log.warning("run %s was abandoned, but another session holds a lock on its staging tables; "
+                        "left for a later run", run_id)
+            continue
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtext(%s), hashtext(%s))", (RUN_LOCK, run_id))
         log.warning("run %s was abandoned (its session ended while it was running): dropped its %d staging "
@@ -361,9 +417,14 @@ class LoadTables:
     def quarantine(self) -> str:
         return f"load_{self.run_tag}_quarantine"
 
+    @property
+    def ledger(self) -> str:
+        """One line per COPY task: the rows it stored and its transaction (pg_copy)."""
+        return f"load_{self.run_tag}_ledger"
+
     def all(self) -> list[str]:
         return [self.transactions(y, q) for y, q in self.quarters] + [
-            self.transactions_parent, self.features, self.quarantine]
+            self.transactions_parent, self.features, self.quarantine, self.ledger]
 
 
 def create_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
@@ -383,6 +444,9 @@ def create_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
         for target, name in (("quarterly_features", tables.features), ("quarantine", tables.quarantine)):
             conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.{} INCLUDING DEFAULTS)").format(
                 s, sql.Identifier(name), s, sql.Identifier(target)))
+        conn.execute(sql.SQL("CREATE TABLE {}.{} (target text NOT NULL, task integer NOT NULL, "
+                             "rows bigint NOT NULL DEFAULT 0, copy_xid bigint, attempts integer NOT NULL DEFAULT 0, "
+                             "PRIMARY KEY (target, task))").format(s, sql.Identifier(tables.ledger)))
 
 
 def drop_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
@@ -390,18 +454,32 @@ def drop_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(sql.Identifier(tables.schema), sql.Identifier(name)))
 
 
-def count_rows(conn: psycopg.Connection, schema: str, table: str) -> int:
-    return conn.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema),
-                                                                   sql.Identifier(table))).fetchone()[0]
+def loaded_rows(conn: psycopg.Connection, tables: LoadTables) -> dict[str, int]:
+    """The rows each staging table holds, by the COPY tasks' ledger (no scan of the tables)."""
+    rows = dict(conn.execute(sql.SQL("SELECT target, sum(rows)::bigint FROM {}.{} GROUP BY target").format(
+        sql.Identifier(tables.schema), sql.Identifier(tables.ledger))).fetchall())
+    return {table: rows.get(table, 0) for table in (tables.transactions_parent, tables.features, tables.quarantine)}
 
 
-def swap_in(conn: psycopg.Connection, tables: LoadTables, input_sha256: str, columns: dict[str, tuple[str, ...]]) -> None:
-    """Inside the caller's transaction: each loaded quarter replaces its partition, the quarter's
-    features and the input's quarantine rows are replaced from their staging tables."""
+def check_loaded(rows: dict[str, int], expected: dict[str, int]) -> None:
+    for table, want in expected.items():
+        if rows.get(table) != want:
+            raise RuntimeError(f"{table}: loaded {rows.get(table)} rows but the run counted {want}")
+
+
+def swap_in(conn: psycopg.Connection, tables: LoadTables, input_sha256: str, columns: dict[str, tuple[str, ...]],
+            expected_rows: dict[str, int]) -> None:
+    """Inside the caller's transaction: checks the ledger against `expected_rows` (staging table ->
+    rows) with every COPY task shut out, then each loaded quarter replaces its partition, the
+    quarter's features and the input's quarantine rows are replaced from their staging tables."""
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
         raise RuntimeError("swap_in must run inside a transaction")
     s = sql.Identifier(tables.schema)
     conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
+    # A task attempt still running (a speculative one Spark has not stopped yet) can no longer
+    # commit: it would wait for its ledger line until the swap has dropped the staging tables.
+    conn.execute(sql.SQL("LOCK TABLE {}.{} IN EXCLUSIVE MODE").format(s, sql.Identifier(tables.ledger)))
+    check_loaded(loaded_rows(conn, tables), expected_rows)
     existing = {row[0] for row in conn.execute(
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
         "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace "
@@ -429,7 +507,8 @@ def swap_in(conn: psycopg.Connection, tables: LoadTables, input_sha256: str, col
         conn.execute(sql.SQL("INSERT INTO {}.{} ({}) SELECT {} FROM {}.{}").format(
             s, sql.Identifier(target), cols, cols, s, sql.Identifier(staged)))
         conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(staged)))
-    conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(tables.transactions_parent)))
+    for staged in (tables.transactions_parent, tables.ledger):
+        conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(staged)))
 
 
 def publish_manifests(conn: psycopg.Connection, schema: str, manifests: list[dict],

@@ -23,12 +23,12 @@ def configure_logging() -> None:
 
 def secret_getter(spark):
     """dbutils.secrets.get on Databricks (Key Vault-backed scope)."""
-    try:
-        from pyspark.dbutils import DBUtils  # only exists on Databricks
-    except ImportError as error:
-        raise ConfigError("--secret-scope needs Databricks secrets (pyspark.dbutils is not available)") from error
-    secrets = DBUtils(spark).secrets
-    return lambda scope, key: secrets.get(scope=scope, key=key)
+    from .runtime import dbutils
+
+    utils = dbutils(spark)
+    if utils is None:
+        raise ConfigError("--secret-scope needs Databricks secrets (dbutils is not available here)")
+    return lambda scope, key: utils.secrets.get(scope=scope, key=key)
 
 
 def with_secret_credentials(config: JobConfig, spark, get_secret=None) -> JobConfig:
@@ -76,11 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         return Failure.USAGE.exit_code
 
     from .job import run_job
+    from .runtime import input_from_check
     from .session import get_session
 
     def load() -> None:
         spark = get_session()
-        run_job(spark, with_secret_credentials(config, spark))
+        run_job(spark, with_secret_credentials(config, spark), checked_input=input_from_check(spark))
 
     return _run("load", load)
 
@@ -96,11 +97,13 @@ def check_main(argv: list[str] | None = None) -> int:
 
     from .check import run_check
     from .fs import file_system_for
+    from .runtime import hand_over_input
     from .session import get_session
 
     def check() -> None:
         spark = get_session()
-        run_check(spark, file_system_for(spark), config)
+        report = run_check(spark, file_system_for(spark), config)
+        hand_over_input(spark, report["input"])  # the load reads this file and no other
 
     return _run("check", check)
 

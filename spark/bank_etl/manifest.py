@@ -4,7 +4,7 @@ retrains on it (DATA_CONTRACT.md, "The quarter manifest").
 The job builds one per quarter it replaced, upserts it into PostgreSQL's quarter_ready table in the
 swap's transaction (load_pg.publish_manifests, which also NOTIFYs quarter_ready when the content
 changed) and, once that has committed, writes it to the lake at export/_manifests/<YYYY>Q<n>.json
-through a temporary name. Its JSON Schema is schemas/quarter-manifest.schema.json.
+(write_to_lake). Its JSON Schema is schemas/quarter-manifest.schema.json.
 
 Pure Python, no Spark.
 """
@@ -14,13 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
 import os
 from pathlib import Path
 
 from .fs import FileSystem
-
-log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = "schemas/quarter-manifest.schema.json"  # inside the bank_etl package
@@ -119,21 +116,25 @@ def to_json(manifest: dict) -> str:
     return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def run_copy_path(export_area: str, year: int, quarter: int, run_id: str) -> str:
+    """_manifests/2022Q3/<run_id>.json: the manifest as the run published it, kept."""
+    return f"{manifests_folder(export_area)}/{int(year)}Q{int(quarter)}/{run_id}.json"
+
+
 def write_to_lake(fs: FileSystem, export_area: str, manifest: dict) -> str:
-    """Writes the manifest to a temporary name next to its place, then renames it into place
-    (fs.replace), so that a reader never sees half a manifest. Returns its path."""
-    year, quarter = manifest["quarter"].split("-Q")
-    target = manifest_path(export_area, int(year), int(quarter))
-    temporary = f"{manifests_folder(export_area)}/.{file_name(int(year), int(quarter))}.{manifest['run_id']}.tmp"
-    try:
-        fs.write_text(temporary, to_json(manifest))
-        fs.replace(temporary, target)
-    except BaseException:
-        try:
-            fs.delete(temporary)
-        except Exception:  # the temporary name is hidden from readers; the next run overwrites it
-            log.warning("could not remove the temporary manifest %s", temporary)
-        raise
+    """Writes the manifest in full under its run's own name, then the quarter's path with one
+    write of the whole file; returns the quarter's path.
+
+    ABFS has no rename that replaces a file (fs.py), so the quarter's file is never deleted or
+    renamed over: a reader finds the previous manifest, the new one, or, for the one request that
+    recreates it, an empty file; never no file and never part of one. The run's copy, complete
+    before the quarter's file is touched, stays as the quarter's publication history. Writing the
+    same run's manifest again (a retry) writes the same bytes."""
+    year, quarter = (int(part) for part in manifest["quarter"].split("-Q"))
+    text = to_json(manifest)
+    fs.write_text(run_copy_path(export_area, year, quarter, manifest["run_id"]), text)
+    target = manifest_path(export_area, year, quarter)
+    fs.write_text(target, text)
     return target
 
 

@@ -71,6 +71,9 @@ class StageProgress:
 def summary_table(record: dict, stage_seconds: dict, total_seconds: float) -> str:
     """The end-of-run table: counts, quarantine per reason, rows loaded, time per stage."""
     lines = [f"run {record.get('run_id', '?')}: {record.get('status', '?')} (scope {record.get('scope', '?')})", ""]
+    if record.get("completes_run"):
+        lines[1:1] = [f"run {record['completes_run']} had committed this input: its manifests are now in the lake, "
+                      "nothing else was done"]
 
     def section(title: str, rows: list[tuple[str, str]]) -> None:
         lines.append(f"{title:<30}{'':>16}")

@@ -149,8 +149,7 @@ def start(base_dir: str | None = None) -> Server:
     with open(server.data / "postgresql.conf", "a", encoding="utf-8") as conf:
         conf.write("\n# throwaway server settings\n")
         conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
-    _run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(server.data), "-l", str(directory / "server.log"),
-                          "-w", "-t", "60", "start"]))
+    run_server(server)
     try:
         _bootstrap(server, superuser_password, admin_password)
     except BaseException:
@@ -187,6 +186,17 @@ def _bootstrap(server: Server, superuser_password: str, admin_password: str) -> 
             admin, group, sql.Literal(verifier)))
         conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DATABASE), admin))
         conn.execute(sql.SQL("ALTER ROLE {} PASSWORD NULL").format(sql.Identifier(SUPERUSER)))
+
+
+def crash(server: Server) -> None:
+    """Stops the server as a crash would: at once, every session cut, no checkpoint (tests)."""
+    _run(_as_server_user([str(pg_bin() / "pg_ctl"), "-D", str(server.data), "-m", "immediate", "-w", "stop"]))
+
+
+def run_server(server: Server) -> None:
+    """Starts the server on its data directory (after a crash it first recovers from its WAL)."""
+    _run(_as_server_user([str(pg_bin() / "pg_ctl"), "-D", str(server.data), "-l", str(server.directory / "server.log"),
+                          "-w", "-t", "60", "start"]))
 
 
 def stop(directory: str | Path) -> None:

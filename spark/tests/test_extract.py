@@ -86,7 +86,7 @@ def test_picks_the_newest_landed_file_in_a_directory(spark, tmp_path):
     write_csv(tmp_path / "b.xlsx", [])
     (tmp_path / "notes.txt").write_text("ignored")
     os.utime(older, (1_000_000, 1_000_000))
-    assert resolve_input(LocalFs(), str(tmp_path)).endswith("/b.xlsx")
+    assert resolve_input(LocalFs(), str(tmp_path)).path.endswith("/b.xlsx")
 
 
 def test_converts_xlsx_cells_to_the_text_a_csv_would_hold():
@@ -121,3 +121,15 @@ def test_reads_the_first_sheet_of_an_xlsx_with_date_cells_text_and_extra_cells(s
     ]
     assert [r.source_position for r in rows] == [0, 1, 2]
     assert rows[2].raw_record == "3/4/2022,RETAIL,Goa,1,1,extra"
+
+
+def test_the_load_takes_the_checked_file_under_its_folder_however_the_store_spells_it_and_no_other(tmp_path):
+    from bank_etl.errors import InputChangedError
+    from bank_etl.extract import check_same_input, input_identity
+
+    (tmp_path / "in").mkdir()
+    checked = input_identity(LocalFs().info(str(write_csv(tmp_path / "in" / "a.csv", []))))
+    assert check_same_input(LocalFs(), f"file://{tmp_path}/in/", checked).path == checked["path"]
+    elsewhere = {**checked, "path": str(tmp_path / "in-other" / "a.csv")}
+    with pytest.raises(InputChangedError, match="not --input"):
+        check_same_input(LocalFs(), str(tmp_path / "in"), elsewhere)

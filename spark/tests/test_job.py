@@ -15,12 +15,13 @@ import pytest
 from bank_etl import lake, load_pg
 from bank_etl.config import parse_pg_url
 from bank_etl.fs import LocalFs
-from bank_etl.job import EmptyScopeError, run_job
+from bank_etl.job import EmptyScopeError, new_run_id, run_job
 from devtools.datagen import generate
 
 from conftest import ETL_PASSWORD, ETL_ROLE, READER_LOGIN, READER_ROLE, job_config, write_csv
 
 LAKE_TABLES = ("curated/transactions", "features/quarterly", "quarantine/rows")
+RUN_LOCK_HELD: dict[str, bool] = {}  # filled by the `loaded` fixture's run
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,14 @@ def loaded(spark, pg_url, etl_url, messy_file, tmp_path_factory):
     with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
         load_pg.migrate(conn, name, load_pg.Roles(ETL_ROLE, READER_ROLE, ETL_PASSWORD))
     lake_root = tmp_path_factory.mktemp("shared") / "lake"
-    record = run_job(spark, job_config(messy_file[0], lake_root, etl_url, name)).record
+    run_id = new_run_id()
+
+    def lock_held(stage, event, seconds):  # at each stage's start: does the run hold its run lock?
+        if event == "start":
+            with psycopg.connect(**parse_pg_url(etl_url).connect_kwargs(), autocommit=True) as other:
+                RUN_LOCK_HELD[stage] = load_pg.run_alive(other, run_id)
+
+    record = run_job(spark, job_config(messy_file[0], lake_root, etl_url, name), run_id=run_id, on_stage=lock_held).record
     yield name, lake_root, record
     with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
@@ -112,6 +120,13 @@ def test_loads_exactly_what_the_contract_says(pg, loaded, messy_file):
     leftover = pg.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename LIKE 'load\\_%%'",
                           (schema,)).fetchone()[0]
     assert leftover == 0
+
+
+def test_a_run_holds_its_run_lock_only_from_its_first_staging_table_to_its_end(loaded):
+    """Until the run creates its staging tables it leaves nothing to clear up, and its session is
+    not kept open while it validates; from then on a later run must see it alive."""
+    assert RUN_LOCK_HELD == {"connect": False, "extract": False, "validate": False, "transform": False,
+                             "load postgres": False, "write lake": True, "publish": True}
 
 
 def test_writes_delta_tables_partitioned_by_quarter_and_a_plain_parquet_export(spark, loaded, messy_file):
@@ -281,11 +296,12 @@ def test_verify_full_rejects_a_certificate_signed_by_no_trusted_authority(pg_url
 
 
 def test_migrations_are_applied_once(pg, fresh_schema):
-    assert load_pg.migrate(pg, fresh_schema) == [1, 2, 3]
+    assert load_pg.migrate(pg, fresh_schema) == [1, 2, 3, 4]
     assert load_pg.migrate(pg, fresh_schema) == []
     assert set(table_columns(pg, fresh_schema, "etl_runs")) >= {
         "run_id", "scope", "started_at", "finished_at", "status", "rows_read", "rows_valid", "rows_quarantined",
-        "rows_duplicate", "rows_out_of_scope", "input_uri", "input_sha256"}
+        "rows_duplicate", "rows_out_of_scope", "input_uri", "input_sha256", "record", "lake_published_at",
+        "completes_run"}
     kind = pg.execute("SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                       "WHERE n.nspname = %s AND c.relname = 'transactions'", (fresh_schema,)).fetchone()[0]
     assert kind == "p"  # partitioned

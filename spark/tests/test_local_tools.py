@@ -1,5 +1,6 @@
 """The developer commands: etl-local end to end, the throwaway PostgreSQL, the data generator."""
 
+import json
 import os
 import signal
 import subprocess
@@ -10,8 +11,11 @@ import psycopg
 
 from bank_etl import load_pg
 from bank_etl.config import parse_pg_url
+from bank_etl.job import run_job
 from devtools import pgserver
 from devtools.datagen import generate
+
+from conftest import ETL_PASSWORD, ETL_ROLE, ROLES, job_config
 
 SPARK_DIR = Path(__file__).resolve().parent.parent
 
@@ -74,6 +78,95 @@ def test_etl_local_runs_100k_rows_under_a_1m_driver_result_cap_and_a_killed_load
         assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename LIKE 'load\\_%%'",
                             (schema,)).fetchone()[0] == 0
         assert conn.execute(f'SELECT count(*) FROM "{schema}".etl_runs WHERE status = %s', ("running",)).fetchone()[0] == 0
+
+
+def etl_local(input_path, lake, pg_url, schema, *scope) -> list[str]:
+    return [str(SPARK_DIR / "bin/etl-local"), "--input", str(input_path), "--lake", str(lake), "--pg-url", pg_url,
+            "--schema", schema, "--no-progress", *(scope or ("--all",))]
+
+
+def wait_for(pg_url, query: str, params=(), timeout: float = 300, alive=None) -> None:
+    """Polls PostgreSQL until `query` returns a true value (or the process `alive` has ended)."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
+        while time.monotonic() < deadline and (alive is None or alive.poll() is None):
+            if conn.execute(query, params).fetchone()[0]:
+                return
+            time.sleep(0.5)
+    raise AssertionError(f"never true: {query}")
+
+
+def test_a_load_killed_after_its_commit_is_finished_by_the_next_run_without_loading_again(
+        spark, pg, pg_url, etl_url, fresh_schema, tmp_path):
+    """etl-local's whole process group is killed right after the swap committed, before any
+    manifest is in the lake. The next run of the same input writes the committed run's manifests
+    and stops there."""
+    schema, lake = fresh_schema, tmp_path / "lake"
+    path = tmp_path / "landing.csv"
+    generate(path, rows=730, seed=13)
+    killed = subprocess.Popen(etl_local(path, lake, pg_url, schema),
+                              env={**os.environ, "INIT_CWD": str(tmp_path), "BANK_ETL_TEST_PAUSE_AFTER_COMMIT": "300"},
+                              start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(pg_url, "SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}".etl_runs',), alive=killed)
+        wait_for(pg_url, f'SELECT count(*) FROM "{schema}".etl_runs WHERE status = %s', ("succeeded",), alive=killed)
+    finally:
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.wait(timeout=60)
+    manifests = lake / "features/export/_manifests"
+    assert not manifests.exists() or not list(manifests.glob("*.json"))
+    load_pg.migrate(pg, schema, ROLES)  # etl-local gave bank_etl a password of its own
+    retry = run_job(spark, job_config(path, lake, etl_url, schema)).record
+    [(first, published, _), (second, _, completes)] = pg.execute(
+        f'SELECT run_id, lake_published_at IS NOT NULL, completes_run FROM "{schema}".etl_runs '
+        'ORDER BY started_at').fetchall()
+    ready = dict(pg.execute(f'SELECT quarter, manifest FROM "{schema}".quarter_ready').fetchall())
+    assert published and completes == first and second == retry["run_id"] != first
+    assert sorted(ready) == ["2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4"]
+    for quarter, manifest in ready.items():
+        assert json.loads((manifests / f"{quarter.replace('-', '')}.json").read_text()) == manifest
+        assert manifest["run_id"] == first
+    assert (lake / "_runs" / f"{first}.json").is_file()
+
+
+def test_postgresql_crashing_mid_load_leaves_the_previous_quarter_and_the_next_run_clears_up(spark, tmp_path,
+                                                                                              monkeypatch):
+    """PostgreSQL stops at once (every session cut, as in a crash) while etl-local's executors COPY;
+    once it is back, the quarter is as the previous run left it and the next run clears the dead
+    one up. A server of its own: this one crashes."""
+    server = pgserver.start()
+    try:
+        pg_url, schema = server.env()["BANK_PG_URL"], "bank"
+        monkeypatch.setenv("PGPASSFILE", server.env()["PGPASSFILE"])  # this server's administrator
+        with load_pg.connect(parse_pg_url(pg_url)) as admin:
+            load_pg.migrate(admin, schema, ROLES)
+        first, changed = tmp_path / "first.csv", tmp_path / "changed.csv"
+        generate(first, rows=3650, seed=21)
+        generate(changed, rows=3650, seed=22)
+        etl_url = parse_pg_url(pg_url).with_credentials(ETL_ROLE, ETL_PASSWORD).to_url()
+        run_job(spark, job_config(first, tmp_path / "lake", etl_url, schema))
+        before = quarter_fingerprint(pg_url, schema, 3)
+        loading = subprocess.Popen(etl_local(changed, tmp_path / "lake", pg_url, schema, "--quarter", "2022-Q3"),
+                                   env={**os.environ, "INIT_CWD": str(tmp_path), "BANK_ETL_TEST_PAUSE_IN_COPY": "5"},
+                                   start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(pg_url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'bank_etl copy' "
+                     "AND query LIKE 'COPY%%'", alive=loading)
+            pgserver.crash(server)
+            assert loading.wait(timeout=300) != 0
+        finally:
+            if loading.poll() is None:
+                os.killpg(loading.pid, signal.SIGKILL)
+        pgserver.run_server(server)
+        assert quarter_fingerprint(pg_url, schema, 3) == before
+        with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename LIKE 'load\\_%%'",
+                                (schema,)).fetchone()[0] > 0
+            assert len(load_pg.recover_abandoned_runs(conn, schema, "the-next-run")) == 1
+            assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename LIKE 'load\\_%%'",
+                                (schema,)).fetchone()[0] == 0
+    finally:
+        pgserver.stop(server.directory)
 
 
 def test_etl_local_exits_non_zero_on_a_bad_argument(tmp_path):

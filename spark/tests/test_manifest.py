@@ -136,8 +136,10 @@ def test_a_run_publishes_a_manifest_that_validates_a_quarter_ready_row_and_one_n
     assert (partition / exported["file"]).stat().st_size == exported["bytes"]
     assert LocalFs().sha256(str(partition / exported["file"])) == exported["sha256"]
     assert run_file["manifests"][QUARTER]["notified"] is True
-    # Written through a temporary name, which is gone; only the run's quarter has a manifest.
-    assert sorted(p.name for p in manifest_file(lake_root).parent.iterdir()) == ["2022Q3.json"]
+    # Only the run's quarter has a manifest, and the run's own copy of it is kept beside it.
+    assert sorted(p.name for p in manifest_file(lake_root).parent.iterdir()) == ["2022Q3", "2022Q3.json"]
+    assert (manifest_file(lake_root).parent / "2022Q3" / f"{record['run_id']}.json").read_bytes() == \
+        manifest_file(lake_root).read_bytes()
 
 
 def test_a_rerun_with_the_same_input_publishes_the_same_manifest_and_sends_no_notification(
@@ -209,40 +211,61 @@ def test_a_run_that_fails_publishes_nothing_and_leaves_the_previous_manifest_as_
     with pytest.raises((RuntimeError, OSError), match="injected failure"):
         run_job(spark, job_config(changed_file, lake_root, etl_url, schema, quarter=QUARTER))
     assert manifest_file(lake_root).read_bytes() == before_file
-    assert sorted(p.name for p in manifest_file(lake_root).parent.iterdir()) == ["2022Q3.json"]
+    assert sorted(p.name for p in manifest_file(lake_root).parent.iterdir()) == ["2022Q3", "2022Q3.json"]
+    assert len(list((manifest_file(lake_root).parent / "2022Q3").iterdir())) == 1
     assert ready_rows(pg, schema) == before_rows
     assert listener.received() == []
     status = pg.execute(f'SELECT status FROM "{schema}".etl_runs ORDER BY started_at DESC LIMIT 1').fetchone()[0]
     assert status == "failed"
 
 
-def test_a_manifest_the_lake_refused_after_the_commit_keeps_the_run_and_the_rerun_writes_it(
+def test_a_load_retried_after_its_commit_only_writes_the_manifest_and_says_so(
         spark, pg, etl_url, schema, messy_file, listener, tmp_path, monkeypatch):
+    """The lake refuses the manifest after the swap has committed: the run stays succeeded and
+    fails; the job's retry (a run of the same input) finds the committed run, writes its run record
+    and manifests from PostgreSQL and stops there: no second load, no new Delta commit, no new
+    notification. The first run is recorded as published, the retry as completing it."""
     path, _ = messy_file
     lake_root = tmp_path / "lake"
-    original = LocalFs.replace
+    original = quarter_manifest.write_to_lake
 
-    def refuse(self, source, target):
+    def refuse(*args, **kwargs):
         raise OSError("injected failure writing the manifest")
 
-    monkeypatch.setattr(LocalFs, "replace", refuse)
+    monkeypatch.setattr(quarter_manifest, "write_to_lake", refuse)
     with pytest.raises(ManifestWriteError, match="could not be written") as failure:
         run_job(spark, job_config(path, lake_root, etl_url, schema, quarter=QUARTER), run_id="manifest-refused")
     assert failure.value.run_record["status"] == "succeeded"
-    assert not manifest_file(lake_root).exists() and not list(manifest_file(lake_root).parent.iterdir())
+    assert not manifest_file(lake_root).exists()
     # Committed: PostgreSQL has the quarter and its manifest (and told the listener); the lake keeps the run's commits.
-    assert pg.execute(f'SELECT status, error FROM "{schema}".etl_runs').fetchall() == [
-        ("succeeded", failure.value.run_record["error"])]
+    assert pg.execute(f'SELECT status, error, lake_published_at FROM "{schema}".etl_runs').fetchall() == [
+        ("succeeded", failure.value.run_record["error"], None)]
     [(_, run_id, _, in_pg)] = ready_rows(pg, schema)
     assert run_id == "manifest-refused" and valid(in_pg)["delta"]["curated.transactions"] == delta_version(
         spark, lake_root, "curated/transactions")
     assert listener.received() == [("quarter_ready", QUARTER)]
+    versions = {area: delta_version(spark, lake_root, area) for area in LAKE_TABLES.values()}
+    export_files = sorted(p.name for p in (lake_root / "features/export/year=2022/quarter=3").iterdir())
 
-    monkeypatch.setattr(LocalFs, "replace", original)
-    rerun = run_job(spark, job_config(path, lake_root, etl_url, schema, quarter=QUARTER)).record
-    assert quarter_manifest.content(valid(lake_manifest(lake_root))) == quarter_manifest.content(in_pg)
-    assert lake_manifest(lake_root)["run_id"] == rerun["run_id"]
+    monkeypatch.setattr(quarter_manifest, "write_to_lake", original)
+    retry = run_job(spark, job_config(path, lake_root, etl_url, schema, quarter=QUARTER))
+    assert retry.record["status"] == "succeeded" and retry.record["completes_run"] == "manifest-refused"
+    assert "validate" not in retry.stage_seconds and "load postgres" not in retry.stage_seconds
+    assert valid(lake_manifest(lake_root)) == in_pg  # the committed run's manifest, as quarter_ready has it
+    assert (manifest_file(lake_root).parent / "2022Q3" / "manifest-refused.json").read_bytes() == \
+        manifest_file(lake_root).read_bytes()
+    assert {area: delta_version(spark, lake_root, area) for area in LAKE_TABLES.values()} == versions
+    assert sorted(p.name for p in (lake_root / "features/export/year=2022/quarter=3").iterdir()) == export_files
     assert listener.received() == []
+    runs = pg.execute(f'SELECT run_id, status, lake_published_at IS NOT NULL, completes_run FROM "{schema}".etl_runs '
+                      'ORDER BY started_at').fetchall()
+    assert runs == [("manifest-refused", "succeeded", True, None),
+                    (retry.record["run_id"], "succeeded", False, "manifest-refused")]
+    assert json.loads((lake_root / "_runs" / f"{retry.record['run_id']}.json").read_text())["completes_run"] == \
+        "manifest-refused"
+    # A later run of the same input is a rerun again: nothing is left to finish.
+    rerun = run_job(spark, job_config(path, lake_root, etl_url, schema, quarter=QUARTER)).record
+    assert "completes_run" not in rerun and lake_manifest(lake_root)["run_id"] == rerun["run_id"]
 
 
 def test_the_reader_may_read_quarter_ready_but_not_write_it(pg, reader_url, etl_url, schema):
@@ -279,6 +302,65 @@ def sample_manifest(schema: str = "bank", **changes) -> dict:
         code_version="b" * 64)
     manifest.update(changes)
     return manifest
+
+
+def reading(path: Path) -> str:
+    """What a reader of the quarter's manifest path finds: "missing", "empty", or the run id of
+    the whole, valid manifest there (anything else fails the test)."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return "missing"
+    if not text:
+        return "empty"
+    return valid(json.loads(text))["run_id"]
+
+
+def test_a_reader_of_the_quarters_manifest_on_dbutils_finds_a_manifest_at_every_step_of_a_publication(tmp_path):
+    """dbutils.fs as on ABFS (no rename over a file, a write recreates the file empty and flushes
+    it whole): the path is read after every step the store takes. It always holds a whole manifest,
+    the old or the new, but for the step that recreates it empty; it is never missing."""
+    from bank_etl.fs import DbutilsFs
+    from fake_dbutils import FakeDbutils
+
+    export = tmp_path / "features/export"
+    target = export / "_manifests/2022Q3.json"
+    seen: list[str] = []
+    fs = DbutilsFs(FakeDbutils(on_change=lambda operation, path: seen.append(reading(target))), None)
+    first, second = sample_manifest(run_id="run-one"), sample_manifest(run_id="run-two")
+    quarter_manifest.write_to_lake(fs, str(export), first)
+    seen.clear()
+    quarter_manifest.write_to_lake(fs, str(export), second)
+    assert seen and set(seen) <= {"run-one", "run-two", "empty"} and seen[-1] == "run-two"
+    assert seen.count("empty") <= 1  # one write of the quarter's file: one step without content
+    kept = sorted(p.name for p in (export / "_manifests/2022Q3").iterdir())
+    assert kept == ["run-one.json", "run-two.json"]
+
+
+def test_a_reader_polling_the_quarters_manifest_locally_never_finds_it_missing_or_partial(tmp_path):
+    import threading
+
+    export = tmp_path / "features/export"
+    target = export / "_manifests/2022Q3.json"
+    manifests = [sample_manifest(run_id=f"run-{i}", counts={**sample_manifest()["counts"], "valid": 240 + i})
+                 for i in range(2)]
+    quarter_manifest.write_to_lake(LocalFs(), str(export), manifests[0])
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            seen.add(reading(target))
+
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    try:
+        for i in range(200):
+            quarter_manifest.write_to_lake(LocalFs(), str(export), manifests[i % 2])
+    finally:
+        stop.set()
+        watcher.join(60)
+    assert seen <= {"run-0", "run-1", "empty"} and {"run-0", "run-1"} <= seen
 
 
 def test_a_manifest_has_exactly_the_contracts_fields_and_validates():

@@ -147,6 +147,11 @@ export async function ready(connection: LakeConnection, options: ReadyOptions): 
   if (!manifestBytes) {
     throw new LakeError(`Not ready: no manifest for ${label} at ${where}; the quarterly job publishes it once the quarter's data is committed in PostgreSQL and the lake`, ExitCode.notReady);
   }
+  // ABFS cannot replace a file in one step: the job rewrites the manifest in place, and for that one
+  // request (create, then flush) the file is empty (docs/DATA_CONTRACT.md, "Where, in the lake").
+  if (manifestBytes.length === 0) {
+    throw new LakeError(`Not ready: the manifest of ${label} at ${where} is empty: the quarterly job is writing it; ask again`, ExitCode.notReady);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(manifestBytes.toString("utf8"));

@@ -38,6 +38,16 @@ describe("lake ready", () => {
     });
   });
 
+  it("says not ready, exit 6, while the job is rewriting the manifest (the file is empty)", async () => {
+    const lake = await publishedLake();
+    await lake.upload(lake.features, "export/_manifests/2022Q3.json", "");
+
+    await expect(ready(ctx.lake, lake.options)).rejects.toMatchObject({
+      exitCode: ExitCode.notReady,
+      message: `Not ready: the manifest of 2022-Q3 at ${lake.features}/export/_manifests/2022Q3.json is empty: the quarterly job is writing it; ask again`,
+    });
+  });
+
   it.each([
     ["not JSON", "{ half a manifest", /^Invalid manifest .*: not JSON/],
     ["without its code version", JSON.stringify({ ...sampleManifest(), code_version: undefined }), /: \/: missing "code_version"$/],
