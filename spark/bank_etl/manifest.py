@@ -18,15 +18,15 @@ import os
 from pathlib import Path
 
 from .fs import FileSystem
+from .layout import DELTA_TABLES, MANIFESTS_FOLDER
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = "schemas/quarter-manifest.schema.json"  # inside the bank_etl package
 CHANNEL = "quarter_ready"  # NOTIFY channel; the payload is the quarter, such as 2022-Q3
-MANIFESTS_FOLDER = "_manifests"  # under the export area; "_": no Parquet reader takes it for data
 VOLATILE_FIELDS = ("run_id", "published_at")  # what a rerun with the same input changes
 
 # The Delta tables by their contract names (without the Unity Catalog catalog), keyed like lake_tables.
-DELTA_TABLE_NAMES = {"curated": "curated.transactions", "features": "features.quarterly", "quarantine": "ops.quarantine"}
+DELTA_TABLE_NAMES = {area: str(name) for area, name in DELTA_TABLES.items()}
 REASONS = ("malformed", "bad_date", "bad_domain", "bad_location", "bad_value", "bad_transaction_count")
 
 # What the deployment uploads and hashes as the job's code version (src/constructs/job-code.ts:
