@@ -206,10 +206,12 @@ def test_a_migrate_run_with_the_deployed_parameters_reads_exactly_its_keys_and_m
     assert pg.execute(f'SELECT max(version) FROM "{fresh_schema}".schema_migrations').fetchone()[0] >= 1
 
 
-def test_a_check_of_an_input_outside_the_deployed_landing_folder_exits_3(code_folder, monkeypatch):
-    as_task(monkeypatch, FakeJob(), "check")
+def test_a_check_of_an_input_outside_the_deployed_landing_folder_is_refused_with_exit_3(code_folder, monkeypatch, caplog):
+    utils = as_task(monkeypatch, FakeJob(), "check")
     outside = "abfss://landing@stattacker01.dfs.core.windows.net/bank/transactions/"
     assert check_main(["--input", outside, "--timezone", "UTC"], entry_file=str(code_folder / "run_check.py")) == 3
+    assert f"--input is {outside}; the deploy decided {LANDING}" in caplog.text
+    assert utils.fs.calls == []  # refused before looking at the input
 
 
 def test_on_databricks_a_load_without_deployment_json_beside_it_reads_no_secret(pg_url, tmp_path, monkeypatch):
