@@ -180,8 +180,8 @@ def _connection_of(url: str) -> tuple[dict[str, str], str | None, str | None]:
     except psycopg.ProgrammingError as error:
         raise UsageError(f"--pg-url cannot be read: {str(error).splitlines()[0]}") from None
     redirecting = [name for name in REDIRECTING_PARAMETERS if name in parameters]
-    if redirecting or "," in str(parameters.get("host", "")):
-        raise UsageError(f"--pg-url must name one host, without {', '.join(REDIRECTING_PARAMETERS)}")
+    if redirecting or any("," in str(parameters.get(name, "")) for name in ("host", "port")):
+        raise UsageError(f"--pg-url must name one host and port, without {', '.join(REDIRECTING_PARAMETERS)}")
     user, password = parameters.pop("user", None), parameters.pop("password", None)
     parameters.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     return {name: str(text) for name, text in parameters.items()}, user, password

@@ -225,7 +225,9 @@ def test_on_databricks_a_run_reads_exactly_its_keys_and_sends_only_password_veri
     (["--admin-user-key", "k"], "need --secret-scope"),
     (["--secret-scope", "cards-kv"], "--secret-scope needs --admin-user-key"),
     (["--reader-role", "OWNER"], "three different roles"),
-    (["--pg-url", "postgresql://h1,h2/cards"], "--pg-url must name one host"),
+    (["--pg-url", "postgresql://h1,h2/cards"], "--pg-url must name one host and port"),
+    (["--pg-url", "postgresql://h1/cards?port=5432,6432"], "--pg-url must name one host and port"),
+    (["--pg-url", "postgresql://h1/cards?hostaddr=203.0.113.7"], "--pg-url must name one host and port"),
 ])
 def test_a_bad_command_line_exits_2_naming_the_problem(pg_url, team, change, message, monkeypatch, capsys):
     monkeypatch.setenv(quarterly_provision.OWNER_PASSWORD_ENV, OWNER_PASSWORD)
