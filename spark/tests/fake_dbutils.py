@@ -12,7 +12,7 @@ fs behaves as dbutils.fs on ABFS with a hierarchical namespace, which goes throu
   the content becomes readable whole at the flush. `on_change(operation, path)` is called after
   each step a reader could see, so a test can look at the lake at every one of them.
 - ls of a missing path raises java.io.FileNotFoundException (wrapped); ls of a file lists the file.
-secrets.get raises for a missing scope or key, as Databricks does. jobs.taskValues follows
+secrets.get raises for a missing scope or key, as Databricks does, and records what was asked for. jobs.taskValues follows
 Databricks' documentation: set takes a string key and a JSON value of at most 48 KiB; get raises
 ValueError for an unknown task or (without a default) a missing key, and outside a job returns
 debugValue, or raises TypeError without one.
@@ -126,8 +126,10 @@ class FakeFs:
 class FakeSecrets:
     def __init__(self, values: dict[tuple[str, str], str] | None = None):
         self.values = dict(values or {})
+        self.calls: list[tuple[str, str]] = []  # every (scope, key) asked for, in order
 
     def get(self, scope: str, key: str) -> str:
+        self.calls.append((scope, key))
         if (scope, key) not in self.values:
             raise Exception(f"java.lang.IllegalArgumentException: Secret does not exist with scope: {scope} and key: {key}")
         return self.values[(scope, key)]
