@@ -4,7 +4,7 @@ reads a secret.
 A job's operators may start it with new parameters, and Databricks replaces a task's whole parameter
 list with them ("run now" with `python_params`). So the deploy writes what it decided into
 `deployment.json` beside the job's code, in a folder only workspace admins can write: the
-PostgreSQL host, port and database, the lake account and root, the landing folder, the secret scope
+PostgreSQL host, port, database and TLS mode (`sslmode`), the lake account and root, the landing folder, the secret scope
 and the secret keys each entry file may read. `check_run` compares a run's parameters with it and
 refuses the run, before any secret is read, when any of them points elsewhere.
 
@@ -21,7 +21,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 DEPLOYMENT_FILE = "deployment.json"
 EXIT_CODE = 3
@@ -53,11 +53,27 @@ def load_deployment(entry_file: str) -> dict | None:
     return deployment
 
 
+# Query parameters libpq obeys over the URL's host, port and path: a run may not name them.
+_TARGET_PARAMETERS = ("host", "hostaddr", "port", "dbname", "service", "servicefile")
+
+
 def _postgres_target(url: str) -> tuple[str, int, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
         raise DeploymentMismatch(f"--pg-url {url!r} is not a postgresql:// URL with a host")
+    if "," in parts.netloc:
+        raise DeploymentMismatch("--pg-url names several hosts; a run connects to the deployed one only")
     return parts.hostname.lower(), parts.port or 5432, parts.path.lstrip("/")
+
+
+def _postgres_query_problems(url: str, sslmode: str | None) -> list[str]:
+    """What libpq would read from the query instead of the URL's host part, and a weaker TLS mode than the deploy's."""
+    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    found = [f"--pg-url sets {name} in its query, which libpq obeys over the host part" for name in _TARGET_PARAMETERS if name in query]
+    given = query.get("sslmode", ["(unset)"])[-1]
+    if sslmode is not None and given != sslmode:
+        found.append(f"--pg-url has sslmode={given}; the deploy decided sslmode={sslmode}")
+    return found
 
 
 def _lake_target(uri: str) -> tuple[str, str, str] | None:
@@ -82,6 +98,7 @@ def mismatches(
         if not isinstance(postgres, dict):
             found.append("--pg-url is given, but the deploy named no database for this job")
         else:
+            found.extend(_postgres_query_problems(pg_url, postgres.get("sslmode")))
             host, port, database = _postgres_target(pg_url)
             wanted = (str(postgres.get("host", "")).lower(), int(postgres.get("port", 5432)), str(postgres.get("database", "")))
             if (host, port, database) != wanted:

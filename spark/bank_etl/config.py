@@ -138,11 +138,14 @@ class PgSettings:
         return PgSettings(self.host, self.port, self.dbname, user or self.user, password or self.password, self.params)
 
     def target_url(self) -> str:
-        """postgresql://host:port/database, without credentials or parameters: where a connection
-        goes, as the deployment guard compares it (unset parts as libpq fills them from PG*)."""
+        """postgresql://host:port/database?sslmode=..., without credentials or other parameters: where
+        a connection goes and how it verifies the server, as the deployment guard compares it (unset
+        parts as libpq fills them from PG*)."""
         host = self.host or os.environ.get("PGHOST") or ""
         port = self.port or os.environ.get("PGPORT") or 5432
-        return f"postgresql://{host}:{port}/{quote(self.dbname or os.environ.get('PGDATABASE') or '', safe='')}"
+        sslmode = dict(self.params).get("sslmode") or os.environ.get("PGSSLMODE") or ""
+        query = f"?sslmode={quote(sslmode, safe='')}" if sslmode else ""
+        return f"postgresql://{host}:{port}/{quote(self.dbname or os.environ.get('PGDATABASE') or '', safe='')}{query}"
 
     def masked_url(self) -> str:
         return mask_url(self.to_url())

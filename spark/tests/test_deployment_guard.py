@@ -11,7 +11,7 @@ from deployment_guard import DeploymentMismatch, check_run
 
 DEPLOYMENT = {
     "schema_version": 1,
-    "postgres": {"host": "psql-bank-prod-01.postgres.database.azure.com", "port": 5432, "database": "bank"},
+    "postgres": {"host": "psql-bank-prod-01.postgres.database.azure.com", "port": 5432, "database": "bank", "sslmode": "verify-full"},
     "lake": {"account": "stbankprod01", "root": "abfss://{container}@stbankprod01.dfs.core.windows.net/"},
     "input": "abfss://landing@stbankprod01.dfs.core.windows.net/bank/transactions/",
     "secret_scope": "bank-prod-kv",
@@ -65,6 +65,10 @@ def test_a_run_may_name_one_file_under_the_deployed_landing_folder(entry):
         ({"input_uri": DEPLOYMENT["input"] + "../../other/x.csv"}, "is not an abfss:// path under"),
         ({"secret_scope": "other-kv"}, "--secret-scope is other-kv"),
         ({"secret_keys": ["psql-bank-prod-01-admin-password"]}, "secret key psql-bank-prod-01-admin-password is not one run_etl.py may read"),
+        ({"pg_url": PG_URL + "&host=attacker.example.net"}, "--pg-url sets host in its query"),
+        ({"pg_url": PG_URL + "&hostaddr=203.0.113.7"}, "--pg-url sets hostaddr in its query"),
+        ({"pg_url": PG_URL.replace("sslmode=verify-full", "sslmode=disable")}, "--pg-url has sslmode=disable; the deploy decided sslmode=verify-full"),
+        ({"pg_url": "postgresql://psql-bank-prod-01.postgres.database.azure.com,attacker.example.net:5432/bank?sslmode=verify-full"}, "names several hosts"),
     ],
 )
 def test_a_run_pointing_anywhere_else_is_refused_before_any_secret_is_read(entry, change, message):

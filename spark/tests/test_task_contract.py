@@ -1,5 +1,6 @@
-"""devtools/task_contract.py, which the TypeScript side's tests run (from the repository root, as
-`.venv/bin/python spark/devtools/task_contract.py`) on the parameters of the tasks it synthesizes."""
+"""devtools/task_contract.py, and the contract it checks: every task the TypeScript constructs
+synthesize for this package's entry files (scripts/job-tasks.js) parses with the entry file's own
+argparse parser."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from bank_etl import layout, runtime
 
@@ -90,3 +93,35 @@ def test_constants_name_the_check_task_key_the_entry_files_and_the_lake_layout()
     assert constants["deployment_file"] == "deployment.json"
     assert constants["lake"] == layout.as_json()
     assert constants["lake"]["delta_tables"]["quarantine"] == {"container": "quarantine", "folder": "rows", "name": "ops.quarantine"}
+
+
+def synthesized_tasks() -> list[dict]:
+    """Every task the compiled constructs synthesize for this package's entry files (scripts/job-tasks.js)."""
+    if not (REPO_DIR / "node_modules").is_dir() or not (REPO_DIR / "lib" / "tools" / "estate-stacks.js").is_file():
+        pytest.skip("needs the compiled package (npm ci && npm run build), as npm test has it")
+    completed = subprocess.run(["node", "scripts/job-tasks.js"], cwd=REPO_DIR, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+def test_every_task_the_constructs_synthesize_parses_with_its_entry_files_own_parser():
+    sys.path.insert(0, str(REPO_DIR / "spark"))
+    from devtools.task_contract import parse
+
+    tasks = synthesized_tasks()
+    assert {task["entryFile"] for task in tasks} == {"run_check.py", "run_etl.py", "run_migrate.py", "quarterly_provision.py"}
+    refused = [(task["stack"], task["key"], outcome["error"]) for task in tasks
+               if not (outcome := parse(task["entryFile"], task["parameters"]))["ok"]]
+    assert refused == []
+
+
+def test_the_load_waits_for_the_task_whose_input_it_takes():
+    for task in synthesized_tasks():
+        if task["entryFile"] == "run_etl.py":
+            assert task["dependsOn"] == [runtime.CHECK_TASK_KEY], task["stack"]
+
+
+def test_the_migrate_job_holds_the_only_tasks_that_read_the_administrators_password():
+    for task in synthesized_tasks():
+        reads_admin = "--admin-password-key" in task["parameters"]
+        assert reads_admin == task["job"].endswith("-migrate"), (task["stack"], task["job"], task["key"])

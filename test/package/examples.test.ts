@@ -41,7 +41,18 @@ import { secretsKeptInState } from "../security/secrets-in-state";
 import { jobFileProblems, SynthesizedStack } from "./job-files";
 
 const PACKAGE_NAME = "azure-quarterly-batch";
-const PEERS = ["cdktf", "constructs", "@cdktf/provider-azurerm", "@cdktf/provider-databricks", "@cdktf/provider-random", "@cdktf/provider-time"];
+const PEERS = ["cdktf", "constructs", "@cdktf/provider-azurerm", "@cdktf/provider-databricks", "@cdktf/provider-random"];
+/**
+ * The CDK Terrain flavour's framework and providers, at the versions it is tested with; constructs
+ * below 10.8, which cdktn 0.24 and two of its provider packages require.
+ */
+const CDKTN_PACKAGES: Record<string, string> = {
+  cdktn: "0.24.0",
+  "@cdktn/provider-azurerm": "16.1.0",
+  "@cdktn/provider-databricks": "18.7.0",
+  "@cdktn/provider-random": "15.0.1",
+  constructs: "10.7.0",
+};
 const EXAMPLES_DIR = join(REPO_ROOT, "examples");
 /** The lake CLI's Azure SDKs: optional peers, which the app does not install (nor do construct users). */
 const OPTIONAL_PEERS = ["@azure/identity", "@azure/storage-blob"];
@@ -239,7 +250,7 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     const named = pages.flatMap((page) =>
       readFileSync(join(REPO_ROOT, page), "utf8")
         .split("\n")
-        .flatMap((line, index) => ([...line.matchAll(/(?:^|[\s`(\["'])((?:src|test)\/[\w./*<>-]*)/g)].map((match) => `${page}:${index + 1} ${match[1]}`))),
+        .flatMap((line, index) => ([...line.matchAll(/(?:^|[\s`(["'[])((?:src|test)\/[\w./*<>-]*)/g)].map((match) => `${page}:${index + 1} ${match[1]}`))),
     );
     expect(named).toEqual([]);
   });
@@ -251,8 +262,14 @@ describe("the packed package, installed into a fresh cdktf app", () => {
       peerDependenciesMeta?: Record<string, { optional?: boolean }>;
     };
     expect(installed.version).toBe((JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version);
-    expect(Object.keys(installed.peerDependencies).sort()).toEqual([...PEERS, ...OPTIONAL_PEERS].sort());
-    expect(Object.entries(installed.peerDependenciesMeta ?? {}).filter(([, meta]) => meta.optional === true).map(([name]) => name).sort()).toEqual([...OPTIONAL_PEERS].sort());
+    // @cdktn/provider-azurerm cannot be declared (see test/docs/using-in-your-app.test.ts): npm would refuse every install.
+    const cdktnPeers = Object.keys(CDKTN_PACKAGES).filter((name) => name !== "constructs" && name !== "@cdktn/provider-azurerm");
+    expect(Object.keys(installed.peerDependencies).sort()).toEqual([...PEERS, ...cdktnPeers, ...OPTIONAL_PEERS].sort());
+    // Each framework's packages are needed by its flavour only; constructs by both.
+    expect(Object.entries(installed.peerDependenciesMeta ?? {}).filter(([, meta]) => meta.optional === true).map(([name]) => name).sort()).toEqual(
+      [...PEERS.filter((name) => name !== "constructs"), ...cdktnPeers, ...OPTIONAL_PEERS].sort(),
+    );
+    for (const peer of cdktnPeers) expect([peer, existsSync(join(app, "node_modules", peer))]).toEqual([peer, false]);
     for (const peer of PEERS) {
       expect((JSON.parse(readFileSync(join(app, "node_modules", peer, "package.json"), "utf8")) as { version: string }).version).toBe(lockedVersion(peer));
     }
@@ -550,4 +567,140 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     expect({ status: lake.status, stderr: lake.stderr }).toEqual({ status: 0, stderr: "" });
     expect(lake.stdout).toContain("Usage: lake");
   }, 120_000);
+
+  describe("on CDK Terrain, from the same tarball", () => {
+    let cdktnApp: string;
+    let cdktnDiagnostics: string[];
+    const cdktnSynthesized = new Map<string, Record<string, ExampleStack>>();
+
+    /** An app's source as its CDK Terrain version: the framework's and the providers' twins, and the package's cdktn entry. */
+    const toCdktn = (source: string) =>
+      source
+        .replace(/from "cdktf"/g, 'from "cdktn"')
+        .replace(/from "@cdktf\/provider-(azurerm|databricks|random)\//g, 'from "@cdktn/provider-$1/')
+        .replace(/from "azure-quarterly-batch"/g, 'from "azure-quarterly-batch/cdktn"');
+
+    beforeAll(() => {
+      cdktnApp = join(work, "cdktn-app");
+      mkdirSync(cdktnApp);
+      // @cdktn/provider-azurerm 16.1.0 still declares cdktn ^0.23.0: the override docs/using-in-your-app.md states.
+      writeFileSync(
+        join(cdktnApp, "package.json"),
+        JSON.stringify({ name: "cdktn-app", version: "0.0.0", private: true, dependencies: { cdktn: CDKTN_PACKAGES.cdktn }, overrides: { "@cdktn/provider-azurerm": { cdktn: "$cdktn" } } }, null, 2),
+      );
+      writeFileSync(join(cdktnApp, "cdktf.json"), JSON.stringify({ language: "typescript", app: "node main.js", projectId: "cdktn-app", sendCrashReports: "false" }, null, 2));
+      writeFileSync(join(cdktnApp, "tsconfig.json"), codeBlock(USING_PAGE, "json", '"compilerOptions"'));
+      const tarball = readdirSync(work).find((name) => name.endsWith(".tgz")) as string;
+      const started = Date.now();
+      mustRun(
+        "npm install (CDK Terrain)",
+        "npm",
+        ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", join(work, tarball), ...Object.entries(CDKTN_PACKAGES).map(([name, version]) => `${name}@${version}`), `@types/node@${lockedVersion("@types/node")}`],
+        cdktnApp,
+      );
+      console.log(`installed the tarball with CDK Terrain in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      for (const example of realExamples) {
+        cpSync(join(REPO_ROOT, example.dir), join(cdktnApp, example.dir), { recursive: true, filter: (source) => !/[\\/](node_modules|cdktf\.out|\.gen)$/.test(source) });
+        writeFileSync(join(cdktnApp, example.dir, "main.ts"), toCdktn(readFileSync(join(REPO_ROOT, example.dir, "main.ts"), "utf8")));
+      }
+      const compiled = run(process.execPath, [COMPILERS[0].bin, "-p", "tsconfig.json", "--pretty", "false"], cdktnApp);
+      cdktnDiagnostics = `${compiled.stdout}${compiled.stderr}`.split("\n").filter((line) => line.trim() !== "");
+    }, 240_000);
+
+    function synthesizeOnCdktn(example: Example): Record<string, ExampleStack> {
+      const done = cdktnSynthesized.get(example.dir);
+      if (done) return done;
+      const outdir = join(work, "out-cdktn", example.dir);
+      mkdirSync(outdir, { recursive: true });
+      // Node reports every module it loads with NODE_DEBUG=module; none may be cdktf's.
+      const synth = run(process.execPath, [join(example.dir, "main.js")], cdktnApp, { CDKTF_OUTDIR: outdir, NODE_DEBUG: "module" });
+      if (synth.status !== 0) throw new Error(`${example.dir}/main.js exited ${synth.status ?? synth.signal} on CDK Terrain:\n${synth.stdout}\n${synth.stderr.slice(-4000)}`);
+      const loaded = synth.stderr.split("\n").filter((line) => /node_modules[\\/](cdktf|@cdktf)[\\/]/.test(line));
+      if (loaded.length > 0) throw new Error(`${example.dir} loaded cdktf on CDK Terrain:\n${loaded.slice(0, 5).join("\n")}`);
+      const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
+      const stacks = Object.fromEntries(Object.entries(manifest.stacks).map(([name, stack]) => [name, JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8")) as ExampleStack]));
+      cdktnSynthesized.set(example.dir, stacks);
+      return stacks;
+    }
+
+    /** Each block type of a stack (resource, data source, ephemeral resource) with how many there are. */
+    const blockCounts = (stack: ExampleStack) => {
+      const body = stack as unknown as Record<string, Record<string, Record<string, unknown>> | undefined>;
+      return Object.fromEntries(
+        (["resource", "data", "ephemeral"] as const).flatMap((kind) => Object.entries(body[kind] ?? {}).map(([type, blocks]) => [`${kind}.${type}`, Object.keys(blocks).length])),
+      );
+    };
+
+    it("installs CDK Terrain without cdktf or any @cdktf package", () => {
+      expect(existsSync(join(cdktnApp, "node_modules", "cdktn"))).toBe(true);
+      expect(existsSync(join(cdktnApp, "node_modules", "cdktf"))).toBe(false);
+      expect(existsSync(join(cdktnApp, "node_modules", "@cdktf"))).toBe(false);
+    });
+
+    it.each(realExamples)("$name compiles against azure-quarterly-batch/cdktn and synthesizes, loading no cdktf module", (example) => {
+      expect(cdktnDiagnostics.filter((line) => line.startsWith(`${example.dir}/`))).toEqual([]);
+      expect(Object.keys(synthesizeOnCdktn(example)).length).toBeGreaterThanOrEqual(1);
+    }, 120_000);
+
+    it.each(realExamples)("$name has the same resources on CDK Terrain as on cdktf, type by type", (example) => {
+      const onCdktf = synthesize(example);
+      const onCdktn = synthesizeOnCdktn(example);
+      expect(Object.keys(onCdktn).sort()).toEqual(Object.keys(onCdktf).sort());
+      for (const name of Object.keys(onCdktf)) expect({ stack: name, blocks: blockCounts(onCdktn[name]) }).toEqual({ stack: name, blocks: blockCounts(onCdktf[name]) });
+    }, 120_000);
+
+    it.each(realExamples)("$name passes terraform init on CDK Terrain (configuration checks, empty provider mirror)", (example) => {
+      for (const [name, stack] of Object.entries(synthesizeOnCdktn(example))) {
+        expect({ stack: name, problems: terraformInitProblems(stack) }).toEqual({ stack: name, problems: [] });
+      }
+    }, 120_000);
+
+    it("pins the provider versions its provider packages wrap, and the library's own time binding", () => {
+      const [stack] = Object.values(synthesizeOnCdktn(realExamples.find((example) => example.name === "own-job") as Example)) as Array<{ terraform: { required_providers: Record<string, { version: string; source: string }> } }>;
+      const pins = Object.fromEntries(Object.entries(stack.terraform.required_providers).map(([name, provider]) => [name, provider.version]));
+      expect(pins).toEqual({ azurerm: "4.73.0", databricks: "1.132.0", random: "3.9.1", time: "0.13.1" });
+    });
+
+    it("refuses the same bad input as on cdktf, at synth", () => {
+      const script = (entry: string, framework: string) => `
+const { TerraformStack, Testing } = require("${framework}");
+const { LakeStorage, SecureNetwork, SparkBatchPipeline, validationProblems } = require("${entry}");
+const stack = new TerraformStack(Testing.app(), "bad");
+const placement = { resourceGroupName: "rg-bad", location: "westeurope" };
+new SecureNetwork(stack, "network", { ...placement, nameSuffix: "Bad Suffix", addressSpace: "10.0.0.0/16", subnets: { databricksHost: "10.1.0.0/26", databricksContainer: "10.0.0.64/26", postgres: "10.0.1.0/28", privateEndpoints: "10.0.1.0/28" } });
+new LakeStorage(stack, "lake", { ...placement, accountName: "St_Bad", privateEndpointSubnetId: "not-an-id", blobDnsZoneId: "x", dfsDnsZoneId: "y", replicationType: "ZRS" });
+new LakeStorage(stack, "lake-2", { ...placement, accountName: "St_Bad" });
+new SparkBatchPipeline(stack, "pipeline", {});
+process.stdout.write(JSON.stringify(validationProblems(stack).map((problem) => [problem.construct, problem.path, problem.prop, problem.allowed])));
+`;
+      writeFileSync(join(app, "bad-input.js"), script("azure-quarterly-batch", "cdktf"));
+      writeFileSync(join(cdktnApp, "bad-input.js"), script("azure-quarterly-batch/cdktn", "cdktn"));
+      const onCdktf = JSON.parse(mustRun("bad input on cdktf", process.execPath, ["bad-input.js"], app)) as string[][];
+      const onCdktn = JSON.parse(mustRun("bad input on CDK Terrain", process.execPath, ["bad-input.js"], cdktnApp)) as string[][];
+      expect(onCdktf.length).toBeGreaterThan(10);
+      expect(onCdktn).toEqual(onCdktf);
+    });
+
+    it("type checks the library's own source against the @cdktn packages' typings", () => {
+      // Every argument the constructs set, checked against the CDK Terrain provider packages' types.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { rewrite } = require(join(REPO_ROOT, "scripts", "build-cdktn.js")) as { rewrite: (text: string, file: string) => string };
+      const target = join(cdktnApp, "library-source");
+      const copy = (from: string, to: string) => {
+        mkdirSync(to, { recursive: true });
+        for (const entry of readdirSync(from, { withFileTypes: true })) {
+          if (entry.isDirectory()) copy(join(from, entry.name), join(to, entry.name));
+          else if (entry.name.endsWith(".ts")) writeFileSync(join(to, entry.name), rewrite(readFileSync(join(from, entry.name), "utf8"), entry.name));
+        }
+      };
+      copy(join(REPO_ROOT, "src", "constructs"), join(target, "constructs"));
+      writeFileSync(join(target, "index.ts"), rewrite(readFileSync(join(REPO_ROOT, "src", "index.ts"), "utf8"), "index.ts"));
+      writeFileSync(
+        join(target, "tsconfig.json"),
+        JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, noEmit: true, skipLibCheck: true, types: ["node"], esModuleInterop: true }, include: ["**/*.ts"] }),
+      );
+      const checked = run(process.execPath, [COMPILERS[0].bin, "-p", join(target, "tsconfig.json"), "--pretty", "false"], target);
+      expect(`${checked.stdout}${checked.stderr}`.split("\n").filter((line) => line.trim() !== "")).toEqual([]);
+    }, 120_000);
+  });
 });

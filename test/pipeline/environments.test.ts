@@ -386,7 +386,7 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
     const file = resourceAt(synthesized, "databricks_workspace_file", "/pipeline/job/deployment-settings");
     expect(file.path).toBe(`/jobs/bank-${environment}-quarterly-etl/deployment.json`);
     const settings = String(file.content_base64);
-    expect(settings).toMatch(/^\$\{base64encode\(jsonencode\(\{"schema_version" = 1, "postgres" = \{"host" = azurerm_postgresql_flexible_server\.[^.]+\.fqdn, "port" = 5432, "database" = "bank"\}/);
+    expect(settings).toMatch(/^\$\{base64encode\(jsonencode\(\{"schema_version" = 1, "postgres" = \{"host" = azurerm_postgresql_flexible_server\.[^.]+\.fqdn, "port" = 5432, "database" = "bank", "sslmode" = "verify-full"\}/);
     expect(settings).toContain(`"secret_scope" = "bank-${environment}-kv"`);
     expect(settings).toContain(`"run_etl.py" = ["psql-bank-${environment}-01-bank-etl-user", "psql-bank-${environment}-01-bank-etl-password"]`);
     expect(settings).toContain(`"run_check.py" = []`);

@@ -2,13 +2,14 @@ import { IConstruct } from "constructs";
 import { Aspects, TerraformElement, TerraformProvider, TerraformStack } from "cdktf";
 
 /**
- * The provider of a class in the stack `scope` is in: an existing one at the stack root, or one
+ * The provider of a type in the stack `scope` is in: an existing one at the stack root, or one
  * created there under `id` the first time a construct needs it (for utility providers such as
  * hashicorp/time and hashicorp/random that need no configuration).
  */
-export function ensureProvider<T extends TerraformProvider>(scope: IConstruct, providerClass: new (scope: TerraformStack, id: string) => T, id: string): T {
+export function ensureProvider<T extends TerraformProvider>(scope: IConstruct, providerClass: (new (scope: TerraformStack, id: string) => T) & { readonly tfResourceType: string }, id: string): TerraformProvider {
   const stack = TerraformStack.of(scope);
-  const existing = stack.node.children.find((child): child is T => child instanceof providerClass);
+  // Any provider of the type at the stack root, whichever package's class made it.
+  const existing = stack.node.children.find((child): child is TerraformProvider => child instanceof TerraformProvider && child.terraformResourceType === providerClass.tfResourceType);
   if (existing) return existing;
   return new providerClass(stack, stack.node.tryFindChild(id) ? `${id}-provider` : id);
 }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Annotations, ITerraformDependable } from "cdktf";
 import { DatabricksAccessConnector } from "@cdktf/provider-azurerm/lib/databricks-access-connector";
@@ -35,8 +36,18 @@ export type DataEngineerJobAccess = (typeof DATA_ENGINEER_JOB_ACCESS)[number];
 
 /** The CA bundle Databricks Runtime ships, which verifies the Azure PostgreSQL server certificate. */
 export const CLUSTER_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
-/** The package's `spark/` folder (`lib/constructs/pipeline/../../../spark` and `src/constructs/pipeline/../../../spark`). */
-export const PACKAGE_SPARK_DIRECTORY = path.resolve(__dirname, "..", "..", "..", "spark");
+/**
+ * The package's `spark/` folder: the nearest one above this file (`src/constructs/pipeline`,
+ * `lib/constructs/pipeline`, or the CDK Terrain flavour's `lib/cdktn/constructs/pipeline`).
+ */
+export const PACKAGE_SPARK_DIRECTORY = packageSparkDirectory(__dirname);
+
+function packageSparkDirectory(from: string): string {
+  for (let directory = from; path.dirname(directory) !== directory; directory = path.dirname(directory)) {
+    if (existsSync(path.join(directory, "spark", "run_etl.py"))) return path.join(directory, "spark");
+  }
+  return path.resolve(from, "..", "..", "..", "spark");
+}
 /**
  * The package's files every job's code folder gets beside the job's own: the guard its entry
  * files call before reading a secret (it compares their parameters with deployment.json), and
@@ -507,7 +518,7 @@ export class QuarterlyPipeline extends Construct {
       deployJobName: `${jobName}-migrate`,
       adminSecretKeys: database ? [database.admin.userSecretName, database.admin.passwordSecretName].filter(isDefined) : undefined,
       deploymentSettings: {
-        ...(database ? { postgres: { host: database.host, port: database.port, database: database.name } } : {}),
+        ...(database ? { postgres: { host: database.host, port: database.port, database: database.name, sslmode: "verify-full" } } : {}),
         lake: { account: props.lake?.accountName, root: lakeRoot },
         input: this.landingUri,
       },
@@ -615,7 +626,7 @@ export class QuarterlyPipeline extends Construct {
 }
 
 /** The package's task that creates a pipeline's roles as the server administrator, in the deploy job. */
-function provisionTask(secretScopeName: string, schema: string, database: QuarterlyJobDatabase | undefined): BatchJobTask {
+export function provisionTask(secretScopeName: string, schema: string, database: QuarterlyJobDatabase | undefined): BatchJobTask {
   const reader = database?.reader;
   return {
     key: "provision",
