@@ -6,6 +6,7 @@ secret scope and its lake operations go through dbutils.fs."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 
 import psycopg
@@ -100,3 +101,23 @@ def test_the_check_task_outside_a_job_hands_over_nothing_and_the_load_resolves_t
     assert runtime.input_from_check(None) is None
     with pytest.raises(TypeError):  # as Databricks does, without a debugValue
         FakeDbutils().jobs.taskValues.get(taskKey="check", key="input")
+
+
+def test_a_landing_file_in_the_archive_tier_fails_the_check_at_once_saying_how_to_rehydrate_it(
+        spark, tmp_path, monkeypatch, caplog):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    path = landed(landing / "bank-2022.csv", seed=3, stamp=1_700_000_000)
+    utils = as_task(monkeypatch, FakeJob(), "check")
+    utils.fs.archive(path)  # months later, by the landing lifecycle rule
+    with caplog.at_level(logging.ERROR):
+        assert check_main(["--input", str(landing), "--timezone", "UTC", "--all"]) == 3
+    assert "is in the archive tier" in caplog.text and "az storage blob set-tier" in caplog.text
+
+
+def test_the_rehydrate_command_names_the_account_container_and_blob_of_an_abfs_path():
+    from bank_etl.extract import rehydrate_command
+
+    assert rehydrate_command("abfss://landing@stbankprod.dfs.core.windows.net/bank/transactions/2022.csv") == (
+        "az storage blob set-tier --account-name stbankprod --container-name landing --name "
+        "bank/transactions/2022.csv --tier Cool --rehydrate-priority High --auth-mode login")
