@@ -354,3 +354,33 @@ def parse_migrate_args(argv: list[str] | None) -> MigrateConfig:
                          os.environ.get("BANK_ETL_PASSWORD"), args.secret_scope, args.admin_user_key or None,
                          args.admin_password_key or None, args.etl_password_key or None, reader_login,
                          reader_password, args.reader_password_key or None)
+
+
+# VACUUM's shortest retention: Delta's default deleted-file retention (7 days), far beyond the undo
+# window of a failed run (bank_etl/maintain.py); VACUUM itself refuses less unless told otherwise.
+MIN_RETAIN_HOURS = 168
+
+
+@dataclass(frozen=True)
+class MaintainConfig:
+    lake_root: str
+    catalog: str | None
+    retain_hours: int
+
+
+def parse_maintain_args(argv: list[str] | None) -> MaintainConfig:
+    parser = argparse.ArgumentParser(prog="run_maintain.py", description="OPTIMIZE and VACUUM of the lake's Delta "
+                                     "tables, after a load that succeeded.")
+    parser.add_argument("--lake", required=True, help="lake root, as the load's --lake")
+    parser.add_argument("--catalog", help="Unity Catalog catalog of the lake's tables, as the load's --catalog")
+    parser.add_argument("--retain-hours", default=str(MIN_RETAIN_HOURS),
+                        help=f"VACUUM's retention in hours, at least {MIN_RETAIN_HOURS} (default)")
+    args = parser.parse_args(argv)
+    catalog = args.catalog or None  # unset job parameters arrive empty
+    if catalog is not None and not SCHEMA_NAME.match(catalog):
+        raise ConfigError(f"--catalog must be a plain identifier, got {args.catalog!r}")
+    text = (args.retain_hours or "").strip() or str(MIN_RETAIN_HOURS)
+    if not text.isdigit() or int(text) < MIN_RETAIN_HOURS:
+        raise ConfigError(f"--retain-hours must be a whole number of hours of at least {MIN_RETAIN_HOURS} (longer than "
+                          f"a failed run's undo needs), got {args.retain_hours!r}")
+    return MaintainConfig(args.lake, catalog, int(text))

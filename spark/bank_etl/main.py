@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import sys
 
-from .config import ConfigError, JobConfig, MigrateConfig, parse_args, parse_check_args, parse_migrate_args
+from .config import (ConfigError, JobConfig, MigrateConfig, parse_args, parse_check_args, parse_maintain_args,
+                     parse_migrate_args)
 from .errors import Failure, log_failure
 
 log = logging.getLogger("bank_etl")
@@ -134,3 +135,22 @@ def migrate_main(argv: list[str] | None = None) -> int:
                  f", and the reader login {settings.reader_login}" if settings.reader_login else "")
 
     return _run("migrate", migrate)
+
+
+def maintain_main(argv: list[str] | None = None) -> int:
+    """The maintain task (run_maintain.py), after the load: OPTIMIZE and VACUUM of the Delta tables."""
+    configure_logging()
+    try:
+        config = parse_maintain_args(argv)
+    except ConfigError as error:
+        print(f"bank_etl: {error}", file=sys.stderr)
+        return Failure.USAGE.exit_code
+
+    from .lake import lake_layout, lake_tables
+    from .maintain import maintain
+    from .session import get_session
+
+    def run() -> None:
+        maintain(get_session(), lake_tables(lake_layout(config.lake_root), config.catalog), config.retain_hours)
+
+    return _run("maintain", run)

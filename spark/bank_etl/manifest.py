@@ -32,7 +32,7 @@ REASONS = ("malformed", "bad_date", "bad_domain", "bad_location", "bad_value", "
 # What the deployment uploads and hashes as the job's code version (src/constructs/job-code.ts:
 # BANK_ETL_CODE_PATHS, collectJobCode and codeVersion): the entry files, requirements.txt and every
 # .py and .sql file of the package, without tests, caches and hidden entries.
-CODE_FILES = ("run_check.py", "run_migrate.py", "run_etl.py", "requirements.txt")
+CODE_FILES = ("run_check.py", "run_migrate.py", "run_etl.py", "run_maintain.py", "requirements.txt")
 CODE_PACKAGE = "bank_etl"
 CODE_EXTENSIONS = (".py", ".sql")
 SKIPPED_FOLDERS = frozenset({"tests", "test", "__pycache__", "node_modules", "venv", "env", ".venv"})
