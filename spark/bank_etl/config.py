@@ -199,6 +199,12 @@ def strip_url_credentials(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+# How much of a run PostgreSQL gets (--pg-detail): every row (the transactions and the quarantined
+# rows, besides the features), or the features and aggregates only, the rows being served from Delta.
+PG_DETAIL_ROWS, PG_DETAIL_AGGREGATES = "rows", "aggregates"
+PG_DETAIL_MODES = (PG_DETAIL_ROWS, PG_DETAIL_AGGREGATES)
+
+
 @dataclass(frozen=True)
 class JobConfig:
     input_uri: str
@@ -212,6 +218,7 @@ class JobConfig:
     catalog: str | None = None  # Unity Catalog name; None: path-based Delta tables
     timezone: str = "UTC"
     code_version: str | None = None  # the deployment's hash of the job files; None: computed from them
+    pg_detail: str = PG_DETAIL_ROWS
 
 
 def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
@@ -247,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pg-password-key", help="secret key of the PostgreSQL password")
     parser.add_argument("--code-version", help="the deployment's SHA-256 of the uploaded job files (BatchJob.codeVersion), "
                                                "for the quarter manifest; default: computed from the job's own files")
+    parser.add_argument("--pg-detail", default=PG_DETAIL_ROWS,
+                        help="what PostgreSQL gets: every row (rows, the default) or the features and aggregates only "
+                             "(aggregates: the transactions and quarantined rows are served from the lake's Delta tables)")
     return parser
 
 
@@ -268,6 +278,9 @@ def parse_args(argv: list[str] | None, now: dt.datetime | None = None) -> JobCon
     code_version = (args.code_version or "").strip().lower() or None  # unset job parameters arrive empty
     if code_version is not None and not CODE_VERSION.match(code_version):
         raise ConfigError(f"--code-version must be a SHA-256 in hex (64 characters), got {args.code_version!r}")
+    pg_detail = (args.pg_detail or "").strip() or PG_DETAIL_ROWS  # unset job parameters arrive empty
+    if pg_detail not in PG_DETAIL_MODES:
+        raise ConfigError(f"--pg-detail must be one of {', '.join(PG_DETAIL_MODES)}, got {args.pg_detail!r}")
     scope = scope_from(args, now)
     return JobConfig(
         input_uri=args.input,
@@ -281,6 +294,7 @@ def parse_args(argv: list[str] | None, now: dt.datetime | None = None) -> JobCon
         catalog=args.catalog,
         timezone=args.timezone,
         code_version=code_version,
+        pg_detail=pg_detail,
     )
 
 

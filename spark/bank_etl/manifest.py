@@ -64,8 +64,10 @@ def utc_timestamp(moment: dt.datetime) -> str:
 
 def build(*, year: int, quarter: int, run_id: str, published_at: dt.datetime, input_path: str, input_sha256: str,
           rows_read: int, valid: int, quarantined_by_reason: dict[str, int], duplicates: int,
-          delta_versions: dict[str, int], schema: str, code_version: str) -> dict[str, object]:
-    """One quarter's manifest, with exactly the contract's fields."""
+          delta_versions: dict[str, int], schema: str, code_version: str,
+          partitioned_tables: tuple[str, ...] = ("transactions",)) -> dict[str, object]:
+    """One quarter's manifest, with exactly the contract's fields. `partitioned_tables`: the
+    PostgreSQL tables partitioned by quarter that hold the quarter (their partition is named)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "quarter": quarter_label(year, quarter),
@@ -78,7 +80,7 @@ def build(*, year: int, quarter: int, run_id: str, published_at: dt.datetime, in
             "duplicates": int(duplicates),
         },
         "delta": {DELTA_TABLE_NAMES[key]: int(version) for key, version in sorted(delta_versions.items())},
-        "postgres": {f"{schema}.transactions": f"{schema}.transactions_{int(year)}_q{int(quarter)}"},
+        "postgres": {f"{schema}.{table}": f"{schema}.{table}_{int(year)}_q{int(quarter)}" for table in sorted(partitioned_tables)},
         "code_version": code_version,
     }
 
