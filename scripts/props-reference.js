@@ -31,9 +31,9 @@ Every prop of every construct the package exports, with its type, whether it is 
 default and its doc comment; the same text your editor shows from the package's \`.d.ts\`. How the
 constructs fit together, with examples: [constructs.md](constructs.md).
 
-The section below is generated from the doc comments in \`src/\` by \`npm run docs:props\`
-(\`scripts/props-reference.js\`); do not edit it by hand. \`test/docs/props-reference.test.ts\`
-fails when it differs from the source or when a public prop has no doc comment.
+The section below is generated from the constructs' doc comments (\`npm run docs:props\` in the
+package's repository); the package's tests fail when it differs from them or when a public prop
+has no doc comment.
 
 ${BEGIN}
 ${END}

@@ -9,13 +9,14 @@ the bank_etl package sits beside it.
 import os
 import sys
 
-_here = os.path.dirname(os.path.abspath(globals().get("__file__") or sys.argv[0]))
+_entry_file = os.path.abspath(globals().get("__file__") or sys.argv[0])  # deployment.json sits beside it
+_here = os.path.dirname(_entry_file)
 if _here not in sys.path:
     sys.path.insert(0, _here)
 
 from bank_etl.main import migrate_main  # noqa: E402
 
 if __name__ == "__main__":
-    exit_code = migrate_main(sys.argv[1:])
+    exit_code = migrate_main(sys.argv[1:], entry_file=_entry_file)
     if exit_code:
         sys.exit(exit_code)

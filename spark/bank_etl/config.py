@@ -137,6 +137,13 @@ class PgSettings:
     def with_credentials(self, user: str | None, password: str | None) -> "PgSettings":
         return PgSettings(self.host, self.port, self.dbname, user or self.user, password or self.password, self.params)
 
+    def target_url(self) -> str:
+        """postgresql://host:port/database, without credentials or parameters: where a connection
+        goes, as the deployment guard compares it (unset parts as libpq fills them from PG*)."""
+        host = self.host or os.environ.get("PGHOST") or ""
+        port = self.port or os.environ.get("PGPORT") or 5432
+        return f"postgresql://{host}:{port}/{quote(self.dbname or os.environ.get('PGDATABASE') or '', safe='')}"
+
     def masked_url(self) -> str:
         return mask_url(self.to_url())
 
@@ -305,12 +312,16 @@ class CheckConfig:
     timezone: str
 
 
-def parse_check_args(argv: list[str] | None, now: dt.datetime | None = None) -> CheckConfig:
+def build_check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_check.py", description="Fails fast, without retries, on what a "
                                      "retry cannot fix: a missing input, a missing column, no rows in scope.")
     parser.add_argument("--input", required=True, help="landing file, or a directory whose newest *.csv/*.xlsx is used")
     add_scope_arguments(parser)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_check_args(argv: list[str] | None, now: dt.datetime | None = None) -> CheckConfig:
+    args = build_check_parser().parse_args(argv)
     return CheckConfig(args.input, scope_from(args, now), args.timezone)
 
 
@@ -330,7 +341,7 @@ class MigrateConfig:
     reader_password_key: str | None = None
 
 
-def parse_migrate_args(argv: list[str] | None) -> MigrateConfig:
+def build_migrate_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_migrate.py", description="As the server administrator: creates the "
                                      "schema, its tables and the job's roles.")
     parser.add_argument("--pg-url", default=os.environ.get("BANK_PG_URL"), help="administrator's postgresql:// URL")
@@ -345,7 +356,11 @@ def parse_migrate_args(argv: list[str] | None) -> MigrateConfig:
     parser.add_argument("--etl-password-key", help="secret key of the ETL role's password")
     parser.add_argument("--reader-password-key", help="secret key of --reader-login's password "
                                                       "(locally: BANK_READER_PASSWORD)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_migrate_args(argv: list[str] | None) -> MigrateConfig:
+    args = build_migrate_parser().parse_args(argv)
     # Job parameters that a deployment leaves unset arrive as empty strings.
     reader_login = args.reader_login or None
     if not args.pg_url:

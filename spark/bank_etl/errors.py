@@ -7,7 +7,7 @@ anything is written; the later tasks are retried by the job, which only helps tr
 |---|---|---|
 | 0 | success | |
 | 2 | usage | a bad argument |
-| 3 | permanent | missing input file, missing required column, no rows in scope, schema not migrated |
+| 3 | permanent | missing input file, missing required column, no rows in scope, schema not migrated, a run whose parameters differ from deployment.json (deployment_guard), a role with more rights than its contract (quarterly_roles) |
 | 75 | transient (EX_TEMPFAIL) | lost or refused connection, throttled storage call, timeout |
 | 1 | unknown | anything else: logged whole, treated as retryable by the job |
 """
@@ -18,7 +18,14 @@ import logging
 import traceback
 from enum import Enum
 
+from deployment_guard import DeploymentMismatch
+from quarterly_roles import AdministratorPrivilegeError, RoleConflictError, RoleSetupError  # noqa: F401 (bank_etl.errors names them too)
+
 from .config import ConfigError, mask_url
+
+# Failures of the files the package uploads beside every job (standalone, so not PermanentErrors):
+# their exit code is 3, and nothing a retry does changes them.
+PERMANENT_PLATFORM_ERRORS = (DeploymentMismatch, RoleSetupError)
 
 
 class Failure(Enum):
@@ -61,16 +68,6 @@ class SchemaNotReadyError(PermanentError):
     """The PostgreSQL schema has not been migrated to the version this code needs."""
 
 
-class RoleConflictError(PermanentError):
-    """A role the migrate task manages exists with rights the contract does not allow it, which the
-    administrator (not a superuser, as on Azure) cannot take away."""
-
-
-class AdministratorPrivilegeError(PermanentError):
-    """The administrator the migrate task runs as lacks a privilege it needs (to create the schema,
-    or to manage a role someone else created)."""
-
-
 class LakeLayoutError(PermanentError):
     """The lake holds data at a place this code no longer uses, or a step would delete an area root."""
 
@@ -107,7 +104,7 @@ def classify(error: BaseException) -> Failure:
     for item in chain:
         if isinstance(item, ConfigError):
             return Failure.USAGE
-        if isinstance(item, PermanentError):
+        if isinstance(item, (PermanentError, *PERMANENT_PLATFORM_ERRORS)):
             return Failure.PERMANENT
         if isinstance(item, TransientError):
             return Failure.TRANSIENT

@@ -15,11 +15,9 @@ from pyspark.sql import DataFrame, SparkSession
 
 from .errors import LakeLayoutError
 from .fs import FileSystem
+from .layout import AREAS, CONTAINER_PLACEHOLDER, DELTA_TABLES, WRITTEN_CONTAINERS
 
 log = logging.getLogger(__name__)
-
-CONTAINER_PLACEHOLDER = "{container}"
-QUARANTINE_TABLE_PATH = "rows"  # the quarantine Delta table, under the quarantine area (never its root)
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,7 @@ def _absolute(root: str) -> str:
 
 
 def lake_layout(root: str) -> LakeLayout:
-    """Maps a lake root to its areas.
+    """Maps a lake root to its areas (bank_etl.layout declares where each lives).
 
     A plain root R (local directory, file:// or one container) holds every area under it:
     R/curated/transactions, R/features/quarterly, R/features/export, R/quarantine/rows, R/_runs. A
@@ -65,26 +63,16 @@ def lake_layout(root: str) -> LakeLayout:
     undoing a run that created a table never deletes a container's (or a pipeline folder's) root.
     """
     if CONTAINER_PLACEHOLDER in root:
-        def area(container: str, path: str) -> str:
-            return _join(root.replace(CONTAINER_PLACEHOLDER, container), path)
+        def in_container(container: str, folder: str) -> str:
+            return _join(root.replace(CONTAINER_PLACEHOLDER, container), folder)
 
-        return LakeLayout(
-            curated=area("curated", "transactions"),
-            features=area("features", "quarterly"),
-            quarantine=area("quarantine", QUARANTINE_TABLE_PATH),
-            export=area("features", "export"),
-            runs=area("curated", "_runs"),
-            roots=tuple(area(container, "") for container in ("curated", "features", "quarantine")),
-        )
-    base = _absolute(root)
-    return LakeLayout(
-        curated=_join(base, "curated/transactions"),
-        features=_join(base, "features/quarterly"),
-        quarantine=_join(base, "quarantine", QUARANTINE_TABLE_PATH),
-        export=_join(base, "features/export"),
-        runs=_join(base, "_runs"),
-        roots=(base,),
-    )
+        places = {name: in_container(area.container, area.folder) for name, area in AREAS.items()}
+        roots = tuple(in_container(container, "") for container in WRITTEN_CONTAINERS)
+    else:
+        base = _absolute(root)
+        places = {name: _join(base, area.under_plain_root) for name, area in AREAS.items()}
+        roots = (base,)
+    return LakeLayout(**places, roots=roots)
 
 
 def _normalised(path: str) -> str:
@@ -151,13 +139,11 @@ class DeltaTable:
 
 
 def lake_tables(layout: LakeLayout, catalog: str | None) -> dict[str, DeltaTable]:
-    def named(schema: str, table: str) -> str | None:
-        return f"`{catalog}`.`{schema}`.`{table}`" if catalog else None
-
+    partitioned = {"curated": ("year", "quarter"), "features": ("year", "quarter"), "quarantine": ()}
     return {
-        "curated": DeltaTable(layout.curated, named("curated", "transactions"), ("year", "quarter")),
-        "features": DeltaTable(layout.features, named("features", "quarterly"), ("year", "quarter")),
-        "quarantine": DeltaTable(layout.quarantine, named("ops", "quarantine"), ()),
+        area: DeltaTable(getattr(layout, area), f"`{catalog}`.`{name.schema}`.`{name.table}`" if catalog else None,
+                         partitioned[area])
+        for area, name in DELTA_TABLES.items()
     }
 
 

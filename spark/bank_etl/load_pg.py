@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Iterator
 
@@ -24,9 +24,12 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+import quarterly_roles
+from quarterly_roles import Roles  # the job's roles: load_pg.Roles, as migrate takes them
+
 from . import manifest as quarter_manifest
-from .config import ConfigError, PgSettings
-from .errors import AdministratorPrivilegeError, RoleConflictError, SchemaNotReadyError
+from .config import PgSettings
+from .errors import SchemaNotReadyError
 
 log = logging.getLogger(__name__)
 
@@ -64,33 +67,20 @@ def migrations() -> list[Migration]:
 LATEST_VERSION = max(m.version for m in migrations())
 
 
-@dataclass(frozen=True)
-class Roles:
-    """The job's roles: `etl` loads and owns the tables; `reader` may only read; `reader_login`, when
-    given, is the application's login: a member of `reader` and nothing else."""
-
-    etl: str = "bank_etl"
-    reader: str = "bank_reader"
-    etl_password: str | None = field(default=None, repr=False)
-    reader_login: str | None = None
-    reader_password: str | None = field(default=None, repr=False)
-
-
 def migrate(conn: psycopg.Connection, schema: str, roles: Roles | None = None) -> list[int]:
     """As the server administrator: creates the schema and roles, applies every migration not yet
-    recorded in schema_migrations, and hands the tables to the ETL role. An advisory lock
-    serialises concurrent runs. Without `roles` only the migrations are applied.
+    recorded in schema_migrations, and hands the tables to the ETL role (`roles.loader`). An advisory
+    lock serialises concurrent runs. Without `roles` only the migrations are applied.
 
     The administrator need not be a superuser: on Azure it is a CREATEROLE, CREATEDB login in
-    azure_pg_admin. It sets only role attributes such a login may set, and owns the schema."""
+    azure_pg_admin. The roles' rules are quarterly_roles', which every pipeline's database follows."""
     applied_now: list[int] = []
     ident = sql.Identifier(schema)
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"bank_etl.migrate.{schema}",))
         if roles is not None:
-            _ensure_roles(cur, roles)
-        _check_schema_privileges(cur, schema)
-        cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
+            quarterly_roles.ensure_roles(cur, roles)
+        quarterly_roles.create_schema(cur, schema)
         cur.execute(sql.SQL(
             "CREATE TABLE IF NOT EXISTS {}.schema_migrations "
             "(version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
@@ -107,157 +97,10 @@ def migrate(conn: psycopg.Connection, schema: str, roles: Roles | None = None) -
             applied_now.append(migration.version)
         cur.execute("RESET search_path")
         if roles is not None:
-            _grant(cur, schema, roles)
+            quarterly_roles.grant_schema(cur, schema, roles)
     if applied_now:
         log.info("applied migrations %s to schema %s", applied_now, schema)
     return applied_now
-
-
-def _check_schema_privileges(cur, schema: str) -> None:
-    """Fails clearly, before any DDL, when the administrator could not create or own the schema."""
-    cur.execute("SELECT current_user, current_database(), pg_get_userbyid(d.datdba), "
-                "has_database_privilege(current_database(), 'CREATE') FROM pg_database d "
-                "WHERE d.datname = current_database()")
-    admin, database, database_owner, may_create = cur.fetchone()
-    cur.execute("SELECT pg_get_userbyid(nspowner), pg_has_role(current_user, nspowner, 'USAGE') "
-                "FROM pg_namespace WHERE nspname = %s", (schema,))
-    existing = cur.fetchone()
-    if existing is None and not may_create:
-        raise AdministratorPrivilegeError(
-            f"{admin} may not create schema {schema} in database {database}, which belongs to {database_owner}: "
-            "the administrator needs CREATE on the database (on Azure, a database created through the API before "
-            "the server had a password administrator belongs to azuresu; recreate it, or GRANT CREATE ON DATABASE "
-            f"{database} TO {admin} as its owner)")
-    if existing is not None and not existing[1]:
-        raise AdministratorPrivilegeError(
-            f"schema {schema} belongs to {existing[0]}, and {admin} is neither that role nor a member of it: "
-            "migrate must run as the schema's owner (the administrator that created it)")
-
-
-# Attributes the contract forbids on the job's roles, and whether the administrator may remove them.
-# A CREATEROLE administrator that is not a superuser (Azure's) may not even name SUPERUSER,
-# REPLICATION or BYPASSRLS in ALTER ROLE in PostgreSQL 15 ("must be superuser to ..."), and in 16
-# only a role that has the attribute itself may change it; it may take away CREATEDB and CREATEROLE.
-FORBIDDEN_ATTRIBUTES = {"rolsuper": ("SUPERUSER", None), "rolreplication": ("REPLICATION", None),
-                        "rolbypassrls": ("BYPASSRLS", None), "rolcreatedb": ("CREATEDB", "NOCREATEDB"),
-                        "rolcreaterole": ("CREATEROLE", "NOCREATEROLE")}
-
-
-@dataclass(frozen=True)
-class RoleState:
-    """What pg_roles and pg_auth_members say about an existing role."""
-
-    name: str
-    attributes: dict[str, bool]  # pg_roles columns: rolsuper, rolcanlogin, ...
-    member_of: frozenset[str]
-
-
-def role_changes(state: RoleState, *, login: bool, member_of: frozenset[str] = frozenset()) -> list[str]:
-    """The ALTER ROLE options that bring an existing role to the contract: no other attributes than
-    `login` (and INHERIT for a login that reads through its membership), members only of `member_of`.
-    Raises RoleConflictError for what the administrator may not change, rather than carry on."""
-    unfixable = [keyword for column, (keyword, fix) in FORBIDDEN_ATTRIBUTES.items()
-                 if state.attributes.get(column) and fix is None]
-    extra_memberships = sorted(state.member_of - member_of)
-    if unfixable or extra_memberships:
-        what = []
-        if unfixable:
-            what.append(f"the attribute(s) {', '.join(unfixable)}, which only a superuser can remove (Azure gives "
-                        "nobody superuser)")
-        if extra_memberships:
-            what.append(f"membership in {', '.join(extra_memberships)} (REVOKE {', '.join(extra_memberships)} "
-                        f"FROM {state.name})")
-        raise RoleConflictError(f"role {state.name} exists with rights its contract does not allow: {'; and '.join(what)}. "
-                                "Remove them, drop the role, or choose another role name; migrate does not run "
-                                "with a role that has more rights than the contract gives it")
-    changes = [fix for column, (_, fix) in FORBIDDEN_ATTRIBUTES.items() if state.attributes.get(column) and fix]
-    if login and not state.attributes.get("rolcanlogin"):
-        changes.append("LOGIN")
-    if member_of and not state.attributes.get("rolinherit"):
-        changes.append("INHERIT")  # the login reads with its reader role's privileges, without SET ROLE
-    return changes
-
-
-def _role_state(cur, name: str) -> RoleState | None:
-    columns = ("rolsuper", "rolreplication", "rolbypassrls", "rolcreatedb", "rolcreaterole", "rolcanlogin", "rolinherit")
-    cur.execute(sql.SQL("SELECT oid, {} FROM pg_roles WHERE rolname = %s").format(
-        sql.SQL(", ").join(map(sql.Identifier, columns))), (name,))
-    row = cur.fetchone()
-    if row is None:
-        return None
-    cur.execute("SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid WHERE m.member = %s",
-                (row[0],))
-    return RoleState(name, dict(zip(columns, row[1:])), frozenset(r[0] for r in cur.fetchall()))
-
-
-def _ensure_role(cur, name: str, *, login: bool, member_of: tuple[str, ...] = ()) -> None:
-    """Creates the role, or brings an existing one to the contract (see role_changes). A new role
-    has PostgreSQL's defaults: NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS."""
-    ident = sql.Identifier(name)
-    state = _role_state(cur, name)
-    if state is None:
-        cur.execute(sql.SQL("CREATE ROLE {} " + ("LOGIN" if login else "NOLOGIN")).format(ident))
-        log.info("created role %s", name)
-        missing = member_of
-    else:
-        changes = role_changes(state, login=login, member_of=frozenset(member_of))
-        if changes:
-            cur.execute(sql.SQL("ALTER ROLE {} " + " ".join(changes)).format(ident))
-            log.warning("role %s had rights beyond its contract: set %s", name, " ".join(changes))
-        missing = tuple(role for role in member_of if role not in state.member_of)
-    for role in missing:
-        cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), ident))
-
-
-def _set_password(cur, role: str, password: str) -> None:
-    """Sends the password as a verifier in the server's password_encryption (computed here by
-    libpq), so that the clear text never reaches the server or its logs."""
-    cur.execute("SHOW password_encryption")
-    algorithm = cur.fetchone()[0]
-    verifier = cur.connection.pgconn.encrypt_password(password.encode(), role.encode(), algorithm.encode())
-    cur.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(verifier.decode())))
-
-
-def _ensure_roles(cur, roles: Roles) -> None:
-    cur.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")
-    admin, admin_is_superuser = cur.fetchone()
-    names = {"ETL role": roles.etl, "reader role": roles.reader}
-    if roles.reader_login:
-        names["reader login"] = roles.reader_login
-    if len(set(names.values())) < len(names) or admin in names.values():
-        raise ConfigError(f"the job's roles must be distinct roles other than the administrator {admin}: "
-                          + ", ".join(f"{k} {v}" for k, v in names.items()))
-    _ensure_role(cur, roles.etl, login=True)
-    _ensure_role(cur, roles.reader, login=False)
-    if roles.etl_password:
-        _set_password(cur, roles.etl, roles.etl_password)
-    if roles.reader_login:
-        if not roles.reader_password:
-            raise ConfigError(f"the reader login {roles.reader_login} needs a password")
-        _ensure_role(cur, roles.reader_login, login=True, member_of=(roles.reader,))
-        _set_password(cur, roles.reader_login, roles.reader_password)
-    # An administrator that is not a superuser (Azure's) must be a member of a role to give it
-    # objects (ALTER TABLE ... OWNER TO), to set its default privileges and to keep working on the
-    # tables it owns; CREATEROLE lets it grant itself the role it created.
-    if not admin_is_superuser:
-        cur.execute(sql.SQL("GRANT {} TO current_user").format(sql.Identifier(roles.etl)))
-
-
-def _grant(cur, schema: str, roles: Roles) -> None:
-    ident, etl, reader = sql.Identifier(schema), sql.Identifier(roles.etl), sql.Identifier(roles.reader)
-    cur.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(ident))
-    # The ETL role creates its load tables in the schema and owns every table in it.
-    cur.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(ident, etl))
-    cur.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND pg_get_userbyid(c.relowner) <> %s",
-                (schema, roles.etl))
-    for (table,) in cur.fetchall():
-        cur.execute(sql.SQL("ALTER TABLE {}.{} OWNER TO {}").format(ident, sql.Identifier(table), etl))
-    cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident, reader))
-    cur.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(ident, reader))
-    # Partitions the ETL role creates later are readable too.
-    cur.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(
-        etl, ident, reader))
 
 
 def check_schema_ready(conn: psycopg.Connection, schema: str) -> None:

@@ -1,10 +1,18 @@
-"""Entry points of the job's three tasks (check, migrate, load): parse arguments, set up Spark,
-credentials and the file system at the edges, run, and return an exit code (bank_etl.errors)."""
+"""Entry points of the job's three tasks (check, migrate, load): parse arguments, check them
+against the deployment (deployment_guard), set up Spark, credentials and the file system at the
+edges, run, and return an exit code (bank_etl.errors).
+
+Each entry is given the path of the run_*.py file that was started: on Databricks the deploy's
+deployment.json sits beside it, and the guard compares the run's parameters with it before any
+secret is read (a run pointing elsewhere exits 3)."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Callable
+
+import deployment_guard
 
 from .config import (ConfigError, JobConfig, MigrateConfig, parse_args, parse_check_args, parse_maintain_args,
                      parse_migrate_args)
@@ -22,30 +30,56 @@ def configure_logging() -> None:
     logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
-def secret_getter(spark):
+SecretGetter = Callable[[str, str], str]  # (scope, key) -> value
+
+
+def secret_getter(spark=None) -> SecretGetter:
     """dbutils.secrets.get on Databricks (Key Vault-backed scope)."""
     from .runtime import dbutils
 
+    if spark is None:
+        from .session import get_session
+
+        spark = get_session()
     utils = dbutils(spark)
     if utils is None:
         raise ConfigError("--secret-scope needs Databricks secrets (dbutils is not available here)")
     return lambda scope, key: utils.secrets.get(scope=scope, key=key)
 
 
-def with_secret_credentials(config: JobConfig, spark, get_secret=None) -> JobConfig:
-    """On Databricks, the PostgreSQL user (bank_etl) and password come from the secret scope."""
+def load_secret_keys(config: JobConfig) -> list[str]:
+    """The keys the load reads: its login and password, when it reads a secret scope."""
+    return [config.pg_user_key, config.pg_password_key] if config.secret_scope else []
+
+
+def migrate_secret_keys(config: MigrateConfig) -> list[str]:
+    """The keys the migrate task reads, when it reads a secret scope."""
+    keys = (config.admin_user_key, config.admin_password_key, config.etl_password_key, config.reader_password_key)
+    return [key for key in keys if key] if config.secret_scope else []
+
+
+def with_secret_credentials(config: JobConfig, entry_file: str, get_secret: SecretGetter | None = None) -> JobConfig:
+    """The load's configuration with its PostgreSQL user (bank_etl) and password from the secret
+    scope, once the guard has passed the run (its database, lake, input, scope and keys)."""
+    deployment_guard.check_run(entry_file, pg_url=config.pg.target_url(), lake=config.lake_root,
+                               input_uri=config.input_uri, secret_scope=config.secret_scope,
+                               secret_keys=load_secret_keys(config))
     if not config.secret_scope:
         return config
-    get = get_secret or secret_getter(spark)
+    get = get_secret or secret_getter()
     user = get(config.secret_scope, config.pg_user_key)
     password = get(config.secret_scope, config.pg_password_key)
     return JobConfig(**{**config.__dict__, "pg": config.pg.with_credentials(user, password)})
 
 
-def with_migrate_secrets(config: MigrateConfig, spark, get_secret=None) -> MigrateConfig:
+def with_migrate_secrets(config: MigrateConfig, entry_file: str, get_secret: SecretGetter | None = None) -> MigrateConfig:
+    """The migrate task's configuration with the administrator's login and the roles' passwords
+    from the secret scope, once the guard has passed the run (its database, scope and keys)."""
+    deployment_guard.check_run(entry_file, pg_url=config.pg.target_url(), secret_scope=config.secret_scope,
+                               secret_keys=migrate_secret_keys(config))
     if not config.secret_scope:
         return config
-    get = get_secret or secret_getter(spark)
+    get = get_secret or secret_getter()
     pg = config.pg
     if config.admin_user_key or config.admin_password_key:
         pg = pg.with_credentials(get(config.secret_scope, config.admin_user_key) if config.admin_user_key else None,
@@ -67,8 +101,9 @@ def _run(what: str, action) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """The load task (run_etl.py)."""
+def main(argv: list[str] | None = None, entry_file: str | None = None) -> int:
+    """The load task (run_etl.py; `entry_file`: its path, by default the script that was started)."""
+    entry_file = entry_file or sys.argv[0]
     configure_logging()
     try:
         config = parse_args(argv)
@@ -81,14 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     from .session import get_session
 
     def load() -> None:
+        settings = with_secret_credentials(config, entry_file)  # the guard first, then the secrets
         spark = get_session()
-        run_job(spark, with_secret_credentials(config, spark), checked_input=input_from_check(spark))
+        run_job(spark, settings, checked_input=input_from_check(spark))
 
     return _run("load", load)
 
 
-def check_main(argv: list[str] | None = None) -> int:
+def check_main(argv: list[str] | None = None, entry_file: str | None = None) -> int:
     """The check task (run_check.py): no retries, so it fails only on what a retry cannot fix."""
+    entry_file = entry_file or sys.argv[0]
     configure_logging()
     try:
         config = parse_check_args(argv)
@@ -102,6 +139,7 @@ def check_main(argv: list[str] | None = None) -> int:
     from .session import get_session
 
     def check() -> None:
+        deployment_guard.check_run(entry_file, input_uri=config.input_uri)
         spark = get_session()
         report = run_check(spark, file_system_for(spark), config)
         hand_over_input(spark, report["input"])  # the load reads this file and no other
@@ -109,8 +147,9 @@ def check_main(argv: list[str] | None = None) -> int:
     return _run("check", check)
 
 
-def migrate_main(argv: list[str] | None = None) -> int:
+def migrate_main(argv: list[str] | None = None, entry_file: str | None = None) -> int:
     """The migrate task (run_migrate.py), as the server administrator."""
+    entry_file = entry_file or sys.argv[0]
     configure_logging()
     try:
         config = parse_migrate_args(argv)
@@ -121,11 +160,7 @@ def migrate_main(argv: list[str] | None = None) -> int:
     from . import load_pg
 
     def migrate() -> None:
-        settings = config
-        if config.secret_scope:
-            from .session import get_session
-
-            settings = with_migrate_secrets(config, get_session())
+        settings = with_migrate_secrets(config, entry_file)  # the guard first, then the secrets
         roles = load_pg.Roles(settings.etl_role, settings.reader_role, settings.etl_password,
                               settings.reader_login, settings.reader_password)
         with load_pg.connect(settings.pg, application_name="bank_etl migrate") as conn:

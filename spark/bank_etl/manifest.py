@@ -18,21 +18,23 @@ import os
 from pathlib import Path
 
 from .fs import FileSystem
+from .layout import DELTA_TABLES, MANIFESTS_FOLDER
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = "schemas/quarter-manifest.schema.json"  # inside the bank_etl package
 CHANNEL = "quarter_ready"  # NOTIFY channel; the payload is the quarter, such as 2022-Q3
-MANIFESTS_FOLDER = "_manifests"  # under the export area; "_": no Parquet reader takes it for data
 VOLATILE_FIELDS = ("run_id", "published_at")  # what a rerun with the same input changes
 
 # The Delta tables by their contract names (without the Unity Catalog catalog), keyed like lake_tables.
-DELTA_TABLE_NAMES = {"curated": "curated.transactions", "features": "features.quarterly", "quarantine": "ops.quarantine"}
+DELTA_TABLE_NAMES = {area: str(name) for area, name in DELTA_TABLES.items()}
 REASONS = ("malformed", "bad_date", "bad_domain", "bad_location", "bad_value", "bad_transaction_count")
 
-# What the deployment uploads and hashes as the job's code version (src/constructs/job-code.ts:
-# BANK_ETL_CODE_PATHS, collectJobCode and codeVersion): the entry files, requirements.txt and every
-# .py and .sql file of the package, without tests, caches and hidden entries.
-CODE_FILES = ("run_check.py", "run_migrate.py", "run_etl.py", "run_maintain.py", "requirements.txt")
+# What the deployment uploads and hashes as the job's code version (BANK_ETL_CODE_PATHS in
+# src/constructs/pipeline/bank-etl-job.ts; collectJobCode and codeVersion in
+# src/constructs/databricks/job-code.ts): the entry files, requirements.txt, the guard and the roles'
+# rules the package imports, and every .py and .sql file of the package, without tests, caches and
+# hidden entries.
+CODE_FILES = ("run_check.py", "run_migrate.py", "run_etl.py", "run_maintain.py", "requirements.txt", "deployment_guard.py", "quarterly_roles.py")
 CODE_PACKAGE = "bank_etl"
 CODE_EXTENSIONS = (".py", ".sql")
 SKIPPED_FOLDERS = frozenset({"tests", "test", "__pycache__", "node_modules", "venv", "env", ".venv"})

@@ -21,7 +21,8 @@ def dbutils(spark):
 # dbutils.jobs.taskValues.set(key, value) and .get(taskKey, key, default, debugValue); a value is
 # JSON of at most 48 KiB; get raises ValueError for an unknown task or a key it did not set, and
 # outside a job returns debugValue). The key of the check task is the one the job definition gives
-# it (src/constructs/spark-batch-pipeline.ts: key "check").
+# it (src/constructs/pipeline/bank-etl-job.ts: key "check"; devtools/task_contract.py --constants
+# prints it for the TypeScript side's test).
 CHECK_TASK_KEY = "check"
 INPUT_VALUE_KEY = "input"
 

@@ -16,7 +16,7 @@ fs behaves as dbutils.fs on ABFS with a hierarchical namespace, which goes throu
   other, and reading it fails with Azure's 409 BlobArchived ("This operation is not permitted on an
   archived blob"; Blob service error codes), in hadoop-azure's message format
   (AbfsRestOperationException.formatMessage).
-secrets.get raises for a missing scope or key, as Databricks does. jobs.taskValues follows
+secrets.get raises for a missing scope or key, as Databricks does, and records what was asked for. jobs.taskValues follows
 Databricks' documentation: set takes a string key and a JSON value of at most 48 KiB; get raises
 ValueError for an unknown task or (without a default) a missing key, and outside a job returns
 debugValue, or raises TypeError without one.
@@ -144,8 +144,10 @@ class FakeFs:
 class FakeSecrets:
     def __init__(self, values: dict[tuple[str, str], str] | None = None):
         self.values = dict(values or {})
+        self.calls: list[tuple[str, str]] = []  # every (scope, key) asked for, in order
 
     def get(self, scope: str, key: str) -> str:
+        self.calls.append((scope, key))
         if (scope, key) not in self.values:
             raise Exception(f"java.lang.IllegalArgumentException: Secret does not exist with scope: {scope} and key: {key}")
         return self.values[(scope, key)]

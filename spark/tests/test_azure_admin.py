@@ -18,6 +18,7 @@ from psycopg import sql
 from bank_etl import load_pg
 from bank_etl.config import parse_pg_url
 from bank_etl.errors import RoleConflictError
+from quarterly_roles import RoleConfigError
 from bank_etl.job import run_job
 from devtools import pgserver
 from devtools.datagen import generate
@@ -100,28 +101,6 @@ def test_etl_local_runs_end_to_end_on_its_own_azure_like_server(tmp_path):
     assert (tmp_path / "lake/quarantine/rows/_delta_log").is_dir()
 
 
-def state(attributes: dict[str, bool] | None = None, member_of=()) -> load_pg.RoleState:
-    base = {"rolsuper": False, "rolreplication": False, "rolbypassrls": False, "rolcreatedb": False,
-            "rolcreaterole": False, "rolcanlogin": True, "rolinherit": True}
-    return load_pg.RoleState("bank_etl", {**base, **(attributes or {})}, frozenset(member_of))
-
-
-def test_migrate_takes_away_only_what_the_administrator_may_and_refuses_the_rest():
-    assert load_pg.role_changes(state(), login=True) == []
-    assert load_pg.role_changes(state({"rolcreatedb": True, "rolcreaterole": True, "rolcanlogin": False}),
-                                login=True) == ["NOCREATEDB", "NOCREATEROLE", "LOGIN"]
-    assert load_pg.role_changes(state({"rolinherit": False}), login=True, member_of=frozenset({"bank_reader"})) == [
-        "INHERIT"]
-    for attribute, keyword in (("rolsuper", "SUPERUSER"), ("rolreplication", "REPLICATION"), ("rolbypassrls", "BYPASSRLS")):
-        with pytest.raises(RoleConflictError, match=f"{keyword}, which only a superuser can remove"):
-            load_pg.role_changes(state({attribute: True}), login=True)
-    with pytest.raises(RoleConflictError, match="membership in azure_pg_admin"):
-        load_pg.role_changes(state(member_of={"azure_pg_admin"}), login=True)
-    with pytest.raises(RoleConflictError, match="membership in pg_monitor"):
-        load_pg.role_changes(state(member_of={"bank_reader", "pg_monitor"}), login=True,
-                             member_of=frozenset({"bank_reader"}))
-
-
 def test_migrate_refuses_an_existing_role_with_more_rights_and_leaves_nothing_behind(pg, fresh_schema):
     role = f"t_{uuid.uuid4().hex[:10]}"
     ident = sql.Identifier(role)
@@ -149,8 +128,6 @@ def test_migrate_brings_an_existing_role_back_to_its_contract(pg, fresh_schema):
 
 
 def test_migrate_refuses_a_reader_login_that_is_one_of_the_jobs_roles_or_the_administrator(pg, fresh_schema):
-    from bank_etl.config import ConfigError
-
     for login in (ETL_ROLE, READER_ROLE, pgserver.ADMIN):
-        with pytest.raises(ConfigError, match="distinct roles"):
+        with pytest.raises(RoleConfigError, match="distinct roles"):
             load_pg.migrate(pg, fresh_schema, load_pg.Roles(ETL_ROLE, READER_ROLE, None, login, "x"))

@@ -135,19 +135,21 @@ def test_secret_arguments_go_together():
         parse_args(["--input", "x", "--lake", "l", "--pg-url", "postgresql://h/db", "--secret-scope", "kv"])
 
 
-def test_migrate_takes_an_optional_reader_login_whose_password_comes_from_a_secret_or_the_environment(monkeypatch):
+def test_migrate_takes_an_optional_reader_login_whose_password_comes_from_a_secret_or_the_environment(monkeypatch, tmp_path):
     from bank_etl.config import parse_migrate_args
     from bank_etl.main import with_migrate_secrets
 
     url = ["--pg-url", "postgresql://pg.example:5432/bank?sslmode=verify-full"]
     monkeypatch.delenv("BANK_READER_PASSWORD", raising=False)
+    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
     assert parse_migrate_args(url).reader_login is None
     assert parse_migrate_args(url + ["--reader-login", ""]).reader_login is None  # an unset job parameter
     on_databricks = parse_migrate_args(url + ["--secret-scope", "kv", "--reader-login", "ml_app",
                                               "--reader-password-key", "ml-app-password"])
     assert (on_databricks.reader_login, on_databricks.reader_password_key) == ("ml_app", "ml-app-password")
     secrets = {("kv", "ml-app-password"): "from-key-vault"}
-    resolved = with_migrate_secrets(on_databricks, None, get_secret=lambda scope, key: secrets[(scope, key)])
+    entry_file = str(tmp_path / "run_migrate.py")  # locally: no deployment.json beside it
+    resolved = with_migrate_secrets(on_databricks, entry_file, get_secret=lambda scope, key: secrets[(scope, key)])
     assert resolved.reader_password == "from-key-vault" and "from-key-vault" not in repr(resolved)
     for argv, message in ((["--reader-login", "ml_app"], "--reader-login needs a password"),
                           (["--reader-password-key", "k"], "need --secret-scope"),

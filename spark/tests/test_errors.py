@@ -12,7 +12,9 @@ from bank_etl.config import ConfigError, parse_check_args
 from bank_etl.errors import EmptyScopeError, Failure, InputError, SchemaNotReadyError, classify, describe, log_failure
 from bank_etl.fs import LocalFs
 from bank_etl.main import check_main
+from deployment_guard import DeploymentMismatch
 from devtools.datagen import generate
+from quarterly_roles import RoleConfigError, RoleConflictError
 
 from conftest import write_csv
 
@@ -49,6 +51,9 @@ def chained(outer: Exception, inner: Exception) -> Exception:
     (chained(RuntimeError("load failed"), ConnectionResetError("Connection reset by peer")), Failure.TRANSIENT),
     (chained(RuntimeError("stage failed"), InputError("missing required column")), Failure.PERMANENT),
     (ZeroDivisionError("division by zero"), Failure.UNKNOWN),
+    (DeploymentMismatch("refused before reading any secret: --pg-url names elsewhere"), Failure.PERMANENT),
+    (chained(RuntimeError("migrate failed"), RoleConflictError("role bank_etl exists with rights")), Failure.PERMANENT),
+    (RoleConfigError("the job's roles must be distinct"), Failure.PERMANENT),
 ])
 def test_classifies_failures_by_whether_a_retry_can_fix_them(error, kind):
     assert classify(error) is kind

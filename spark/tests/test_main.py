@@ -6,6 +6,7 @@ secret scope and its lake operations go through dbutils.fs."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 
@@ -13,8 +14,9 @@ import psycopg
 import pytest
 
 from bank_etl import runtime
-from bank_etl.config import parse_pg_url
-from bank_etl.main import check_main, main
+from bank_etl.config import PgSettings, parse_pg_url
+from bank_etl.main import check_main, main, migrate_main
+from devtools import pgserver
 from devtools.datagen import generate
 
 from conftest import ETL_PASSWORD, ETL_ROLE
@@ -121,3 +123,120 @@ def test_the_rehydrate_command_names_the_account_container_and_blob_of_an_abfs_p
     assert rehydrate_command("abfss://landing@stbankprod.dfs.core.windows.net/bank/transactions/2022.csv") == (
         "az storage blob set-tier --account-name stbankprod --container-name landing --name "
         "bank/transactions/2022.csv --tier Cool --rehydrate-priority High --auth-mode login")
+
+
+# The guard (deployment_guard.py): on Databricks the job's code folder holds the deploy's
+# deployment.json beside the entry files, and an entry refuses a run whose parameters point
+# anywhere else before it reads a secret.
+LANDING = "abfss://landing@stbanktest01.dfs.core.windows.net/bank/transactions/"
+LAKE = "abfss://{container}@stbanktest01.dfs.core.windows.net/"
+ADMIN_SECRETS = ("admin-user", "admin-password", "etl-password")
+
+
+def admin_password() -> str:
+    """The test server's administrator password, from its passfile (host:port:db:user:password)."""
+    with open(os.environ["PGPASSFILE"], encoding="utf-8") as handle:
+        return handle.readline().rstrip("\n").split(":", 4)[4]
+
+
+@pytest.fixture
+def code_folder(tmp_path, pg_url, monkeypatch):
+    """The job's folder on Databricks: deployment.json as the deploy writes it, for this server."""
+    server = parse_pg_url(pg_url)
+    deployment = {
+        "schema_version": 1,
+        "postgres": {"host": server.host, "port": server.port, "database": server.dbname},
+        "lake": {"account": "stbanktest01", "root": LAKE},
+        "input": LANDING,
+        "secret_scope": "kv",
+        "secret_keys": {"run_check.py": [], "run_etl.py": ["pg-user", "pg-password"], "run_migrate.py": list(ADMIN_SECRETS)},
+    }
+    folder = tmp_path / "code"
+    folder.mkdir()
+    (folder / "deployment.json").write_text(json.dumps(deployment))
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "17.3")
+    return folder
+
+
+def deployed_url(pg_url, **changes) -> str:
+    server = parse_pg_url(pg_url)
+    target = {"host": server.host, "port": server.port, "dbname": server.dbname, **changes}
+    return PgSettings(target["host"], target["port"], target["dbname"], params=server.params).to_url()
+
+
+def deployed_load(pg_url, schema="bank") -> list[str]:
+    return ["--input", LANDING, "--lake", LAKE, "--pg-url", deployed_url(pg_url), "--schema", schema,
+            "--secret-scope", "kv", "--pg-user-key", "pg-user", "--pg-password-key", "pg-password", "--timezone", "UTC"]
+
+
+def replaced(arguments: list[str], option: str, value: str) -> list[str]:
+    changed = list(arguments)
+    changed[changed.index(option) + 1] = value
+    return changed
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--pg-url", "host"), ("--pg-url", "port"), ("--pg-url", "database"),
+    ("--lake", "abfss://{container}@stattacker01.dfs.core.windows.net/"),
+    ("--input", "abfss://landing@stbanktest01.dfs.core.windows.net/payroll/"),
+    ("--secret-scope", "other-kv"),
+    ("--pg-user-key", "admin-user"),
+])
+def test_a_load_whose_parameters_differ_from_deployment_json_exits_3_before_reading_a_secret(
+        code_folder, pg_url, monkeypatch, option, value):
+    utils = as_task(monkeypatch, FakeJob(), "load")
+    if option == "--pg-url":
+        value = deployed_url(pg_url, **{"host": {"host": "attacker.example.net"}, "port": {"port": 6432},
+                                        "database": {"dbname": "postgres"}}[value])
+    arguments = replaced(deployed_load(pg_url), option, value)
+    assert main(arguments, entry_file=str(code_folder / "run_etl.py")) == 3
+    assert utils.secrets.calls == []
+
+
+def test_a_load_with_the_deployed_parameters_reads_exactly_its_two_keys_and_runs_with_them(
+        code_folder, pg_url, monkeypatch):
+    from bank_etl import job, session
+
+    utils = as_task(monkeypatch, None, None)
+    started = []
+    monkeypatch.setattr(session, "get_session", lambda: "the cluster's session")
+    monkeypatch.setattr(job, "run_job", lambda spark, config, checked_input: started.append(config))
+    assert main(deployed_load(pg_url), entry_file=str(code_folder / "run_etl.py")) == 0
+    assert utils.secrets.calls == [("kv", "pg-user"), ("kv", "pg-password")]
+    [config] = started
+    assert (config.pg.user, config.pg.password) == (ETL_ROLE, ETL_PASSWORD)
+
+
+def test_a_migrate_run_against_another_database_exits_3_before_reading_a_secret(code_folder, pg_url, monkeypatch):
+    utils = as_task(monkeypatch, None, None)
+    arguments = ["--pg-url", deployed_url(pg_url, host="attacker.example.net"), "--schema", "bank", "--secret-scope", "kv",
+                 "--admin-user-key", "admin-user", "--admin-password-key", "admin-password", "--etl-password-key", "etl-password"]
+    assert migrate_main(arguments, entry_file=str(code_folder / "run_migrate.py")) == 3
+    assert utils.secrets.calls == []
+
+
+def test_a_migrate_run_with_the_deployed_parameters_reads_exactly_its_keys_and_migrates(code_folder, pg, pg_url, fresh_schema,
+                                                                                        monkeypatch):
+    utils = as_task(monkeypatch, None, None)
+    utils.secrets.values.update({("kv", "admin-user"): pgserver.ADMIN, ("kv", "admin-password"): admin_password(),
+                                 ("kv", "etl-password"): ETL_PASSWORD})
+    arguments = ["--pg-url", deployed_url(pg_url), "--schema", fresh_schema, "--secret-scope", "kv", "--admin-user-key",
+                 "admin-user", "--admin-password-key", "admin-password", "--etl-password-key", "etl-password"]
+    assert migrate_main(arguments, entry_file=str(code_folder / "run_migrate.py")) == 0
+    assert utils.secrets.calls == [("kv", key) for key in ADMIN_SECRETS]
+    assert pg.execute(f'SELECT max(version) FROM "{fresh_schema}".schema_migrations').fetchone()[0] >= 1
+
+
+def test_a_check_of_an_input_outside_the_deployed_landing_folder_is_refused_with_exit_3(code_folder, monkeypatch, caplog):
+    utils = as_task(monkeypatch, FakeJob(), "check")
+    outside = "abfss://landing@stattacker01.dfs.core.windows.net/bank/transactions/"
+    assert check_main(["--input", outside, "--timezone", "UTC"], entry_file=str(code_folder / "run_check.py")) == 3
+    assert f"--input is {outside}; the deploy decided {LANDING}" in caplog.text
+    assert utils.fs.calls == []  # refused before looking at the input
+
+
+def test_on_databricks_a_load_without_deployment_json_beside_it_reads_no_secret(pg_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "17.3")
+    utils = as_task(monkeypatch, FakeJob(), "load")
+    assert main(deployed_load(pg_url), entry_file=str(tmp_path / "run_etl.py")) == 3
+    assert utils.secrets.calls == []

@@ -426,15 +426,19 @@ def test_the_job_computes_the_same_code_version_as_the_deployment(tmp_path):
     node = shutil.which("node")
     if node is None or not (REPO_DIR / "node_modules/@swc/core").is_dir():
         pytest.skip("needs node and the repository's node_modules")
+    # The TypeScript sources, compiled by swc as they are required (the bank ETL's code paths live in
+    # bank-etl-job.ts, which requires other modules of the library).
     script = (
-        "const swc = require('@swc/core'); const Module = require('module');"
-        "const { code } = swc.transformFileSync(process.argv[1], { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },"
-        " module: { type: 'commonjs' }, swcrc: false, configFile: false });"
-        "const m = new Module(process.argv[1]); m._compile(code, process.argv[1]);"
-        "const j = m.exports; process.stdout.write(j.codeVersion(j.collectJobCode(process.argv[2], j.BANK_ETL_CODE_PATHS)));")
+        "const swc = require('@swc/core'); const Module = require('module'); const fs = require('fs');"
+        "Module._extensions['.ts'] = (m, file) => m._compile(swc.transformSync(fs.readFileSync(file, 'utf8'), { filename: file,"
+        " jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' }, swcrc: false,"
+        " configFile: false }).code, file);"
+        "const j = require(process.argv[1]); const { BANK_ETL_CODE_PATHS } = require(process.argv[2]);"
+        "process.stdout.write(j.codeVersion(j.collectJobCode(process.argv[3], BANK_ETL_CODE_PATHS)));")
     spark_dir = REPO_DIR / "spark"
-    result = subprocess.run([node, "-e", script, str(REPO_DIR / "src/constructs/job-code.ts"), str(spark_dir)],
-                            capture_output=True, text=True, cwd=REPO_DIR, timeout=60, check=True)
+    result = subprocess.run([node, "-e", script, str(REPO_DIR / "src/constructs/databricks/job-code.ts"),
+                             str(REPO_DIR / "src/constructs/pipeline/bank-etl-job.ts"), str(spark_dir)],
+                            capture_output=True, text=True, cwd=REPO_DIR, timeout=120, check=True)
     assert result.stdout == quarter_manifest.code_version() == quarter_manifest.code_version(spark_dir)
     # Tests, caches, hidden files and other file types are not part of it; a shipped file is.
     copy_dir = tmp_path / "spark"

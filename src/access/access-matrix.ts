@@ -348,7 +348,7 @@ function origin(right: AccessRight): string {
 /** The matrix as Markdown: a table per principal. */
 export function renderAccessMatrix(matrix: AccessMatrix): string {
   const lines = [
-    `Access matrix of \`${matrix.stack}\`: ${matrix.principals.length} principals. "The stack" rights are resources of the stack; "one-time setup" rights are granted to the pipelines' identities outside it (docs/cicd.md, "Identities and service connections").`,
+    `Access matrix of \`${matrix.stack}\`: ${matrix.principals.length} principals. "The stack" rights are resources of the stack; "one-time setup" rights are granted to the pipelines' identities outside it (in the repository: docs/estate/cicd.md, "Identities and service connections").`,
     "",
   ];
   for (const principal of matrix.principals) {

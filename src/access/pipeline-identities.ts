@@ -2,7 +2,7 @@
  * The three identities the Azure DevOps pipelines sign in as, per environment, and what each must
  * be able to do: its rights are derived from what it runs (a plan that refreshes, one that does
  * not, an apply) and from the resource types of the stack it runs on (resource-rights.ts), so a
- * stack that gains a type gains the rights its identities need, in docs/cicd.md and in the access
+ * stack that gains a type gains the rights its identities need, in docs/estate/cicd.md and in the access
  * matrix alike.
  */
 import { blockTypesOf, RESOURCE_RIGHTS } from "./resource-rights";

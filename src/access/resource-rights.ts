@@ -4,7 +4,7 @@
  * resource's open happen in every plan, `-refresh=false` too) and to apply it (Create, Update,
  * Delete), the rights those calls need, and the provider source file they were read from (azurerm
  * 4.55.0, databricks 1.99.0, random 3.7.2, time 0.13.1, at their tags). The identity table of
- * docs/cicd.md is generated from this; test/access/resource-rights.test.ts fails when a stack or an
+ * docs/estate/cicd.md is generated from this; test/access/resource-rights.test.ts fails when a stack or an
  * example holds a type that is not here.
  *
  * Where no read-only right can refresh a type (Databricks has no read-only admin: a secret ACL's

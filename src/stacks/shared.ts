@@ -17,7 +17,7 @@ export const ESTATE_IDENTITY = {
 /**
  * Placeholders: set ESTATE_METASTORE_ID and ESTATE_AZURE_DATABRICKS_OBJECT_ID (or replace the
  * stand-ins) with your account's metastore id and this tenant's AzureDatabricks object id (see
- * docs/deploying.md, "3. Put real values into the config"); `npm run preflight -- <stack>`
+ * docs/estate/deploying.md, "3. Put real values into the config"); `npm run preflight -- <stack>`
  * names any left.
  */
 export const DATABRICKS_ACCOUNT = {

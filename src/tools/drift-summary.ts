@@ -545,7 +545,7 @@ function analyse(stack: string, code: number, plan: DriftPlanJson, acceptances: 
 const HEADLINE: Readonly<Record<DriftStatus, string>> = {
   "no-drift": "✅ **No drift.** The estate matches the configuration.",
   accepted: "✅ **Only accepted drift.** Every change is covered by the accepted-drift file.",
-  drift: "❌ **Drift.** The estate differs from the configuration: fix it or accept it (docs/cicd.md, Drift detection).",
+  drift: "❌ **Drift.** The estate differs from the configuration: fix it or accept it (docs/estate/cicd.md, Drift detection).",
   expired: "⌛ **An acceptance has expired.** Renew it with a new reason and date, or remove it and fix the drift.",
   error: "⚠️ **Error: the drift check did not run to the end.** This is not a drift result: the estate was not checked.",
 };

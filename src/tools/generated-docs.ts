@@ -100,9 +100,9 @@ function resourceTypesSection(): string {
 export function generatedSections(): GeneratedSection[] {
   const stacks = synthesizedEstate();
   return [
-    { page: "docs/deploying.md", name: "quota", markdown: quotaSection(stacks) },
-    { page: "docs/cicd.md", name: "identities", markdown: identitiesSection(stacks) },
-    { page: "docs/cicd.md", name: "resource-types", markdown: resourceTypesSection() },
+    { page: "docs/estate/deploying.md", name: "quota", markdown: quotaSection(stacks) },
+    { page: "docs/estate/cicd.md", name: "identities", markdown: identitiesSection(stacks) },
+    { page: "docs/estate/cicd.md", name: "resource-types", markdown: resourceTypesSection() },
     { page: "docs/security.md", name: "access-prod", markdown: renderAccessMatrix(accessMatrix("estate-prod", stacks.prod as StackJson)) },
   ];
 }

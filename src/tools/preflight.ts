@@ -279,7 +279,7 @@ function dnsLinkProblems(config: EnvironmentConfig, others: readonly Environment
  */
 export function deployerProblems(config: EnvironmentConfig): PreflightProblem[] {
   const deployer = config.pipeline?.deployer?.name;
-  const grant = `a metastore admin runs GRANT CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION, CREATE CATALOG ON METASTORE TO \`<application id>\`, or set pipeline.grantMetastorePrivileges when the deployer is a metastore admin (docs/deploying.md)`;
+  const grant = `a metastore admin runs GRANT CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION, CREATE CATALOG ON METASTORE TO \`<application id>\`, or set pipeline.grantMetastorePrivileges when the deployer is a metastore admin (docs/estate/deploying.md)`;
   if (deployer === undefined || deployer.trim() === "") {
     return [{ kind: "deployer", path: "pipeline.deployer", value: "(unset)", problem: "the principal that deploys is not named", fix: `name the deploy pipeline's service connection (DatabricksPrincipal.servicePrincipal(<application id>)); ${grant}` }];
   }

@@ -579,7 +579,7 @@ describe("subscriptions not known at synth", () => {
     const stack = unknownSpoke("unknown-spoke");
     expect(lib().validationProblems(stack)).toEqual([]);
     lib().validationProblems(stack);
-    expect(warningsOf(stack)).toEqual([expect.stringMatching(/^The subscription of unknown-spoke\/lake cannot be checked at synth: azurerm provider azurerm sets no subscriptionId .*Run preflight/)]);
+    expect(warningsOf(stack)).toEqual([expect.stringMatching(/^The subscription of unknown-spoke\/lake cannot be checked at synth: azurerm provider azurerm sets no subscriptionId .*Run npx quarterly-preflight --app/)]);
     expect(warningsOf(stack)[0].length).toBeLessThan(400);
   });
 

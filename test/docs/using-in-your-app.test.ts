@@ -89,7 +89,7 @@ describe("docs/using-in-your-app.md", () => {
 
   it("is linked from the README's section on using the constructs, and shipped in the package", () => {
     const readme = read("README.md");
-    const section = readme.slice(readme.indexOf("## Use the constructs in your own"), readme.indexOf("\n## ", readme.indexOf("## Use the constructs in your own") + 1));
+    const section = readme.slice(readme.indexOf("## Use it in your own app"), readme.indexOf("\n## ", readme.indexOf("## Use it in your own app") + 1));
     expect(section).toContain("(docs/using-in-your-app.md)");
     expect(pkg.files).toEqual(expect.arrayContaining(["docs/*.md"]));
   });

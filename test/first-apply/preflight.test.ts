@@ -348,8 +348,8 @@ describe("the CLI", () => {
   });
 });
 
-describe("docs/deploying.md and what preflight checks", () => {
-  const doc = readFileSync(path.join(REPO_ROOT, "docs", "deploying.md"), "utf8");
+describe("docs/estate/deploying.md and what preflight checks", () => {
+  const doc = readFileSync(path.join(REPO_ROOT, "docs", "estate", "deploying.md"), "utf8");
   const section = (title: string) => {
     const start = doc.indexOf(title);
     expect(start).toBeGreaterThan(-1);

@@ -2,7 +2,7 @@
  * The examples, tested as users install the package (issue 11, section 7):
  *
  * 1. `npm pack` the project (lib/ rebuilt first when older than src/; `--ignore-scripts`, so that
- *    `prepare` does not run tsc a second time) into a temp dir.
+ *    `prepack` does not run tsc a second time) into a temp dir.
  * 2. A temp cdktf app (package.json, tsconfig.json, cdktf.json) installs that tarball and the peer
  *    packages at this repo's locked versions with a real `npm install --prefer-offline`, as a user
  *    would: every version is already in the npm cache after this repo's `npm ci`, so the install takes
@@ -61,7 +61,7 @@ function codeBlock(page: string, language: string, marker: string): string {
   return blocks[0][2];
 }
 /** The examples issue 11 section 7 asks for; each has its own checks below. */
-const REQUIRED_EXAMPLES = ["bring-your-own-network", "hub-and-spoke", "minimal-lake", "two-pipelines"] as const;
+const REQUIRED_EXAMPLES = ["bring-your-own-network", "hub-and-spoke", "minimal-lake", "own-job", "two-pipelines"] as const;
 
 type Json = Record<string, unknown>;
 /** A synthesized stack, as far as these checks read it. */
@@ -197,8 +197,9 @@ describe("the packed package, installed into a fresh cdktf app", () => {
       readdirSync(join(REPO_ROOT, folder), { withFileTypes: true }).flatMap((entry) =>
         entry.isDirectory() ? (entry.name === "__pycache__" ? [] : sparkInRepo(`${folder}/${entry.name}`)) : /\.(py|sql)$/.test(entry.name) ? [`${folder}/${entry.name}`] : [],
       );
-    const entryScripts = readdirSync(join(REPO_ROOT, "spark")).filter((name) => /^run_.*\.py$/.test(name)).map((name) => `spark/${name}`);
-    expect(entryScripts).toContain("spark/run_etl.py");
+    // The bank ETL's entry files, and the guard and provisioning task every job's code folder gets.
+    const entryScripts = readdirSync(join(REPO_ROOT, "spark")).filter((name) => /\.py$/.test(name)).map((name) => `spark/${name}`);
+    expect(entryScripts).toEqual(expect.arrayContaining(["spark/run_etl.py", "spark/deployment_guard.py", "spark/quarterly_provision.py", "spark/quarterly_roles.py"]));
     expect(packedFiles).toEqual(
       expect.arrayContaining(["package.json", "lib/index.js", "lib/index.d.ts", "spark/requirements.txt", "spark/pyproject.toml", ...entryScripts, ...sparkInRepo("spark/bank_etl")]),
     );
@@ -212,8 +213,9 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     const examples = ["examples/README.md", ...realExamples.flatMap((example) => [`${example.dir}/main.ts`, `${example.dir}/README.md`].filter((file) => existsSync(join(REPO_ROOT, file))))];
     expect(examples.length).toBeGreaterThan(REQUIRED_EXAMPLES.length * 2);
     expect(packedFiles).toEqual(expect.arrayContaining([...docs, ...examples]));
-    // Only the sources and pages of the examples: no JS, declarations, synth output or node_modules.
-    expect(packedFiles.filter((file) => file.startsWith("examples/") && !/^examples\/([^/]+\/)?(main\.ts|README\.md)$/.test(file))).toEqual([]);
+    // Only the sources and pages of the examples (and an example job's own Python): no JS, declarations, synth output or node_modules.
+    expect(packedFiles.filter((file) => file.startsWith("examples/") && !/^examples\/([^/]+\/)?(main\.ts|README\.md)$/.test(file) && !/^examples\/[^/]+\/job\/(.+\.py|requirements\.txt)$/.test(file))).toEqual([]);
+    expect(packedFiles).toEqual(expect.arrayContaining(["examples/own-job/job/run_spend.py", "examples/own-job/job/requirements.txt"]));
   });
 
   it("carries every file that README.md and the packed docs and examples link to", () => {
@@ -230,6 +232,16 @@ describe("the packed package, installed into a fresh cdktf app", () => {
         .map((target) => `${page} -> ${target}`);
     });
     expect(broken).toEqual([]);
+  });
+
+  it("names no src/ or test/ path on any packed page: a package user has neither", () => {
+    const pages = packedFiles.filter((file) => file.endsWith(".md"));
+    const named = pages.flatMap((page) =>
+      readFileSync(join(REPO_ROOT, page), "utf8")
+        .split("\n")
+        .flatMap((line, index) => ([...line.matchAll(/(?:^|[\s`(\["'])((?:src|test)\/[\w./*<>-]*)/g)].map((match) => `${page}:${index + 1} ${match[1]}`))),
+    );
+    expect(named).toEqual([]);
   });
 
   it("installs the tarball under its package name, with the locked peer versions and without the optional ones", () => {
@@ -344,6 +356,26 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     expect(preflight.status).toBe(1);
     expect(preflight.stderr).toMatch(/tenant_id +placeholder GUID 00000000-0000-4000-8000-000000000000/);
     expect(preflight.stderr).toContain(`preflight ${stackName}: 1 problem(s) (1 placeholder); fix them before planning`);
+  });
+
+  it("own-job runs the team's own code in the bank pipeline's workspace, on the shared server, with roles of its own", () => {
+    const stacks = synthesize(realExamples.find((candidate) => candidate.name === "own-job") as Example);
+    const [stack] = Object.values(stacks) as Array<{ resource: Record<string, Record<string, Json>> }>;
+    const byPipeline = (type: string, pipeline: string) => Object.values(stack.resource[type] ?? {}).filter((body) => String(((body["//"] as Json)?.metadata as Json)?.path).startsWith(`data-platform-neu/${pipeline}/`));
+    expect(Object.keys(stack.resource.azurerm_databricks_workspace)).toHaveLength(1);
+    expect(Object.keys(stack.resource.azurerm_postgresql_flexible_server)).toHaveLength(1);
+    // The cards job uploads its own folder and the package's guard and provisioning task, none of the bank ETL.
+    const cardsFiles = byPipeline("databricks_workspace_file", "cards").map((body) => String(body.path).replace(/^\/jobs\/cards-neu-quarterly-etl\//, ""));
+    expect(cardsFiles.sort()).toEqual(["deployment.json", "deployment_guard.py", "quarterly_provision.py", "quarterly_roles.py", "requirements.txt", "run_spend.py"]);
+    expect(byPipeline("databricks_workspace_file", "bank").some((body) => String(body.path).endsWith("/bank_etl/job.py"))).toBe(true);
+    // Each pipeline its own database and logins on the shared server.
+    expect(Object.values(stack.resource.azurerm_postgresql_flexible_server_database).map((body) => body.name).sort()).toEqual(["bank", "cards"]);
+    const logins = (pipeline: string) => byPipeline("databricks_job", pipeline).flatMap((job) => (job.task as Json[]).flatMap((task) => ((task.spark_python_task as Json).parameters as string[]).filter((_, index, all) => /^--(etl-role|owner-login|reader-role|reader-login)$/.test(all[index - 1] ?? ""))));
+    expect(logins("bank").sort()).toEqual(["bank_app", "bank_etl", "bank_reader"]);
+    expect(logins("cards").sort()).toEqual(["cards_app", "cards_etl", "cards_reader"]);
+    // Two storage credentials, two access connectors: each pipeline reaches only its folder of the lake.
+    expect(Object.values(stack.resource.databricks_storage_credential)).toHaveLength(2);
+    expect(Object.values(stack.resource.azurerm_databricks_access_connector)).toHaveLength(2);
   });
 
   it("has the examples of issues 11 and 20", () => {

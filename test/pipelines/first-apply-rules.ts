@@ -1,6 +1,6 @@
 /**
  * The rules the plan and apply pipelines follow so that the first apply on a fresh subscription
- * works (docs/cicd.md, docs/deploying.md): no Microsoft-hosted agent anywhere in them, each
+ * works (docs/estate/cicd.md, docs/estate/deploying.md): no Microsoft-hosted agent anywhere in them, each
  * environment's jobs on that environment's pool, preflight before every plan, and the approval of
  * the NCC's private endpoints after every apply. Each check returns the problems it finds, so a
  * test can also feed it a deliberately broken pipeline and see the problem named.
@@ -33,7 +33,7 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export const PLAN_APPLY_PIPELINES = [".azure-devops/pr-plan.yml", ".azure-devops/deploy.yml", ".azure-devops/drift.yml"];
 /**
  * The environments each pipeline plans. Pull requests never plan prod: no identity of prod runs a
- * pull request's code (docs/cicd.md); the deploy pipeline plans prod after the merge.
+ * pull request's code (docs/estate/cicd.md); the deploy pipeline plans prod after the merge.
  */
 export const PLANNED_ENVIRONMENTS: Readonly<Record<string, readonly Environment[]>> = {
   ".azure-devops/pr-plan.yml": ["dev", "test"],

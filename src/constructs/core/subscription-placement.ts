@@ -213,7 +213,7 @@ function placementProblems(stack: IConstruct, registry: Registry): PropProblem[]
     const shown = `${paths.slice(0, 3).join(", ")}${paths.length > 3 ? ` and ${paths.length - 3} more` : ""}`;
     const unset = azurermProviders(stack).filter((provider) => typeof (provider as AzurermProvider).subscriptionId !== "string").map(providerName);
     Annotations.of(stack).addWarning(
-      `The subscription of ${shown} cannot be checked at synth: azurerm provider ${unset.join(", ")} sets no subscriptionId (ARM_SUBSCRIPTION_ID at deploy) and the stack has ${azurermProviders(stack).length}. Run preflight where you deploy, or set subscriptionId.`,
+      `The subscription of ${shown} cannot be checked at synth: azurerm provider ${unset.join(", ")} sets no subscriptionId (ARM_SUBSCRIPTION_ID at deploy) and the stack has ${azurermProviders(stack).length}. Run npx quarterly-preflight --app <your app> where you deploy, or set subscriptionId.`,
     );
   }
   return problemsOf(registry, mismatches, (network) => placedInCount(stack, registry, network));

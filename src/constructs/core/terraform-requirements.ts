@@ -67,7 +67,7 @@ export function requireArmOnlyStorage(scope: IConstruct, constructName: string, 
       v.fail(
         provider ? "provider" : "(the stack's azurerm provider)",
         used ? `${used.node.id}: features.storage.dataPlaneAvailable ${configured === undefined ? "unset" : String(configured)}` : "(none)",
-        "an AzurermProvider with features: [{ storage: [{ dataPlaneAvailable: false }] }]: the account is private, and azurerm otherwise calls its queue and file data plane on create and refresh, which fails with 403 (see docs/deploying.md)",
+        "an AzurermProvider with features: [{ storage: [{ dataPlaneAvailable: false }] }]: the account is private, and azurerm otherwise calls its queue and file data plane on create and refresh, which fails with 403 (see docs/estate/deploying.md)",
       );
     }
     return v.takeProblems();

@@ -98,7 +98,7 @@ export interface LakehouseCatalogProps {
    * non-authoritative `databricks_grant` (other grants on the metastore stay as they are).
    * Account admins do not hold these by default; the grant is made by the deploying identity, so
    * it must be a metastore admin (for instance a member of the metastore's admin group).
-   * @default - no grant: the deploying identity already holds the three privileges (docs/deploying.md, "What must exist first")
+   * @default - no grant: the deploying identity already holds the three privileges (first-deploy.md, "What must exist first")
    */
   readonly metastorePrivilegesFor?: IDatabricksPrincipal;
   /**
@@ -106,7 +106,7 @@ export interface LakehouseCatalogProps {
    * what refreshing the catalog's objects needs, USE_CATALOG, USE_SCHEMA and MANAGE on the catalog
    * and MANAGE on each external location and the storage credential. Reading grants and these
    * objects needs their owner, MANAGE or a metastore admin, and Unity Catalog has no read-only
-   * privilege that allows it (docs/cicd.md, "Identities").
+   * privilege that allows it (security.md, "The access matrix").
    * @default - none: only the deploying identity (their owner) can refresh them
    */
   readonly driftChecker?: IDatabricksPrincipal;
