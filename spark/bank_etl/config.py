@@ -397,14 +397,18 @@ class MaintainConfig:
     retain_hours: int
 
 
-def parse_maintain_args(argv: list[str] | None) -> MaintainConfig:
+def build_maintain_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_maintain.py", description="OPTIMIZE and VACUUM of the lake's Delta "
                                      "tables, after a load that succeeded.")
     parser.add_argument("--lake", required=True, help="lake root, as the load's --lake")
     parser.add_argument("--catalog", help="Unity Catalog catalog of the lake's tables, as the load's --catalog")
     parser.add_argument("--retain-hours", default=str(MIN_RETAIN_HOURS),
                         help=f"VACUUM's retention in hours, at least {MIN_RETAIN_HOURS} (default)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_maintain_args(argv: list[str] | None) -> MaintainConfig:
+    args = build_maintain_parser().parse_args(argv)
     catalog = args.catalog or None  # unset job parameters arrive empty
     if catalog is not None and not SCHEMA_NAME.match(catalog):
         raise ConfigError(f"--catalog must be a plain identifier, got {args.catalog!r}")

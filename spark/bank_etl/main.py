@@ -172,8 +172,9 @@ def migrate_main(argv: list[str] | None = None, entry_file: str | None = None) -
     return _run("migrate", migrate)
 
 
-def maintain_main(argv: list[str] | None = None) -> int:
+def maintain_main(argv: list[str] | None = None, entry_file: str | None = None) -> int:
     """The maintain task (run_maintain.py), after the load: OPTIMIZE and VACUUM of the Delta tables."""
+    entry_file = entry_file or sys.argv[0]
     configure_logging()
     try:
         config = parse_maintain_args(argv)
@@ -186,6 +187,8 @@ def maintain_main(argv: list[str] | None = None) -> int:
     from .session import get_session
 
     def run() -> None:
+        # A run-now cannot point VACUUM at another lake than the deploy's.
+        deployment_guard.check_run(entry_file, lake=config.lake_root)
         maintain(get_session(), lake_tables(lake_layout(config.lake_root), config.catalog), config.retain_hours)
 
     return _run("maintain", run)

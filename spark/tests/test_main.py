@@ -15,7 +15,7 @@ import pytest
 
 from bank_etl import runtime
 from bank_etl.config import PgSettings, parse_pg_url
-from bank_etl.main import check_main, main, migrate_main
+from bank_etl.main import check_main, main, maintain_main, migrate_main
 from devtools import pgserver
 from devtools.datagen import generate
 
@@ -240,3 +240,23 @@ def test_on_databricks_a_load_without_deployment_json_beside_it_reads_no_secret(
     utils = as_task(monkeypatch, FakeJob(), "load")
     assert main(deployed_load(pg_url), entry_file=str(tmp_path / "run_etl.py")) == 3
     assert utils.secrets.calls == []
+
+
+def test_a_maintain_run_on_another_lake_than_the_deployed_one_exits_3_before_touching_a_table(code_folder, monkeypatch):
+    from bank_etl import maintain
+
+    touched = []
+    monkeypatch.setattr(maintain, "maintain", lambda *args: touched.append(args))
+    other = "abfss://{container}@stattacker01.dfs.core.windows.net/"
+    assert maintain_main(["--lake", other], entry_file=str(code_folder / "run_maintain.py")) == 3
+    assert touched == []
+
+
+def test_a_maintain_run_on_the_deployed_lake_maintains_its_tables(code_folder, monkeypatch):
+    from bank_etl import maintain, session
+
+    touched = []
+    monkeypatch.setattr(session, "get_session", lambda: "the cluster's session")
+    monkeypatch.setattr(maintain, "maintain", lambda spark, tables, hours: touched.append((spark, sorted(tables), hours)))
+    assert maintain_main(["--lake", LAKE], entry_file=str(code_folder / "run_maintain.py")) == 0
+    assert touched == [("the cluster's session", ["curated", "features", "quarantine"], 168)]
