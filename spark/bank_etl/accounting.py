@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from .validate import OUTCOME_SUMMARY, REASONS
@@ -96,13 +96,15 @@ def tally(read_rows, scope_rows) -> RunCounts:
     return counts
 
 
-def source_row_offsets(counts: RunCounts) -> dict[int, int]:
-    """Rows before each reader split: source_row = offset[split] + source_position + 1."""
-    offsets, running = {}, 0
-    for split in sorted(counts.rows_per_split):
-        offsets[split] = running
-        running += counts.rows_per_split[split]
-    return offsets
+def split_offsets(outcomes: DataFrame) -> DataFrame:
+    """Rows before each reader split (source_split, rows_before), from the per-split counts of the
+    grouped outcomes (validate.group_outcomes), on the executors: source_row = rows_before +
+    source_position + 1. One row per split, whatever their number."""
+    per_split = outcomes.where(F.col("grouping") == OUTCOME_SUMMARY).groupBy("source_split").agg(
+        F.sum("rows").alias("split_rows"))
+    # A few hundred rows at most (one per split of the input): one partition is right for them.
+    before = F.sum("split_rows").over(Window.orderBy("source_split").rowsBetween(Window.unboundedPreceding, -1))
+    return per_split.select("source_split", F.coalesce(before, F.lit(0)).cast("long").alias("rows_before"))
 
 
 def check_identity(counts: RunCounts) -> None:

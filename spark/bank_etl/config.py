@@ -209,6 +209,12 @@ def strip_url_credentials(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+# How much of a run PostgreSQL gets (--pg-detail): every row (the transactions and the quarantined
+# rows, besides the features), or the features and aggregates only, the rows being served from Delta.
+PG_DETAIL_ROWS, PG_DETAIL_AGGREGATES = "rows", "aggregates"
+PG_DETAIL_MODES = (PG_DETAIL_ROWS, PG_DETAIL_AGGREGATES)
+
+
 @dataclass(frozen=True)
 class JobConfig:
     input_uri: str
@@ -222,6 +228,7 @@ class JobConfig:
     catalog: str | None = None  # Unity Catalog name; None: path-based Delta tables
     timezone: str = "UTC"
     code_version: str | None = None  # the deployment's hash of the job files; None: computed from them
+    pg_detail: str = PG_DETAIL_ROWS
 
 
 def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
@@ -257,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pg-password-key", help="secret key of the PostgreSQL password")
     parser.add_argument("--code-version", help="the deployment's SHA-256 of the uploaded job files (BatchJob.codeVersion), "
                                                "for the quarter manifest; default: computed from the job's own files")
+    parser.add_argument("--pg-detail", default=PG_DETAIL_ROWS,
+                        help="what PostgreSQL gets: every row (rows, the default) or the features and aggregates only "
+                             "(aggregates: the transactions and quarantined rows are served from the lake's Delta tables)")
     return parser
 
 
@@ -278,6 +288,9 @@ def parse_args(argv: list[str] | None, now: dt.datetime | None = None) -> JobCon
     code_version = (args.code_version or "").strip().lower() or None  # unset job parameters arrive empty
     if code_version is not None and not CODE_VERSION.match(code_version):
         raise ConfigError(f"--code-version must be a SHA-256 in hex (64 characters), got {args.code_version!r}")
+    pg_detail = (args.pg_detail or "").strip() or PG_DETAIL_ROWS  # unset job parameters arrive empty
+    if pg_detail not in PG_DETAIL_MODES:
+        raise ConfigError(f"--pg-detail must be one of {', '.join(PG_DETAIL_MODES)}, got {args.pg_detail!r}")
     scope = scope_from(args, now)
     return JobConfig(
         input_uri=args.input,
@@ -291,6 +304,7 @@ def parse_args(argv: list[str] | None, now: dt.datetime | None = None) -> JobCon
         catalog=args.catalog,
         timezone=args.timezone,
         code_version=code_version,
+        pg_detail=pg_detail,
     )
 
 
@@ -372,3 +386,37 @@ def parse_migrate_args(argv: list[str] | None) -> MigrateConfig:
                          os.environ.get("BANK_ETL_PASSWORD"), args.secret_scope, args.admin_user_key or None,
                          args.admin_password_key or None, args.etl_password_key or None, reader_login,
                          reader_password, args.reader_password_key or None)
+
+
+# VACUUM's shortest retention: Delta's default deleted-file retention (7 days), far beyond the undo
+# window of a failed run (bank_etl/maintain.py); VACUUM itself refuses less unless told otherwise.
+MIN_RETAIN_HOURS = 168
+
+
+@dataclass(frozen=True)
+class MaintainConfig:
+    lake_root: str
+    catalog: str | None
+    retain_hours: int
+
+
+def build_maintain_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run_maintain.py", description="OPTIMIZE and VACUUM of the lake's Delta "
+                                     "tables, after a load that succeeded.")
+    parser.add_argument("--lake", required=True, help="lake root, as the load's --lake")
+    parser.add_argument("--catalog", help="Unity Catalog catalog of the lake's tables, as the load's --catalog")
+    parser.add_argument("--retain-hours", default=str(MIN_RETAIN_HOURS),
+                        help=f"VACUUM's retention in hours, at least {MIN_RETAIN_HOURS} (default)")
+    return parser
+
+
+def parse_maintain_args(argv: list[str] | None) -> MaintainConfig:
+    args = build_maintain_parser().parse_args(argv)
+    catalog = args.catalog or None  # unset job parameters arrive empty
+    if catalog is not None and not SCHEMA_NAME.match(catalog):
+        raise ConfigError(f"--catalog must be a plain identifier, got {args.catalog!r}")
+    text = (args.retain_hours or "").strip() or str(MIN_RETAIN_HOURS)
+    if not text.isdigit() or int(text) < MIN_RETAIN_HOURS:
+        raise ConfigError(f"--retain-hours must be a whole number of hours of at least {MIN_RETAIN_HOURS} (longer than "
+                          f"a failed run's undo needs), got {args.retain_hours!r}")
+    return MaintainConfig(args.lake, catalog, int(text))

@@ -2,7 +2,7 @@
 
 The raw shape (RAW_COLUMNS) is one row per data record of the source: where it is in the source
 (source_split, the reader's split of the file in file order, and source_position, 0-based within
-the split; accounting.source_row_offsets turns them into the 1-based data record number), the
+the split; accounting.split_offsets turns them into the 1-based data record number), the
 five required fields as the source wrote them, raw_record (the whole record's text, only for
 malformed records) and malformed (the record does not have the header's number of fields).
 """
@@ -13,13 +13,15 @@ import csv
 import datetime as dt
 import io
 import logging
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import BooleanType, IntegerType, LongType, StringType, StructField, StructType
 
-from .errors import InputChangedError, InputError
+from .errors import InputChangedError, InputError, causes
 from .fs import FileInfo, FileSystem
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,45 @@ def check_unchanged(fs: FileSystem, info: FileInfo) -> None:
     check_same_input(fs, info.path, input_identity(info))
 
 
+class InputArchivedError(InputError):
+    """The landing file is in the archive tier (the lake's lifecycle moves landing files there after
+    some months): nothing can read it until it is rehydrated, which takes hours, so no retry helps."""
+
+
+# Azure's error code for a read of a blob in the archive tier (409 Conflict, "This operation is not
+# permitted on an archived blob"; Blob service error codes). hadoop-azure puts the storage error code
+# in its exception's message (AbfsRestOperationException.formatMessage), which dbutils.fs and Spark
+# pass on.
+ARCHIVED_BLOB = ("blobarchived", "not permitted on an archived blob")
+ABFS_PATH = re.compile(r"^abfss?://(?P<container>[^@/]+)@(?P<account>[^./]+)\.dfs\.core\.windows\.net/(?P<name>.+)$")
+
+
+def rehydrate_command(path: str) -> str:
+    """The Azure CLI command that brings an archived landing file back online (to the cool tier, at
+    high priority: under an hour for most files below 10 GB, up to 15 hours at standard priority)."""
+    match = ABFS_PATH.match(path)
+    if not match:
+        return f"az storage blob set-tier --tier Cool --rehydrate-priority High --auth-mode login (for the blob behind {path})"
+    return (f"az storage blob set-tier --account-name {match['account']} --container-name {match['container']} "
+            f"--name {match['name']} --tier Cool --rehydrate-priority High --auth-mode login")
+
+
+@contextmanager
+def reading_input(path: str):
+    """Turns the storage's refusal to read an archived landing file into InputArchivedError (exit 3),
+    saying how to rehydrate it."""
+    try:
+        yield
+    except Exception as error:
+        if any(marker in str(item).lower() for item in causes(error) for marker in ARCHIVED_BLOB):
+            raise InputArchivedError(
+                f"the landing file {path} is in the archive tier and cannot be read until it is rehydrated; "
+                f"run `{rehydrate_command(path)}`, wait until `az storage blob show ... --query "
+                "properties.rehydrationStatus` is empty (the file is in the cool tier again), then run the job "
+                "again") from error
+        raise
+
+
 def match_required_columns(header: list[str]) -> dict[str, int]:
     """Position of each required field in the header; names match case-insensitively after trimming."""
     positions: dict[str, int] = {}
@@ -126,7 +167,8 @@ def parse_csv_header(line: str) -> list[str]:
 
 def read_header(fs: FileSystem, path: str) -> list[str]:
     """The CSV header from the first bytes of the file (no Spark job)."""
-    head = fs.read_head(path).decode("utf-8", errors="replace")
+    with reading_input(path):
+        head = fs.read_head(path).decode("utf-8", errors="replace")
     return parse_csv_header(head.splitlines()[0] if head else "")
 
 
@@ -228,7 +270,8 @@ def read_xlsx(spark: SparkSession, path: str) -> Extracted:
     import pyarrow as pa
     from python_calamine import CalamineWorkbook
 
-    content = spark.read.format("binaryFile").load(path).select("content").head()[0]
+    with reading_input(path):
+        content = spark.read.format("binaryFile").load(path).select("content").head()[0]
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
     sheet = workbook.get_sheet_by_index(0)
     columns, _ = xlsx_rows_to_columns(sheet.iter_rows())

@@ -214,12 +214,74 @@ class DbutilsFs(_Moves):
         return self._fs.mv(source, target, True)
 
     def sha256(self, path: str) -> str:
-        # dbutils.fs cannot stream a whole file to the driver; one executor hashes it instead and
-        # only the digest comes back.
+        """dbutils.fs cannot stream a file to the driver, and Spark's binaryFile source holds a file
+        as one value (at most 2 GiB). So one executor streams the file's lines, in file order, through
+        SHA-256 (lines_sha256); only the digest and the bytes it covered come back, and those bytes
+        must be the file's size."""
+        import sys
+
+        from pyspark import cloudpickle
         from pyspark.sql import functions as F
 
-        row = self._spark.read.format("binaryFile").load(path).select(F.sha2("content", 256).alias("digest")).head()
-        return row["digest"]
+        size = self.info(path).size
+        starts_with_bom = self.read_head(path, len(UTF8_BOM)) == UTF8_BOM
+        # The Python workers may not have bank_etl on their path: the function goes by value.
+        cloudpickle.register_pickle_by_value(sys.modules[__name__])
+        # Text lines keep their bytes as they are in the file (the reader does not decode them);
+        # one task reads the file's splits one after the other, and says which split each line is from.
+        lines = (self._spark.read.option("lineSep", "\n").text(path)
+                 .select(F.col("value").cast("binary").alias("line"), F.col("_metadata.file_block_start").alias("split"))
+                 .coalesce(1))
+        result = lines.mapInArrow(lines_sha256(size, starts_with_bom), LINES_SHA256_DDL).collect()
+        digest, hashed = (result[0]["sha256"], result[0]["bytes"]) if result else (hashlib.sha256().hexdigest(), 0)
+        if hashed != size:
+            raise OSError(f"could not hash {path}: its lines hold {hashed} bytes, the file {size}")
+        return digest
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+LINES_SHA256_DDL = "sha256 string, bytes long"
+
+
+def lines_sha256(size: int, starts_with_bom: bool):
+    """A mapInArrow function over one partition of a file's lines (`line` binary, in file order, and
+    `split`, the start of the file split each was read from): the SHA-256 of the file they were cut
+    from, and the bytes it covers. The lines are joined with the newline that separated them; the
+    file's last newline, if it has one, is known from its size, and a UTF-8 byte order mark that the
+    text reader (Hadoop's LineRecordReader) skips is put back. Splits that come out of order fail."""
+
+    def digest_in_order(batches):
+        import hashlib
+
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        digest, hashed, last_split = hashlib.sha256(), 0, -1
+        for batch in batches:
+            if not batch.num_rows:
+                continue
+            splits = pc.unique(batch.column(1)).to_pylist()
+            if splits != sorted(splits) or splits[0] < last_split:
+                raise RuntimeError(f"the file's splits came out of order ({last_split} before {splits})")
+            lines = batch.column(0)
+            if last_split < 0:
+                if starts_with_bom and not lines[0].as_py().startswith(UTF8_BOM):
+                    digest.update(UTF8_BOM)
+                    hashed += len(UTF8_BOM)
+            else:
+                digest.update(b"\n")
+                hashed += 1
+            last_split = splits[-1]
+            joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines), b"\n")
+            digest.update(joined[0].as_buffer())
+            hashed += len(lines) - 1 + (pc.sum(pc.binary_length(lines)).as_py() or 0)
+        if hashed == size - 1:  # the file ends with a newline
+            digest.update(b"\n")
+            hashed += 1
+        yield pa.RecordBatch.from_pylist([{"sha256": digest.hexdigest(), "bytes": hashed}],
+                                         schema=pa.schema([("sha256", pa.string()), ("bytes", pa.int64())]))
+
+    return digest_in_order
 
 
 def file_system_for(spark) -> FileSystem:

@@ -36,12 +36,13 @@ from pyspark.sql import DataFrame, SparkSession
 
 from . import lake, load_pg, pg_copy
 from . import manifest as quarter_manifest
-from .accounting import RunCounts, check_identity, count_outcomes, source_row_offsets
-from .config import JobConfig, PgSettings, strip_url_credentials
+from .accounting import RunCounts, check_identity, count_outcomes, split_offsets
+from .config import PG_DETAIL_ROWS, JobConfig, PgSettings, strip_url_credentials
 from .errors import EmptyScopeError, describe, log_failure
 from .extract import check_same_input, check_unchanged, extract, resolve_input
 from .fs import FileSystem, file_system_for
 from .lake import PartitionSwap, lake_layout, lake_tables, partition_path, quarters_predicate
+from .session import scale_to_input
 from .transform import CURATED_COLUMNS, FEATURE_COLUMNS, QUARANTINE_COLUMNS, curated_transactions, quarterly_features, quarantine_rows
 from .validate import apply_scope, classify, distinct_valid, group_outcomes, rejected_rows
 
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["EmptyScopeError", "ManifestWriteError", "RunResult", "run_job", "STAGES"]
 
-STAGES = ("connect", "extract", "validate", "transform", "load postgres", "write lake", "publish")
 StageListener = Callable[[str, str, float], None]  # (stage, "start" | "end", seconds so far)
 MAX_WRITER_SESSIONS = 8  # PostgreSQL sessions COPYing at once, at most (the server's cores bound the gain)
 
@@ -96,6 +96,69 @@ def copy_to_postgres(frame: DataFrame, settings: PgSettings, tables: load_pg.Loa
     return [row.asDict() for row in frame.select(*columns).mapInArrow(copier, pg_copy.RESULT_DDL).collect()]
 
 
+@dataclass
+class RunState:
+    """What one run knows and has done, step by step: each step reads what the earlier ones left
+    here and adds its own, and the outcome of a failure (what to undo) is decided from it alone."""
+
+    spark: SparkSession
+    config: JobConfig
+    fs: FileSystem
+    run_id: str
+    result: RunResult
+    on_stage: StageListener | None = None
+    checked_input: dict[str, object] | None = None
+    # What a failure looks at: the PostgreSQL session holding the run lock, the staging tables not
+    # yet swapped in, the Delta tables the run may have committed to, the export partitions it
+    # swapped, and whether the publish transaction has committed (then nothing is undone).
+    conn: object = None
+    load_tables: load_pg.LoadTables | None = None
+    delta_committed: list[str] = field(default_factory=list)
+    committed: bool = False
+    cached: list[DataFrame] = field(default_factory=list)
+    # What the steps hand on.
+    unpublished: list[dict] = field(default_factory=list)
+    input_file: object = None
+    checksum: Callable[[], object] | None = None
+    extracted: object = None
+    outcomes: DataFrame | None = None
+    scoped: DataFrame | None = None
+    counts: RunCounts | None = None
+    quarters: list[tuple[int, int]] = field(default_factory=list)
+    curated: DataFrame | None = None
+    features: DataFrame | None = None
+    quarantine: DataFrame | None = None
+    expected_rows: dict[str, int] = field(default_factory=dict)
+    loaded: dict[str, int] = field(default_factory=dict)
+    delta_versions: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.layout = lake_layout(self.config.lake_root)
+        self.tables = lake_tables(self.layout, self.config.catalog)
+        self.export_staging = lake.export_staging(self.layout, self.run_id)
+        self.swap = PartitionSwap(self.fs, self.run_id)
+
+    @property
+    def record(self) -> dict[str, object]:
+        return self.result.record
+
+    def timed_record(self) -> dict[str, object]:
+        return {**self.record, "stage_seconds": dict(self.result.stage_seconds)}
+
+    @contextmanager
+    def stage(self, name: str):
+        started = time.perf_counter()
+        if self.on_stage:
+            self.on_stage(name, "start", 0.0)
+        try:
+            yield
+        finally:
+            seconds = time.perf_counter() - started
+            self.result.stage_seconds[name] = round(seconds, 3)
+            if self.on_stage:
+                self.on_stage(name, "end", seconds)
+
+
 def run_job(
     spark: SparkSession,
     config: JobConfig,
@@ -109,210 +172,246 @@ def run_job(
     `checked_input`: the file the check task resolved (extract.input_identity); the run reads that
     file or none. Without it (locally) the run resolves the input itself, once."""
     run_id = run_id or new_run_id()
-    fs = fs or file_system_for(spark)
-    layout = lake_layout(config.lake_root)
-    tables = lake_tables(layout, config.catalog)
-    result = RunResult(record={
+    run = RunState(spark, config, fs or file_system_for(spark), run_id, RunResult(record={
         "run_id": run_id, "scope": str(config.scope), "started_at": _utc_now(), "finished_at": None,
         "status": "running", "input_uri": strip_url_credentials(config.input_uri), "input_sha256": None,
         "error": None, "timezone": config.timezone,
-    })
-    record = result.record
-    export_staging = lake.export_staging(layout, run_id)
-    swap = PartitionSwap(fs, run_id)
-    delta_committed: list[str] = []  # tables this run may have committed to (restored on failure)
-    delta_versions: dict[str, int] = {}  # the version of each table's commit by this run
-    committed = False  # the publish transaction has committed: from then on nothing is undone
-    cached: list[DataFrame] = []
-    load_tables: load_pg.LoadTables | None = None
-    conn = None
-
-    @contextmanager
-    def stage(name: str):
-        started = time.perf_counter()
-        if on_stage:
-            on_stage(name, "start", 0.0)
-        try:
-            yield
-        finally:
-            seconds = time.perf_counter() - started
-            result.stage_seconds[name] = round(seconds, 3)
-            if on_stage:
-                on_stage(name, "end", seconds)
-
+    }), on_stage, checked_input)
     log.info("run %s: scope %s, input %s, lake %s, catalog %s, postgres %s (schema %s)", run_id, config.scope,
-             record["input_uri"], config.lake_root, config.catalog, config.pg.masked_url(), config.schema)
+             run.record["input_uri"], config.lake_root, config.catalog, config.pg.masked_url(), config.schema)
     try:
-        with stage("connect"):
-            # A short session: nothing of this run's is in PostgreSQL yet, so no lock to hold.
-            with load_pg.connect(config.pg) as setup:
-                load_pg.check_schema_ready(setup, config.schema)
-                abandoned = load_pg.recover_abandoned_runs(setup, config.schema, run_id)
-                unpublished = load_pg.unpublished_runs(setup, config.schema)
-            # The manifest's code version: the deployment's, or the hash of the files this job runs.
-            record["code_version"] = code_version = config.code_version or quarter_manifest.code_version()
-            for dead in abandoned:
-                lake.undo_run(spark, fs, tables, layout, dead)
-
-        with stage("extract"):
-            lake.check_layout(fs, layout)  # before anything is written to the lake
-            if checked_input:
-                record["input_uri"] = strip_url_credentials(str(checked_input.get("path")))
-                input_file = check_same_input(fs, config.input_uri, checked_input)
-            else:
-                input_file = resolve_input(fs, config.input_uri)
-            input_path = input_file.path
-            record.update(input_uri=strip_url_credentials(input_path), input_bytes=input_file.size,
-                          input_modified_ms=input_file.modified_ms)
-            completed = _finish_publications(config, fs, layout, unpublished, record, input_path)
-            if completed:
-                # This run is the retry of one that committed this input: what was left is done.
-                record.update(status="succeeded", finished_at=_utc_now(), completes_run=completed)
-                with load_pg.connect(config.pg) as done:
-                    load_pg.record_run(done, config.schema, record)
-                log.info("run %s: run %s had committed this input; its publication is finished, nothing else to do",
-                         run_id, completed)
-                return result
-            # Read once more, for its checksum, while validate reads it for its rows.
-            checksum = start_in_background(partial(fs.sha256, input_path))
-            extracted = extract(spark, fs, input_path)
-
-        with stage("validate"):
-            scope_quarters = None if config.scope.is_all else [(config.scope.quarter.year, config.scope.quarter.quarter)]
-            # One pass over the input: classification, de-duplication and the counts share one
-            # aggregation, whose (much smaller) result is kept for the steps that follow.
-            outcomes = group_outcomes(classify(extracted.raw)).persist(StorageLevel.MEMORY_AND_DISK_DESER)
-            cached.append(outcomes)
-            scoped = apply_scope(distinct_valid(outcomes), scope_quarters)
-            counts = count_outcomes(outcomes, scoped)
-            record.update(counts.as_record())
-            check_identity(counts)
-            if counts.rows_valid == 0:
-                raise EmptyScopeError(f"no valid rows for scope {config.scope} in the input; nothing was replaced")
-            quarters = sorted(counts.valid_by_quarter)
-            record["quarters"] = [f"{y}-Q{q}" for y, q in quarters]
-
-        with stage("transform"):
-            record["input_sha256"] = input_sha256 = checksum()
-            check_unchanged(fs, input_file)  # what was read and hashed is the version resolved
-            curated = curated_transactions(scoped, run_id)
-            features = quarterly_features(curated).persist()  # a few hundred rows per quarter
-            cached.append(features)
-            quarantine = quarantine_rows(rejected_rows(outcomes), run_id, input_sha256, source_row_offsets(counts))
-
-        with stage("load postgres"):
-            # The run's own session from here to the end, holding the run lock: from now on the run
-            # leaves staging tables (and then lake commits) that only it may clear up while it lives.
-            conn = load_pg.connect(config.pg)
-            load_pg.hold_run_lock(conn, run_id)
-            load_pg.record_run(conn, config.schema, record)
-            load_tables = load_pg.LoadTables(config.schema, load_pg.run_tag(run_id), quarters)
-            load_pg.create_load_tables(conn, load_tables)
-            # Three COPY jobs at once: the quarters (routed to their tables by the staging parent),
-            # the features and the quarantine rows. run_id is left out: each session sets it, and
-            # the column default fills it in.
-            copies = ((curated, load_tables.transactions_parent, CURATED_COLUMNS[:-1]),
-                      (features, load_tables.features, FEATURE_COLUMNS),
-                      (quarantine, load_tables.quarantine, QUARANTINE_COLUMNS))
-            sessions = [task for tasks in run_concurrently(*(
-                partial(copy_to_postgres, frame, config.pg, load_tables, table, list(columns), run_id)
-                for frame, table, columns in copies)) for task in tasks]
-            # The tasks' ledger, not a scan: a retried or speculative task replaced its rows.
-            expected_rows = {load_tables.transactions_parent: counts.rows_valid,
-                             load_tables.quarantine: counts.rows_quarantined}
-            staged = load_pg.loaded_rows(conn, load_tables)
-            load_pg.check_loaded(staged, expected_rows)
-            loaded = {"transactions": staged[load_tables.transactions_parent],
-                      "quarterly_features": staged[load_tables.features],
-                      "quarantine": staged[load_tables.quarantine]}
-            record["pg_writer_sessions"] = {
-                "distinct": len({s["backend_pid"] for s in sessions}),
-                "max_concurrent": pg_copy.max_concurrent([(s["started"], s["finished"]) for s in sessions]),
-            }
-
-        with stage("write lake"):
-            # Only after PostgreSQL has every row staged: a kill before this point leaves the lake
-            # untouched. The three commits and the export run at once.
-            lake.record_empty_commits(spark)
-            frames = {"curated": curated, "features": features, "quarantine": quarantine}
-            predicates = {"curated": quarters_predicate(quarters), "features": quarters_predicate(quarters),
-                          "quarantine": f"input_sha256 = '{input_sha256}'"}
-
-            def commit(name: str) -> None:
-                delta_committed.append(name)  # before the commit: undoing finds the run's commit, if it was made
-                lake.write(spark, tables[name], frames[name], predicates[name], run_id)
-                delta_versions[name] = lake.run_version(spark, tables[name], run_id)
-
-            exports: dict[str, list[dict[str, object]]] = {}
-
-            def export() -> None:
-                # One small write of every quarter's features, then one swap per quarter.
-                features.coalesce(1).write.partitionBy("year", "quarter").mode("overwrite").parquet(export_staging)
-                for year, quarter in quarters:
-                    partition = {"year": year, "quarter": quarter}
-                    swap.replace(layout.export, partition_path(export_staging, partition), partition)
-                    # What `lake ready` checks the export against: file names, sizes, SHA-256.
-                    exports[quarter_manifest.quarter_label(year, quarter)] = lake.partition_files(
-                        fs, layout.export, partition)
-
-            run_concurrently(*(partial(commit, name) for name in tables), export)
-            record["delta_versions"] = {quarter_manifest.DELTA_TABLE_NAMES[n]: v for n, v in sorted(delta_versions.items())}
-            record["exports"] = exports
-
-        with stage("publish"):
-            published_at = _utc_now()
-            record.update(status="succeeded", finished_at=published_at, rows_loaded=loaded)
-            manifests = [quarter_manifest.build(
-                year=year, quarter=quarter, run_id=run_id, published_at=published_at, input_path=record["input_uri"],
-                input_sha256=input_sha256, rows_read=counts.rows_read, valid=counts.valid_by_quarter[(year, quarter)],
-                quarantined_by_reason=counts.by_reason, duplicates=counts.duplicates_by_quarter.get((year, quarter), 0),
-                delta_versions=delta_versions, schema=config.schema, code_version=code_version)
-                for year, quarter in quarters]
-            with conn.transaction():
-                load_pg.swap_in(conn, load_tables, input_sha256,
-                                {"quarterly_features": FEATURE_COLUMNS, "quarantine": QUARANTINE_COLUMNS}, expected_rows)
-                published = load_pg.publish_manifests(conn, config.schema, manifests, published_at)
-                record["manifests"] = {m["quarter"]: {"notified": notified, "delta": m["delta"]} for m, notified in published}
-                # The run record goes into etl_runs too: a retry after this commit finishes from it.
-                load_pg.record_run(conn, config.schema, record, _record_text({**record, "stage_seconds": dict(result.stage_seconds)}))
-            committed = True
-            load_tables = None  # swapped in: nothing left to drop
-            swap.commit()
-            _pause_for_tests("BANK_ETL_TEST_PAUSE_AFTER_COMMIT")
-            # The run record first, so that a reader who finds a manifest also finds its run record.
-            _write_run_file(fs, layout.runs, {**record, "stage_seconds": dict(result.stage_seconds)})
-            _publish_to_lake(conn, config.schema, fs, layout, record)
-        log.info("run %s succeeded: %s", run_id, _summary(counts))
-        return result
+        for name, step in STEPS:
+            with run.stage(name):
+                finished_early = step(run)
+            if finished_early:
+                return run.result
+        log.info("run %s succeeded: %s", run_id, _summary(run.counts))
+        return run.result
     except BaseException as error:
-        if committed:
-            # PostgreSQL and the lake hold the run's data: undo nothing, keep status succeeded.
-            record["error"] = describe(error)
-            log_failure(log, f"run {run_id} (committed; manifests not all written to the lake)", error)
-            _record_failure_in_postgres(config, conn, record)
-            try:
-                error.run_record = record
-            except AttributeError:
-                pass
-            raise
-        record.update(status="failed", finished_at=_utc_now(), error=describe(error))
-        log_failure(log, f"run {run_id}", error)
-        swap.rollback()
-        _restore_delta(spark, fs, tables, layout, run_id, delta_committed)
-        try:
-            error.run_record = record  # lets a caller (the local runner) report the failed run
-        except AttributeError:
-            pass
-        _record_failure_in_postgres(config, conn, record)
+        _settle_failure(run, error)
         raise
     finally:
-        record["stage_seconds"] = dict(result.stage_seconds)
-        _write_run_file(fs, layout.runs, record)
-        _cleanup(fs, layout, export_staging, conn, load_tables)
-        for df in cached:
-            df.unpersist()
-        if conn is not None:
-            conn.close()
+        _close(run)
+
+
+def _connect(run: RunState) -> None:
+    """Checks the schema, clears up what abandoned runs left (in PostgreSQL, then in the lake) and
+    finds committed runs whose manifests are not all in the lake. A short session: nothing of this
+    run's is in PostgreSQL yet, so no lock to hold."""
+    config = run.config
+    with load_pg.connect(config.pg) as setup:
+        load_pg.check_schema_ready(setup, config.schema)
+        abandoned = load_pg.recover_abandoned_runs(setup, config.schema, run.run_id)
+        run.unpublished = load_pg.unpublished_runs(setup, config.schema)
+    # The manifest's code version: the deployment's, or the hash of the files this job runs.
+    run.record["code_version"] = config.code_version or quarter_manifest.code_version()
+    for dead in abandoned:
+        lake.undo_run(run.spark, run.fs, run.tables, run.layout, dead)
+
+
+def _extract(run: RunState) -> bool:
+    """Resolves the input (the one the check task handed over, if any), finishes the publication
+    of committed runs, and starts reading the file; returns True when this run is the retry of one
+    that had committed the same work, which is then complete."""
+    config, record, fs = run.config, run.record, run.fs
+    lake.check_layout(fs, run.layout)  # before anything is written to the lake
+    if run.checked_input:
+        record["input_uri"] = strip_url_credentials(str(run.checked_input.get("path")))
+        input_file = check_same_input(fs, config.input_uri, run.checked_input)
+    else:
+        input_file = resolve_input(fs, config.input_uri)
+    run.input_file = input_file
+    record.update(input_uri=strip_url_credentials(input_file.path), input_bytes=input_file.size,
+                  input_modified_ms=input_file.modified_ms)
+    completed = _finish_publications(config, fs, run.layout, run.unpublished, record, input_file.path)
+    if completed:
+        record.update(status="succeeded", finished_at=_utc_now(), completes_run=completed)
+        with load_pg.connect(config.pg) as done:
+            load_pg.record_run(done, config.schema, record)
+        log.info("run %s: run %s had committed this input; its publication is finished, nothing else to do",
+                 run.run_id, completed)
+        return True
+    record["shuffle_partitions"] = scale_to_input(run.spark, input_file.size)
+    # Read once more, for its checksum, while validate reads it for its rows.
+    run.checksum = start_in_background(partial(fs.sha256, input_file.path))
+    run.extracted = extract(run.spark, fs, input_file.path)
+    return False
+
+
+def _validate(run: RunState) -> None:
+    """One pass over the input: classification, de-duplication and the counts share one
+    aggregation, whose (much smaller) result is kept for the steps that follow."""
+    config = run.config
+    scope_quarters = None if config.scope.is_all else [(config.scope.quarter.year, config.scope.quarter.quarter)]
+    run.outcomes = group_outcomes(classify(run.extracted.raw)).persist(StorageLevel.MEMORY_AND_DISK_DESER)
+    run.cached.append(run.outcomes)
+    run.scoped = apply_scope(distinct_valid(run.outcomes), scope_quarters)
+    run.counts = counts = count_outcomes(run.outcomes, run.scoped)
+    run.record.update(counts.as_record())
+    check_identity(counts)
+    if counts.rows_valid == 0:
+        raise EmptyScopeError(f"no valid rows for scope {config.scope} in the input; nothing was replaced")
+    run.quarters = sorted(counts.valid_by_quarter)
+    run.record["quarters"] = [f"{y}-Q{q}" for y, q in run.quarters]
+
+
+def _transform(run: RunState) -> None:
+    run.record["input_sha256"] = input_sha256 = run.checksum()
+    check_unchanged(run.fs, run.input_file)  # what was read and hashed is the version resolved
+    run.curated = curated_transactions(run.scoped, run.run_id)
+    run.features = quarterly_features(run.curated).persist()  # a few hundred rows per quarter
+    run.cached.append(run.features)
+    run.quarantine = quarantine_rows(rejected_rows(run.outcomes), run.run_id, input_sha256, split_offsets(run.outcomes))
+
+
+def _load_postgres(run: RunState) -> None:
+    """The run's own session from here to the end, holding the run lock: from now on the run leaves
+    staging tables (and then lake commits) that only it may clear up while it lives."""
+    config, counts = run.config, run.counts
+    run.conn = conn = load_pg.connect(config.pg)
+    load_pg.hold_run_lock(conn, run.run_id)
+    load_pg.record_run(conn, config.schema, run.record)
+    run.load_tables = tables = load_pg.LoadTables(config.schema, load_pg.run_tag(run.run_id), run.quarters,
+                                                  run.record["input_sha256"], config.pg_detail == PG_DETAIL_ROWS)
+    load_pg.create_load_tables(conn, tables)
+    # The COPY jobs run at once: the features, and with every row, the quarters' transactions
+    # (routed to their tables by the staging parent) and the quarantined rows. run_id is left out:
+    # each session sets it, and the column default fills it in.
+    copies = [(run.features, tables.features, FEATURE_COLUMNS)]
+    run.expected_rows = {}
+    if tables.detail:
+        copies += [(run.curated, tables.transactions_parent, CURATED_COLUMNS[:-1]),
+                   (run.quarantine, tables.quarantine, QUARANTINE_COLUMNS)]
+        run.expected_rows = {tables.transactions_parent: counts.rows_valid, tables.quarantine: counts.rows_quarantined}
+    results = run_concurrently(*(partial(copy_to_postgres, frame, config.pg, tables, table, list(columns), run.run_id)
+                                 for frame, table, columns in copies))
+    sessions = [task for tasks in results for task in tasks]
+    # The tasks' ledger, not a scan: a retried or speculative task replaced its rows.
+    staged = load_pg.loaded_rows(conn, tables)
+    load_pg.check_loaded(staged, run.expected_rows)
+    targets = {"transactions": tables.transactions_parent, "quarterly_features": tables.features,
+               "quarantine": tables.quarantine}
+    run.loaded = {name: staged[table] for name, table in targets.items() if table in staged}
+    run.record["pg_writer_sessions"] = {
+        "distinct": len({s["backend_pid"] for s in sessions}),
+        "max_concurrent": pg_copy.max_concurrent([(s["started"], s["finished"]) for s in sessions]),
+    }
+    # Per staging table: its tasks, rows and the seconds its sessions spent (rows per writer second).
+    run.record["pg_copy_tasks"] = {table: {"tasks": len(tasks), "rows": sum(t["rows"] for t in tasks),
+                                           "session_seconds": round(sum(t["finished"] - t["started"] for t in tasks), 3)}
+                                   for (_, table, _), tasks in zip(copies, results)}
+
+
+def _write_lake(run: RunState) -> None:
+    """Only after PostgreSQL has every row staged: a kill before this point leaves the lake
+    untouched. The three commits and the export run at once."""
+    spark, tables, run_id = run.spark, run.tables, run.run_id
+    lake.record_empty_commits(spark)
+    frames = {"curated": run.curated, "features": run.features, "quarantine": run.quarantine}
+    predicates = {"curated": quarters_predicate(run.quarters), "features": quarters_predicate(run.quarters),
+                  "quarantine": f"input_sha256 = '{run.record['input_sha256']}'"}
+
+    def commit(name: str) -> None:
+        run.delta_committed.append(name)  # before the commit: undoing finds the run's commit, if it was made
+        lake.write(spark, tables[name], frames[name], predicates[name], run_id)
+        run.delta_versions[name] = lake.run_version(spark, tables[name], run_id)
+
+    exports: dict[str, list[dict[str, object]]] = {}
+
+    def export() -> None:
+        # One small write of every quarter's features, then one swap per quarter.
+        run.features.coalesce(1).write.partitionBy("year", "quarter").mode("overwrite").parquet(run.export_staging)
+        for year, quarter in run.quarters:
+            partition = {"year": year, "quarter": quarter}
+            run.swap.replace(run.layout.export, partition_path(run.export_staging, partition), partition)
+            # What `lake ready` checks the export against: file names, sizes, SHA-256.
+            exports[quarter_manifest.quarter_label(year, quarter)] = lake.partition_files(
+                run.fs, run.layout.export, partition)
+
+    run_concurrently(*(partial(commit, name) for name in tables), export)
+    run.record["delta_versions"] = {quarter_manifest.DELTA_TABLE_NAMES[n]: v for n, v in sorted(run.delta_versions.items())}
+    run.record["exports"] = exports
+
+
+def _publish(run: RunState) -> None:
+    """One transaction swaps the loaded tables in, upserts the quarters' manifests and records the
+    run; once it has committed, the run record and the manifests go to the lake."""
+    config, record, counts, conn = run.config, run.record, run.counts, run.conn
+    published_at = _utc_now()
+    record.update(status="succeeded", finished_at=published_at, rows_loaded=run.loaded)
+    manifests = [quarter_manifest.build(
+        year=year, quarter=quarter, run_id=run.run_id, published_at=published_at, input_path=record["input_uri"],
+        input_sha256=record["input_sha256"], rows_read=counts.rows_read, valid=counts.valid_by_quarter[(year, quarter)],
+        quarantined_by_reason=counts.by_reason, duplicates=counts.duplicates_by_quarter.get((year, quarter), 0),
+        delta_versions=run.delta_versions, schema=config.schema, code_version=record["code_version"],
+        partitioned_tables=run.load_tables.quarter_tables)
+        for year, quarter in run.quarters]
+    def swap_and_record() -> float:
+        with conn.transaction():
+            locked_at = load_pg.swap_in(conn, run.load_tables, run.expected_rows)
+            published = load_pg.publish_manifests(conn, config.schema, manifests, published_at)
+            record["manifests"] = {m["quarter"]: {"notified": notified, "delta": m["delta"]} for m, notified in published}
+            # The run record goes into etl_runs too: a retry after this commit finishes from it.
+            load_pg.record_run(conn, config.schema, record, _record_text(run.timed_record()))
+        return locked_at
+
+    # A swap that waits too long for readers' locks gives up and tries again (load_pg.SWAP_LOCK_TIMEOUT).
+    locked_at, attempts = load_pg.with_lock_retries(swap_and_record)
+    record["swap"] = {"attempts": attempts,
+                      "transactions_locked_seconds": round(time.perf_counter() - locked_at, 3) if locked_at else None}
+    run.committed = True
+    run.load_tables = None  # swapped in: nothing left to drop
+    run.swap.commit()
+    _pause_for_tests("BANK_ETL_TEST_PAUSE_AFTER_COMMIT")
+    # The run record first, so that a reader who finds a manifest also finds its run record.
+    _write_run_file(run.fs, run.layout.runs, run.timed_record())
+    _publish_to_lake(conn, config.schema, run.fs, run.layout, record)
+
+
+# The run, in order: each step is a stage of the run record's stage_seconds and of the progress.
+STEPS: tuple[tuple[str, Callable[[RunState], bool | None]], ...] = (
+    ("connect", _connect),
+    ("extract", _extract),
+    ("validate", _validate),
+    ("transform", _transform),
+    ("load postgres", _load_postgres),
+    ("write lake", _write_lake),
+    ("publish", _publish),
+)
+STAGES = tuple(name for name, _ in STEPS)
+
+
+def _settle_failure(run: RunState, error: BaseException) -> None:
+    """The one place that decides what a failure undoes. Once the publish transaction has
+    committed, PostgreSQL and the lake hold the run's data: nothing is undone and the run stays
+    succeeded (the next run writes what is missing). Before that, the export partitions go back,
+    the run's Delta commits are undone and the run is recorded as failed; its staging tables are
+    dropped when it closes."""
+    record = run.record
+    if run.committed:
+        record["error"] = describe(error)
+        log_failure(log, f"run {run.run_id} (committed; manifests not all written to the lake)", error)
+    else:
+        record.update(status="failed", finished_at=_utc_now(), error=describe(error))
+        log_failure(log, f"run {run.run_id}", error)
+        run.swap.rollback()
+        _restore_delta(run.spark, run.fs, run.tables, run.layout, run.run_id, run.delta_committed)
+    try:
+        error.run_record = record  # lets a caller (the local runner) report the failed run
+    except AttributeError:
+        pass
+    _record_failure_in_postgres(run.config, run.conn, record)
+
+
+def _close(run: RunState) -> None:
+    """Whatever the outcome: the run file, the staging area and tables left, the cache, the session."""
+    run.record["stage_seconds"] = dict(run.result.stage_seconds)
+    _write_run_file(run.fs, run.layout.runs, run.record)
+    _cleanup(run.fs, run.layout, run.export_staging, run.conn, run.load_tables)
+    for frame in run.cached:
+        frame.unpersist()
+    if run.conn is not None:
+        run.conn.close()
 
 
 def _publish_to_lake(conn, schema: str, fs: FileSystem, layout: lake.LakeLayout, record: dict) -> None:

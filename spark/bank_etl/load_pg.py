@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -33,7 +34,6 @@ from .errors import SchemaNotReadyError
 log = logging.getLogger(__name__)
 
 MIGRATION_FILE = re.compile(r"^V(\d{3,})__([A-Za-z0-9_]+)\.sql$")
-LOCK_TIMEOUT = "30s"  # the swap waits this long for readers' locks, then fails (and is retried)
 
 
 def connect(settings: PgSettings, application_name: str = "bank_etl") -> psycopg.Connection:
@@ -231,30 +231,50 @@ def recover_abandoned_runs(conn: psycopg.Connection, schema: str, current_run_id
     return abandoned
 
 
-def partition_name(year: int, quarter: int) -> str:
-    return f"transactions_{year}_q{quarter}"
+def partition_name(year: int, quarter: int, table: str = "transactions") -> str:
+    """The partition of a table partitioned by quarter that holds one quarter."""
+    return f"{table}_{year}_q{quarter}"
+
+
+def quarantine_partition_name(input_sha256: str) -> str:
+    """The quarantine's partition that holds one input file's rows (V005)."""
+    return f"quarantine_{input_sha256[:16]}"
 
 
 @dataclass
 class LoadTables:
-    """The staging tables of one run: a partitioned table whose partitions are the quarters' new
-    tables (one COPY into it routes every row to its quarter), and one each for the features and
-    the quarantine rows."""
+    """The staging tables of one run: for each table partitioned by quarter (transactions,
+    quarterly_features), a partitioned table whose partitions are the quarters' new tables (one
+    COPY into it routes every row to its quarter), and one table for the input's quarantine rows.
+    Without `detail` (--pg-detail aggregates) only the features are loaded."""
 
     schema: str
     run_tag: str  # short and unique per run: staging tables of concurrent runs never collide
     quarters: list[tuple[int, int]]
+    input_sha256: str = ""  # the input whose quarantine rows are loaded (its partition's bound)
+    detail: bool = True
+
+    @property
+    def quarter_tables(self) -> tuple[str, ...]:
+        """The tables partitioned by quarter that the run loads, transactions last (swap_in)."""
+        return ("quarterly_features", "transactions") if self.detail else ("quarterly_features",)
+
+    def parent(self, table: str) -> str:
+        return f"load_{self.run_tag}_{table}"
+
+    def staged(self, table: str, year: int, quarter: int) -> str:
+        return f"load_{self.run_tag}_{table}_{year}_q{quarter}"
 
     @property
     def transactions_parent(self) -> str:
-        return f"load_{self.run_tag}_transactions"
+        return self.parent("transactions")
 
     def transactions(self, year: int, quarter: int) -> str:
-        return f"load_{self.run_tag}_transactions_{year}_q{quarter}"
+        return self.staged("transactions", year, quarter)
 
     @property
     def features(self) -> str:
-        return f"load_{self.run_tag}_quarterly_features"
+        return self.parent("quarterly_features")
 
     @property
     def quarantine(self) -> str:
@@ -266,27 +286,34 @@ class LoadTables:
         return f"load_{self.run_tag}_ledger"
 
     def all(self) -> list[str]:
-        return [self.transactions(y, q) for y, q in self.quarters] + [
-            self.transactions_parent, self.features, self.quarantine, self.ledger]
+        return [self.staged(t, y, q) for t in self.quarter_tables for y, q in self.quarters] + [
+            self.parent(t) for t in self.quarter_tables] + ([self.quarantine] if self.detail else []) + [self.ledger]
 
 
 def create_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
-    """Empty tables of the targets' shape. Each quarter's carries the partition's bound as a CHECK
-    constraint, so that ATTACH PARTITION needs no scan to prove it inside the swap transaction."""
+    """Empty tables of the targets' shape, with their indexes (built as the rows arrive, by the
+    COPY sessions, so that ATTACH PARTITION has nothing to build). Each quarter's table carries the
+    partition's bound as a CHECK constraint, and the quarantine's its input, so that ATTACH needs
+    no scan to prove the bound inside the swap transaction."""
     s = sql.Identifier(tables.schema)
-    parent = sql.Identifier(tables.transactions_parent)
     with conn.transaction():
-        conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.transactions INCLUDING DEFAULTS INCLUDING CONSTRAINTS) "
-                             "PARTITION BY RANGE (year, quarter)").format(s, parent, s))
-        for year, quarter in tables.quarters:
-            conn.execute(sql.SQL("CREATE TABLE {}.{} PARTITION OF {}.{} (CONSTRAINT {} CHECK (year = {} AND quarter = {})) "
-                                 "FOR VALUES FROM ({}, {}) TO ({}, {})").format(
-                s, sql.Identifier(tables.transactions(year, quarter)), s, parent,
-                sql.Identifier(f"{partition_name(year, quarter)}_bound"), sql.Literal(year), sql.Literal(quarter),
-                sql.Literal(year), sql.Literal(quarter), sql.Literal(year), sql.Literal(quarter + 1)))
-        for target, name in (("quarterly_features", tables.features), ("quarantine", tables.quarantine)):
-            conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.{} INCLUDING DEFAULTS)").format(
-                s, sql.Identifier(name), s, sql.Identifier(target)))
+        for table in tables.quarter_tables:
+            parent = sql.Identifier(tables.parent(table))
+            conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.{} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+                                 "INCLUDING INDEXES) PARTITION BY RANGE (year, quarter)").format(
+                s, parent, s, sql.Identifier(table)))
+            for year, quarter in tables.quarters:
+                conn.execute(sql.SQL("CREATE TABLE {}.{} PARTITION OF {}.{} (CONSTRAINT {} CHECK (year = {} AND quarter = {})) "
+                                     "FOR VALUES FROM ({}, {}) TO ({}, {})").format(
+                    s, sql.Identifier(tables.staged(table, year, quarter)), s, parent,
+                    sql.Identifier(f"{partition_name(year, quarter, table)}_bound"), sql.Literal(year), sql.Literal(quarter),
+                    sql.Literal(year), sql.Literal(quarter), sql.Literal(year), sql.Literal(quarter + 1)))
+        if tables.detail:
+            input_bound = sql.SQL(", CONSTRAINT {} CHECK (input_sha256 = {})").format(
+                sql.Identifier(f"{quarantine_partition_name(tables.input_sha256)}_input"),
+                sql.Literal(tables.input_sha256)) if tables.input_sha256 else sql.SQL("")
+            conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.quarantine INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+                                 "INCLUDING INDEXES{})").format(s, sql.Identifier(tables.quarantine), s, input_bound))
         conn.execute(sql.SQL("CREATE TABLE {}.{} (target text NOT NULL, task integer NOT NULL, "
                              "rows bigint NOT NULL DEFAULT 0, copy_xid bigint, attempts integer NOT NULL DEFAULT 0, "
                              "PRIMARY KEY (target, task))").format(s, sql.Identifier(tables.ledger)))
@@ -301,7 +328,8 @@ def loaded_rows(conn: psycopg.Connection, tables: LoadTables) -> dict[str, int]:
     """The rows each staging table holds, by the COPY tasks' ledger (no scan of the tables)."""
     rows = dict(conn.execute(sql.SQL("SELECT target, sum(rows)::bigint FROM {}.{} GROUP BY target").format(
         sql.Identifier(tables.schema), sql.Identifier(tables.ledger))).fetchall())
-    return {table: rows.get(table, 0) for table in (tables.transactions_parent, tables.features, tables.quarantine)}
+    targets = [tables.parent(t) for t in tables.quarter_tables] + ([tables.quarantine] if tables.detail else [])
+    return {table: rows.get(table, 0) for table in targets}
 
 
 def check_loaded(rows: dict[str, int], expected: dict[str, int]) -> None:
@@ -310,48 +338,92 @@ def check_loaded(rows: dict[str, int], expected: dict[str, int]) -> None:
             raise RuntimeError(f"{table}: loaded {rows.get(table)} rows but the run counted {want}")
 
 
-def swap_in(conn: psycopg.Connection, tables: LoadTables, input_sha256: str, columns: dict[str, tuple[str, ...]],
-            expected_rows: dict[str, int]) -> None:
+# The swap waits at most this long for a lock (readers of the table it replaces finishing), then
+# gives up and tries again: while it waits for its ACCESS EXCLUSIVE lock, new readers queue behind
+# it, so this bounds how long a reader can be held up by a swap that has to wait.
+SWAP_LOCK_TIMEOUT = "2s"
+SWAP_ATTEMPTS = 30
+SWAP_RETRY_PAUSE_SECONDS = 10.0
+
+
+def with_lock_retries(action, attempts: int | None = None, pause: float | None = None):
+    """Runs `action` (a whole transaction) again while it fails for a lock it did not get within
+    SWAP_LOCK_TIMEOUT, up to SWAP_ATTEMPTS times; returns (its result, the attempts it took)."""
+    attempts = SWAP_ATTEMPTS if attempts is None else attempts
+    pause = SWAP_RETRY_PAUSE_SECONDS if pause is None else pause
+    for attempt in range(1, attempts + 1):
+        try:
+            return action(), attempt
+        except psycopg.errors.LockNotAvailable:
+            if attempt == attempts:
+                raise
+            log.warning("the swap did not get its locks within %s (attempt %d of %d); trying again in %.0f s",
+                        SWAP_LOCK_TIMEOUT, attempt, attempts, pause)
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def _children(conn: psycopg.Connection, schema: str, parent: str) -> set[str]:
+    return {row[0] for row in conn.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace "
+        "WHERE n.nspname = %s AND p.relname = %s", (schema, parent)).fetchall()}
+
+
+def _replace_partition(conn: psycopg.Connection, schema: str, table: str, partition: str, staged: str | None,
+                       bound: sql.Composable, existing: set[str]) -> None:
+    """The old partition (if any) out and dropped, the staged table (if any) in under its name: no
+    row is copied, and the CHECK constraint of the staged table proves its bound without a scan."""
+    s = sql.Identifier(schema)
+    if partition in existing:
+        conn.execute(sql.SQL("ALTER TABLE {}.{} DETACH PARTITION {}.{}").format(
+            s, sql.Identifier(table), s, sql.Identifier(partition)))
+        conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(partition)))
+    if staged is not None:
+        conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(s, sql.Identifier(staged), sql.Identifier(partition)))
+        conn.execute(sql.SQL("ALTER TABLE {}.{} ATTACH PARTITION {}.{} {}").format(
+            s, sql.Identifier(table), s, sql.Identifier(partition), bound))
+
+
+def swap_in(conn: psycopg.Connection, tables: LoadTables, expected_rows: dict[str, int]) -> float:
     """Inside the caller's transaction: checks the ledger against `expected_rows` (staging table ->
-    rows) with every COPY task shut out, then each loaded quarter replaces its partition, the
-    quarter's features and the input's quarantine rows are replaced from their staging tables."""
+    rows) with every COPY task shut out, then replaces each loaded quarter's partitions and the
+    input's quarantine partition by the staged tables. transactions comes last, so that its readers
+    wait only for its own few statements and the commit. Without detail, the quarters' transactions
+    and the input's quarantine rows are taken out of PostgreSQL (the lake serves them). Returns the
+    moment (time.perf_counter) it began to change transactions."""
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
         raise RuntimeError("swap_in must run inside a transaction")
     s = sql.Identifier(tables.schema)
-    conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
+    conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(SWAP_LOCK_TIMEOUT)))
     # A task attempt still running (a speculative one Spark has not stopped yet) can no longer
     # commit: it would wait for its ledger line until the swap has dropped the staging tables.
     conn.execute(sql.SQL("LOCK TABLE {}.{} IN EXCLUSIVE MODE").format(s, sql.Identifier(tables.ledger)))
     check_loaded(loaded_rows(conn, tables), expected_rows)
-    existing = {row[0] for row in conn.execute(
-        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-        "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace "
-        "WHERE n.nspname = %s AND p.relname = 'transactions'", (tables.schema,)).fetchall()}
-    for year, quarter in tables.quarters:
-        name = partition_name(year, quarter)
-        conn.execute(sql.SQL("ALTER TABLE {}.{} DETACH PARTITION {}.{}").format(
-            s, sql.Identifier(tables.transactions_parent), s, sql.Identifier(tables.transactions(year, quarter))))
-        if name in existing:
-            conn.execute(sql.SQL("ALTER TABLE {}.transactions DETACH PARTITION {}.{}").format(s, s, sql.Identifier(name)))
-            conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(name)))
-        conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(
-            s, sql.Identifier(tables.transactions(year, quarter)), sql.Identifier(name)))
-        conn.execute(sql.SQL("ALTER TABLE {}.transactions ATTACH PARTITION {}.{} FOR VALUES FROM ({}, {}) TO ({}, {})").format(
-            s, s, sql.Identifier(name), sql.Literal(year), sql.Literal(quarter), sql.Literal(year), sql.Literal(quarter + 1)))
-    in_quarters = sql.SQL("(year, quarter) IN ({})").format(sql.SQL(", ").join(
-        sql.SQL("({}, {})").format(sql.Literal(y), sql.Literal(q)) for y, q in tables.quarters))
-    replacements = (
-        ("quarterly_features", tables.features, in_quarters),
-        ("quarantine", tables.quarantine, sql.SQL("input_sha256 = {}").format(sql.Literal(input_sha256))),
-    )
-    for target, staged, condition in replacements:
-        cols = sql.SQL(", ").join(map(sql.Identifier, columns[target]))
-        conn.execute(sql.SQL("DELETE FROM {}.{} WHERE {}").format(s, sql.Identifier(target), condition))
-        conn.execute(sql.SQL("INSERT INTO {}.{} ({}) SELECT {} FROM {}.{}").format(
-            s, sql.Identifier(target), cols, cols, s, sql.Identifier(staged)))
-        conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(staged)))
-    for staged in (tables.transactions_parent, tables.ledger):
-        conn.execute(sql.SQL("DROP TABLE {}.{}").format(s, sql.Identifier(staged)))
+
+    def quarters(table: str, staged: bool) -> None:
+        existing = _children(conn, tables.schema, table)
+        for year, quarter in tables.quarters:
+            name = tables.staged(table, year, quarter) if staged else None
+            if name is not None:
+                conn.execute(sql.SQL("ALTER TABLE {}.{} DETACH PARTITION {}.{}").format(
+                    s, sql.Identifier(tables.parent(table)), s, sql.Identifier(name)))
+            _replace_partition(conn, tables.schema, table, partition_name(year, quarter, table), name,
+                               sql.SQL("FOR VALUES FROM ({}, {}) TO ({}, {})").format(
+                                   sql.Literal(year), sql.Literal(quarter), sql.Literal(year), sql.Literal(quarter + 1)),
+                               existing)
+
+    quarters("quarterly_features", staged=True)
+    if tables.input_sha256:
+        _replace_partition(conn, tables.schema, "quarantine", quarantine_partition_name(tables.input_sha256),
+                           tables.quarantine if tables.detail and expected_rows.get(tables.quarantine) else None,
+                           sql.SQL("FOR VALUES IN ({})").format(sql.Literal(tables.input_sha256)),
+                           _children(conn, tables.schema, "quarantine"))
+    locked_at = time.perf_counter()
+    quarters("transactions", staged=tables.detail)
+    for name in tables.all():
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(s, sql.Identifier(name)))
+    return locked_at
 
 
 def publish_manifests(conn: psycopg.Connection, schema: str, manifests: list[dict],

@@ -14,7 +14,8 @@ from typing import Callable
 
 import deployment_guard
 
-from .config import ConfigError, JobConfig, MigrateConfig, parse_args, parse_check_args, parse_migrate_args
+from .config import (ConfigError, JobConfig, MigrateConfig, parse_args, parse_check_args, parse_maintain_args,
+                     parse_migrate_args)
 from .errors import Failure, log_failure
 
 log = logging.getLogger("bank_etl")
@@ -169,3 +170,25 @@ def migrate_main(argv: list[str] | None = None, entry_file: str | None = None) -
                  f", and the reader login {settings.reader_login}" if settings.reader_login else "")
 
     return _run("migrate", migrate)
+
+
+def maintain_main(argv: list[str] | None = None, entry_file: str | None = None) -> int:
+    """The maintain task (run_maintain.py), after the load: OPTIMIZE and VACUUM of the Delta tables."""
+    entry_file = entry_file or sys.argv[0]
+    configure_logging()
+    try:
+        config = parse_maintain_args(argv)
+    except ConfigError as error:
+        print(f"bank_etl: {error}", file=sys.stderr)
+        return Failure.USAGE.exit_code
+
+    from .lake import lake_layout, lake_tables
+    from .maintain import maintain
+    from .session import get_session
+
+    def run() -> None:
+        # A run-now cannot point VACUUM at another lake than the deploy's.
+        deployment_guard.check_run(entry_file, lake=config.lake_root)
+        maintain(get_session(), lake_tables(lake_layout(config.lake_root), config.catalog), config.retain_hours)
+
+    return _run("maintain", run)

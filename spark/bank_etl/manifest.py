@@ -34,7 +34,7 @@ REASONS = ("malformed", "bad_date", "bad_domain", "bad_location", "bad_value", "
 # src/constructs/databricks/job-code.ts): the entry files, requirements.txt, the guard and the roles'
 # rules the package imports, and every .py and .sql file of the package, without tests, caches and
 # hidden entries.
-CODE_FILES = ("run_check.py", "run_migrate.py", "run_etl.py", "requirements.txt", "deployment_guard.py", "quarterly_roles.py")
+CODE_FILES = ("run_check.py", "run_migrate.py", "run_etl.py", "run_maintain.py", "requirements.txt", "deployment_guard.py", "quarterly_roles.py")
 CODE_PACKAGE = "bank_etl"
 CODE_EXTENSIONS = (".py", ".sql")
 SKIPPED_FOLDERS = frozenset({"tests", "test", "__pycache__", "node_modules", "venv", "env", ".venv"})
@@ -66,8 +66,10 @@ def utc_timestamp(moment: dt.datetime) -> str:
 
 def build(*, year: int, quarter: int, run_id: str, published_at: dt.datetime, input_path: str, input_sha256: str,
           rows_read: int, valid: int, quarantined_by_reason: dict[str, int], duplicates: int,
-          delta_versions: dict[str, int], schema: str, code_version: str) -> dict[str, object]:
-    """One quarter's manifest, with exactly the contract's fields."""
+          delta_versions: dict[str, int], schema: str, code_version: str,
+          partitioned_tables: tuple[str, ...] = ("transactions",)) -> dict[str, object]:
+    """One quarter's manifest, with exactly the contract's fields. `partitioned_tables`: the
+    PostgreSQL tables partitioned by quarter that hold the quarter (their partition is named)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "quarter": quarter_label(year, quarter),
@@ -80,7 +82,7 @@ def build(*, year: int, quarter: int, run_id: str, published_at: dt.datetime, in
             "duplicates": int(duplicates),
         },
         "delta": {DELTA_TABLE_NAMES[key]: int(version) for key, version in sorted(delta_versions.items())},
-        "postgres": {f"{schema}.transactions": f"{schema}.transactions_{int(year)}_q{int(quarter)}"},
+        "postgres": {f"{schema}.{table}": f"{schema}.{table}_{int(year)}_q{int(quarter)}" for table in sorted(partitioned_tables)},
         "code_version": code_version,
     }
 

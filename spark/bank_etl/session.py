@@ -121,5 +121,26 @@ def configure(spark: SparkSession) -> None:
     spark.conf.set("spark.sql.csv.parser.columnPruning.enabled", "false")
     # The executors' COPY encodes whole Arrow batches to CSV; bigger batches, fewer calls.
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
+    # ... and no batch beyond 64 MiB, whatever its rows hold (the checksum's lines, on Databricks,
+    # are as long as the file's lines: fs.DbutilsFs.sha256).
+    spark.conf.set("spark.sql.execution.arrow.maxBytesPerBatch", str(64 << 20))
     # Writing a few year/quarter partitions per task needs no sort by partition first.
     spark.conf.set("spark.sql.maxConcurrentOutputFileWriters", "8")
+
+
+SHUFFLE_BYTES_PER_PARTITION = 128 << 20  # of input; validate's aggregation shuffles about the input's size
+
+
+def shuffle_partitions_for(input_bytes: int, cores: int) -> int:
+    """One shuffle partition per 128 MiB of input, in whole waves of the cluster's task slots and
+    at least one wave: 200 partitions (Spark's default) would mean 500 MB each at 100 GB, spilling."""
+    cores = max(1, cores)
+    waves = max(1, -(-input_bytes // (SHUFFLE_BYTES_PER_PARTITION * cores)))
+    return cores * waves
+
+
+def scale_to_input(spark: SparkSession, input_bytes: int) -> int:
+    """Sets the shuffle partitions for an input of this size (before any of its queries is planned)."""
+    partitions = shuffle_partitions_for(input_bytes, spark.sparkContext.defaultParallelism)
+    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+    return partitions

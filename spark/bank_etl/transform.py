@@ -72,17 +72,15 @@ def _text_safe(column: str):
     return F.regexp_replace(F.col(column), "\u0000", "\ufffd").alias(column)
 
 
-def quarantine_rows(classified: DataFrame, run_id: str, input_sha256: str, split_offsets: dict[int, int]) -> DataFrame:
+def quarantine_rows(classified: DataFrame, run_id: str, input_sha256: str, split_offsets: DataFrame) -> DataFrame:
     """Every row that failed a rule (validate.classify), with its raw text, its reason and its
-    1-based data record number (split_offsets from accounting.source_row_offsets)."""
-    rejected = classified.where(F.col("reason").isNotNull())
-    offset = F.lit(0).cast("long")
-    for split, rows_before in split_offsets.items():
-        offset = F.when(F.col("source_split") == split, F.lit(rows_before).cast("long")).otherwise(offset)
+    1-based data record number: `split_offsets` (accounting.split_offsets) has the rows before each
+    reader split, joined in whatever the number of splits (the table is small: it is broadcast)."""
+    rejected = classified.where(F.col("reason").isNotNull()).join(F.broadcast(split_offsets), "source_split", "left")
     return rejected.select(
         F.lit(run_id).alias("run_id"),
         F.lit(input_sha256).alias("input_sha256"),
-        (offset + F.col("source_position") + 1).cast("bigint").alias("source_row"),
+        (F.coalesce(F.col("rows_before"), F.lit(0).cast("long")) + F.col("source_position") + 1).cast("bigint").alias("source_row"),
         *(_text_safe(c) for c in ("raw_date", "raw_domain", "raw_location", "raw_value", "raw_transaction_count", "raw_record")),
         F.col("reason"),
     )

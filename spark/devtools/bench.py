@@ -1,9 +1,13 @@
-"""Benchmark (npm run bench:etl -- [--rows N]): this ETL end to end in Spark local mode against
-DuckDB doing the same contract plus `psql \\copy` of the valid rows, in one run on one machine.
+"""Benchmark (npm run bench:etl -- [--rows N] [--runs 3]): this ETL end to end in Spark local mode
+against DuckDB doing the same contract plus `psql \\copy` of the valid rows, on one machine; each
+run of the two sides in a fresh process, the report with every run and the medians.
 
 Both sides read the same landing file and load the same PostgreSQL server. The ETL side is timed
 from before the JVM starts to the end of its run; a sampler counts, every 50 ms, the sessions
-that are running the ETL's COPY (pg_stat_activity), which is the number of concurrent writers.
+that are running the ETL's COPY (pg_stat_activity), which is the number of concurrent writers;
+another sums the resident memory of the ETL's processes (driver, JVM, Python workers) every 100 ms;
+a reader selects from transactions every 20 ms, and its longest query is how long the swap held
+readers up. Each run records the machine's load averages (os.getloadavg, as `uptime` shows them).
 The DuckDB side applies the contract's rules to the same file (all fields as text, the same
 validation, de-duplication, accounting, curated columns and features, Parquet output), exports
 the valid rows as CSV and loads them with `psql \\copy` into a table of the partition's shape.
@@ -17,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,7 +88,7 @@ class WriterSampler:
 DUCKDB_CONTRACT = r"""
 CREATE MACRO ws_trim(x) AS trim(x, ' ' || chr(9) || chr(10) || chr(13) || chr(12) || chr(11));
 CREATE MACRO title_case(x) AS array_to_string(list_transform(string_split(lower(x), ' '),
-    w -> upper(w[1]) || w[2:]), ' ');
+    lambda w: upper(w[1]) || w[2:]), ' ');
 CREATE TABLE raw AS SELECT row_number() OVER () AS source_row, * FROM read_csv('{input}', all_varchar = true,
     header = true, quote = '"', escape = '"', store_rejects = true, rejects_table = 'malformed_rows');
 CREATE TABLE classified AS
@@ -159,62 +164,242 @@ def duckdb_side(input_path: Path, work: Path, schema: str) -> dict[str, object]:
             "psql_copy_seconds": round(copy_seconds, 2), "rows_copied": copied, **accounting}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench-etl", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=PUBLISHED_ROWS, help=f"rows of the landing file (default {PUBLISHED_ROWS:,})")
-    args = parser.parse_args(argv)
-    reports = Path(os.environ.get("REPORTS_DIR", "reports")).resolve()
-    reports.mkdir(parents=True, exist_ok=True)
-    input_path = input_for(args.rows)
+class ReaderProbe:
+    """A reader of transactions (the machine-learning application's query shape, one row of the
+    table) every 20 ms: the longest one took is how long the swap held readers up (plus the query)."""
+
+    def __init__(self, pg_url: str, schema: str):
+        self.pg_url, self.schema = pg_url, schema
+        self.longest = 0.0
+        self.queries = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        from bank_etl.config import parse_pg_url
+
+        with psycopg.connect(**parse_pg_url(self.pg_url).connect_kwargs(), autocommit=True) as conn:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                try:
+                    conn.execute(f"SELECT 1 FROM {self.schema}.transactions LIMIT 1").fetchall()
+                except psycopg.errors.UndefinedTable:  # before the first migration
+                    pass
+                else:
+                    self.queries += 1
+                    self.longest = max(self.longest, time.perf_counter() - started)
+                self._stop.wait(0.02)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+class MemorySampler:
+    """The resident memory of this process and its children (the ETL's Python driver, its JVM and
+    the Python workers), summed every 100 ms; keeps the peak."""
+
+    def __init__(self):
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def tree_rss(root: int) -> int:
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        page = os.sysconf("SC_PAGE_SIZE")
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+                rss[int(entry)] = int(fields[21]) * page
+            except (OSError, IndexError, ValueError):
+                continue
+        tree, frontier = {root}, [root]
+        while frontier:
+            pid = frontier.pop()
+            children = [child for child, parent in parents.items() if parent == pid and child not in tree]
+            tree.update(children)
+            frontier.extend(children)
+        return sum(rss.get(pid, 0) for pid in tree)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.tree_rss(os.getpid()))
+            self._stop.wait(0.1)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def one_run(rows: int, detail: str) -> dict[str, object] | None:
+    """Both sides once, in this process (a fresh JVM): the ETL, then DuckDB + psql \\copy."""
+    input_path = input_for(rows)
     work = Path(tempfile.mkdtemp(prefix="bank-bench-"))
+    load_before = os.getloadavg()
     try:
         with running() as server:
             admin_url = server.env()["BANK_PG_URL"]
-            with WriterSampler(admin_url) as sampler:
+            wal_before, io_before = _wal_lsn(admin_url), _io_counters(admin_url)
+            with WriterSampler(admin_url) as sampler, MemorySampler() as memory, ReaderProbe(admin_url, "bank") as probe:
                 started = time.perf_counter()  # before the JVM starts
                 code, record, stages = local_run.run(
                     ["--input", str(input_path), "--lake", str(work / "lake"), "--pg-url", admin_url, "--all",
-                     "--no-progress"], started)
+                     "--pg-detail", detail, "--no-progress"], started)
                 etl_seconds = time.perf_counter() - started
             if code != 0:
                 print("bench-etl: the ETL run failed", file=sys.stderr)
-                return code
+                return None
+            load_between = os.getloadavg()
+            postgres = _postgres_footprint(admin_url, wal_before, io_before)
             duck = duckdb_side(input_path, work, "bank")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if duck["rows_copied"] != record["rows_valid"] or duck["rows_read"] != record["rows_read"]:
         print(f"bench-etl: the two sides disagree: ETL {record['rows_read']} read / {record['rows_valid']} valid, "
               f"DuckDB {duck['rows_read']} / {duck['rows_copied']}", file=sys.stderr)
-        return 1
-    ratio = etl_seconds / duck["seconds"]
-    goal = GOALS.get(args.rows)
+        return None
     writers = record.get("pg_writer_sessions", {})
-    report = {
+    return {
         "input": str(input_path), "rows_read": record["rows_read"], "rows_valid": record["rows_valid"],
+        "rows_quarantined": record["rows_quarantined"], "rows_duplicate": record["rows_duplicate"],
         "etl_seconds": round(etl_seconds, 2), "etl_stage_seconds": stages, "duckdb": duck,
-        "ratio": round(ratio, 2), "goal_ratio": goal,
+        "ratio": round(etl_seconds / duck["seconds"], 2),
+        "etl_peak_memory_bytes": memory.peak, "postgres": postgres, "input_bytes": input_path.stat().st_size,
+        "copy_tasks": record.get("pg_copy_tasks"), "shuffle_partitions": record.get("shuffle_partitions"),
+        "swap": record.get("swap"), "reader_longest_query_seconds": round(probe.longest, 3),
+        "reader_queries": probe.queries,
         "concurrent_writer_sessions": {"sampled_peak": sampler.peak, "sampled_distinct": len(sampler.pids),
                                        "task_overlap_peak": writers.get("max_concurrent"),
                                        "distinct_sessions": writers.get("distinct")},
-        "cores": os.cpu_count(), "driver_max_result_size": _max_result_size(),
+        "load_average": {"before": [round(x, 2) for x in load_before], "between_sides": [round(x, 2) for x in load_between],
+                         "after": [round(x, 2) for x in os.getloadavg()]},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench-etl", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=PUBLISHED_ROWS, help=f"rows of the landing file (default {PUBLISHED_ROWS:,})")
+    parser.add_argument("--runs", type=int, default=1, help="runs of both sides, each in a fresh process; the report "
+                                                           "gives each run and the medians (default 1)")
+    parser.add_argument("--pg-detail", default="rows", help="the ETL's --pg-detail (rows or aggregates)")
+    parser.add_argument("--run-report", help=argparse.SUPPRESS)  # one run's result, for the parent process
+    args = parser.parse_args(argv)
+    # The contract's cap on what the driver may receive; a run that needs more fails.
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--conf spark.driver.maxResultSize=64m pyspark-shell")
+    if args.run_report:
+        result = one_run(args.rows, args.pg_detail)
+        Path(args.run_report).write_text(json.dumps(result))
+        return 0 if result else 1
+    reports = Path(os.environ.get("REPORTS_DIR", "reports")).resolve()
+    reports.mkdir(parents=True, exist_ok=True)
+    input_for(args.rows)  # generated once, before any run is timed
+    results = []
+    for number in range(1, args.runs + 1):
+        with tempfile.NamedTemporaryFile(suffix=".json") as handle:
+            completed = subprocess.run([sys.executable, "-m", "devtools.bench", "--rows", str(args.rows), "--pg-detail",
+                                        args.pg_detail, "--run-report", handle.name])
+            if completed.returncode != 0:
+                return completed.returncode
+            results.append(json.loads(Path(handle.name).read_text()))
+        run = results[-1]
+        print(f"run {number}: ETL {run['etl_seconds']:.1f} s, DuckDB + psql \\copy {run['duckdb']['seconds']:.1f} s, "
+              f"ratio {run['ratio']:.2f}, load average before {run['load_average']['before']}", file=sys.stderr)
+    etl = statistics.median(r["etl_seconds"] for r in results)
+    duck = statistics.median(r["duckdb"]["seconds"] for r in results)
+    ratio = etl / duck
+    goal = GOALS.get(args.rows)
+    last = results[-1]
+    report = {
+        "rows_read": last["rows_read"], "rows_valid": last["rows_valid"], "runs": results,
+        "median_etl_seconds": round(etl, 2), "median_duckdb_seconds": round(duck, 2), "ratio_of_medians": round(ratio, 2),
+        "goal_ratio": goal, "duckdb_version": _duckdb_version(), "cores": os.cpu_count(),
+        "driver_max_result_size": _max_result_size(), "driver_memory": os.environ.get("BANK_ETL_DRIVER_MEMORY", "3g"),
+        "pg_detail": args.pg_detail,
     }
     (reports / "bench-etl.json").write_text(json.dumps(report, indent=2) + "\n")
     print()
-    print(f"{'benchmark, ' + format(record['rows_read'], ',') + ' rows':<48} {'result':>12}")
-    print("-" * 64)
-    print(f"{'this ETL (Spark start included)':<48} {etl_seconds:>10.1f} s")
-    print(f"{'DuckDB, same contract':<48} {duck['contract_seconds']:>10.1f} s")
-    copy_label, both_label = "psql \\copy of the valid rows", "DuckDB + psql \\copy"
-    print(f"{copy_label:<48} {duck['psql_copy_seconds']:>10.1f} s")
-    print(f"{both_label:<48} {duck['seconds']:>10.1f} s")
+    print(f"{'benchmark, ' + format(last['rows_read'], ',') + ' rows, median of ' + str(len(results)):<52} {'result':>12}")
+    print("-" * 66)
+    print(f"{'this ETL (Spark start included)':<52} {etl:>10.1f} s")
+    reference = f"DuckDB {report['duckdb_version']} + psql \\copy, same contract"
+    print(f"{reference:<52} {duck:>10.1f} s")
     goal_text = f"  goal <= {goal:g} {'ok' if ratio <= goal else 'MISSED'}" if goal else ""
-    print(f"{'ratio':<48} {ratio:>10.2f} x{goal_text}")
-    print(f"{'concurrent PostgreSQL writer sessions (sampled)':<48} {sampler.peak:>12}")
-    print(f"{'writer sessions overlapping (task times)':<48} {writers.get('max_concurrent', 0):>12}")
-    print(f"{'distinct writer sessions':<48} {writers.get('distinct', 0):>12}")
-    print(f"stages: {json.dumps(stages)}")
+    print(f"{'ratio of the medians':<52} {ratio:>10.2f} x{goal_text}")
+    print(f"{'ETL peak memory (driver, JVM, workers), largest run':<52} {max(r['etl_peak_memory_bytes'] for r in results) / 2**30:>10.2f} GiB")
+    print(f"{'writer sessions at once (sampled), largest run':<52} {max(r['concurrent_writer_sessions']['sampled_peak'] for r in results):>12}")
+    print(f"{'longest reader query during a run':<52} {max(r['reader_longest_query_seconds'] for r in results):>10.3f} s")
+    for number, run in enumerate(results, 1):
+        print(f"run {number}: {run['etl_seconds']} s vs {run['duckdb']['seconds']} s, load average before "
+              f"{run['load_average']['before']}, stages {json.dumps(run['etl_stage_seconds'])}")
     print(f"report: {reports / 'bench-etl.json'}")
     return 0
+
+
+def _wal_lsn(pg_url: str) -> str:
+    return psql_at(pg_url, "SELECT pg_current_wal_lsn()")
+
+
+def psql_at(pg_url: str, query: str) -> str:
+    import psycopg
+
+    from bank_etl.config import parse_pg_url
+
+    with psycopg.connect(**parse_pg_url(pg_url).connect_kwargs(), autocommit=True) as conn:
+        return str(conn.execute(query).fetchone()[0])
+
+
+IO_COUNTERS = {
+    # 8 KiB data pages written (by the checkpointer, the background writer and the backends: COPY's ring buffer)
+    "data_page_writes": "SELECT buffers_checkpoint + buffers_clean + buffers_backend FROM pg_stat_bgwriter",
+    # WAL write() and fsync calls (pg_stat_wal, PostgreSQL 14+)
+    "wal_writes": "SELECT wal_write FROM pg_stat_wal",
+    "wal_syncs": "SELECT wal_sync FROM pg_stat_wal",
+}
+
+
+def _io_counters(pg_url: str) -> dict[str, int]:
+    return {name: int(psql_at(pg_url, query)) for name, query in IO_COUNTERS.items()}
+
+
+def _postgres_footprint(pg_url: str, wal_before: str, io_before: dict[str, int]) -> dict[str, int]:
+    """What the ETL left in PostgreSQL: each table's bytes (heap, indexes, TOAST), the WAL it wrote,
+    and the write operations it took (after a CHECKPOINT, so that its pages are on disk)."""
+    sizes = {}
+    for table in ("transactions", "quarterly_features", "quarantine"):
+        sizes[f"{table}_bytes"] = int(psql_at(pg_url, "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM "
+                                                     "pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE "
+                                                     f"i.inhparent = 'bank.{table}'::regclass"))
+    sizes["wal_bytes"] = int(psql_at(pg_url, f"SELECT pg_current_wal_lsn() - '{wal_before}'::pg_lsn"))
+    try:
+        psql_at(pg_url, "CHECKPOINT")
+    except Exception as error:  # CHECKPOINT needs pg_checkpoint (PostgreSQL 15) or superuser
+        print(f"bench-etl: no CHECKPOINT ({str(error).splitlines()[0]}); data page writes may be undercounted",
+              file=sys.stderr)
+    after = _io_counters(pg_url)
+    sizes.update({name: after[name] - io_before[name] for name in IO_COUNTERS})
+    return sizes
+
+
+def _duckdb_version() -> str:
+    import duckdb
+
+    return duckdb.__version__
 
 
 def _max_result_size() -> str | None:

@@ -37,6 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timezone", default="UTC", help="IANA time zone for the default quarter")
     parser.add_argument("--etl-role", default="bank_etl")
     parser.add_argument("--reader-role", default="bank_reader")
+    parser.add_argument("--pg-detail", default="rows", help="rows (default): PostgreSQL gets every row; aggregates: "
+                                                            "the features only, the rows stay in the lake")
     parser.add_argument("--no-progress", action="store_true", help="plain log lines instead of a progress bar")
     return parser.parse_args(argv)
 
@@ -140,7 +142,8 @@ def run(argv: list[str] | None = None, started: float | None = None) -> tuple[in
         scope = ["--quarter", args.quarter] if args.quarter else ["--all"]
         try:
             config = job_args(["--input", input_path, "--lake", args.lake, "--pg-url", pg_url,
-                               "--schema", args.schema, "--timezone", args.timezone, *scope])
+                               "--schema", args.schema, "--timezone", args.timezone, "--pg-detail", args.pg_detail,
+                               *scope])
         except ConfigError as error:
             print(f"etl-local: {error}", file=sys.stderr)
             return 2, {}, {}

@@ -41,6 +41,7 @@ PARSERS = {
     "run_check.py": config.build_check_parser,
     "run_etl.py": config.build_parser,
     "run_migrate.py": config.build_migrate_parser,
+    "run_maintain.py": config.build_maintain_parser,
     "quarterly_provision.py": quarterly_provision.build_parser,
 }
 

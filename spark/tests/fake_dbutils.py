@@ -12,6 +12,10 @@ fs behaves as dbutils.fs on ABFS with a hierarchical namespace, which goes throu
   the content becomes readable whole at the flush. `on_change(operation, path)` is called after
   each step a reader could see, so a test can look at the lake at every one of them.
 - ls of a missing path raises java.io.FileNotFoundException (wrapped); ls of a file lists the file.
+- a file in the archive tier (`archive`, what the landing lifecycle rule does) is listed as any
+  other, and reading it fails with Azure's 409 BlobArchived ("This operation is not permitted on an
+  archived blob"; Blob service error codes), in hadoop-azure's message format
+  (AbfsRestOperationException.formatMessage).
 secrets.get raises for a missing scope or key, as Databricks does, and records what was asked for. jobs.taskValues follows
 Databricks' documentation: set takes a string key and a JSON value of at most 48 KiB; get raises
 ValueError for an unknown task or (without a default) a missing key, and outside a job returns
@@ -41,12 +45,24 @@ def _not_found(path: str) -> Exception:
     return Exception(f"java.io.FileNotFoundException: {path} does not exist.")
 
 
+def _archived(path: str) -> Exception:
+    message = "This operation is not permitted on an archived blob."
+    return Exception("shaded.databricks.azurebfs.org.apache.hadoop.fs.azurebfs.contracts.exceptions."
+                     f'AbfsRestOperationException: Operation failed: "{message}", 409, GET, {path}, '
+                     f'rId: 00000000-0000-0000-0000-000000000000, BlobArchived, "{message} RequestId:0000"')
+
+
 class FakeFs:
     def __init__(self, mv_failure: str = "false", on_change: Callable[[str, str], None] | None = None):
         assert mv_failure in ("false", "raise")
         self.mv_failure = mv_failure
         self.on_change = on_change or (lambda operation, path: None)
         self.calls: list[tuple] = []
+        self.archived: set[str] = set()
+
+    def archive(self, path: str) -> None:
+        """The lifecycle rule's move of a file to the archive tier."""
+        self.archived.add(os.path.abspath(path))
 
     def _changed(self, operation: str, path: str) -> None:
         self.on_change(operation, path)
@@ -69,6 +85,8 @@ class FakeFs:
     def head(self, file: str, maxBytes: int = 65536) -> str:  # noqa: N803 (dbutils' spelling)
         if not os.path.isfile(file):
             raise _not_found(file)
+        if os.path.abspath(file) in self.archived:
+            raise _archived(file)
         with open(file, "rb") as handle:
             return handle.read(maxBytes).decode("utf-8", errors="replace")
 

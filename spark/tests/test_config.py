@@ -160,3 +160,27 @@ def test_migrate_takes_an_optional_reader_login_whose_password_comes_from_a_secr
     monkeypatch.setenv("BANK_READER_PASSWORD", "from-the-environment")
     local = parse_migrate_args(url + ["--reader-login", "ml_app"])
     assert local.reader_password == "from-the-environment" and "from-the-environment" not in repr(local)
+
+
+BASE = ["--input", "x.csv", "--lake", "lake", "--pg-url", "postgresql://h/db", "--all"]
+
+
+def test_postgres_gets_every_row_unless_told_aggregates_only():
+    from bank_etl.config import PG_DETAIL_AGGREGATES, PG_DETAIL_ROWS
+
+    assert parse_args(BASE).pg_detail == PG_DETAIL_ROWS
+    assert parse_args([*BASE, "--pg-detail", ""]).pg_detail == PG_DETAIL_ROWS  # an unset job parameter
+    assert parse_args([*BASE, "--pg-detail", "aggregates"]).pg_detail == PG_DETAIL_AGGREGATES
+    with pytest.raises(ConfigError, match="--pg-detail must be one of rows, aggregates, got 'features'"):
+        parse_args([*BASE, "--pg-detail", "features"])
+
+
+def test_maintenance_refuses_a_retention_shorter_than_the_undo_window_needs():
+    from bank_etl.config import parse_maintain_args
+
+    config = parse_maintain_args(["--lake", "abfss://{container}@st.dfs.core.windows.net/", "--catalog", ""])
+    assert (config.catalog, config.retain_hours) == (None, 168)
+    assert parse_maintain_args(["--lake", "lake", "--retain-hours", "720"]).retain_hours == 720
+    for hours in ("24", "-1", "a week"):
+        with pytest.raises(ConfigError, match="--retain-hours must be a whole number of hours of at least 168"):
+            parse_maintain_args(["--lake", "lake", "--retain-hours", hours])

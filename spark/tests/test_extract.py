@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from bank_etl.accounting import count_outcomes, source_row_offsets
+from bank_etl.accounting import count_outcomes, split_offsets
 from bank_etl.extract import InputError, cell_text, extract, match_required_columns, resolve_input
 from bank_etl.fs import LocalFs
 from bank_etl.transform import quarantine_rows
@@ -73,11 +73,35 @@ def test_numbers_quarantined_rows_by_their_data_record_across_reader_splits(spar
         outcomes = group_outcomes(classify(extract(spark, LocalFs(), str(path)).raw)).cache()
         counts = count_outcomes(outcomes, apply_scope(distinct_valid(outcomes), None))
         assert len(counts.rows_per_split) > 1
-        rejected = quarantine_rows(rejected_rows(outcomes), "run", "sha", source_row_offsets(counts)).collect()
+        rejected = quarantine_rows(rejected_rows(outcomes), "run", "sha", split_offsets(outcomes)).collect()
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
     assert counts.rows_read == 3000
     assert sorted((r.source_row, r.raw_value) for r in rejected) == [(n, str(n)) for n in sorted(bad)]
+
+
+def test_numbering_quarantined_rows_is_the_same_plan_however_many_splits_the_input_has(spark, tmp_path):
+    """A billion-row input has thousands of splits: the numbering must not add to the plan per split."""
+    import re
+
+    path = write_csv(tmp_path / "in.csv", [[f"1/{n % 28 + 1}/2022", "BAD" if n % 7 else "RETAIL", "Goa", str(n), "1"]
+                                          for n in range(3000)])
+
+    def plan(max_partition_bytes: str) -> str:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", max_partition_bytes)
+        try:
+            outcomes = group_outcomes(classify(extract(spark, LocalFs(), str(path)).raw)).cache()
+            counts = count_outcomes(outcomes, apply_scope(distinct_valid(outcomes), None))
+            quarantine = quarantine_rows(rejected_rows(outcomes), "run", "sha", split_offsets(outcomes))
+            text = quarantine._jdf.queryExecution().logical().toString()
+            outcomes.unpersist()
+            return len(counts.rows_per_split), re.sub(r"#\d+L?", "", text)
+        finally:
+            spark.conf.unset("spark.sql.files.maxPartitionBytes")
+
+    (one, one_plan), (many, many_plan) = plan(str(1 << 30)), plan("4096")
+    assert (one, many > 10) == (1, True)
+    assert many_plan == one_plan
 
 
 def test_picks_the_newest_landed_file_in_a_directory(spark, tmp_path):

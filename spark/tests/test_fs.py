@@ -4,6 +4,8 @@ namespace: the local file system, and dbutils.fs through a stand-in that behaves
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from bank_etl import lake
@@ -108,3 +110,46 @@ def test_writing_a_file_makes_its_folders_and_refuses_to_replace_one_unless_aske
     assert fs.read_text(path) == "three"
     info = fs.info(path)
     assert (info.path, info.is_dir, info.size) == (path, False, 5) and info.modified_ms > 0
+
+
+CHECKSUM_CONTENTS = {
+    "a CSV ending in a newline": b"Date,Domain\n1/1/2022,RETAIL\n",
+    "no final newline, CRLF line ends": b"Date,Domain\r\n1/1/2022,RETAIL",
+    "a byte order mark and blank lines at the end": b"\xef\xbb\xbfDate,Domain\n1/1/2022,RETAIL\n\n\n",
+    "bytes that are not UTF-8": b"Date\n\xff\xfe\x00\x80\n\xc3\x28\n",
+    "a lone newline": b"\n",
+    "nothing": b"",
+}
+
+
+@pytest.mark.parametrize("name", CHECKSUM_CONTENTS)
+def test_the_checksum_on_databricks_is_the_sha256_of_the_file_as_it_is(spark, tmp_path, name):
+    path = tmp_path / "landing.csv"
+    path.write_bytes(CHECKSUM_CONTENTS[name])
+    assert DbutilsFs(FakeDbutils(), spark).sha256(str(path)) == hashlib.sha256(CHECKSUM_CONTENTS[name]).hexdigest()
+
+
+def test_the_checksum_on_databricks_reads_a_file_of_many_splits_in_order(spark, tmp_path):
+    content = b"".join(f"1/{n % 28 + 1}/2022,RETAIL,Goa,{n},1\n".encode() for n in range(20_000))
+    path = tmp_path / "landing.csv"
+    path.write_bytes(content)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "16384")  # about 35 splits
+    try:
+        digest = DbutilsFs(FakeDbutils(), spark).sha256(str(path))
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    assert digest == hashlib.sha256(content).hexdigest()
+
+
+def test_the_checksum_on_databricks_streams_a_file_beyond_2_gib(spark, tmp_path):
+    """Spark's binaryFile source holds a file as one value of at most 2 GiB (2147483647 bytes): a
+    landing file of about 52 million rows is past that. A sparse file: lines of 1 MiB of NULs."""
+    path = tmp_path / "landing.csv"
+    size = (2 << 30) + (1 << 20) + 17
+    with open(path, "wb") as handle:
+        handle.write(b"Date,Domain,Location,Value,Transaction_count\n")
+        handle.truncate(size)
+        for offset in range(1 << 20, size, 1 << 20):
+            handle.seek(offset - 1)
+            handle.write(b"\n")
+    assert DbutilsFs(FakeDbutils(), spark).sha256(str(path)) == LocalFs().sha256(str(path))

@@ -296,7 +296,7 @@ def test_verify_full_rejects_a_certificate_signed_by_no_trusted_authority(pg_url
 
 
 def test_migrations_are_applied_once(pg, fresh_schema):
-    assert load_pg.migrate(pg, fresh_schema) == [1, 2, 3, 4]
+    assert load_pg.migrate(pg, fresh_schema) == [1, 2, 3, 4, 5]
     assert load_pg.migrate(pg, fresh_schema) == []
     assert set(table_columns(pg, fresh_schema, "etl_runs")) >= {
         "run_id", "scope", "started_at", "finished_at", "status", "rows_read", "rows_valid", "rows_quarantined",
@@ -464,3 +464,147 @@ def test_steps_run_at_once_and_the_first_failure_is_raised_after_all_have_ended(
         run_concurrently(fails, finishes)
     assert ended == ["second"]
     assert run_concurrently(lambda: 1, lambda: 2) == [1, 2]
+
+
+def _children(pg, schema, parent) -> list[tuple]:
+    return pg.execute(
+        "SELECT c.relname, c.oid::int, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+        "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+        "JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = %s AND p.relname = %s ORDER BY 1",
+        (schema, parent)).fetchall()
+
+
+def test_a_rerun_swaps_in_the_tables_it_loaded_for_the_features_and_the_quarantine_too(
+        spark, pg, etl_url, schema, messy_file, tmp_path):
+    """Readers of transactions wait for the swap transaction: it moves no rows, it replaces each
+    partition (the quarter's features, the input's quarantined rows) by the table the executors loaded."""
+    path, expected = messy_file
+    lake_root = tmp_path / "lake"
+    first = run_job(spark, job_config(path, lake_root, etl_url, schema)).record
+    quarantine = _children(pg, schema, "quarantine")
+    assert [(name, bound) for name, _, bound in quarantine] == [
+        (f"quarantine_{first['input_sha256'][:16]}", f"FOR VALUES IN ('{first['input_sha256']}')")]
+    assert [name for name, _, _ in _children(pg, schema, "quarterly_features")] == [
+        f"quarterly_features_2022_q{q}" for q in (1, 2, 3, 4)]
+    before = {t: table(pg, schema, t) for t in ("quarterly_features", "quarantine")}
+    oids = {name: oid for parent in ("quarterly_features", "quarantine") for name, oid, _ in _children(pg, schema, parent)}
+
+    second = run_job(spark, job_config(path, lake_root, etl_url, schema, quarter="2022-Q3")).record
+    after = {name: oid for parent in ("quarterly_features", "quarantine") for name, oid, _ in _children(pg, schema, parent)}
+    swapped = sorted(name for name in after if after[name] != oids.get(name))
+    assert swapped == [f"quarantine_{first['input_sha256'][:16]}", "quarterly_features_2022_q3"]
+    assert {t: table(pg, schema, t) for t in ("quarterly_features", "quarantine")} == before
+    assert second["swap"]["attempts"] == 1 and _staging_tables(pg, schema) == 0
+
+
+def test_a_swap_that_waits_for_a_reader_gives_up_within_its_lock_timeout_and_tries_again(
+        spark, pg, etl_url, reader_url, schema, messy_file, tmp_path, monkeypatch):
+    """While the swap waits for its lock on transactions, new readers queue behind it: it waits at
+    most SWAP_LOCK_TIMEOUT, lets them through, and tries again."""
+    import threading
+
+    path, _ = messy_file
+    lake_root = tmp_path / "lake"
+    run_job(spark, job_config(path, lake_root, etl_url, schema, quarter="2022-Q1"))
+    monkeypatch.setattr(load_pg, "SWAP_RETRY_PAUSE_SECONDS", 0.2)
+    attempts = []
+    original = load_pg.swap_in
+
+    def counted(conn, *args, **kwargs):
+        attempts.append(1)
+        return original(conn, *args, **kwargs)
+
+    monkeypatch.setattr(load_pg, "swap_in", counted)
+    reader = psycopg.connect(**parse_pg_url(reader_url).connect_kwargs())  # a long report, in one transaction
+    reader.execute(f'SELECT count(*) FROM "{schema}".transactions').fetchone()
+    outcome = {}
+    rerun = threading.Thread(target=lambda: outcome.update(record=run_job(
+        spark, job_config(path, lake_root, etl_url, schema, quarter="2022-Q1")).record))
+    rerun.start()
+    try:
+        for _ in range(1200):  # until the swap has given up once
+            if len(attempts) >= 2:
+                break
+            threading.Event().wait(0.1)
+        else:
+            pytest.fail("the swap never tried again")
+    finally:
+        reader.close()
+        rerun.join(300)
+    assert outcome["record"]["status"] == "succeeded" and outcome["record"]["swap"]["attempts"] >= 2
+    assert runs(pg, schema)[-1][0] == "succeeded"
+
+
+def test_with_aggregates_only_postgres_gets_the_features_and_the_lake_keeps_every_row(
+        spark, pg, etl_url, schema, messy_file, tmp_path):
+    from dataclasses import replace
+
+    path, expected = messy_file
+    lake_root = tmp_path / "lake"
+    run_job(spark, job_config(path, lake_root, etl_url, schema))  # every row, as by default
+    features = table(pg, schema, "quarterly_features")
+    record = run_job(spark, replace(job_config(path, lake_root, etl_url, schema), pg_detail="aggregates")).record
+    assert record["rows_valid"] == expected["rows_valid"] and record["rows_loaded"] == {"quarterly_features": len(features)}
+    # The detail that PostgreSQL held for these quarters and this input is gone: it would disagree with nothing
+    # today, but no longer follows the features.
+    assert partitions(pg, schema) == [] and _children(pg, schema, "quarantine") == []
+    assert table(pg, schema, "quarterly_features") == features
+    assert spark.read.format("delta").load(str(lake_root / "curated/transactions")).count() == expected["rows_valid"]
+    assert spark.read.format("delta").load(str(lake_root / "quarantine/rows")).count() == expected["rows_quarantined"]
+    ready = dict(pg.execute(f'SELECT quarter, manifest FROM "{schema}".quarter_ready').fetchall())
+    assert ready["2022-Q3"]["postgres"] == {f"{schema}.quarterly_features": f"{schema}.quarterly_features_2022_q3"}
+    back = run_job(spark, job_config(path, lake_root, etl_url, schema)).record  # and back to every row
+    assert back["rows_loaded"]["transactions"] == expected["rows_valid"]
+    assert pg.execute(f'SELECT count(*) FROM "{schema}".quarantine').fetchone()[0] == expected["rows_quarantined"]
+
+
+def test_migration_v005_moves_the_features_and_quarantined_rows_into_partitions(pg, fresh_schema):
+    migrations = [m for m in load_pg.migrations() if m.version <= 4]
+    with pg.transaction():
+        pg.execute(f'CREATE SCHEMA "{fresh_schema}"')
+        pg.execute(f'SET LOCAL search_path TO "{fresh_schema}"')
+        for migration in migrations:
+            pg.execute(migration.text)
+        pg.execute("INSERT INTO quarterly_features VALUES (2022, 3, 'RETAIL', 'Goa', 2, 10, 3, 3.3, 2, 1.0), "
+                   "(2022, 4, 'RETAIL', 'Goa', 1, 5, 1, 5.0, 1, 1.0)")
+        pg.execute("INSERT INTO quarantine VALUES ('r', %s, 7, 'x', NULL, NULL, NULL, NULL, NULL, 'bad_date'), "
+                   "('r', %s, 9, 'y', NULL, NULL, NULL, NULL, NULL, 'bad_date')", ("a" * 64, "b" * 64))
+        pg.execute('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, '
+                   'applied_at timestamptz NOT NULL DEFAULT now())')
+        pg.execute("INSERT INTO schema_migrations (version, name) SELECT v, 'm' FROM generate_series(1, 4) v")
+    assert load_pg.migrate(pg, fresh_schema) == [5]
+    assert [name for name, _, _ in _children(pg, fresh_schema, "quarterly_features")] == [
+        "quarterly_features_2022_q3", "quarterly_features_2022_q4"]
+    assert [name for name, _, _ in _children(pg, fresh_schema, "quarantine")] == ["quarantine_" + "a" * 16,
+                                                                                  "quarantine_" + "b" * 16]
+    assert pg.execute(f'SELECT count(*) FROM "{fresh_schema}".quarantine').fetchone()[0] == 2
+    assert pg.execute(f'SELECT sum(total_value) FROM "{fresh_schema}".quarterly_features').fetchone()[0] == 15
+
+
+def test_maintenance_compacts_each_table_and_a_run_that_fails_after_it_is_still_undone(
+        spark, pg, etl_url, schema, messy_file, changed_file, tmp_path, monkeypatch):
+    from bank_etl.maintain import maintain
+
+    path, _ = messy_file
+    lake_root = tmp_path / "lake"
+    run_job(spark, job_config(path, lake_root, etl_url, schema))
+    run_job(spark, job_config(path, lake_root, etl_url, schema, quarter="2022-Q3"))  # Q3's files replaced
+    tables = lake.lake_tables(lake.lake_layout(str(lake_root)), None)
+
+    def files(name: str) -> int:
+        return spark.sql(f"DESCRIBE DETAIL {tables[name].reference}").select("numFiles").head()[0]
+
+    assert files("curated") > 4  # a file per task and quarter
+    before = snapshot(spark, pg, schema, lake_root)
+    done = maintain(spark, tables)
+    assert files("curated") == 4 and files("quarantine") == 1  # one per partition
+    assert done["curated"]["files_removed"] > done["curated"]["files_added"] == 4
+    assert snapshot(spark, pg, schema, lake_root) == before
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("injected failure after maintenance")
+
+    monkeypatch.setattr(load_pg, "swap_in", fail)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        run_job(spark, job_config(changed_file, lake_root, etl_url, schema))
+    assert snapshot(spark, pg, schema, lake_root) == before

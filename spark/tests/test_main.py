@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 
 import psycopg
@@ -14,7 +15,7 @@ import pytest
 
 from bank_etl import runtime
 from bank_etl.config import PgSettings, parse_pg_url
-from bank_etl.main import check_main, main, migrate_main
+from bank_etl.main import check_main, main, maintain_main, migrate_main
 from devtools import pgserver
 from devtools.datagen import generate
 
@@ -102,6 +103,26 @@ def test_the_check_task_outside_a_job_hands_over_nothing_and_the_load_resolves_t
     assert runtime.input_from_check(None) is None
     with pytest.raises(TypeError):  # as Databricks does, without a debugValue
         FakeDbutils().jobs.taskValues.get(taskKey="check", key="input")
+
+
+def test_a_landing_file_in_the_archive_tier_fails_the_check_at_once_saying_how_to_rehydrate_it(
+        spark, tmp_path, monkeypatch, caplog):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    path = landed(landing / "bank-2022.csv", seed=3, stamp=1_700_000_000)
+    utils = as_task(monkeypatch, FakeJob(), "check")
+    utils.fs.archive(path)  # months later, by the landing lifecycle rule
+    with caplog.at_level(logging.ERROR):
+        assert check_main(["--input", str(landing), "--timezone", "UTC", "--all"]) == 3
+    assert "is in the archive tier" in caplog.text and "az storage blob set-tier" in caplog.text
+
+
+def test_the_rehydrate_command_names_the_account_container_and_blob_of_an_abfs_path():
+    from bank_etl.extract import rehydrate_command
+
+    assert rehydrate_command("abfss://landing@stbankprod.dfs.core.windows.net/bank/transactions/2022.csv") == (
+        "az storage blob set-tier --account-name stbankprod --container-name landing --name "
+        "bank/transactions/2022.csv --tier Cool --rehydrate-priority High --auth-mode login")
 
 
 # The guard (deployment_guard.py): on Databricks the job's code folder holds the deploy's
@@ -219,3 +240,23 @@ def test_on_databricks_a_load_without_deployment_json_beside_it_reads_no_secret(
     utils = as_task(monkeypatch, FakeJob(), "load")
     assert main(deployed_load(pg_url), entry_file=str(tmp_path / "run_etl.py")) == 3
     assert utils.secrets.calls == []
+
+
+def test_a_maintain_run_on_another_lake_than_the_deployed_one_exits_3_before_touching_a_table(code_folder, monkeypatch):
+    from bank_etl import maintain
+
+    touched = []
+    monkeypatch.setattr(maintain, "maintain", lambda *args: touched.append(args))
+    other = "abfss://{container}@stattacker01.dfs.core.windows.net/"
+    assert maintain_main(["--lake", other], entry_file=str(code_folder / "run_maintain.py")) == 3
+    assert touched == []
+
+
+def test_a_maintain_run_on_the_deployed_lake_maintains_its_tables(code_folder, monkeypatch):
+    from bank_etl import maintain, session
+
+    touched = []
+    monkeypatch.setattr(session, "get_session", lambda: "the cluster's session")
+    monkeypatch.setattr(maintain, "maintain", lambda spark, tables, hours: touched.append((spark, sorted(tables), hours)))
+    assert maintain_main(["--lake", LAKE], entry_file=str(code_folder / "run_maintain.py")) == 0
+    assert touched == [("the cluster's session", ["curated", "features", "quarantine"], 168)]

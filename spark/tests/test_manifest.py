@@ -123,7 +123,8 @@ def test_a_run_publishes_a_manifest_that_validates_a_quarter_ready_row_and_one_n
                                   "quarantined": expected["quarantined_by_reason"],
                                   "duplicates": record["duplicates_by_quarter"][QUARTER]}
     assert manifest["delta"] == {name: delta_version(spark, lake_root, area) for name, area in LAKE_TABLES.items()}
-    assert manifest["postgres"] == {f"{schema}.transactions": f"{schema}.transactions_2022_q3"}
+    assert manifest["postgres"] == {f"{schema}.quarterly_features": f"{schema}.quarterly_features_2022_q3",
+                                    f"{schema}.transactions": f"{schema}.transactions_2022_q3"}
     assert manifest["code_version"] == record["code_version"] == quarter_manifest.code_version()
     # What the manifest says is what PostgreSQL holds.
     assert pg.execute(f'SELECT count(*) FROM "{schema}".transactions_2022_q3').fetchone()[0] == manifest["counts"]["valid"]

@@ -89,7 +89,8 @@ def test_constants_name_the_check_task_key_the_entry_files_and_the_lake_layout()
     assert completed.returncode == 0, completed.stderr
     constants = json.loads(completed.stdout)
     assert constants["check_task_key"] == runtime.CHECK_TASK_KEY == "check"
-    assert constants["entry_files"] == ["run_check.py", "run_etl.py", "run_migrate.py", "quarterly_provision.py"]
+    assert constants["entry_files"] == ["run_check.py", "run_etl.py", "run_migrate.py", "run_maintain.py",
+                                        "quarterly_provision.py"]
     assert constants["deployment_file"] == "deployment.json"
     assert constants["lake"] == layout.as_json()
     assert constants["lake"]["delta_tables"]["quarantine"] == {"container": "quarantine", "folder": "rows", "name": "ops.quarantine"}

@@ -122,6 +122,40 @@ describe("BatchJob, generic", () => {
     expect(permissionsOf(jobName)).toContainEqual({ group_name: "analysts", permission_level: "CAN_MANAGE_RUN" });
   });
 
+  it("autoscales its job cluster between the bounds by default", () => {
+    const synthesized = synthStack(buildJob().stack);
+    const [job] = Object.values(synthesized.resource.databricks_job);
+    const cluster = (job.job_cluster as Body[])[0].new_cluster as Body;
+    expect(cluster.autoscale).toEqual({ min_workers: 1, max_workers: 2 });
+    expect(cluster.num_workers).toBeUndefined();
+  });
+
+  it("keeps a fixed-size cluster at its largest size for the whole scheduled run, under a policy that allows that size and sets no autoscale default", () => {
+    const { stack } = buildJob({
+      cluster: { nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 6, fixedSize: true },
+      deployTasks: [{ key: "migrate", entryFile: "run_migrate.py" }],
+      owner: DatabricksPrincipal.servicePrincipal(DEPLOYER),
+    });
+    const synthesized = synthStack(stack);
+    const clusterOf = (name: string) => {
+      const job = Object.values(synthesized.resource.databricks_job).find((body) => body.name === name)!;
+      return (job.job_cluster as Body[])[0].new_cluster as Body;
+    };
+    expect(clusterOf("analytics-nightly")).toMatchObject({ num_workers: 6 });
+    expect(clusterOf("analytics-nightly").autoscale).toBeUndefined();
+    expect(clusterOf("analytics-nightly-deploy")).toMatchObject({ num_workers: 1 });
+    const [policy] = Object.values(synthesized.resource.databricks_cluster_policy);
+    const definition = JSON.parse(policy.definition as string) as Record<string, Body>;
+    expect(definition.num_workers).toEqual({ type: "range", minValue: 1, maxValue: 6, defaultValue: 6 });
+    expect(definition["autoscale.min_workers"].defaultValue).toBeUndefined();
+    expect(definition["autoscale.max_workers"].defaultValue).toBeUndefined();
+  });
+
+  it("refuses a fixedSize that is not true or false", () => {
+    const { job } = buildJob({ cluster: { nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 2, fixedSize: "yes" as unknown as boolean } });
+    expect(validationProblems(job).map((problem) => problem.prop)).toContain("cluster.fixedSize");
+  });
+
   it("writes the secret keys each entry file may read to deployment.json", () => {
     const { stack } = buildJob({
       secretScope: { name: "analytics-kv", secretStore: vaultIn, azureDatabricksObjectId: DATABRICKS_APP },

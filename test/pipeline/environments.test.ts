@@ -360,12 +360,15 @@ describe.each(ENVIRONMENTS)("the %s quarterly job", (environment) => {
     for (const key of ["check", "load"]) expect(parameter(environment, "--timezone", key)).toBe(config.schedule?.timezoneId);
   });
 
-  it("runs check (never retried), then load; no task of it holds the server administrator's credential", () => {
-    const tasks = jobOf(environment).task as Array<{ task_key: string; max_retries: number; depends_on?: Array<{ task_key: string }>; spark_python_task: { parameters: string[] } }>;
+  it("runs check (never retried), then load, then maintain after a load that succeeded; no task of it holds the server administrator's credential", () => {
+    const tasks = jobOf(environment).task as Array<{ task_key: string; max_retries: number; run_if?: string; depends_on?: Array<{ task_key: string }>; spark_python_task: { parameters: string[] } }>;
     expect(tasks.map((task) => [task.task_key, task.max_retries, task.depends_on?.[0]?.task_key])).toEqual([
       ["check", 0, undefined],
       ["load", config.maxRetries, "check"],
+      ["maintain", config.maxRetries, "load"],
     ]);
+    // Unset run_if is ALL_SUCCESS (Jobs API): maintain never runs after a failed load, whose undo needs the old files.
+    expect(tasks.find((task) => task.task_key === "maintain")?.run_if ?? "ALL_SUCCESS").toBe("ALL_SUCCESS");
     for (const task of tasks) expect(task.spark_python_task.parameters.filter((parameter) => parameter.startsWith("--admin-"))).toEqual([]);
   });
 

@@ -126,6 +126,24 @@ describe("SparkBatchPipeline validation", () => {
     expect(tasks.find((task) => task.task_key === "migrate")?.spark_python_task.parameters).not.toContain("--quarter");
   });
 
+  it("sends PostgreSQL only the aggregates when the job is told so, and the row-level detail by default", () => {
+    const loadOf = (stack: TerraformStack) =>
+      Object.values(synthStack(stack).resource.databricks_job)
+        .flatMap((job) => job.task as Array<{ task_key: string; spark_python_task: { parameters: string[] } }>)
+        .find((task) => task.task_key === "load")!.spark_python_task.parameters;
+    const aggregates = loadOf(buildPipelineStack({ pgDetail: "aggregates" }).stack);
+    expect(aggregates.slice(aggregates.indexOf("--pg-detail"), aggregates.indexOf("--pg-detail") + 2)).toEqual(["--pg-detail", "aggregates"]);
+    expect(loadOf(buildPipelineStack().stack)).not.toContain("--pg-detail");
+  });
+
+  it("maintains the lake's tables with the retention it is given, and refuses one shorter than a failed run's undo needs", () => {
+    const tasks = Object.values(synthStack(buildPipelineStack({ maintenanceRetainHours: 720 }).stack).resource.databricks_job)
+      .flatMap((job) => job.task as Array<{ task_key: string; spark_python_task: { parameters: string[] } }>);
+    expect(tasks.find((task) => task.task_key === "maintain")?.spark_python_task.parameters.slice(-2)).toEqual(["--retain-hours", "720"]);
+    const problems = validationProblems(buildPipelineStack({ maintenanceRetainHours: 24, pgDetail: "everything" as never }).stack);
+    expect(problems.map((problem) => [problem.prop, problem.value])).toEqual(expect.arrayContaining([["maintenanceRetainHours", 24], ["pgDetail", "everything"]]));
+  });
+
   it("throws a PropValidationError listing the problems when a stack synthesizes", () => {
     const { stack } = buildPipelineStack({ quarter: "bad" });
     expect(validationProblems(stack)).toHaveLength(1);

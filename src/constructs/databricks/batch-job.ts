@@ -45,6 +45,15 @@ export interface JobClusterOptions {
   /** Most workers the job cluster scales up to; at least `minWorkers`. */
   readonly maxWorkers: number;
   /**
+   * Run the scheduled job on `maxWorkers` workers throughout instead of autoscaling: no worker,
+   * and none of the blocks cached on it, is taken away mid-run, as optimized autoscaling does to
+   * an underused job cluster (a long COPY bound by PostgreSQL leaves executors idle), which would
+   * recompute what they held. The subscription's quota must hold `maxWorkers` + 1 VMs of the
+   * first node type for the whole run. The deploy job runs on `minWorkers` either way.
+   * @default false - autoscale between `minWorkers` and `maxWorkers`
+   */
+  readonly fixedSize?: boolean;
+  /**
    * Databricks runtime of the policy and the cluster.
    * @default DATABRICKS_RUNTIME ("17.3.x-scala2.13", Spark 4.0.0 like spark/)
    */
@@ -451,6 +460,7 @@ export class BatchJob extends Construct {
           nodeTypeIds: cluster.nodeTypeIds ?? [],
           minWorkers: cluster.minWorkers,
           maxWorkers: cluster.maxWorkers,
+          fixedSize: cluster.fixedSize ?? false,
           dataSecurityMode: cluster.dataSecurityMode ?? "SINGLE_USER",
           requiredTags: props.clusterTags ?? {},
           singleUserName: props.runAs?.name,
@@ -533,7 +543,9 @@ export class BatchJob extends Construct {
             dataSecurityMode: cluster.dataSecurityMode ?? "SINGLE_USER",
             singleUserName: props.runAs?.name,
             // The deploy job's tasks (a migration) need no more than the cluster's smallest size.
-            autoscale: { minWorkers: cluster.minWorkers, maxWorkers: job.scheduled ? cluster.maxWorkers : cluster.minWorkers },
+            ...((cluster.fixedSize ?? false)
+              ? { numWorkers: job.scheduled ? cluster.maxWorkers : cluster.minWorkers }
+              : { autoscale: { minWorkers: cluster.minWorkers, maxWorkers: job.scheduled ? cluster.maxWorkers : cluster.minWorkers } }),
             customTags: clusterTags,
           },
         },
@@ -692,6 +704,7 @@ function validateProps(scope: Construct, v: PropValidator, props: BatchJobProps)
     if (!isUnresolved(cluster.minWorkers) && !isUnresolved(cluster.maxWorkers) && cluster.minWorkers > cluster.maxWorkers) {
       v.fail("cluster.maxWorkers", cluster.maxWorkers, `at least cluster.minWorkers (${cluster.minWorkers})`);
     }
+    v.check("cluster.fixedSize", cluster.fixedSize, (fixed) => fixed === undefined || typeof fixed === "boolean", "true or false");
     v.matches("cluster.sparkVersion", cluster.sparkVersion, /^\d+\.\d+\.x-(?:[a-z0-9-]+-)?scala\d+\.\d+$/, "a Databricks runtime key such as 17.3.x-scala2.13");
     v.oneOf("cluster.dataSecurityMode", cluster.dataSecurityMode, DATA_SECURITY_MODES);
   }

@@ -33,6 +33,8 @@ export interface JobClusterPolicyOptions {
   /** Smallest and largest autoscale bounds a cluster may ask for. */
   readonly minWorkers: number;
   readonly maxWorkers: number;
+  /** Clusters have a fixed number of workers within the bounds instead of autoscaling. */
+  readonly fixedSize?: boolean;
   readonly dataSecurityMode: DataSecurityMode;
   /** Tags every cluster must carry, such as environment and cost centre. */
   readonly requiredTags: Readonly<Record<string, string>>;
@@ -57,9 +59,15 @@ export function jobClusterPolicyDefinition(options: JobClusterPolicyOptions): Re
     driver_node_type_id: { type: "allowlist", values: [...options.nodeTypeIds], defaultValue: options.nodeTypeIds[0] },
     instance_pool_id: { type: "forbidden", hidden: true },
     driver_instance_pool_id: { type: "forbidden", hidden: true },
-    "autoscale.min_workers": { type: "range", minValue: options.minWorkers, maxValue: options.maxWorkers, defaultValue: options.minWorkers },
-    "autoscale.max_workers": { type: "range", minValue: options.minWorkers, maxValue: options.maxWorkers, defaultValue: options.maxWorkers },
   };
+  const workers = { type: "range", minValue: options.minWorkers, maxValue: options.maxWorkers } as const;
+  if (options.fixedSize ?? false) {
+    // No autoscale default: with apply_policy_default_values it would turn a fixed-size cluster into an autoscaling one.
+    Object.assign(definition, { num_workers: { ...workers, defaultValue: options.maxWorkers }, "autoscale.min_workers": workers, "autoscale.max_workers": workers });
+  } else {
+    definition["autoscale.min_workers"] = { ...workers, defaultValue: options.minWorkers };
+    definition["autoscale.max_workers"] = { ...workers, defaultValue: options.maxWorkers };
+  }
   if (options.singleUserName !== undefined) definition.single_user_name = { type: "fixed", value: options.singleUserName };
   for (const [key, value] of Object.entries(options.requiredTags)) {
     definition[`custom_tags.${key}`] = { type: "fixed", value };

@@ -5,8 +5,14 @@ import { QuarterlyJobContext, QuarterlyJobDefinition, QuarterlyJobTasks } from "
 
 /** The bank ETL's code, in the installed package's `spark/` folder. */
 export const BANK_ETL_CODE_DIRECTORY = PACKAGE_SPARK_DIRECTORY;
-/** The bank ETL's entry scripts: its check, migrate and load tasks'. */
-export const BANK_ETL_ENTRY_POINTS = ["run_check.py", "run_migrate.py", "run_etl.py"] as const;
+/** The bank ETL's entry scripts: its check, migrate, load and maintain tasks'. */
+export const BANK_ETL_ENTRY_POINTS = ["run_check.py", "run_migrate.py", "run_etl.py", "run_maintain.py"] as const;
+/** What PostgreSQL gets from a run: every row, or the features only (the rows served from the lake). */
+export const PG_DETAIL_MODES = ["rows", "aggregates"] as const;
+/** How much of a run PostgreSQL gets (`--pg-detail`; docs/scaling.md says when to choose which). */
+export type PgDetail = (typeof PG_DETAIL_MODES)[number];
+/** VACUUM's least retention: longer than a failed run's undo needs, and Delta's own default (spark/bank_etl/config.py MIN_RETAIN_HOURS). */
+export const MIN_MAINTENANCE_RETAIN_HOURS = 168;
 /** What the bank ETL's code is made of, relative to its code directory: its entry files, requirements, package and the guard they call. */
 export const BANK_ETL_CODE_PATHS: readonly string[] = [...BANK_ETL_ENTRY_POINTS, JOB_REQUIREMENTS, "bank_etl", "deployment_guard.py", "quarterly_roles.py"];
 const QUARTER = /^\d{4}-Q[1-4]$/;
@@ -35,7 +41,12 @@ export const BANK_ETL_CONTRACT = {
       passwordKey: "--pg-password-key",
       timezone: "--timezone",
       quarter: "--quarter",
+      pgDetail: "--pg-detail",
     },
+  },
+  maintain: {
+    entryFile: "run_maintain.py",
+    options: { lakeRoot: "--lake", catalog: "--catalog", retainHours: "--retain-hours" },
   },
   migrate: {
     entryFile: "run_migrate.py",
@@ -98,8 +109,22 @@ export interface BankEtlJobOptions {
    */
   readonly timeoutSeconds?: number;
   /**
+   * How much of a run PostgreSQL gets: `rows`, every valid and quarantined row and the features;
+   * `aggregates`, the features only, the row-level detail served from the lake's Delta tables
+   * (which get every row either way). Choose `aggregates` where PostgreSQL's disk or the load's
+   * time would not hold a quarter's rows (docs/scaling.md gives the sizes).
+   * @default "rows"
+   */
+  readonly pgDetail?: PgDetail;
+  /**
+   * Hours of history VACUUM keeps in the maintain task that follows each successful load
+   * (at least 168: a failed run's undo restores versions that old).
+   * @default 168
+   */
+  readonly maintenanceRetainHours?: number;
+  /**
    * Local directory holding the job's code (`run_check.py`, `run_migrate.py`, `run_etl.py`,
-   * `bank_etl/`, `requirements.txt`).
+   * `run_maintain.py`, `bank_etl/`, `requirements.txt`).
    * @default - the `spark/` folder of this package, wherever it is installed
    */
   readonly codeDirectory?: string;
@@ -108,7 +133,8 @@ export interface BankEtlJobOptions {
 /**
  * The bank ETL (spark/): a quarterly job that checks the landed transactions file, then
  * validates, quarantines, transforms, writes the lake's Delta tables and loads PostgreSQL
- * (`check`, then `load`), and a deploy job whose `migrate` task, as the server administrator,
+ * (`check`, then `load`, then `maintain`: OPTIMIZE and VACUUM of the lake's
+ * Delta tables), and a deploy job whose `migrate` task, as the server administrator,
  * migrates the schema and creates the loader and reader roles. Its database, logins and roles
  * are `bank`, `bank_etl`, `bank_app` and `bank_reader` unless the pipeline names another database.
  */
@@ -133,6 +159,13 @@ export function bankEtlJobProblems(options: BankEtlJobOptions): Array<{ option: 
   if (options.quarter !== undefined && !QUARTER.test(options.quarter)) problems.push({ option: "quarter", value: options.quarter, allowed: "a quarter such as 2022-Q3, or unset for the last finished quarter" });
   if (options.databaseSchema !== undefined && !SQL_NAME.test(options.databaseSchema)) {
     problems.push({ option: "databaseSchema", value: options.databaseSchema, allowed: "1-63 lowercase letters, digits and underscores, not starting with a digit" });
+  }
+  if (options.pgDetail !== undefined && !(PG_DETAIL_MODES as readonly unknown[]).includes(options.pgDetail)) {
+    problems.push({ option: "pgDetail", value: options.pgDetail, allowed: PG_DETAIL_MODES.map((mode) => `"${mode}"`).join(" or ") });
+  }
+  const hours = options.maintenanceRetainHours;
+  if (hours !== undefined && (!Number.isInteger(hours) || hours < MIN_MAINTENANCE_RETAIN_HOURS || hours > 87_600)) {
+    problems.push({ option: "maintenanceRetainHours", value: hours, allowed: `whole hours from ${MIN_MAINTENANCE_RETAIN_HOURS} (a failed run's undo needs that much history) to 87600` });
   }
   return problems;
 }
@@ -173,8 +206,23 @@ function bankEtlTasks(context: QuarterlyJobContext, options: BankEtlJobOptions):
         passwordKey: loader?.passwordSecretName ?? "",
         timezone: context.timezone,
         quarter: options.quarter,
+        pgDetail: options.pgDetail,
       }),
       secretKeys: [loader?.userSecretName, loader?.passwordSecretName].filter(isDefined),
+      ...retried,
+      timeoutSeconds: options.timeoutSeconds ?? 14_400,
+    },
+    {
+      // Only after a load that succeeded (the default run_if, ALL_SUCCESS): that load has undone any
+      // abandoned run first, whose files VACUUM must not take away.
+      key: "maintain",
+      entryFile: BANK_ETL_CONTRACT.maintain.entryFile,
+      dependsOn: ["load"],
+      parameters: parametersOf("maintain", {
+        lakeRoot: context.lakeRoot,
+        catalog: context.catalogName,
+        retainHours: String(options.maintenanceRetainHours ?? MIN_MAINTENANCE_RETAIN_HOURS),
+      }),
       ...retried,
       timeoutSeconds: options.timeoutSeconds ?? 14_400,
     },

@@ -43,8 +43,9 @@ export interface SparkBatchPipelineProps extends Omit<QuarterlyPipelineProps, "j
 
 /**
  * The quarterly bank ETL: a {@link QuarterlyPipeline} running {@link bankEtlJob}, whose options
- * (quarter, schema, landing folder, retries, timeout, code directory) it takes as props. Its
- * quarterly job runs `check` (never retried) then `load` (as the loader login); its migrate job,
+ * (quarter, schema, retries, timeout, PostgreSQL's detail, maintenance retention, code directory)
+ * it takes as props. Its quarterly job runs `check` (never retried), `load` (as the loader login)
+ * and `maintain` (OPTIMIZE and VACUUM of the lake's tables); its migrate job,
  * which the deploy runs after each apply, migrates the schema and creates the roles as the server
  * administrator.
  */
@@ -59,6 +60,8 @@ export class SparkBatchPipeline extends QuarterlyPipeline {
       maxRetries: props?.maxRetries,
       minRetryIntervalMillis: props?.minRetryIntervalMillis,
       timeoutSeconds: props?.timeoutSeconds,
+      pgDetail: props?.pgDetail,
+      maintenanceRetainHours: props?.maintenanceRetainHours,
       codeDirectory: props?.codeDirectory,
     };
     // The options are this construct's props, and its problems name them so.
