@@ -110,7 +110,8 @@ def test_every_task_the_constructs_synthesize_parses_with_its_entry_files_own_pa
     from devtools.task_contract import parse
 
     tasks = synthesized_tasks()
-    assert {task["entryFile"] for task in tasks} == {"run_check.py", "run_etl.py", "run_migrate.py", "quarterly_provision.py"}
+    assert {task["entryFile"] for task in tasks} == {"run_check.py", "run_etl.py", "run_migrate.py", "run_maintain.py",
+                                                   "quarterly_provision.py"}
     refused = [(task["stack"], task["key"], outcome["error"]) for task in tasks
                if not (outcome := parse(task["entryFile"], task["parameters"]))["ok"]]
     assert refused == []
@@ -126,3 +127,32 @@ def test_the_migrate_job_holds_the_only_tasks_that_read_the_administrators_passw
     for task in synthesized_tasks():
         reads_admin = "--admin-password-key" in task["parameters"]
         assert reads_admin == task["job"].endswith("-migrate"), (task["stack"], task["job"], task["key"])
+
+
+def test_maintenance_runs_only_after_the_load_on_the_same_lake():
+    tasks = synthesized_tasks()
+    for task in tasks:
+        if task["entryFile"] == "run_maintain.py":
+            [load] = [t for t in tasks if t["entryFile"] == "run_etl.py" and t["stack"] == task["stack"] and t["job"] == task["job"]]
+            assert task["dependsOn"] == [load["key"]], task["stack"]
+            lake = lambda t: t["parameters"][t["parameters"].index("--lake") + 1]  # noqa: E731
+            assert lake(task) == lake(load), task["stack"]
+
+
+def test_the_names_the_bank_preset_passes_by_default_are_the_entry_files_own_defaults():
+    """The estate's stacks leave the bank preset's schema and roles at their defaults: what they
+    pass is what the entry files assume when run by hand without those options."""
+    sys.path.insert(0, str(REPO_DIR / "spark"))
+    from devtools.task_contract import PARSERS, parse
+
+    compared = 0
+    for task in synthesized_tasks():
+        if not task["stack"].startswith("estate-") or task["entryFile"] not in ("run_etl.py", "run_migrate.py"):
+            continue
+        options = parse(task["entryFile"], task["parameters"])["options"]
+        parser = PARSERS[task["entryFile"]]()
+        for dest in ("schema", "etl_role", "reader_role"):
+            if dest in options:
+                assert options[dest] == parser.get_default(dest), (task["stack"], task["key"], dest)
+                compared += 1
+    assert compared >= 9  # schema of load and migrate, and migrate's two roles, in three stacks

@@ -63,6 +63,7 @@ describe("the uploaded job code", () => {
       "/jobs/analytics-dev-quarterly-etl/requirements.txt",
       "/jobs/analytics-dev-quarterly-etl/run_check.py",
       "/jobs/analytics-dev-quarterly-etl/run_etl.py",
+      "/jobs/analytics-dev-quarterly-etl/run_maintain.py",
       "/jobs/analytics-dev-quarterly-etl/run_migrate.py",
       // Not code: what the deploy decided about where the job's credentials may go.
       "/jobs/analytics-dev-quarterly-etl/deployment.json",
@@ -83,6 +84,7 @@ describe("the uploaded job code", () => {
       "requirements.txt",
       "run_check.py",
       "run_etl.py",
+      "run_maintain.py",
       "run_migrate.py",
     ]);
     // Without a list, the whole directory's .py and .sql files ship (tests and caches still left out).

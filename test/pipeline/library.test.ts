@@ -126,10 +126,11 @@ describe("SparkBatchPipeline in another organisation's stack", () => {
     expect(job.schedule).toEqual({ quartz_cron_expression: "0 0 2 1 1,4,7,10 ?", timezone_id: "UTC", pause_status: "UNPAUSED" });
   });
 
-  it("runs check (never retried), then load, on one job cluster, and migrate in a job of its own", () => {
+  it("runs check (never retried), then load, then maintain, on one job cluster, and migrate in a job of its own", () => {
     expect(tasks.map((candidate) => [candidate.task_key, candidate.max_retries, candidate.depends_on?.map((dependency) => dependency.task_key) ?? []])).toEqual([
       ["check", 0, []],
       ["load", 2, ["check"]],
+      ["maintain", 2, ["load"]],
     ]);
     expect(new Set(tasks.map((candidate) => (candidate as unknown as Body).job_cluster_key))).toEqual(new Set(["job"]));
     expect((migrateJob.task as Task[]).map((candidate) => candidate.task_key)).toEqual(["migrate"]);
@@ -143,7 +144,7 @@ describe("SparkBatchPipeline in another organisation's stack", () => {
       expect(match).not.toBeNull();
       expect(files[match![1]]).toBeDefined();
     }
-    expect(allTasks.map((candidate) => /code-(run_[a-z]+)-py/.exec(candidate.spark_python_task.python_file)?.[1])).toEqual(["run_check", "run_etl", "run_migrate"]);
+    expect(allTasks.map((candidate) => /code-(run_[a-z]+)-py/.exec(candidate.spark_python_task.python_file)?.[1])).toEqual(["run_check", "run_etl", "run_maintain", "run_migrate"]);
     expect(dependsOn(job)).toEqual(expect.arrayContaining(Object.keys(files).map((name) => `databricks_workspace_file.${name}`)));
   });
 

@@ -141,7 +141,7 @@ describe("SparkBatchPipeline validation", () => {
       .flatMap((job) => job.task as Array<{ task_key: string; spark_python_task: { parameters: string[] } }>);
     expect(tasks.find((task) => task.task_key === "maintain")?.spark_python_task.parameters.slice(-2)).toEqual(["--retain-hours", "720"]);
     const problems = validationProblems(buildPipelineStack({ maintenanceRetainHours: 24, pgDetail: "everything" as never }).stack);
-    expect(problems.map((problem) => [problem.prop, problem.value])).toEqual(expect.arrayContaining([["maintenanceRetainHours", 24], ["pgDetail", "everything"]]));
+    expect(problems.map((problem) => [problem.prop, problem.value])).toEqual(expect.arrayContaining([["maintenanceRetainHours", "24"], ["pgDetail", "\"everything\""]]));
   });
 
   it("throws a PropValidationError listing the problems when a stack synthesizes", () => {

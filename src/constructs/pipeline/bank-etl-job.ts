@@ -20,7 +20,7 @@ const SQL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * The command line of the bank ETL's entry files, declared once: each task's options by what
- * they carry. spark/bank_etl/config.py parses them; test/pipeline/job-contract.test.ts parses
+ * they carry. spark/bank_etl/config.py parses them; spark/tests/test_task_contract.py parses
  * the synthesized tasks with those very parsers.
  */
 export const BANK_ETL_CONTRACT = {
@@ -153,6 +153,10 @@ export function bankEtlJob(options: BankEtlJobOptions = {}): QuarterlyJobDefinit
   };
 }
 
+function isTaskTimeout(seconds: number | undefined): seconds is number {
+  return Number.isInteger(seconds) && (seconds as number) >= 600 && (seconds as number) <= 172_800;
+}
+
 /** What is wrong with the preset's options, named as the options are. */
 export function bankEtlJobProblems(options: BankEtlJobOptions): Array<{ option: string; value: unknown; allowed: string }> {
   const problems: Array<{ option: string; value: unknown; allowed: string }> = [];
@@ -224,7 +228,8 @@ function bankEtlTasks(context: QuarterlyJobContext, options: BankEtlJobOptions):
         retainHours: String(options.maintenanceRetainHours ?? MIN_MAINTENANCE_RETAIN_HOURS),
       }),
       ...retried,
-      timeoutSeconds: options.timeoutSeconds ?? 14_400,
+      // As long as the load may take; a bad timeout is the load's mistake, reported once, there.
+      timeoutSeconds: isTaskTimeout(options.timeoutSeconds) ? options.timeoutSeconds : 14_400,
     },
   ];
   const deploy: BatchJobTask[] = [
