@@ -91,6 +91,15 @@ def with_migrate_secrets(config: MigrateConfig, entry_file: str, get_secret: Sec
                             "reader_password": reader_password})
 
 
+def _parsed(parse, argv: list[str] | None):
+    """The entry's configuration, or None after printing why its arguments are refused (exit 2)."""
+    try:
+        return parse(argv)
+    except ConfigError as error:
+        print(f"bank_etl: {error}", file=sys.stderr)
+        return None
+
+
 def _run(what: str, action) -> int:
     try:
         action()
@@ -105,10 +114,8 @@ def main(argv: list[str] | None = None, entry_file: str | None = None) -> int:
     """The load task (run_etl.py; `entry_file`: its path, by default the script that was started)."""
     entry_file = entry_file or sys.argv[0]
     configure_logging()
-    try:
-        config = parse_args(argv)
-    except ConfigError as error:
-        print(f"bank_etl: {error}", file=sys.stderr)
+    config = _parsed(parse_args, argv)
+    if config is None:
         return Failure.USAGE.exit_code
 
     from .job import run_job
@@ -127,10 +134,8 @@ def check_main(argv: list[str] | None = None, entry_file: str | None = None) -> 
     """The check task (run_check.py): no retries, so it fails only on what a retry cannot fix."""
     entry_file = entry_file or sys.argv[0]
     configure_logging()
-    try:
-        config = parse_check_args(argv)
-    except ConfigError as error:
-        print(f"bank_etl: {error}", file=sys.stderr)
+    config = _parsed(parse_check_args, argv)
+    if config is None:
         return Failure.USAGE.exit_code
 
     from .check import run_check
@@ -151,10 +156,8 @@ def migrate_main(argv: list[str] | None = None, entry_file: str | None = None) -
     """The migrate task (run_migrate.py), as the server administrator."""
     entry_file = entry_file or sys.argv[0]
     configure_logging()
-    try:
-        config = parse_migrate_args(argv)
-    except ConfigError as error:
-        print(f"bank_etl: {error}", file=sys.stderr)
+    config = _parsed(parse_migrate_args, argv)
+    if config is None:
         return Failure.USAGE.exit_code
 
     from . import load_pg
@@ -176,10 +179,8 @@ def maintain_main(argv: list[str] | None = None, entry_file: str | None = None) 
     """The maintain task (run_maintain.py), after the load: OPTIMIZE and VACUUM of the Delta tables."""
     entry_file = entry_file or sys.argv[0]
     configure_logging()
-    try:
-        config = parse_maintain_args(argv)
-    except ConfigError as error:
-        print(f"bank_etl: {error}", file=sys.stderr)
+    config = _parsed(parse_maintain_args, argv)
+    if config is None:
         return Failure.USAGE.exit_code
 
     from .lake import lake_layout, lake_tables

@@ -53,15 +53,33 @@ def input_for(rows: int) -> Path:
     return path
 
 
-class WriterSampler:
+class Sampler:
+    """A daemon thread that runs `_run` while the `with` block lasts; `_run` polls until `_stop` is set."""
+
+    def __init__(self):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+class WriterSampler(Sampler):
     """Samples pg_stat_activity for sessions running the ETL's COPY; keeps the most seen at once."""
 
     def __init__(self, pg_url: str):
+        super().__init__()
         self.pg_url = pg_url
         self.peak = 0
         self.pids: set[int] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         import psycopg
@@ -75,14 +93,6 @@ class WriterSampler:
                 self.pids.update(r[0] for r in rows)
                 self.peak = max(self.peak, len(rows))
                 self._stop.wait(0.05)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
 
 DUCKDB_CONTRACT = r"""
@@ -164,16 +174,15 @@ def duckdb_side(input_path: Path, work: Path, schema: str) -> dict[str, object]:
             "psql_copy_seconds": round(copy_seconds, 2), "rows_copied": copied, **accounting}
 
 
-class ReaderProbe:
+class ReaderProbe(Sampler):
     """A reader of transactions (the machine-learning application's query shape, one row of the
     table) every 20 ms: the longest one took is how long the swap held readers up (plus the query)."""
 
     def __init__(self, pg_url: str, schema: str):
+        super().__init__()
         self.pg_url, self.schema = pg_url, schema
         self.longest = 0.0
         self.queries = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         import psycopg
@@ -192,23 +201,14 @@ class ReaderProbe:
                     self.longest = max(self.longest, time.perf_counter() - started)
                 self._stop.wait(0.02)
 
-    def __enter__(self):
-        self._thread.start()
-        return self
 
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-
-class MemorySampler:
+class MemorySampler(Sampler):
     """The resident memory of this process and its children (the ETL's Python driver, its JVM and
     the Python workers), summed every 100 ms; keeps the peak."""
 
     def __init__(self):
+        super().__init__()
         self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     @staticmethod
     def tree_rss(root: int) -> int:
@@ -237,14 +237,6 @@ class MemorySampler:
         while not self._stop.is_set():
             self.peak = max(self.peak, self.tree_rss(os.getpid()))
             self._stop.wait(0.1)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
 
 def one_run(rows: int, detail: str) -> dict[str, object] | None:
