@@ -3,7 +3,8 @@
 # synthesizes every stack, runs checkov and trivy over cdktf.out, prints checks passed / failed /
 # skipped per stack and writes $REPORTS_DIR/policy.{xml,json}. Exits non-zero on any failed check.
 #
-#   checkov  PyPI, pinned with its dependencies in scripts/checkov-requirements.txt, in .venv-policy/
+#   checkov  PyPI, pinned with its dependencies in scripts/checkov-requirements.txt, in a venv kept
+#            once per machine (scripts/cached-venv.sh) and linked as .venv-policy
 #   trivy    `go install` of a pinned release, once per machine, into a cache outside the clone
 #            ($AQB_TOOLS_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/azure-quarterly-batch/tools), so a
 #            fresh clone reuses it; needs Go >= 1.26; the first build takes 8-15 minutes on 2 cores
@@ -17,18 +18,16 @@ export REPORTS_DIR="${REPORTS_DIR:-$root/reports}"
 mkdir -p "$REPORTS_DIR"
 
 # --- checkov -----------------------------------------------------------------------------------
-venv="$root/.venv-policy"
-stamp="$venv/.requirements.sha256"
-wanted="$(sha256sum "$CHECKOV_REQUIREMENTS" | cut -d' ' -f1)"
-if [ ! -x "$venv/bin/checkov" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-  echo "Installing checkov from $CHECKOV_REQUIREMENTS into .venv-policy/ ..."
-  started=$SECONDS
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$CHECKOV_REQUIREMENTS"
-  echo "$wanted" >"$stamp"
+# shellcheck source=cached-venv.sh
+. "$root/scripts/cached-venv.sh"
+install_checkov() {
+  local started=$SECONDS
+  echo "Installing checkov from $CHECKOV_REQUIREMENTS ..."
+  "$1/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$CHECKOV_REQUIREMENTS"
   echo "checkov installed in $((SECONDS - started))s"
-fi
+}
+venv="$root/.venv-policy"
+cached_venv "$venv" checkov "$(cat "$CHECKOV_REQUIREMENTS" <(python3 --version) | sha256sum | cut -d' ' -f1)" python3 install_checkov
 
 # --- trivy -------------------------------------------------------------------------------------
 tools="${AQB_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/azure-quarterly-batch/tools}/trivy-$TRIVY_VERSION"

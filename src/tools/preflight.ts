@@ -64,8 +64,11 @@ export function isReservedDomain(domain: string): boolean {
   );
 }
 
-const EMAIL = /[\w.+-]+@([\w-]+(?:\.[\w-]+)*)/g;
-const URL_HOST = /[a-z][a-z0-9+.-]*:\/\/(?:[^@/\s]*@)?([\w-]+(?:\.[\w-]+)+)/gi;
+// Bounded repeats keep the scan linear on long values (uploaded code, policies): an unbounded
+// `[\w.+-]+@` retries the rest of the string from every position. A local part is at most 64
+// characters (RFC 5321 4.5.3.1.1); schemes here are short.
+const EMAIL = /[\w.+-]{1,64}@([\w-]+(?:\.[\w-]+)*)/g;
+const URL_HOST = /[a-z][a-z0-9+.-]{0,31}:\/\/(?:[^@/\s]*@)?([\w-]+(?:\.[\w-]+)+)/gi;
 const HOSTNAME = /^([\w-]+\.)+[a-z][\w-]*$/i;
 
 /** The reserved-domain addresses a string holds. */

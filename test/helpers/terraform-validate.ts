@@ -7,7 +7,7 @@
  * it never skips them.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createHash } from "node:crypto";
@@ -23,7 +23,6 @@ export function providersDirectory(): string {
 }
 
 const MIRROR_DIR = join(homedir(), ".cache", "azure-quarterly-batch", "terraform-mirror");
-const PLUGIN_CACHE_DIR = join(homedir(), ".cache", "azure-quarterly-batch", "terraform-plugin-cache");
 let cliConfig: string | undefined;
 
 /** The CLI config of the provider mirror, installed once per machine (checksums verified by the script). */
@@ -31,7 +30,6 @@ export function providerMirrorConfig(): string {
   if (cliConfig) return cliConfig;
   const result = spawnSync("bash", [join(providersDirectory(), "install"), MIRROR_DIR], { encoding: "utf8", timeout: 120_000 });
   if (result.status !== 0) throw new Error(`installing the provider mirror failed: ${result.stderr || result.error?.message}`);
-  mkdirSync(PLUGIN_CACHE_DIR, { recursive: true });
   cliConfig = result.stdout.trim().split("\n").pop() as string;
   return cliConfig;
 }
@@ -42,7 +40,9 @@ function terraform(args: readonly string[], cwd: string) {
     encoding: "utf8",
     timeout: 120_000,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, TF_CLI_CONFIG_FILE: providerMirrorConfig(), TF_PLUGIN_CACHE_DIR: PLUGIN_CACHE_DIR, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" },
+    // No plugin cache: init links each provider from the unpacked mirror (no copy), and Terraform's
+    // plugin cache is not safe for concurrent inits (its CLI docs say so), which the jest workers run.
+    env: { ...process.env, TF_CLI_CONFIG_FILE: providerMirrorConfig(), TF_PLUGIN_CACHE_DIR: "", TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" },
   });
 }
 
