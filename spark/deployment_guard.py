@@ -11,6 +11,12 @@ refuses the run, before any secret is read, when any of them points elsewhere.
 Locally (no `DATABRICKS_RUNTIME_VERSION` in the environment) a missing file means no guard: local
 runs read no secret scope. On Databricks a missing or unreadable file refuses the run.
 
+The package's own entry files call `check_run` with what they know of their parameters. A task
+whose entry file is a team's own runs through a launcher the package generates beside it
+(`_guarded_<task>.py`, calling `run_task`): its parameters must be the deployed ones, apart from the
+options the job definition lets operators set, or the run is refused before the entry file starts.
+So the guard covers the jobs teams bring even when their code never calls it.
+
 Standard library only: the package uploads this file beside every job's code, the bank ETL's and
 the jobs teams bring, and calls it from its own provisioning task.
 """
@@ -20,7 +26,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable
+import runpy
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 DEPLOYMENT_FILE = "deployment.json"
@@ -157,3 +165,71 @@ def check_run(
     if found:
         raise DeploymentMismatch("refused before reading any secret: " + "; ".join(found))
     return deployment
+
+
+def _without_operator_options(parameters: Sequence[str], options: Mapping[str, str]) -> list[str]:
+    """The parameters without the options operators may set: a "flag" alone, a "value" option with
+    its value (`--name value` or `--name=value`)."""
+    kept: list[str] = []
+    index = 0
+    while index < len(parameters):
+        name, equals, _ = parameters[index].partition("=")
+        kind = options.get(name) if name.startswith("--") else None
+        if kind == "value":
+            index += 1 if equals else 2
+        elif kind == "flag" and not equals:
+            index += 1
+        else:
+            kept.append(parameters[index])
+            index += 1
+    return kept
+
+
+def _shown(value: str | None) -> str:
+    return "(none)" if value is None else repr(value if len(value) <= 80 else value[:77] + "...")
+
+
+# A dynamic value reference (`{{job.start_time.iso_date}}`), which Databricks resolves before the run starts.
+_DYNAMIC_REFERENCE = re.compile(r"\{\{[^{}]*\}\}")
+
+
+def _same_parameter(deployed: str, given: str) -> bool:
+    """The given parameter is the deployed one, each dynamic value reference in it resolved to anything."""
+    if "{{" not in deployed:
+        return deployed == given
+    pattern = ".*".join(re.escape(part) for part in _DYNAMIC_REFERENCE.split(deployed))
+    return re.fullmatch(pattern, given, re.DOTALL) is not None
+
+
+def parameter_mismatch(task_key: str, deployed: Sequence[str], given: Sequence[str], options: Mapping[str, str]) -> str | None:
+    """Why a run's parameters are not the deployed ones (apart from the operators' options), or None."""
+    wanted, got = _without_operator_options(deployed, options), _without_operator_options(given, options)
+    if len(wanted) == len(got) and all(_same_parameter(a, b) for a, b in zip(wanted, got)):
+        return None
+    at = next((index for index, (a, b) in enumerate(zip(wanted, got)) if not _same_parameter(a, b)), min(len(wanted), len(got)))
+    settable = ", ".join(sorted(options)) or "none"
+    return (f"task {task_key}: parameter {at + 1} is {_shown(got[at] if at < len(got) else None)}, the deploy decided "
+            f"{_shown(wanted[at] if at < len(wanted) else None)}; operators may set only these options: {settable}")
+
+
+def run_task(launcher_file: str, task_key: str) -> None:
+    """Runs a task's entry file when the run's parameters are the deployed ones; otherwise exits
+    with EXIT_CODE before the entry file starts. Called by the launcher the package generates."""
+    try:
+        deployment = load_deployment(launcher_file)
+        if deployment is None:
+            raise DeploymentMismatch(f"{DEPLOYMENT_FILE} is missing beside {os.path.basename(launcher_file)}: redeploy the job")
+        task = (deployment.get("tasks") or {}).get(task_key)
+        if not isinstance(task, dict) or not isinstance(task.get("entry"), str):
+            raise DeploymentMismatch(f"task {task_key} is not in {DEPLOYMENT_FILE}: redeploy the job")
+        problem = parameter_mismatch(task_key, task.get("parameters") or [], sys.argv[1:], task.get("operator_options") or {})
+        if problem is not None:
+            raise DeploymentMismatch("refused before the entry file starts: " + problem)
+    except DeploymentMismatch as refused:
+        print(refused, file=sys.stderr)
+        sys.exit(refused.exit_code)
+    entry = os.path.join(os.path.dirname(os.path.abspath(launcher_file)), task["entry"])
+    # As if Databricks had started the entry file itself: its path in argv[0], its folder first on sys.path.
+    sys.argv[0] = entry
+    sys.path.insert(0, os.path.dirname(entry))
+    runpy.run_path(entry, run_name="__main__")

@@ -68,6 +68,7 @@ export type { CatalogPrincipals, LakehouseCatalogProps } from "./constructs/data
 export type { CatalogSchemaName, DataEngineerAccess, ExternalLocationArea, Grantee, GrantSet, Securable } from "./constructs/databricks/pipeline-grants";
 export { BatchJob } from "./constructs/databricks/batch-job";
 export type { BatchJobProps, BatchJobSchedule, BatchJobSecretScope, BatchJobTask, JobClusterOptions, OperatorPermission } from "./constructs/databricks/batch-job";
+export type { OperatorOptionKind } from "./constructs/databricks/task-launcher";
 export type { DataSecurityMode } from "./constructs/databricks/cluster-policy";
 
 // The pipeline: any team's quarterly job with what it needs, and the bank ETL as one such job.

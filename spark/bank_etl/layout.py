@@ -2,8 +2,9 @@
 them, and the Unity Catalog names of its Delta tables (DATA_CONTRACT.md, "Outputs").
 
 Pure data, no Spark: bank_etl.lake maps a lake root to these places, bank_etl.manifest names the
-tables by them, and devtools/task_contract.py prints them for the TypeScript side, which declares
-the same layout in src/lake/layout.ts and must agree with it.
+tables by them, and devtools/task_contract.py prints them. The TypeScript side declares the same
+layout once, in src/constructs/storage/lake-layout.ts; test/foundation/lake-layout.test.ts reads
+this module (plain python3) and holds the two together.
 
 A lake root is either a template with `{container}` (the Azure lake: one container per area, as
 LakeStorage makes them) or a plain root (a local directory, file://, or one container) that holds

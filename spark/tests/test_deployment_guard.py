@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -113,4 +117,111 @@ def test_a_deployment_json_that_cannot_be_read_refuses_the_run(tmp_path):
 
 def test_the_guard_needs_nothing_but_the_standard_library():
     imported = {line.split()[1].split(".")[0] for line in open(deployment_guard.__file__, encoding="utf-8") if line.startswith(("import ", "from "))}
-    assert imported <= {"__future__", "json", "os", "re", "collections", "urllib"}
+    assert imported <= {"__future__", "json", "os", "re", "runpy", "sys", "collections", "urllib"}
+
+
+# --- the launcher in front of a team's own entry file (src/constructs/databricks/task-launcher.ts) ---
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+CARDS_URL = "postgresql://psql-analytics-dev.postgres.database.azure.com:5432/cards?sslmode=verify-full"
+CARDS_LAKE = "abfss://{container}@stanalyticsdev01.dfs.core.windows.net/cards/"
+DEPLOYED = ["--pg-url", CARDS_URL, "--lake", CARDS_LAKE, "--day", "started-{{job.start_time.iso_date}}"]
+LAUNCHED_DEPLOYMENT = {
+    "schema_version": 1,
+    "secret_scope": "cards-dev-kv",
+    "secret_keys": {"run_spend.py": ["cards-etl-user", "cards-etl-password"]},
+    "tasks": {"spend": {"entry": "run_spend.py", "parameters": DEPLOYED, "operator_options": {"--quarter": "value", "--all": "flag"}}},
+}
+# The team's entry file: records that it started, with what, and where it thinks it is.
+TEAM_ENTRY = """import json, sys
+json.dump({"argv": sys.argv, "path0": sys.path[0]}, open(sys.argv[0] + ".started", "w"))
+"""
+
+
+def typescript_launcher(task_key: str, entry: str) -> str:
+    """The launcher the constructs upload, made by task-launcher.ts itself (compiled by swc as it loads)."""
+    script = (
+        "const swc = require('@swc/core'); const Module = require('module'); const fs = require('fs');"
+        "Module._extensions['.ts'] = (m, file) => m._compile(swc.transformSync(fs.readFileSync(file, 'utf8'), { filename: file,"
+        " jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' }, swcrc: false,"
+        " configFile: false }).code, file);"
+        "const l = require(process.argv[1]);"
+        "process.stdout.write(Buffer.from(l.launcherFile(process.argv[2], process.argv[3]).contentBase64, 'base64').toString('utf8'));")
+    result = subprocess.run([shutil.which("node") or "node", "-e", script, str(REPO_DIR / "src/constructs/databricks/task-launcher.ts"),
+                             task_key, entry], capture_output=True, text=True, cwd=REPO_DIR, timeout=120, check=True)
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def launcher_source() -> str:
+    return typescript_launcher("spend", "run_spend.py")
+
+
+@pytest.fixture
+def code_folder(tmp_path, launcher_source):
+    """A job's code folder as the deploy leaves it: the team's entry file, the package's guard, the
+    generated launcher and deployment.json."""
+    (tmp_path / "deployment.json").write_text(json.dumps(LAUNCHED_DEPLOYMENT))
+    shutil.copy(deployment_guard.__file__, tmp_path / "deployment_guard.py")
+    (tmp_path / "run_spend.py").write_text(TEAM_ENTRY)
+    (tmp_path / "_guarded_spend.py").write_text(launcher_source)
+    return tmp_path
+
+
+def launch(folder: Path, parameters: list[str]) -> subprocess.CompletedProcess:
+    # As Databricks starts a Python file: its folder first on sys.path, nothing else of this repository.
+    return subprocess.run([sys.executable, str(folder / "_guarded_spend.py"), *parameters], capture_output=True, text=True,
+                          cwd=folder, timeout=60, env={"PATH": "/usr/bin:/bin"})
+
+
+def started(folder: Path) -> dict | None:
+    marker = folder / "run_spend.py.started"
+    return json.loads(marker.read_text()) if marker.exists() else None
+
+
+def resolved(parameters: list[str]) -> list[str]:
+    """The deployed parameters as Databricks passes them, dynamic value references resolved."""
+    return [parameter.replace("{{job.start_time.iso_date}}", "2026-04-01") for parameter in parameters]
+
+
+def test_the_launcher_runs_the_team_entry_file_with_the_deployed_parameters(code_folder):
+    completed = launch(code_folder, resolved(DEPLOYED))
+    assert completed.returncode == 0, completed.stderr
+    run = started(code_folder)
+    assert run["argv"] == [str(code_folder / "run_spend.py"), *resolved(DEPLOYED)]
+    assert run["path0"] == str(code_folder)
+
+
+def test_the_launcher_lets_operators_set_the_options_the_task_declares(code_folder):
+    completed = launch(code_folder, ["--quarter", "2024-Q1", *resolved(DEPLOYED), "--all"])
+    assert completed.returncode == 0, completed.stderr
+    assert started(code_folder)["argv"][1:3] == ["--quarter", "2024-Q1"]
+
+
+@pytest.mark.parametrize("parameters, named", [
+    (resolved(DEPLOYED[:1]) + ["postgresql://attacker.example.net:5432/cards?sslmode=verify-full"] + resolved(DEPLOYED[2:]),
+     "parameter 2 is 'postgresql://attacker.example.net"),
+    (resolved(DEPLOYED[:3]) + ["abfss://{container}@stother01.dfs.core.windows.net/cards/"] + resolved(DEPLOYED[4:]), "parameter 4"),
+    (resolved(DEPLOYED) + ["--debug"], "parameter 7 is '--debug', the deploy decided (none)"),
+    (resolved(DEPLOYED[:4]), "parameter 5 is (none), the deploy decided '--day'"),
+    (resolved(DEPLOYED[:5]) + ["stopped-2026-04-01"], "parameter 6 is 'stopped-2026-04-01'"),
+], ids=["another database", "another lake", "an option the task does not declare", "a deployed parameter left out",
+        "a literal part around a dynamic reference changed"])
+def test_the_launcher_refuses_other_parameters_before_the_entry_file_starts(code_folder, parameters, named):
+    completed = launch(code_folder, parameters)
+    assert completed.returncode == deployment_guard.EXIT_CODE
+    assert "refused before the entry file starts: task spend" in completed.stderr
+    assert "operators may set only these options: --all, --quarter" in completed.stderr
+    if named is not None:
+        assert named in completed.stderr
+    assert started(code_folder) is None
+
+
+def test_the_launcher_refuses_a_run_without_its_task_in_deployment_json(code_folder):
+    (code_folder / "deployment.json").write_text(json.dumps({**LAUNCHED_DEPLOYMENT, "tasks": {}}))
+    completed = launch(code_folder, resolved(DEPLOYED))
+    assert completed.returncode == deployment_guard.EXIT_CODE and "task spend is not in deployment.json" in completed.stderr
+    (code_folder / "deployment.json").unlink()
+    completed = launch(code_folder, resolved(DEPLOYED))
+    assert completed.returncode == deployment_guard.EXIT_CODE and "deployment.json is missing beside _guarded_spend.py" in completed.stderr
+    assert started(code_folder) is None

@@ -282,7 +282,7 @@ def test_the_reader_may_read_quarter_ready_but_not_write_it(pg, reader_url, etl_
                 reader.execute(statement)
     owner = pg.execute("SELECT tableowner FROM pg_tables WHERE schemaname = %s AND tablename = 'quarter_ready'",
                        (schema,)).fetchone()[0]
-    assert owner == "bank_etl"
+    assert owner == ROLES.loader
 
 
 def test_publishing_outside_a_transaction_is_refused(etl_url, schema):

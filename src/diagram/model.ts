@@ -6,6 +6,7 @@
  */
 import { CONSTRUCT_SIGNATURES, EdgeKind, literalList, MEMBER_NOUNS, Presentation, presentationOf, serviceNameOfType } from "./catalog";
 import { compareText, findReferences, literal, ResourceReference, stringsIn, TerraformResource, TerraformStackJson, valueAt, listResources } from "./terraform-json";
+import { LANDING_CONTAINER } from "../constructs/storage/lake-layout";
 
 export type ClusterKind = "resource-group" | "construct" | "construct-part" | "virtual-network" | "subnet" | "external";
 
@@ -65,7 +66,7 @@ export interface DiagramModel {
  * Lake containers the quarterly job reads; every other container it names is one it writes
  * (curated, features, quarantine). The Data contract names these areas.
  */
-export const SOURCE_CONTAINERS: readonly string[] = ["landing"];
+export const SOURCE_CONTAINERS: readonly string[] = [LANDING_CONTAINER];
 
 const ROOT = "stack";
 const EXTERNAL = "external";

@@ -1,13 +1,20 @@
 /**
- * The lake's layout as the quarterly job and the ETL use it (see DATA_CONTRACT.md and the
- * LakeStorage construct): containers, default prefixes and content types.
+ * The lake as the lake CLI reads it: prefixes and folders derived from the one declaration of the
+ * layout (constructs/storage/lake-layout.ts), default prefixes and content types.
  */
 import { extname } from "node:path";
 
-export const LANDING_CONTAINER = "landing";
-export const CURATED_CONTAINER = "curated";
-export const FEATURES_CONTAINER = "features";
-export const QUARANTINE_CONTAINER = "quarantine";
+import {
+  CURATED_CONTAINER,
+  FEATURES_CONTAINER,
+  LAKE_AREAS,
+  LAKE_DELTA_TABLES,
+  LANDING_CONTAINER,
+  MANIFESTS_FOLDER,
+  QUARANTINE_CONTAINER,
+} from "../constructs/storage/lake-layout";
+
+export { CURATED_CONTAINER, FEATURES_CONTAINER, LANDING_CONTAINER, QUARANTINE_CONTAINER };
 
 /** The quarterly job reads the newest CSV/XLSX file under landing/bank/transactions/. */
 export const DEFAULT_LANDING_PREFIX = "bank/transactions/";
@@ -18,38 +25,39 @@ export const DEFAULT_LANDING_PREFIX = "bank/transactions/";
  * readers without a Delta reader should not list: it keeps files of earlier versions).
  */
 export const PARTITIONED_AREAS: Readonly<Record<string, string>> = {
-  [CURATED_CONTAINER]: "transactions/",
-  [FEATURES_CONTAINER]: "export/",
+  [LAKE_AREAS.curated.container]: `${LAKE_AREAS.curated.folder}/`,
+  [LAKE_AREAS.export.container]: `${LAKE_AREAS.export.folder}/`,
 };
 
 /** Delta tables, by container: a `_delta_log/` with at least one commit must sit at their root. */
 export const DELTA_TABLES: Readonly<Record<string, readonly string[]>> = {
-  [CURATED_CONTAINER]: ["transactions/"],
-  [FEATURES_CONTAINER]: ["quarterly/"],
+  [LAKE_AREAS.curated.container]: [`${LAKE_AREAS.curated.folder}/`],
+  [LAKE_AREAS.features.container]: [`${LAKE_AREAS.features.folder}/`],
 };
 
 /** The features' plain-Parquet export, in the features container. */
-export const EXPORT_PREFIX = "export/";
+export const EXPORT_PREFIX = `${LAKE_AREAS.export.folder}/`;
 
 /** Quarter manifests (`<YYYY>Q<n>.json`), under the export: the `_` keeps Parquet readers out. */
-export const MANIFESTS_PREFIX = `${EXPORT_PREFIX}_manifests/`;
+export const MANIFESTS_PREFIX = `${EXPORT_PREFIX}${MANIFESTS_FOLDER}/`;
 
 /**
  * The Delta tables a quarter manifest names (its `delta` keys, the contract's table names) and
  * where each lives: container and folder (under the pipeline's lakePathPrefix, if any).
  */
-export const MANIFEST_DELTA_TABLES: Readonly<Record<string, { readonly container: string; readonly folder: string }>> = {
-  "curated.transactions": { container: CURATED_CONTAINER, folder: "transactions/" },
-  "features.quarterly": { container: FEATURES_CONTAINER, folder: "quarterly/" },
-  "ops.quarantine": { container: QUARANTINE_CONTAINER, folder: "rows/" },
-};
+export const MANIFEST_DELTA_TABLES: Readonly<Record<string, { readonly container: string; readonly folder: string }>> = Object.fromEntries(
+  (Object.keys(LAKE_DELTA_TABLES) as Array<keyof typeof LAKE_DELTA_TABLES>).map((area) => [
+    LAKE_DELTA_TABLES[area],
+    { container: LAKE_AREAS[area].container, folder: `${LAKE_AREAS[area].folder}/` },
+  ]),
+);
 
 /** The folder of a Delta table's commit log. */
 export const DELTA_LOG = "_delta_log/";
 
 /** Run records (`_runs/<run_id>.json`) are written next to the curated data. */
-export const RUNS_CONTAINER = CURATED_CONTAINER;
-export const RUNS_PREFIX = "_runs/";
+export const RUNS_CONTAINER = LAKE_AREAS.runs.container;
+export const RUNS_PREFIX = `${LAKE_AREAS.runs.folder}/`;
 
 /** Metadata key under which `land` records the source file's SHA-256 (hex). */
 export const SHA256_METADATA_KEY = "sha256";

@@ -140,6 +140,40 @@ const classes: Record<string, Case[]> = {
       problems: [{ construct: "SparkBatchPipeline", path: "two-pipelines/second", prop: "nameSuffix", value: '"analytics-dev"' }],
       allowed: ["two-pipelines/pipeline makes the same workspace, managed resource group, access connector, NCC, catalog, storage credential names"],
     },
+    ...(
+      [
+        ["job name", {}, "jobName", '"analytics-nightly"', "job"],
+        ["cluster policy name", { jobName: "analytics-weekly", clusterPolicyName: "analytics-nightly-job" }, "clusterPolicyName", '"analytics-nightly-job"', "cluster policy"],
+        ["code folder", { jobName: "analytics-weekly", codeFolder: "/jobs/analytics-nightly" }, "codeFolder", '"/jobs/analytics-nightly"', "workspace folder"],
+      ] as const
+    ).map(([what, overrides, prop, value, kind]) => ({
+      name: `two jobs with one ${what} in one workspace`,
+      build: () => {
+        const { stack } = emptyStack(`shared-${prop}`);
+        const provider = new DatabricksProvider(stack, "databricks", { alias: "analytics" });
+        const workspace = lib().DatabricksWorkspace.fromExisting(stack, "workspace", { ...WORKSPACE_ATTRIBUTES, provider });
+        new (lib().BatchJob)(stack, "job", jobProps(provider, workspace));
+        new (lib().BatchJob)(stack, "other-job", jobProps(provider, workspace, overrides));
+        return stack;
+      },
+      problems: [{ construct: "BatchJob", path: `shared-${prop}/other-job`, prop, value }],
+      allowed: [kind, `shared-${prop}/job makes`],
+    })),
+    {
+      name: "two jobs with one secret scope name in one workspace",
+      build: () => {
+        const { stack } = emptyStack("shared-scope");
+        const provider = new DatabricksProvider(stack, "databricks", { alias: "analytics" });
+        const workspace = lib().DatabricksWorkspace.fromExisting(stack, "workspace", { ...WORKSPACE_ATTRIBUTES, provider });
+        const secretStore = lib().SecretStore.fromExisting(stack, "vault", { vaultId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-central`, vaultName: "kv-central" });
+        const secretScope = { name: "analytics", secretStore, azureDatabricksObjectId: OTHER_SP };
+        new (lib().BatchJob)(stack, "job", jobProps(provider, workspace, { secretScope }));
+        new (lib().BatchJob)(stack, "other-job", jobProps(provider, workspace, { jobName: "analytics-weekly", secretScope }));
+        return stack;
+      },
+      problems: [{ construct: "BatchJob", path: "shared-scope/other-job", prop: "secretScope.name", value: '"analytics"' }],
+      allowed: ["secret scope", "shared-scope/job makes"],
+    },
   ],
 
   "imported resources that contradict themselves": [

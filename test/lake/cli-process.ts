@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { transformFileSync } from "@swc/core";
 
 const repoRoot = resolve(__dirname, "..", "..");
@@ -32,20 +32,23 @@ export interface RunOptions {
 }
 
 export function buildCli(): BuiltCli {
-  const sourceDirectory = join(repoRoot, "src", "lake");
   const outDirectory = mkdtempSync(join(tmpdir(), "lake-cli-"));
-  const libDirectory = join(outDirectory, "lake");
-  mkdirSync(libDirectory);
-  for (const file of readdirSync(sourceDirectory).filter((name) => name.endsWith(".ts"))) {
-    const { code } = transformFileSync(join(sourceDirectory, file), {
+  // src/lake, and the one module of the constructs it reads: the lake's layout.
+  const sources: Array<[string, string]> = readdirSync(join(repoRoot, "src", "lake"))
+    .filter((name) => name.endsWith(".ts"))
+    .map((name) => [join("lake", name), join(repoRoot, "src", "lake", name)]);
+  sources.push([join("constructs", "storage", "lake-layout.ts"), join(repoRoot, "src", "constructs", "storage", "lake-layout.ts")]);
+  for (const [relative, source] of sources) {
+    const { code } = transformFileSync(source, {
       jsc: { parser: { syntax: "typescript" }, target: "es2022" },
       module: { type: "commonjs" },
       swcrc: false,
       configFile: false,
     });
-    writeFileSync(join(libDirectory, file.replace(/\.ts$/, ".js")), code);
+    mkdirSync(dirname(join(outDirectory, relative)), { recursive: true });
+    writeFileSync(join(outDirectory, relative.replace(/\.ts$/, ".js")), code);
   }
-  const script = join(libDirectory, "cli.js");
+  const script = join(outDirectory, "lake", "cli.js");
   return {
     script,
     run: (args, options = {}) => runScript(script, args, options),

@@ -381,9 +381,13 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     const byPipeline = (type: string, pipeline: string) => Object.values(stack.resource[type] ?? {}).filter((body) => String(((body["//"] as Json)?.metadata as Json)?.path).startsWith(`data-platform-neu/${pipeline}/`));
     expect(Object.keys(stack.resource.azurerm_databricks_workspace)).toHaveLength(1);
     expect(Object.keys(stack.resource.azurerm_postgresql_flexible_server)).toHaveLength(1);
-    // The cards job uploads its own folder and the package's guard and provisioning task, none of the bank ETL.
+    // The cards job uploads its own folder and the package's guard, its launcher and provisioning task, none of the bank ETL.
     const cardsFiles = byPipeline("databricks_workspace_file", "cards").map((body) => String(body.path).replace(/^\/jobs\/cards-neu-quarterly-etl\//, ""));
-    expect(cardsFiles.sort()).toEqual(["deployment.json", "deployment_guard.py", "quarterly_provision.py", "quarterly_roles.py", "requirements.txt", "run_spend.py"]);
+    expect(cardsFiles.sort()).toEqual(["_guarded_spend.py", "deployment.json", "deployment_guard.py", "quarterly_provision.py", "quarterly_roles.py", "requirements.txt", "run_spend.py"]);
+    // The team's entry file starts only through the launcher; the bank ETL's own entry files need none.
+    const pythonFiles = (pipeline: string) => byPipeline("databricks_job", pipeline).flatMap((job) => (job.task as Json[]).map((task) => String((task.spark_python_task as Json).python_file)));
+    expect(pythonFiles("cards").filter((file) => !file.includes("quarterly_provision"))).toEqual([expect.stringMatching(/guarded_spend/)]);
+    expect(pythonFiles("bank").some((file) => file.includes("guarded"))).toBe(false);
     expect(byPipeline("databricks_workspace_file", "bank").some((body) => String(body.path).endsWith("/bank_etl/job.py"))).toBe(true);
     // Each pipeline its own database and logins on the shared server.
     expect(Object.values(stack.resource.azurerm_postgresql_flexible_server_database).map((body) => body.name).sort()).toEqual(["bank", "cards"]);

@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Testing, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
@@ -202,6 +205,43 @@ describe("BatchJob, generic", () => {
     expect(problemKeys(validationProblems(stack))).toEqual(
       expect.arrayContaining(["provider", "workspace", "jobName", "codeDirectory", "runAs", "notificationAddresses", "schedule", "cluster", "tasks"].map((prop) => ({ construct: "BatchJob", prop }))),
     );
+  });
+});
+
+describe("BatchJob's launcher in front of a team's entry files", () => {
+  const workspaceFiles = (stack: TerraformStack) => Object.values(synthStack(stack).resource.databricks_workspace_file as Record<string, Body>);
+  const pathsOf = (stack: TerraformStack) => workspaceFiles(stack).map((body) => String(body.path).replace("/jobs/analytics-nightly/", "")).sort();
+
+  it("runs each task of code that is not the package's through a launcher, with the package's guard beside it", () => {
+    const { stack } = buildJob();
+    expect(pathsOf(stack)).toEqual(expect.arrayContaining(["_guarded_extract.py", "_guarded_load.py", "deployment.json", "deployment_guard.py"]));
+    const tasks = (Object.values(synthStack(stack).resource.databricks_job as Record<string, Body>)[0].task as Body[]).map((task) => task.spark_python_task as Body);
+    expect(tasks.map((task) => /code-(_guarded_[a-z]+)-py/.exec(String(task.python_file))?.[1])).toEqual(["_guarded_extract", "_guarded_load"]);
+    expect(tasks[0].parameters).toEqual(["--day", "yesterday"]);
+  });
+
+  it("writes each launched task's entry file, deployed parameters and operator options to deployment.json", () => {
+    const { stack } = buildJob({ tasks: [{ key: "extract", entryFile: "run_check.py", parameters: ["--day", "yesterday"], operatorOptions: { "--day": "value", "--all": "flag" } }] });
+    const settings = String(workspaceFiles(stack).find((body) => String(body.path).endsWith("/deployment.json"))?.content_base64);
+    expect(settings).toContain(`"tasks" = {"extract" = {"entry" = "run_check.py", "parameters" = ["--day", "yesterday"], "operator_options" = {"--day" = "value", "--all" = "flag"}}}`);
+  });
+
+  it("runs the package's own entry files, which check their parameters themselves, without a launcher", () => {
+    const { stack } = buildJob({ codeDirectory: join(__dirname, "..", "..", "spark"), codePaths: ["run_check.py", "run_etl.py", "deployment_guard.py", "bank_etl"] });
+    expect(pathsOf(stack).filter((file) => file.startsWith("_guarded_"))).toEqual([]);
+  });
+
+  it("refuses operator options that are not --names, or neither flag nor value", () => {
+    const { job } = buildJob({ tasks: [{ key: "extract", entryFile: "run_check.py", operatorOptions: { quarter: "value", "--all": "switch" as "flag" } }] });
+    expect(validationProblems(job).map((problem) => problem.prop)).toEqual(["tasks[0].operatorOptions", 'tasks[0].operatorOptions["--all"]']);
+  });
+
+  it("refuses code with a deployment_guard.py of its own, whose name the package's guard needs", () => {
+    const code = mkdtempSync(join(tmpdir(), "own-guard-"));
+    cpSync(FIXTURE_PACKAGE, code, { recursive: true });
+    writeFileSync(join(code, "deployment_guard.py"), "def run_task(*args):\n    pass\n");
+    const { job } = buildJob({ codeDirectory: code });
+    expect(validationProblems(job).map((problem) => problem.prop)).toEqual(["codeDirectory"]);
   });
 });
 

@@ -53,6 +53,11 @@ describe("the uploaded job code", () => {
 
   it("uploads the entry script, the package's .py and .sql files and the requirements, in sorted order", () => {
     expect(Object.keys(uploads(synthPipeline({ codeDirectory: fixtureCopy() })))).toEqual([
+      // Entry files that are not the package's own run through the launchers the package generates.
+      "/jobs/analytics-dev-quarterly-etl/_guarded_check.py",
+      "/jobs/analytics-dev-quarterly-etl/_guarded_load.py",
+      "/jobs/analytics-dev-quarterly-etl/_guarded_maintain.py",
+      "/jobs/analytics-dev-quarterly-etl/_guarded_migrate.py",
       "/jobs/analytics-dev-quarterly-etl/bank_etl/__init__.py",
       "/jobs/analytics-dev-quarterly-etl/bank_etl/job.py",
       "/jobs/analytics-dev-quarterly-etl/bank_etl/sql/V001__create_schema.sql",

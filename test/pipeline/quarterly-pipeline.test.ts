@@ -134,9 +134,19 @@ describe("a team's own pipeline on the bank pipeline's workspace, sink and lake"
     expect(secrets).toEqual(expect.arrayContaining(["psql-analytics-dev-bank-etl-user", "psql-analytics-dev-cards-etl-user", "psql-analytics-dev-cards-app-user"]));
   });
 
-  it("run the team's own code only, with the package's guard and provisioning task beside it", () => {
+  it("run the team's own code only, with the package's guard, its launcher and provisioning task beside it", () => {
     const paths = bodies("cards", "databricks_workspace_file").map((body) => String(body.path).replace("/jobs/cards-dev-quarterly-etl/", ""));
-    expect(paths.sort()).toEqual(["deployment.json", "deployment_guard.py", "quarterly_provision.py", "quarterly_roles.py", "requirements.txt", "run_cards.py"]);
+    expect(paths.sort()).toEqual(["_guarded_spend.py", "deployment.json", "deployment_guard.py", "quarterly_provision.py", "quarterly_roles.py", "requirements.txt", "run_cards.py"]);
+  });
+
+  it("start the team's entry file only through the launcher that holds a run to its deployed parameters", () => {
+    const quarterly = bodies("cards", "databricks_job").find((body) => body.schedule !== undefined) as Body;
+    const [spend] = quarterly.task as Body[];
+    const launcher = bodies("cards", "databricks_workspace_file").find((body) => String(body.path).endsWith("/_guarded_spend.py")) as Body;
+    expect((spend.spark_python_task as Body).python_file).toMatch(/^\$\{databricks_workspace_file\.[^.]*guarded_spend[^.]*\.workspace_path\}$/);
+    expect(Buffer.from(String(launcher.content_base64), "base64").toString("utf8")).toContain('deployment_guard.run_task(__file__, "spend")');
+    const [settings] = bodies("cards", "databricks_workspace_file").filter((body) => String(body.path).endsWith("/deployment.json"));
+    expect(String(settings.content_base64)).toMatch(/"tasks" = \{"spend" = \{"entry" = "run_cards.py", "parameters" = \["--input", /);
   });
 
   it("provision the team's roles in its deploy job, and read the landing folder under its own prefix", () => {

@@ -25,6 +25,8 @@ import { ISecretStore } from "../key-vault/secret-store";
 import { checkDerivedName, closestMatches, isUnresolved, PropValidator } from "../core/validation";
 import { requireTerraformVersion } from "../core/terraform-requirements";
 import { notePrincipal } from "../core/stack-notes";
+import { GUARD_FILE } from "../core/package-code";
+import { checkOperatorOptions, isSelfGuarded, launcherFile, OperatorOptionKind, packageGuardFile } from "./task-launcher";
 
 /** The job cluster's size, VM sizes and runtime, which its policy pins. */
 export interface JobClusterOptions {
@@ -104,6 +106,15 @@ export interface BatchJobTask {
    * @default - none: the entry file may read no secret
    */
   readonly secretKeys?: string[];
+  /**
+   * Options an operator may add, change or leave out when starting a run with new parameters, each
+   * `"flag"` (alone, such as `--all`) or `"value"` (with its value, such as `--quarter 2024-Q1`).
+   * Unless the entry file is one of the package's own (which check their parameters themselves),
+   * the task runs through a launcher that refuses a run whose other parameters are not the
+   * deployed ones, in order, before the entry file starts (`deployment_guard.run_task`).
+   * @default - none: a run of a team's entry file takes exactly the deployed parameters
+   */
+  readonly operatorOptions?: Readonly<Record<string, OperatorOptionKind>>;
 }
 
 /** When the job runs. */
@@ -327,6 +338,7 @@ export class BatchJob extends Construct {
     const ready = [...(props.workspace?.ready ?? [])];
     this.codeFolder = props.codeFolder ?? `/jobs/${props.jobName}`;
     const files = this.jobFiles(v, props);
+    const launched = this.addLaunchers(v, props, files);
     v.report(this);
     if (props.provider) useDatabricksProvider(this, { provider: props.provider, role: "workspace", construct: "BatchJob", prop: "provider" });
     this.claimWorkspaceNames(props);
@@ -339,10 +351,10 @@ export class BatchJob extends Construct {
       this.secretScope = this.createSecretScope(props, props.secretScope, ready);
     }
     this.clusterPolicy = this.createClusterPolicy(props, ready);
-    const deployment = deploymentOf(props);
+    const deployment = deploymentOf(props, launched);
     if (deployment) this.deploymentFile = this.uploadDeploymentSettings(props, deployment);
-    const tasks = this.jobTasks(props.tasks ?? []);
-    const deployTasks = this.jobTasks(props.deployTasks ?? []);
+    const tasks = this.jobTasks(props.tasks ?? [], launched);
+    const deployTasks = this.jobTasks(props.deployTasks ?? [], launched);
     this.entryPointPaths = Object.fromEntries([...tasks, ...deployTasks].map((task) => [task.taskKey, task.sparkPythonTask?.pythonFile ?? ""]));
     this.job = this.createJob(props, tasks, ready, { id: "job", name: props.jobName, scheduled: true });
     this.jobId = this.job.id;
@@ -393,6 +405,34 @@ export class BatchJob extends Construct {
       });
     }
     return files;
+  }
+
+  /**
+   * A launcher beside the code for each task whose entry file is not one of the package's own
+   * (task-launcher.ts), and the package's guard the launchers call. Returns the launched tasks'
+   * keys with their entry files.
+   */
+  private addLaunchers(v: PropValidator, props: BatchJobProps, files: JobCodeFile[]): Map<string, string> {
+    const launched = new Map<string, string>();
+    for (const name of ["tasks", "deployTasks"] as const) {
+      (props[name] ?? []).forEach((task, index) => {
+        checkOperatorOptions(v, `${name}[${index}].operatorOptions`, task?.operatorOptions);
+        const entry = normaliseEntry(task?.entryFile ?? "");
+        const file = files.find((candidate) => candidate.relativePath === entry);
+        if (file === undefined || typeof task.key !== "string" || !TASK_KEY.test(task.key) || isSelfGuarded(entry, file)) return;
+        launched.set(task.key, entry);
+      });
+    }
+    if (launched.size === 0) return launched;
+    const guard = packageGuardFile();
+    const own = files.find((file) => file.relativePath === GUARD_FILE);
+    if (own === undefined) files.push(guard);
+    else if (own.sha256 !== guard.sha256) {
+      v.fail("codeDirectory", props.codeDirectory, `code without a ${GUARD_FILE} of its own: the package uploads its guard under that name for the launchers of the job's tasks`);
+    }
+    for (const [key, entry] of launched) files.push(launcherFile(key, entry));
+    files.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
+    return launched;
   }
 
   /** Names a workspace holds once: each job of a shared workspace needs its own (the stack-wide pass compares them). */
@@ -487,11 +527,11 @@ export class BatchJob extends Construct {
     });
   }
 
-  /** Tasks on the one job cluster, each running its uploaded entry file with the pinned libraries. */
-  private jobTasks(batchTasks: readonly BatchJobTask[]): JobTask[] {
+  /** Tasks on the one job cluster, each running its uploaded entry file (or its launcher) with the pinned libraries. */
+  private jobTasks(batchTasks: readonly BatchJobTask[], launched: ReadonlyMap<string, string>): JobTask[] {
     const libraries: JobTaskLibrary[] = this.libraries.map((requirement) => ({ pypi: { package: requirement } }));
     return batchTasks.map((task) => {
-      const entry = normaliseEntry(task.entryFile ?? "");
+      const entry = launched.has(task.key) ? launcherFile(task.key, "").relativePath : normaliseEntry(task.entryFile ?? "");
       const file = this.codeFiles[entry];
       return {
         taskKey: task.key,
@@ -748,15 +788,27 @@ function forJsonencode(value: unknown): unknown {
  * `deployment.json`: the deploy's settings, the secret scope and the keys each entry file may
  * read (an entry file run by two tasks may read what either names).
  */
-function deploymentOf(props: BatchJobProps): Record<string, unknown> | undefined {
+function deploymentOf(props: BatchJobProps, launched: ReadonlyMap<string, string>): Record<string, unknown> | undefined {
   const tasks = [...(props.tasks ?? []), ...(props.deployTasks ?? [])];
-  if (props.deploymentSettings === undefined && !tasks.some((task) => (task?.secretKeys ?? []).length > 0)) return undefined;
+  if (props.deploymentSettings === undefined && launched.size === 0 && !tasks.some((task) => (task?.secretKeys ?? []).length > 0)) return undefined;
   const secretKeys: Record<string, string[]> = {};
   for (const task of tasks) {
     const entry = normaliseEntry(task?.entryFile ?? "");
     secretKeys[entry] = [...new Set([...(secretKeys[entry] ?? []), ...(task?.secretKeys ?? [])])];
   }
-  return { schema_version: 1, ...props.deploymentSettings, secret_scope: props.secretScope?.name ?? null, secret_keys: secretKeys };
+  // Each launched task's deployed parameters, which its launcher holds a run's to.
+  const launchedTasks = Object.fromEntries(
+    tasks
+      .filter((task) => launched.has(task.key))
+      .map((task) => [task.key, { entry: launched.get(task.key), parameters: task.parameters ?? [], operator_options: { ...task.operatorOptions } }]),
+  );
+  return {
+    schema_version: 1,
+    ...props.deploymentSettings,
+    secret_scope: props.secretScope?.name ?? null,
+    secret_keys: secretKeys,
+    ...(launched.size > 0 ? { tasks: launchedTasks } : {}),
+  };
 }
 
 /** No task an operator may start can read an administrator's credential, and no task names a secret without a scope to read it from. */

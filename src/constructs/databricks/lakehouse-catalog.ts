@@ -13,7 +13,8 @@ import { checkDatabricksPrincipal } from "./databricks-checks";
 import { checkProviderType } from "../core/provider-setup";
 import { checkWorkspaceProvider, DatabricksWorkspace, IDatabricksWorkspace } from "./databricks-workspace";
 import { claimName, useDatabricksProvider } from "../core/consistency";
-import { ILakeStorage, LakeContainerName } from "../storage/lake-storage";
+import { ILakeStorage } from "../storage/lake-storage";
+import { CATALOG_CONTAINER, LakeContainerName, LANDING_CONTAINER } from "../storage/lake-layout";
 import {
   CATALOG_SCHEMAS,
   CatalogSchemaName,
@@ -226,9 +227,9 @@ export class LakehouseCatalog extends Construct {
     const connector = AzurePrincipal.servicePrincipal(props.accessConnector?.principalId ?? workspace?.accessConnectorPrincipalId);
     const roles: Partial<Record<ExternalLocationArea | "catalog", RoleAssignment>> = {};
     if (lake) {
-      for (const area of [...EXTERNAL_LOCATION_AREAS, "catalog"] as const) {
-        const role = area === "landing" ? "Storage Blob Data Reader" : "Storage Blob Data Contributor";
-        roles[area] = lake.grantContainer(this, `connector-${area}-${area === "landing" ? "reader" : "contributor"}`, connector, role, area, folder === "" ? undefined : folder);
+      for (const area of [...EXTERNAL_LOCATION_AREAS, CATALOG_CONTAINER] as const) {
+        const role = area === LANDING_CONTAINER ? "Storage Blob Data Reader" : "Storage Blob Data Contributor";
+        roles[area] = lake.grantContainer(this, `connector-${area}-${area === LANDING_CONTAINER ? "reader" : "contributor"}`, connector, role, area, folder === "" ? undefined : folder);
       }
     }
     this.lakeRoles = roles;
@@ -266,15 +267,15 @@ export class LakehouseCatalog extends Construct {
       dependsOn: [...onMetastore, ...ready, ...lakeRoleEffective, ...lakeReachable],
     });
     const locations: Partial<Record<ExternalLocationArea | "catalog", ExternalLocation>> = {};
-    for (const area of [...EXTERNAL_LOCATION_AREAS, "catalog"] as const) {
+    for (const area of [...EXTERNAL_LOCATION_AREAS, CATALOG_CONTAINER] as const) {
       locations[area] = new ExternalLocation(this, `external-location-${area}`, {
         provider,
         name: `${this.catalogName}_${area}`,
         url: lake?.abfssUri(area, folder),
         credentialName: this.storageCredential.name,
-        comment: area === "catalog" ? "Managed storage root of the catalog." : `The lake's ${area} area.`,
+        comment: area === CATALOG_CONTAINER ? "Managed storage root of the catalog." : `The lake's ${area} area.`,
         // Landed files are written by the landing tool, never through Unity Catalog.
-        readOnly: area === "landing" ? true : undefined,
+        readOnly: area === LANDING_CONTAINER ? true : undefined,
         isolationMode: "ISOLATION_MODE_ISOLATED",
         skipValidation,
         dependsOn: [...(lake?.containerReady?.[area] ?? []), ...onMetastore, ...ready, ...lakeReachable],
@@ -285,7 +286,7 @@ export class LakehouseCatalog extends Construct {
       provider,
       name: this.catalogName,
       comment: props.comment,
-      storageRoot: lake?.abfssUri("catalog", `${folder}${this.catalogName}/`),
+      storageRoot: lake?.abfssUri(CATALOG_CONTAINER, `${folder}${this.catalogName}/`),
       // Bound to this workspace: other environments' workspaces share the metastore.
       isolationMode: "ISOLATED",
       dependsOn: [this.externalLocations.catalog, ...onMetastore, ...ready],
@@ -404,7 +405,7 @@ function checkLakeClaims(v: PropValidator, catalog: LakehouseCatalog, lake: ILak
   // A prefix known only at deploy time cannot be compared; such a catalog claims nothing.
   if (isUnresolved(prefix)) return;
   const folder = lakePathFolder(prefix);
-  const areas: Array<ExternalLocationArea | "catalog"> = [...EXTERNAL_LOCATION_AREAS, "catalog"];
+  const areas: Array<ExternalLocationArea | "catalog"> = [...EXTERNAL_LOCATION_AREAS, CATALOG_CONTAINER];
   const mine: Array<LakeClaim & { area: string }> = areas.map((area) => ({
     area,
     container: lake.containerNames?.[area as LakeContainerName] ?? area,

@@ -6,13 +6,14 @@
  * securable gets one authoritative `databricks_grants` resource built from these tables, so a
  * privilege added by hand in the UI is removed on the next deploy.
  */
+import { JOB_CONTAINERS } from "../storage/lake-layout";
 
 /** Schemas of the environment's catalog. */
 export const CATALOG_SCHEMAS = ["raw", "curated", "features", "ops"] as const;
 export type CatalogSchemaName = (typeof CATALOG_SCHEMAS)[number];
 
-/** Lake containers registered as external locations the job reads or writes. */
-export const EXTERNAL_LOCATION_AREAS = ["landing", "curated", "features", "quarantine"] as const;
+/** Lake containers registered as external locations: the ones the job reads or writes. */
+export const EXTERNAL_LOCATION_AREAS = JOB_CONTAINERS;
 export type ExternalLocationArea = (typeof EXTERNAL_LOCATION_AREAS)[number];
 
 export type Grantee = "jobServicePrincipal" | "dataEngineers" | "mlConsumers";

@@ -2,6 +2,7 @@ import { BatchJobTask } from "../databricks/batch-job";
 import { JOB_REQUIREMENTS } from "../databricks/job-code";
 import { PACKAGE_SPARK_DIRECTORY, isDefined } from "./quarterly-pipeline";
 import { QuarterlyJobContext, QuarterlyJobDefinition, QuarterlyJobTasks } from "./quarterly-job";
+import { WRITTEN_CONTAINERS } from "../storage/lake-layout";
 
 /** The bank ETL's code, in the installed package's `spark/` folder. */
 export const BANK_ETL_CODE_DIRECTORY = PACKAGE_SPARK_DIRECTORY;
@@ -147,7 +148,7 @@ export function bankEtlJob(options: BankEtlJobOptions = {}): QuarterlyJobDefinit
     landingFolder: options.landingFolder ?? "bank/transactions/",
     // The ETL puts each data area's name in place of {container}: curated/<folder>transactions,
     // features/<folder>quarterly, quarantine/<folder>rows.
-    writesAreasByName: ["curated", "features", "quarantine"],
+    writesAreasByName: WRITTEN_CONTAINERS,
     tasks: (context) => bankEtlTasks(context, options),
     problems: () => bankEtlJobProblems(options),
   };

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Annotations, ITerraformDependable } from "cdktf";
 import { DatabricksAccessConnector } from "@cdktf/provider-azurerm/lib/databricks-access-connector";
@@ -10,7 +9,8 @@ import { checkDatabricksPrincipal } from "../databricks/databricks-checks";
 import { DatabricksWorkspace, DatabricksWorkspaceSubnets, DbfsCustomerManagedKey, IDatabricksWorkspace } from "../databricks/databricks-workspace";
 import { DEFAULT_QUARTERLY_CRON, isQuarterlyCron, QUARTERLY_CRON_RULE, yearAlreadyPast } from "../databricks/job-schedule";
 import { LakehouseCatalog } from "../databricks/lakehouse-catalog";
-import { ILakeStorage, LakeContainerName } from "../storage/lake-storage";
+import { ILakeStorage } from "../storage/lake-storage";
+import { LakeContainerName, LANDING_CONTAINER } from "../storage/lake-layout";
 import { lakeEndpointTargets, NetworkConnectivity } from "../databricks/network-connectivity";
 import { IObservability } from "../monitoring/observability";
 import { DataEngineerAccess } from "../databricks/pipeline-grants";
@@ -26,6 +26,7 @@ import { notePipelineIdentity, notePrincipal } from "../core/stack-notes";
 import { checkProviderType } from "../core/provider-setup";
 import { requireNetworkSubscription, WORKSPACE_VNET_SUBSCRIPTION_RULE } from "../core/subscription-placement";
 import { QuarterlyJobContext, QuarterlyJobDatabase, QuarterlyJobDefinition } from "./quarterly-job";
+import { PACKAGE_SPARK_DIRECTORY } from "../core/package-code";
 
 export type { JobClusterOptions } from "../databricks/batch-job";
 export type { DatabricksWorkspaceSubnets, DbfsCustomerManagedKey } from "../databricks/databricks-workspace";
@@ -36,18 +37,8 @@ export type DataEngineerJobAccess = (typeof DATA_ENGINEER_JOB_ACCESS)[number];
 
 /** The CA bundle Databricks Runtime ships, which verifies the Azure PostgreSQL server certificate. */
 export const CLUSTER_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
-/**
- * The package's `spark/` folder: the nearest one above this file (`src/constructs/pipeline`,
- * `lib/constructs/pipeline`, or the CDK Terrain flavour's `lib/cdktn/constructs/pipeline`).
- */
-export const PACKAGE_SPARK_DIRECTORY = packageSparkDirectory(__dirname);
-
-function packageSparkDirectory(from: string): string {
-  for (let directory = from; path.dirname(directory) !== directory; directory = path.dirname(directory)) {
-    if (existsSync(path.join(directory, "spark", "run_etl.py"))) return path.join(directory, "spark");
-  }
-  return path.resolve(from, "..", "..", "..", "spark");
-}
+/** The package's `spark/` folder (the nearest one above the constructs, in src/ or lib/). */
+export { PACKAGE_SPARK_DIRECTORY };
 /**
  * The package's files every job's code folder gets beside the job's own: the guard its entry
  * files call before reading a secret (it compares their parameters with deployment.json), and
@@ -485,7 +476,7 @@ export class QuarterlyPipeline extends Construct {
     const schedule = props.schedule ?? {};
     const timezone = schedule.timezoneId ?? "UTC";
     const folder = this.catalog.lakePathFolder;
-    this.landingUri = props.lake?.abfssUri("landing", `${folder}${props.landingPrefix ?? job.landingFolder ?? ""}`);
+    this.landingUri = props.lake?.abfssUri(LANDING_CONTAINER, `${folder}${props.landingPrefix ?? job.landingFolder ?? ""}`);
     const lakeRoot = `abfss://{container}@${props.lake?.accountName}.dfs.core.windows.net/${folder}`;
     const context: QuarterlyJobContext = {
       nameSuffix: suffix,

@@ -22,6 +22,7 @@ import { checkExpiry, checkName, isUnresolved, NAME_RULES, PropValidator } from 
 import { useAzurermProvider } from "../core/providers";
 import { notePrincipal } from "../core/stack-notes";
 import { checkLandingLifecycle, LandingColdTier, landingLifecycle, landingTiering } from "./landing-lifecycle";
+import { LAKE_CONTAINERS, LakeContainerName, LANDING_CONTAINER } from "./lake-layout";
 
 export const REPLICATION_TYPES = ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const;
 export type ReplicationType = (typeof REPLICATION_TYPES)[number];
@@ -31,8 +32,8 @@ export { LANDING_COLD_TIERS } from "./landing-lifecycle";
 export type { LandingColdTier } from "./landing-lifecycle";
 
 /** The lake's containers: one per data area of the data contract, plus the Unity Catalog root. */
-export const LAKE_CONTAINERS = ["landing", "curated", "features", "quarantine", "catalog"] as const;
-export type LakeContainerName = (typeof LAKE_CONTAINERS)[number];
+export { LAKE_CONTAINERS } from "./lake-layout";
+export type { LakeContainerName } from "./lake-layout";
 
 /** Data-plane roles a principal can be granted on the lake. */
 export const LAKE_ROLES = ["Storage Blob Data Reader", "Storage Blob Data Contributor", "Storage Blob Data Owner", "Storage Queue Data Contributor"] as const;
@@ -389,7 +390,7 @@ export class LakeStorage extends LakeStorageBase {
       notePrincipal(this, principal?.objectId, "lands files in the landing container");
       grantRole(this, `landing-writer-${index}`, {
         construct: "LakeStorage",
-        targetScope: `${this.accountId}/blobServices/default/containers/${containers.landing?.name ?? "landing"}`,
+        targetScope: `${this.accountId}/blobServices/default/containers/${containers.landing?.name ?? LANDING_CONTAINER}`,
         principal,
         role: "Storage Blob Data Contributor",
         roles: ["Storage Blob Data Contributor"],
@@ -397,7 +398,7 @@ export class LakeStorage extends LakeStorageBase {
     });
     this.containerNames = Object.fromEntries(LAKE_CONTAINERS.map((name) => [name, name])) as Record<LakeContainerName, string>;
 
-    landingTiering(this, this.accountId, "landing", lifecycle);
+    landingTiering(this, this.accountId, LANDING_CONTAINER, lifecycle);
 
     const endpoints: ITerraformDependable[] = [];
     const zonesReady: ITerraformDependable[] = [];
