@@ -36,7 +36,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from . import lake, load_pg, pg_copy
 from . import manifest as quarter_manifest
-from .accounting import RunCounts, check_identity, count_outcomes, split_offsets
+from .accounting import RunCounts, check_identity, count_outcomes, settled_split_offsets
 from .config import PG_DETAIL_ROWS, JobConfig, PgSettings, strip_url_credentials
 from .errors import EmptyScopeError, describe, log_failure
 from .extract import check_same_input, check_unchanged, extract, resolve_input
@@ -261,7 +261,8 @@ def _transform(run: RunState) -> None:
     run.curated = curated_transactions(run.scoped, run.run_id)
     run.features = quarterly_features(run.curated).persist()  # a few hundred rows per quarter
     run.cached.append(run.features)
-    run.quarantine = quarantine_rows(rejected_rows(run.outcomes), run.run_id, input_sha256, split_offsets(run.outcomes))
+    run.quarantine = quarantine_rows(rejected_rows(run.outcomes), run.run_id, input_sha256,
+                                     settled_split_offsets(run.outcomes))
 
 
 def _load_postgres(run: RunState) -> None:

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from bank_etl.accounting import count_outcomes, split_offsets
+from bank_etl.accounting import count_outcomes, settled_split_offsets, split_offsets
 from bank_etl.extract import InputError, cell_text, extract, match_required_columns, resolve_input
 from bank_etl.fs import LocalFs
 from bank_etl.transform import quarantine_rows
@@ -73,7 +73,7 @@ def test_numbers_quarantined_rows_by_their_data_record_across_reader_splits(spar
         outcomes = group_outcomes(classify(extract(spark, LocalFs(), str(path)).raw)).cache()
         counts = count_outcomes(outcomes, apply_scope(distinct_valid(outcomes), None))
         assert len(counts.rows_per_split) > 1
-        rejected = quarantine_rows(rejected_rows(outcomes), "run", "sha", split_offsets(outcomes)).collect()
+        rejected = quarantine_rows(rejected_rows(outcomes), "run", "sha", settled_split_offsets(outcomes)).collect()
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
     assert counts.rows_read == 3000
@@ -157,3 +157,25 @@ def test_the_load_takes_the_checked_file_under_its_folder_however_the_store_spel
     elsewhere = {**checked, "path": str(tmp_path / "in-other" / "a.csv")}
     with pytest.raises(InputChangedError, match="not --input"):
         check_same_input(LocalFs(), str(tmp_path / "in"), elsewhere)
+
+
+def test_the_quarantine_reads_the_cached_outcomes_and_never_the_input_again(spark, tmp_path):
+    """Its plan's leaves, once the cache is applied: the cached outcomes and the split offsets'
+    small table, no file relation. A file relation there means every quarantine write reads and validates the
+    whole input again."""
+    path = write_csv(tmp_path / "in.csv", [[f"1/{n % 28 + 1}/2022", "BAD" if n % 7 else "RETAIL", "Goa", str(n), "1"]
+                                          for n in range(300)])
+    outcomes = group_outcomes(classify(extract(spark, LocalFs(), str(path)).raw)).cache()
+    try:
+        count_outcomes(outcomes, apply_scope(distinct_valid(outcomes), None))
+
+        def leaves(frame) -> set[str]:
+            found = frame._jdf.queryExecution().withCachedData().collectLeaves()
+            return {found.apply(index).getClass().getSimpleName() for index in range(found.size())}
+
+        settled = leaves(quarantine_rows(rejected_rows(outcomes), "run", "sha", settled_split_offsets(outcomes)))
+        assert "InMemoryRelation" in settled and "LogicalRelation" not in settled  # no file relation
+        # The query the local table replaces: its join does not find the cache.
+        assert "LogicalRelation" in leaves(quarantine_rows(rejected_rows(outcomes), "run", "sha", split_offsets(outcomes)))
+    finally:
+        outcomes.unpersist()
