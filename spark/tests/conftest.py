@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import os
 import secrets
+import shutil
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -17,6 +19,7 @@ import psycopg
 import pytest
 
 SPARK_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = SPARK_DIR.parent
 sys.path.insert(0, str(SPARK_DIR))
 
 from bank_etl import load_pg  # noqa: E402
@@ -42,6 +45,20 @@ def pg_url():
 
     with pgserver.running() as server:
         yield server.env()["BANK_PG_URL"]
+
+
+# Lets node require the library's TypeScript sources, compiled by the repository's swc as they load.
+_TYPESCRIPT_REQUIRE_HOOK = (
+    "const swc = require('@swc/core'); const Module = require('module'); const fs = require('fs');"
+    "Module._extensions['.ts'] = (m, file) => m._compile(swc.transformSync(fs.readFileSync(file, 'utf8'), { filename: file,"
+    " jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' }, swcrc: false,"
+    " configFile: false }).code, file);")
+
+
+def node_with_typescript(script: str, *args: str) -> str:
+    """Runs `script` in node (its process.argv[1:] are `args`) with .ts files requirable; returns stdout."""
+    return subprocess.run([shutil.which("node") or "node", "-e", _TYPESCRIPT_REQUIRE_HOOK + script, *args],
+                          capture_output=True, text=True, cwd=REPO_DIR, timeout=120, check=True).stdout
 
 
 ETL_ROLE, READER_ROLE, READER_LOGIN = "bank_etl", "bank_reader", "bank_app"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import deployment_guard
+from conftest import REPO_DIR, node_with_typescript
 from deployment_guard import DeploymentMismatch, check_run
 
 DEPLOYMENT = {
@@ -122,7 +123,6 @@ def test_the_guard_needs_nothing_but_the_standard_library():
 
 # --- the launcher in front of a team's own entry file (src/constructs/databricks/task-launcher.ts) ---
 
-REPO_DIR = Path(__file__).resolve().parents[2]
 CARDS_URL = "postgresql://psql-analytics-dev.postgres.database.azure.com:5432/cards?sslmode=verify-full"
 CARDS_LAKE = "abfss://{container}@stanalyticsdev01.dfs.core.windows.net/cards/"
 DEPLOYED = ["--pg-url", CARDS_URL, "--lake", CARDS_LAKE, "--day", "started-{{job.start_time.iso_date}}"]
@@ -139,17 +139,11 @@ json.dump({"argv": sys.argv, "path0": sys.path[0]}, open(sys.argv[0] + ".started
 
 
 def typescript_launcher(task_key: str, entry: str) -> str:
-    """The launcher the constructs upload, made by task-launcher.ts itself (compiled by swc as it loads)."""
-    script = (
-        "const swc = require('@swc/core'); const Module = require('module'); const fs = require('fs');"
-        "Module._extensions['.ts'] = (m, file) => m._compile(swc.transformSync(fs.readFileSync(file, 'utf8'), { filename: file,"
-        " jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' }, swcrc: false,"
-        " configFile: false }).code, file);"
+    """The launcher the constructs upload, made by task-launcher.ts itself."""
+    return node_with_typescript(
         "const l = require(process.argv[1]);"
-        "process.stdout.write(Buffer.from(l.launcherFile(process.argv[2], process.argv[3]).contentBase64, 'base64').toString('utf8'));")
-    result = subprocess.run([shutil.which("node") or "node", "-e", script, str(REPO_DIR / "src/constructs/databricks/task-launcher.ts"),
-                             task_key, entry], capture_output=True, text=True, cwd=REPO_DIR, timeout=120, check=True)
-    return result.stdout
+        "process.stdout.write(Buffer.from(l.launcherFile(process.argv[2], process.argv[3]).contentBase64, 'base64').toString('utf8'));",
+        str(REPO_DIR / "src/constructs/databricks/task-launcher.ts"), task_key, entry)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from bank_etl.config import ConfigError, parse_args, parse_pg_url
 from bank_etl.fs import LocalFs
 from bank_etl.job import ManifestWriteError, run_job
 
-from conftest import ROLES, job_config
+from conftest import ROLES, job_config, node_with_typescript
 
 QUARTER = "2022-Q3"
 LAKE_TABLES = {"curated.transactions": "curated/transactions", "features.quarterly": "features/quarterly",
@@ -426,20 +426,14 @@ def test_the_job_computes_the_same_code_version_as_the_deployment(tmp_path):
     node = shutil.which("node")
     if node is None or not (REPO_DIR / "node_modules/@swc/core").is_dir():
         pytest.skip("needs node and the repository's node_modules")
-    # The TypeScript sources, compiled by swc as they are required (the bank ETL's code paths live in
-    # bank-etl-job.ts, which requires other modules of the library).
-    script = (
-        "const swc = require('@swc/core'); const Module = require('module'); const fs = require('fs');"
-        "Module._extensions['.ts'] = (m, file) => m._compile(swc.transformSync(fs.readFileSync(file, 'utf8'), { filename: file,"
-        " jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' }, swcrc: false,"
-        " configFile: false }).code, file);"
-        "const j = require(process.argv[1]); const { BANK_ETL_CODE_PATHS } = require(process.argv[2]);"
-        "process.stdout.write(j.codeVersion(j.collectJobCode(process.argv[3], BANK_ETL_CODE_PATHS)));")
+    # The bank ETL's code paths live in bank-etl-job.ts, which requires other modules of the library.
     spark_dir = REPO_DIR / "spark"
-    result = subprocess.run([node, "-e", script, str(REPO_DIR / "src/constructs/databricks/job-code.ts"),
-                             str(REPO_DIR / "src/constructs/pipeline/bank-etl-job.ts"), str(spark_dir)],
-                            capture_output=True, text=True, cwd=REPO_DIR, timeout=120, check=True)
-    assert result.stdout == quarter_manifest.code_version() == quarter_manifest.code_version(spark_dir)
+    version = node_with_typescript(
+        "const j = require(process.argv[1]); const { BANK_ETL_CODE_PATHS } = require(process.argv[2]);"
+        "process.stdout.write(j.codeVersion(j.collectJobCode(process.argv[3], BANK_ETL_CODE_PATHS)));",
+        str(REPO_DIR / "src/constructs/databricks/job-code.ts"), str(REPO_DIR / "src/constructs/pipeline/bank-etl-job.ts"),
+        str(spark_dir))
+    assert version == quarter_manifest.code_version() == quarter_manifest.code_version(spark_dir)
     # Tests, caches, hidden files and other file types are not part of it; a shipped file is.
     copy_dir = tmp_path / "spark"
     shutil.copytree(spark_dir, copy_dir, ignore=shutil.ignore_patterns(".data", "artifacts", "spark-warehouse"))
@@ -447,9 +441,9 @@ def test_the_job_computes_the_same_code_version_as_the_deployment(tmp_path):
     (copy_dir / "bank_etl/__pycache__/x.py").write_text("cached")
     (copy_dir / "bank_etl/notes.txt").write_text("not shipped")
     (copy_dir / "tests/test_new.py").write_text("not shipped")
-    assert quarter_manifest.code_version(copy_dir) == result.stdout
+    assert quarter_manifest.code_version(copy_dir) == version
     (copy_dir / "bank_etl/sql/V999__more.sql").write_text("SELECT 1;")
-    assert quarter_manifest.code_version(copy_dir) != result.stdout
+    assert quarter_manifest.code_version(copy_dir) != version
 
 
 def test_the_code_version_parameter_is_optional_and_must_be_a_sha256():

@@ -15,7 +15,7 @@ import { DATA_SECURITY_MODES, DATABRICKS_RUNTIME, DataSecurityMode, jobClusterPo
 import { checkAssigned, checkDatabricksPrincipal, checkNotificationAddresses, principalKey } from "./databricks-checks";
 import { checkWorkspaceProvider, IDatabricksWorkspace, knowsAssignments } from "./databricks-workspace";
 import { claimName, useDatabricksProvider } from "../core/consistency";
-import { codeVersion, collectJobCode, isCodeDirectory, JOB_REQUIREMENTS, JobCodeFile, parseRequirements, readJobFile } from "./job-code";
+import { codeVersion, collectJobCode, compareNames, isCodeDirectory, JOB_REQUIREMENTS, JobCodeFile, parseRequirements, readJobFile } from "./job-code";
 import { isIanaTimeZone, isQuartzCron, QUARTZ_CRON_RULE, yearAlreadyPast } from "./job-schedule";
 import { AZURE_DATABRICKS_NODE_TYPES, AZURE_DATABRICKS_NODE_TYPES_DATE, isAzureDatabricksNodeType } from "./databricks-node-types";
 import { checkProviderType } from "../core/provider-setup";
@@ -26,7 +26,7 @@ import { checkDerivedName, closestMatches, isUnresolved, PropValidator } from ".
 import { requireTerraformVersion } from "../core/terraform-requirements";
 import { notePrincipal } from "../core/stack-notes";
 import { GUARD_FILE } from "../core/package-code";
-import { checkOperatorOptions, isSelfGuarded, launcherFile, OperatorOptionKind, packageGuardFile } from "./task-launcher";
+import { checkOperatorOptions, isSelfGuarded, launcherFile, launcherFileName, OperatorOptionKind, packageGuardFile } from "./task-launcher";
 
 /** The job cluster's size, VM sizes and runtime, which its policy pins. */
 export interface JobClusterOptions {
@@ -395,7 +395,7 @@ export class BatchJob extends Construct {
       files.push({ ...readJobFile(extra.directory, extra.path), relativePath: name });
       uploaded.add(name);
     });
-    files.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
+    files.sort((a, b) => compareNames(a.relativePath, b.relativePath));
     for (const name of ["tasks", "deployTasks"] as const) {
       (props[name] ?? []).forEach((task, index) => {
         if (task?.entryFile === undefined || !isCodeDirectory(codeDirectory)) return;
@@ -431,7 +431,7 @@ export class BatchJob extends Construct {
       v.fail("codeDirectory", props.codeDirectory, `code without a ${GUARD_FILE} of its own: the package uploads its guard under that name for the launchers of the job's tasks`);
     }
     for (const [key, entry] of launched) files.push(launcherFile(key, entry));
-    files.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
+    files.sort((a, b) => compareNames(a.relativePath, b.relativePath));
     return launched;
   }
 
@@ -531,7 +531,7 @@ export class BatchJob extends Construct {
   private jobTasks(batchTasks: readonly BatchJobTask[], launched: ReadonlyMap<string, string>): JobTask[] {
     const libraries: JobTaskLibrary[] = this.libraries.map((requirement) => ({ pypi: { package: requirement } }));
     return batchTasks.map((task) => {
-      const entry = launched.has(task.key) ? launcherFile(task.key, "").relativePath : normaliseEntry(task.entryFile ?? "");
+      const entry = launched.has(task.key) ? launcherFileName(task.key) : normaliseEntry(task.entryFile ?? "");
       const file = this.codeFiles[entry];
       return {
         taskKey: task.key,

@@ -19,14 +19,18 @@ const PACKAGE_EXTENSIONS = [".py", ".sql"];
 /** Folders that never ship: tests, caches, local data and virtual environments. */
 const SKIPPED_FOLDERS = new Set(["tests", "test", "__pycache__", "node_modules", "venv", "env", ".venv"]);
 
-function compareNames(a: string, b: string): number {
-  // Code-point order, so the result never depends on the machine's locale.
+/** Code-point order, so the result never depends on the machine's locale. */
+export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function readJobFile(root: string, relativePath: string): JobCodeFile {
-  const bytes = readFileSync(path.join(root, ...relativePath.split("/")));
+/** A file to upload, from its bytes. */
+export function jobFile(relativePath: string, bytes: Buffer): JobCodeFile {
   return { relativePath, contentBase64: bytes.toString("base64"), sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+export function readJobFile(root: string, relativePath: string): JobCodeFile {
+  return jobFile(relativePath, readFileSync(path.join(root, ...relativePath.split("/"))));
 }
 
 function walkPackage(root: string, relativeFolder: string, found: string[]): void {

@@ -9,12 +9,9 @@
  * deployed ones (kept in `deployment.json`, where only admins can write), apart from the options
  * the task lets operators set, or the entry file never starts.
  */
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { GUARD_FILE, PACKAGE_SPARK_DIRECTORY } from "../core/package-code";
 import { PropValidator } from "../core/validation";
-import { JobCodeFile } from "./job-code";
+import { jobFile, JobCodeFile, readJobFile } from "./job-code";
 
 /** How an operator may pass an option: alone (`--all`) or with a value (`--quarter 2024-Q1`). */
 export type OperatorOptionKind = "flag" | "value";
@@ -25,15 +22,11 @@ export const SELF_GUARDED_ENTRY_FILES: readonly string[] = ["run_check.py", "run
 const OPTION_NAME = /^--[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const OPERATOR_OPTION_KINDS: readonly OperatorOptionKind[] = ["flag", "value"];
 
-function sha256(bytes: Buffer): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
 /** Whether `file` is one of the package's own self-guarded entry files, byte for byte. */
 export function isSelfGuarded(entry: string, file: JobCodeFile | undefined): boolean {
   if (file === undefined || !SELF_GUARDED_ENTRY_FILES.includes(entry)) return false;
   try {
-    return sha256(readFileSync(path.join(PACKAGE_SPARK_DIRECTORY, entry))) === file.sha256;
+    return readJobFile(PACKAGE_SPARK_DIRECTORY, entry).sha256 === file.sha256;
   } catch {
     return false;
   }
@@ -54,14 +47,12 @@ export function launcherFile(taskKey: string, entry: string): JobCodeFile {
     `deployment_guard.run_task(__file__, ${JSON.stringify(taskKey)})`,
     "",
   ].join("\n");
-  const bytes = Buffer.from(content, "utf8");
-  return { relativePath: launcherFileName(taskKey), contentBase64: bytes.toString("base64"), sha256: sha256(bytes) };
+  return jobFile(launcherFileName(taskKey), Buffer.from(content, "utf8"));
 }
 
 /** The package's guard, uploaded beside a team's code for its launchers. */
 export function packageGuardFile(): JobCodeFile {
-  const bytes = readFileSync(path.join(PACKAGE_SPARK_DIRECTORY, GUARD_FILE));
-  return { relativePath: GUARD_FILE, contentBase64: bytes.toString("base64"), sha256: sha256(bytes) };
+  return readJobFile(PACKAGE_SPARK_DIRECTORY, GUARD_FILE);
 }
 
 /** Refuses option names that are not `--name` and kinds other than flag and value. */

@@ -5,7 +5,7 @@
  * preset names the containers its job writes, and the lake CLI finds the areas by it.
  *
  * The Python job declares the same layout in spark/bank_etl/layout.py; a test reads that file and
- * compares the two (test/storage/lake-layout.test.ts). Pure data: the lake CLI imports it without
+ * compares the two (test/foundation/lake-layout.test.ts). Pure data: the lake CLI imports it without
  * loading any construct.
  */
 
