@@ -294,7 +294,11 @@ def create_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
     """Empty tables of the targets' shape, with their indexes (built as the rows arrive, by the
     COPY sessions, so that ATTACH PARTITION has nothing to build). Each quarter's table carries the
     partition's bound as a CHECK constraint, and the quarantine's its input, so that ATTACH needs
-    no scan to prove the bound inside the swap transaction."""
+    no scan to prove the bound inside the swap transaction. Autovacuum is off on them until the
+    swap (_replace_partition turns it back on): it starts on a table that has just taken millions
+    of rows, and a lock request it blocks is granted only when the deadlock check cancels it, after
+    deadlock_timeout (1 s; PostgreSQL's proc.c, ProcSleep). At 100 M rows that cost the swap 1 s
+    per quarter."""
     s = sql.Identifier(tables.schema)
     with conn.transaction():
         for table in tables.quarter_tables:
@@ -314,6 +318,10 @@ def create_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
                 sql.Literal(tables.input_sha256)) if tables.input_sha256 else sql.SQL("")
             conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.quarantine INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
                                  "INCLUDING INDEXES{})").format(s, sql.Identifier(tables.quarantine), s, input_bound))
+        holding_rows = [tables.staged(t, y, q) for t in tables.quarter_tables for y, q in tables.quarters] + (
+            [tables.quarantine] if tables.detail else [])
+        for name in holding_rows:
+            conn.execute(sql.SQL("ALTER TABLE {}.{} SET (autovacuum_enabled = false)").format(s, sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE TABLE {}.{} (target text NOT NULL, task integer NOT NULL, "
                              "rows bigint NOT NULL DEFAULT 0, copy_xid bigint, attempts integer NOT NULL DEFAULT 0, "
                              "PRIMARY KEY (target, task))").format(s, sql.Identifier(tables.ledger)))
@@ -383,6 +391,8 @@ def _replace_partition(conn: psycopg.Connection, schema: str, table: str, partit
         conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(s, sql.Identifier(staged), sql.Identifier(partition)))
         conn.execute(sql.SQL("ALTER TABLE {}.{} ATTACH PARTITION {}.{} {}").format(
             s, sql.Identifier(table), s, sql.Identifier(partition), bound))
+        # Off while it was loaded (create_load_tables); a partition is vacuumed and analysed as any table.
+        conn.execute(sql.SQL("ALTER TABLE {}.{} RESET (autovacuum_enabled)").format(s, sql.Identifier(partition)))
 
 
 def swap_in(conn: psycopg.Connection, tables: LoadTables, expected_rows: dict[str, int]) -> float:

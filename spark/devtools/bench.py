@@ -203,27 +203,31 @@ class ReaderProbe(Sampler):
 
 
 class MemorySampler(Sampler):
-    """The resident memory of this process and its children (the ETL's Python driver, its JVM and
-    the Python workers), summed every 100 ms; keeps the peak."""
+    """The memory of this process and its children (the ETL's Python driver, its JVM and the Python
+    workers), summed every 100 ms; keeps two peaks. `peak`: resident memory. `anonymous_peak`: its
+    anonymous part, what the processes allocated, without the file pages they map (Spark maps the
+    blocks it spilled to disk when it reads them back; the OS may drop those pages at any time)."""
 
     def __init__(self):
         super().__init__()
         self.peak = 0
+        self.anonymous_peak = 0
 
     @staticmethod
-    def tree_rss(root: int) -> int:
+    def tree_memory(root: int) -> tuple[int, int]:
+        """(resident, anonymous resident) bytes of `root` and its descendants, from /proc/<pid>/status."""
         parents: dict[int, int] = {}
-        rss: dict[int, int] = {}
-        page = os.sysconf("SC_PAGE_SIZE")
+        memory: dict[int, tuple[int, int]] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
             try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-                parents[int(entry)] = int(fields[1])
-                rss[int(entry)] = int(fields[21]) * page
-            except (OSError, IndexError, ValueError):
+                with open(f"/proc/{entry}/status") as handle:
+                    fields = dict(line.split(":", 1) for line in handle if ":" in line)
+                parents[int(entry)] = int(fields["PPid"])
+                kib = lambda name: int(fields.get(name, "0 kB").split()[0]) * 1024  # noqa: E731
+                memory[int(entry)] = (kib("VmRSS"), kib("RssAnon"))
+            except (OSError, KeyError, ValueError):
                 continue
         tree, frontier = {root}, [root]
         while frontier:
@@ -231,11 +235,12 @@ class MemorySampler(Sampler):
             children = [child for child, parent in parents.items() if parent == pid and child not in tree]
             tree.update(children)
             frontier.extend(children)
-        return sum(rss.get(pid, 0) for pid in tree)
+        return sum(memory.get(pid, (0, 0))[0] for pid in tree), sum(memory.get(pid, (0, 0))[1] for pid in tree)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self.tree_rss(os.getpid()))
+            resident, anonymous = self.tree_memory(os.getpid())
+            self.peak, self.anonymous_peak = max(self.peak, resident), max(self.anonymous_peak, anonymous)
             self._stop.wait(0.1)
 
 
@@ -257,8 +262,15 @@ def one_run(rows: int, detail: str) -> dict[str, object] | None:
             if code != 0:
                 print("bench-etl: the ETL run failed", file=sys.stderr)
                 return None
+            _end_jvm()
             load_between = os.getloadavg()
             postgres = _postgres_footprint(admin_url, wal_before, io_before)
+            exact = _check_counts(input_path, record, admin_url)
+            # Said at once: a long run's ETL figures survive even if the reference side is cut short.
+            print(f"bench-etl: ETL side {etl_seconds:.1f} s, {record['rows_read']:,} read, {record['rows_valid']:,} valid, "
+                  f"peak memory {memory.peak / 2**30:.2f} GiB (anonymous {memory.anonymous_peak / 2**30:.2f} GiB), "
+                  f"writer sessions at once {sampler.peak}, longest reader "
+                  f"wait {probe.longest:.3f} s, stages {json.dumps(stages)}", file=sys.stderr, flush=True)
             duck = duckdb_side(input_path, work, "bank")
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -269,10 +281,12 @@ def one_run(rows: int, detail: str) -> dict[str, object] | None:
     writers = record.get("pg_writer_sessions", {})
     return {
         "input": str(input_path), "rows_read": record["rows_read"], "rows_valid": record["rows_valid"],
+        "valid_by_quarter": record.get("valid_by_quarter"), "counts_match_generator": exact,
         "rows_quarantined": record["rows_quarantined"], "rows_duplicate": record["rows_duplicate"],
         "etl_seconds": round(etl_seconds, 2), "etl_stage_seconds": stages, "duckdb": duck,
         "ratio": round(etl_seconds / duck["seconds"], 2),
-        "etl_peak_memory_bytes": memory.peak, "postgres": postgres, "input_bytes": input_path.stat().st_size,
+        "etl_peak_memory_bytes": memory.peak, "etl_peak_anonymous_memory_bytes": memory.anonymous_peak,
+        "postgres": postgres, "input_bytes": input_path.stat().st_size,
         "copy_tasks": record.get("pg_copy_tasks"), "shuffle_partitions": record.get("shuffle_partitions"),
         "swap": record.get("swap"), "reader_longest_query_seconds": round(probe.longest, 3),
         "reader_queries": probe.queries,
@@ -282,6 +296,41 @@ def one_run(rows: int, detail: str) -> dict[str, object] | None:
         "load_average": {"before": [round(x, 2) for x in load_before], "between_sides": [round(x, 2) for x in load_between],
                          "after": [round(x, 2) for x in os.getloadavg()]},
     }
+
+
+def _check_counts(input_path: Path, record: dict, pg_url: str) -> bool | None:
+    """The run's counts and the rows in PostgreSQL per quarter against what the generator wrote (the
+    input's .expected.json), when it is there; None when it is not. Said at once, true or not."""
+    sidecar = input_path.with_name(input_path.name + ".expected.json")
+    if not sidecar.is_file():
+        return None
+    expected = json.loads(sidecar.read_text())
+    per_quarter = psql_at(pg_url, "SELECT string_agg(year || '-Q' || quarter || '=' || n, ',' ORDER BY year, quarter) "
+                                  "FROM (SELECT year, quarter, count(*) AS n FROM bank.transactions GROUP BY 1, 2) AS q")
+    loaded = {key: int(rows) for key, rows in (item.split("=") for item in per_quarter.split(",") if "=" in item)}
+    keys = ("rows_read", "rows_valid", "rows_quarantined", "rows_duplicate")
+    exact = (all(record.get(k) == expected[k] for k in keys) and record.get("valid_by_quarter") == expected["valid_by_quarter"]
+             and loaded == expected["valid_by_quarter"])
+    print(f"bench-etl: counts {'exactly as' if exact else 'DIFFERENT from'} the generator's ({sidecar.name}): "
+          f"in PostgreSQL {loaded}", file=sys.stderr, flush=True)
+    return exact
+
+
+def _end_jvm() -> None:
+    """Ends the ETL's JVM: it outlives spark.stop() (PySpark keeps the gateway for a next session)
+    and keeps its heap, 12 GB at 100 M rows, which with DuckDB's own memory ran the machine out of
+    memory. The reference gets the machine to itself, as the ETL had."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    gateway.shutdown()
+    process = getattr(gateway, "proc", None)
+    if process is not None:
+        process.stdin.close()  # the JVM ends when its stdin closes (pyspark.java_gateway)
+        process.wait(timeout=120)
+    SparkContext._gateway = SparkContext._jvm = None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -334,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     goal_text = f"  goal <= {goal:g} {'ok' if ratio <= goal else 'MISSED'}" if goal else ""
     print(f"{'ratio of the medians':<52} {ratio:>10.2f} x{goal_text}")
     print(f"{'ETL peak memory (driver, JVM, workers), largest run':<52} {max(r['etl_peak_memory_bytes'] for r in results) / 2**30:>10.2f} GiB")
+    print(f"{'... of it anonymous (no mapped file pages), largest run':<52} "
+          f"{max(r['etl_peak_anonymous_memory_bytes'] for r in results) / 2**30:>10.2f} GiB")
     print(f"{'writer sessions at once (sampled), largest run':<52} {max(r['concurrent_writer_sessions']['sampled_peak'] for r in results):>12}")
     print(f"{'longest reader query during a run':<52} {max(r['reader_longest_query_seconds'] for r in results):>10.3f} s")
     for number, run in enumerate(results, 1):

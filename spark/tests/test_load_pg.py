@@ -87,3 +87,21 @@ def test_clearing_up_an_abandoned_run_whose_table_another_session_holds_leaves_i
     assert pg.execute(f'SELECT status FROM "{schema}".etl_runs').fetchone()[0] == "running"
     with load_pg.connect(settings) as conn:
         assert load_pg.recover_abandoned_runs(conn, schema, "a-later-run") == [DEAD_RUN]
+
+
+def test_staging_tables_load_with_autovacuum_off_and_get_it_back_when_swapped_in(pg, etl_url, schema):
+    """Autovacuum starts on a table that has just taken millions of rows, and a lock request it
+    blocks (the swap's DETACH) waits until the deadlock check cancels it, after deadlock_timeout
+    (PostgreSQL's proc.c, ProcSleep): measured at 100 M rows, 1 s per quarter inside the swap."""
+    tables = load_pg.LoadTables(schema, load_pg.run_tag(DEAD_RUN), [(2022, 3)], "ab" * 32)
+    options = ("SELECT c.relname, coalesce(array_to_string(c.reloptions, ','), '') FROM pg_class c JOIN pg_namespace n "
+               "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r' AND c.relname = ANY(%s)")
+    with load_pg.connect(parse_pg_url(etl_url)) as conn:
+        load_pg.create_load_tables(conn, tables)
+        staged = dict(pg.execute(options, (schema, tables.all())).fetchall())
+        with conn.transaction():
+            load_pg.swap_in(conn, tables, {})
+    assert set(staged) == {tables.staged(t, 2022, 3) for t in tables.quarter_tables} | {tables.quarantine, tables.ledger}
+    assert {name for name, value in staged.items() if "autovacuum_enabled=false" in value} == set(staged) - {tables.ledger}
+    swapped = dict(pg.execute(options, (schema, ["transactions_2022_q3", "quarterly_features_2022_q3"])).fetchall())
+    assert swapped == {"transactions_2022_q3": "", "quarterly_features_2022_q3": ""}
