@@ -285,9 +285,13 @@ class LoadTables:
         """One line per COPY task: the rows it stored and its transaction (pg_copy)."""
         return f"load_{self.run_tag}_ledger"
 
+    def holding_rows(self) -> list[str]:
+        """The tables the COPY sessions fill: each quarter's and the quarantine's."""
+        return [self.staged(t, y, q) for t in self.quarter_tables for y, q in self.quarters] + (
+            [self.quarantine] if self.detail else [])
+
     def all(self) -> list[str]:
-        return [self.staged(t, y, q) for t in self.quarter_tables for y, q in self.quarters] + [
-            self.parent(t) for t in self.quarter_tables] + ([self.quarantine] if self.detail else []) + [self.ledger]
+        return self.holding_rows() + [self.parent(t) for t in self.quarter_tables] + [self.ledger]
 
 
 def create_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
@@ -318,9 +322,7 @@ def create_load_tables(conn: psycopg.Connection, tables: LoadTables) -> None:
                 sql.Literal(tables.input_sha256)) if tables.input_sha256 else sql.SQL("")
             conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.quarantine INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
                                  "INCLUDING INDEXES{})").format(s, sql.Identifier(tables.quarantine), s, input_bound))
-        holding_rows = [tables.staged(t, y, q) for t in tables.quarter_tables for y, q in tables.quarters] + (
-            [tables.quarantine] if tables.detail else [])
-        for name in holding_rows:
+        for name in tables.holding_rows():
             conn.execute(sql.SQL("ALTER TABLE {}.{} SET (autovacuum_enabled = false)").format(s, sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE TABLE {}.{} (target text NOT NULL, task integer NOT NULL, "
                              "rows bigint NOT NULL DEFAULT 0, copy_xid bigint, attempts integer NOT NULL DEFAULT 0, "
