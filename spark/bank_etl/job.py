@@ -89,9 +89,10 @@ def copy_to_postgres(frame: DataFrame, settings: PgSettings, tables: load_pg.Loa
     # The Python workers may not have the bank_etl package on their path (Databricks runs the
     # job from workspace files): ship the COPY function's module by value.
     cloudpickle.register_pickle_by_value(pg_copy)
-    partitions = frame.rdd.getNumPartitions()
-    if partitions > max_sessions:
-        frame = frame.coalesce(max_sessions)
+    # At most max_sessions tasks, without asking the frame how many partitions it has: `.rdd` would
+    # run the frame's shuffles there and then, one frame after the other (2-4 s of a 1 M-row run
+    # before any COPY began). A coalesce to more partitions than there are changes nothing.
+    frame = frame.coalesce(max_sessions)
     copier = pg_copy.copy_partitions(settings.connect_kwargs(), tables.schema, table, tables.ledger, columns, run_id)
     return [row.asDict() for row in frame.select(*columns).mapInArrow(copier, pg_copy.RESULT_DDL).collect()]
 
@@ -357,6 +358,9 @@ def _publish(run: RunState) -> None:
         return locked_at
 
     # A swap that waits too long for readers' locks gives up and tries again (load_pg.SWAP_LOCK_TIMEOUT).
+    # transactions_locked_seconds runs until COMMIT returns: an upper bound of readers' wait. A rerun's
+    # COMMIT then deletes the replaced partitions' files, after it has released its locks (PostgreSQL's
+    # xact.c, CommitTransaction): at 100 M rows 2.85 s, while readers waited at most 0.14 s.
     locked_at, attempts = load_pg.with_lock_retries(swap_and_record)
     record["swap"] = {"attempts": attempts,
                       "transactions_locked_seconds": round(time.perf_counter() - locked_at, 3) if locked_at else None}

@@ -8,6 +8,8 @@ that are running the ETL's COPY (pg_stat_activity), which is the number of concu
 another sums the resident memory of the ETL's processes (driver, JVM, Python workers) every 100 ms;
 a reader selects from transactions every 20 ms, and its longest query is how long the swap held
 readers up. Each run records the machine's load averages (os.getloadavg, as `uptime` shows them).
+With --rerun the ETL runs again on the same input, lake and server before the reference (a rerun
+replaces every quarter: its swap detaches and drops the partitions readers use), probed the same way.
 The DuckDB side applies the contract's rules to the same file (all fields as text, the same
 validation, de-duplication, accounting, curated columns and features, Parquet output), exports
 the valid rows as CSV and loads them with `psql \\copy` into a table of the partition's shape.
@@ -244,8 +246,10 @@ class MemorySampler(Sampler):
             self._stop.wait(0.1)
 
 
-def one_run(rows: int, detail: str) -> dict[str, object] | None:
-    """Both sides once, in this process (a fresh JVM): the ETL, then DuckDB + psql \\copy."""
+def one_run(rows: int, detail: str, rerun: bool = False) -> dict[str, object] | None:
+    """Both sides once, in this process (a fresh JVM): the ETL, then DuckDB + psql \\copy. With
+    `rerun`, the ETL runs a second time on the same input, lake and server before the reference: a
+    rerun that replaces every quarter, whose swap detaches and drops the partitions readers use."""
     input_path = input_for(rows)
     work = Path(tempfile.mkdtemp(prefix="bank-bench-"))
     load_before = os.getloadavg()
@@ -254,16 +258,10 @@ def one_run(rows: int, detail: str) -> dict[str, object] | None:
             admin_url = server.env()["BANK_PG_URL"]
             wal_before, io_before = _wal_lsn(admin_url), _io_counters(admin_url)
             with WriterSampler(admin_url) as sampler, MemorySampler() as memory, ReaderProbe(admin_url, "bank") as probe:
-                started = time.perf_counter()  # before the JVM starts
-                code, record, stages = local_run.run(
-                    ["--input", str(input_path), "--lake", str(work / "lake"), "--pg-url", admin_url, "--all",
-                     "--pg-detail", detail, "--no-progress"], started)
-                etl_seconds = time.perf_counter() - started
+                code, record, stages, etl_seconds = _timed_etl(input_path, work, admin_url, detail)
             if code != 0:
                 print("bench-etl: the ETL run failed", file=sys.stderr)
                 return None
-            _end_jvm()
-            load_between = os.getloadavg()
             postgres = _postgres_footprint(admin_url, wal_before, io_before)
             exact = _check_counts(input_path, record, admin_url)
             # Said at once: a long run's ETL figures survive even if the reference side is cut short.
@@ -271,6 +269,11 @@ def one_run(rows: int, detail: str) -> dict[str, object] | None:
                   f"peak memory {memory.peak / 2**30:.2f} GiB (anonymous {memory.anonymous_peak / 2**30:.2f} GiB), "
                   f"writer sessions at once {sampler.peak}, longest reader "
                   f"wait {probe.longest:.3f} s, stages {json.dumps(stages)}", file=sys.stderr, flush=True)
+            again = _rerun(input_path, work, admin_url, detail) if rerun else None
+            if rerun and again is None:
+                return None
+            _end_jvm()
+            load_between = os.getloadavg()
             duck = duckdb_side(input_path, work, "bank")
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -289,13 +292,41 @@ def one_run(rows: int, detail: str) -> dict[str, object] | None:
         "postgres": postgres, "input_bytes": input_path.stat().st_size,
         "copy_tasks": record.get("pg_copy_tasks"), "shuffle_partitions": record.get("shuffle_partitions"),
         "swap": record.get("swap"), "reader_longest_query_seconds": round(probe.longest, 3),
-        "reader_queries": probe.queries,
+        "reader_queries": probe.queries, "rerun": again,
         "concurrent_writer_sessions": {"sampled_peak": sampler.peak, "sampled_distinct": len(sampler.pids),
                                        "task_overlap_peak": writers.get("max_concurrent"),
                                        "distinct_sessions": writers.get("distinct")},
         "load_average": {"before": [round(x, 2) for x in load_before], "between_sides": [round(x, 2) for x in load_between],
                          "after": [round(x, 2) for x in os.getloadavg()]},
     }
+
+
+def _timed_etl(input_path: Path, work: Path, admin_url: str, detail: str) -> tuple[int, dict, dict, float]:
+    """The ETL over every quarter of the input into the lake under `work`: (exit code, run record,
+    stage seconds, seconds from before the JVM starts, or is reused, to the end of the run)."""
+    started = time.perf_counter()
+    code, record, stages = local_run.run(
+        ["--input", str(input_path), "--lake", str(work / "lake"), "--pg-url", admin_url, "--all",
+         "--pg-detail", detail, "--no-progress"], started)
+    return code, record, stages, time.perf_counter() - started
+
+
+def _rerun(input_path: Path, work: Path, admin_url: str, detail: str) -> dict[str, object] | None:
+    """The ETL once more on the same input into the same lake and server, a reader probing throughout;
+    its time, stages, swap and longest reader wait, and whether the counts are still exact. It runs
+    in the first run's JVM, already warmed up: its time is not a cold run's."""
+    with MemorySampler() as memory, ReaderProbe(admin_url, "bank") as probe:
+        code, record, stages, seconds = _timed_etl(input_path, work, admin_url, detail)
+    if code != 0:
+        print("bench-etl: the ETL's rerun failed", file=sys.stderr)
+        return None
+    again = {"etl_seconds": round(seconds, 2), "etl_stage_seconds": stages, "swap": record.get("swap"),
+             "reader_longest_query_seconds": round(probe.longest, 3), "reader_queries": probe.queries,
+             "etl_peak_memory_bytes": memory.peak, "rows_valid": record["rows_valid"],
+             "counts_match_generator": _check_counts(input_path, record, admin_url)}
+    print(f"bench-etl: ETL rerun {seconds:.1f} s, swap {json.dumps(record.get('swap'))}, longest reader wait "
+          f"{probe.longest:.3f} s, stages {json.dumps(stages)}", file=sys.stderr, flush=True)
+    return again
 
 
 def _check_counts(input_path: Path, record: dict, pg_url: str) -> bool | None:
@@ -339,12 +370,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="runs of both sides, each in a fresh process; the report "
                                                            "gives each run and the medians (default 1)")
     parser.add_argument("--pg-detail", default="rows", help="the ETL's --pg-detail (rows or aggregates)")
+    parser.add_argument("--rerun", action="store_true", help="run the ETL a second time on the same input and "
+                                                                "server in each run (a rerun replacing every quarter) "
+                                                                "and report its swap and reader waits")
     parser.add_argument("--run-report", help=argparse.SUPPRESS)  # one run's result, for the parent process
     args = parser.parse_args(argv)
     # The contract's cap on what the driver may receive; a run that needs more fails.
     os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--conf spark.driver.maxResultSize=64m pyspark-shell")
     if args.run_report:
-        result = one_run(args.rows, args.pg_detail)
+        result = one_run(args.rows, args.pg_detail, args.rerun)
         Path(args.run_report).write_text(json.dumps(result))
         return 0 if result else 1
     reports = Path(os.environ.get("REPORTS_DIR", "reports")).resolve()
@@ -354,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     for number in range(1, args.runs + 1):
         with tempfile.NamedTemporaryFile(suffix=".json") as handle:
             completed = subprocess.run([sys.executable, "-m", "devtools.bench", "--rows", str(args.rows), "--pg-detail",
-                                        args.pg_detail, "--run-report", handle.name])
+                                        args.pg_detail, "--run-report", handle.name, *(["--rerun"] if args.rerun else [])])
             if completed.returncode != 0:
                 return completed.returncode
             results.append(json.loads(Path(handle.name).read_text()))
@@ -387,6 +421,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{max(r['etl_peak_anonymous_memory_bytes'] for r in results) / 2**30:>10.2f} GiB")
     print(f"{'writer sessions at once (sampled), largest run':<52} {max(r['concurrent_writer_sessions']['sampled_peak'] for r in results):>12}")
     print(f"{'longest reader query during a run':<52} {max(r['reader_longest_query_seconds'] for r in results):>10.3f} s")
+    reruns = [r["rerun"] for r in results if r.get("rerun")]
+    if reruns:
+        print(f"{'ETL rerun replacing every quarter, median':<52} {statistics.median(r['etl_seconds'] for r in reruns):>10.1f} s")
+        print(f"{'... longest reader query during a rerun':<52} {max(r['reader_longest_query_seconds'] for r in reruns):>10.3f} s")
+        print(f"{'... transactions locked by its swap, longest':<52} "
+              f"{max((r['swap'] or {}).get('transactions_locked_seconds') or 0 for r in reruns):>10.3f} s")
     for number, run in enumerate(results, 1):
         print(f"run {number}: {run['etl_seconds']} s vs {run['duckdb']['seconds']} s, load average before "
               f"{run['load_average']['before']}, stages {json.dumps(run['etl_stage_seconds'])}")

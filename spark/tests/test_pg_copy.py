@@ -98,3 +98,13 @@ def test_the_spark_copy_job_run_twice_stores_each_partition_once(spark, etl_url,
     with load_pg.connect(settings) as conn:
         assert load_pg.loaded_rows(conn, staged) == {staged.transactions_parent: 0, staged.features: 20,
                                                      staged.quarantine: 0}
+
+
+def test_the_spark_copy_job_opens_at_most_max_sessions_sessions_and_no_more_tasks_than_partitions(spark, etl_url, staged):
+    settings = parse_pg_url(etl_url)
+    many = copy_to_postgres(spark.createDataFrame(feature_rows("RETAIL", 12)).repartition(6).select(*FEATURE_COLUMNS), settings, staged,
+                            staged.features, list(FEATURE_COLUMNS), RUN_ID, max_sessions=4)
+    assert len(many) == 4 and sum(t["rows"] for t in many) == 12
+    few = copy_to_postgres(spark.createDataFrame(feature_rows("MEDICAL", 12)).repartition(3).select(*FEATURE_COLUMNS), settings, staged,
+                           staged.features, list(FEATURE_COLUMNS), RUN_ID, max_sessions=8)
+    assert sorted(t["task"] for t in few) == [0, 1, 2] and sum(t["rows"] for t in few) == 12
