@@ -263,7 +263,7 @@ def _transform(run: RunState) -> None:
     run.features = quarterly_features(run.curated).persist()  # a few hundred rows per quarter
     run.cached.append(run.features)
     run.quarantine = quarantine_rows(rejected_rows(run.outcomes), run.run_id, input_sha256,
-                                     settled_split_offsets(run.outcomes))
+                                     settled_split_offsets(run.spark, run.counts))
 
 
 def _load_postgres(run: RunState) -> None:

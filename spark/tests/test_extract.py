@@ -73,11 +73,32 @@ def test_numbers_quarantined_rows_by_their_data_record_across_reader_splits(spar
         outcomes = group_outcomes(classify(extract(spark, LocalFs(), str(path)).raw)).cache()
         counts = count_outcomes(outcomes, apply_scope(distinct_valid(outcomes), None))
         assert len(counts.rows_per_split) > 1
-        rejected = quarantine_rows(rejected_rows(outcomes), "run", "sha", settled_split_offsets(outcomes)).collect()
+        rejected = quarantine_rows(rejected_rows(outcomes), "run", "sha", settled_split_offsets(spark, counts)).collect()
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
     assert counts.rows_read == 3000
     assert sorted((r.source_row, r.raw_value) for r in rejected) == [(n, str(n)) for n in sorted(bad)]
+
+
+def test_split_offsets_come_from_the_run_counts_without_a_spark_job(spark, tmp_path):
+    path = write_csv(tmp_path / "in.csv", [["1/1/2022", "RETAIL", "Goa", str(n), "1"] for n in range(3000)])
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "16384")  # several splits
+    outcomes = group_outcomes(classify(extract(spark, LocalFs(), str(path)).raw)).cache()
+    try:
+        counts = count_outcomes(outcomes, apply_scope(distinct_valid(outcomes), None))
+        assert len(counts.rows_per_split) > 1
+        context = spark.sparkContext
+        context.setJobGroup("split-offsets", "settled_split_offsets")
+        try:
+            settled = settled_split_offsets(spark, counts)
+            jobs = context.statusTracker().getJobIdsForGroup("split-offsets")
+        finally:
+            context.setLocalProperty("spark.jobGroup.id", None)
+        assert jobs == []
+        assert sorted(settled.collect()) == sorted(split_offsets(outcomes).collect())
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+        outcomes.unpersist()
 
 
 def test_numbering_quarantined_rows_is_the_same_plan_however_many_splits_the_input_has(spark, tmp_path):
@@ -167,13 +188,13 @@ def test_the_quarantine_reads_the_cached_outcomes_and_never_the_input_again(spar
                                           for n in range(300)])
     outcomes = group_outcomes(classify(extract(spark, LocalFs(), str(path)).raw)).cache()
     try:
-        count_outcomes(outcomes, apply_scope(distinct_valid(outcomes), None))
+        counts = count_outcomes(outcomes, apply_scope(distinct_valid(outcomes), None))
 
         def leaves(frame) -> set[str]:
             found = frame._jdf.queryExecution().withCachedData().collectLeaves()
             return {found.apply(index).getClass().getSimpleName() for index in range(found.size())}
 
-        settled = leaves(quarantine_rows(rejected_rows(outcomes), "run", "sha", settled_split_offsets(outcomes)))
+        settled = leaves(quarantine_rows(rejected_rows(outcomes), "run", "sha", settled_split_offsets(spark, counts)))
         assert "InMemoryRelation" in settled and "LogicalRelation" not in settled  # no file relation
         # The query the local table replaces: its join does not find the cache.
         assert "LogicalRelation" in leaves(quarantine_rows(rejected_rows(outcomes), "run", "sha", split_offsets(outcomes)))
