@@ -99,7 +99,8 @@ def tally(read_rows, scope_rows) -> RunCounts:
 def split_offsets(outcomes: DataFrame) -> DataFrame:
     """Rows before each reader split (source_split, rows_before), from the per-split counts of the
     grouped outcomes (validate.group_outcomes), on the executors: source_row = rows_before +
-    source_position + 1. One row per split, whatever their number."""
+    source_position + 1. One row per split, whatever their number. The rule as a query; the job
+    takes the same offsets from its counts (settled_split_offsets), and the tests hold the two equal."""
     per_split = outcomes.where(F.col("grouping") == OUTCOME_SUMMARY).groupBy("source_split").agg(
         F.sum("rows").alias("split_rows"))
     # A few hundred rows at most (one per split of the input): one partition is right for them.

@@ -336,9 +336,8 @@ def _check_counts(input_path: Path, record: dict, pg_url: str) -> bool | None:
     if not sidecar.is_file():
         return None
     expected = json.loads(sidecar.read_text())
-    per_quarter = psql_at(pg_url, "SELECT string_agg(year || '-Q' || quarter || '=' || n, ',' ORDER BY year, quarter) "
-                                  "FROM (SELECT year, quarter, count(*) AS n FROM bank.transactions GROUP BY 1, 2) AS q")
-    loaded = {key: int(rows) for key, rows in (item.split("=") for item in per_quarter.split(",") if "=" in item)}
+    loaded = json.loads(psql_at(pg_url, "SELECT coalesce(json_object_agg(year || '-Q' || quarter, n ORDER BY year, quarter)::text, '{}') "
+                                        "FROM (SELECT year, quarter, count(*) AS n FROM bank.transactions GROUP BY 1, 2) AS q"))
     keys = ("rows_read", "rows_valid", "rows_quarantined", "rows_duplicate")
     exact = (all(record.get(k) == expected[k] for k in keys) and record.get("valid_by_quarter") == expected["valid_by_quarter"]
              and loaded == expected["valid_by_quarter"])
