@@ -82,3 +82,12 @@ def test_the_compiler_directives_are_left_out_on_request(monkeypatch):
     assert session._jit_options() == ""
     monkeypatch.delenv("BANK_ETL_JIT_DIRECTIVES")
     assert "-XX:CompilerDirectivesFile=" in session._jit_options()
+
+
+def test_the_local_jvm_starts_with_its_whole_heap_and_room_for_class_metadata(spark):
+    jvm = spark.sparkContext._jvm
+    runtime = jvm.java.lang.Runtime.getRuntime()
+    assert runtime.totalMemory() >= 0.95 * runtime.maxMemory()  # no growing (and full collections) on the way
+    diagnostics = jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
+        jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean"))
+    assert int(diagnostics.getVMOption("MetaspaceSize").getValue()) == 256 << 20
