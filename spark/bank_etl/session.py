@@ -89,6 +89,11 @@ def _jit_options() -> str:
     return f"-XX:+UnlockDiagnosticVMOptions -XX:+DisplayVMOutputToStderr -XX:CompilerDirectivesFile={directives} "
 
 
+def driver_memory() -> str:
+    """The local driver's heap (spark.driver.memory, and -Xms with it): BANK_ETL_DRIVER_MEMORY or 3g."""
+    return os.environ.get("BANK_ETL_DRIVER_MEMORY", "3g")
+
+
 def _heap_options(driver_memory: str) -> str:
     """The heap at its full size from the start, and room for the class metadata of some 25,000
     classes: a 1 M-row run otherwise stopped for four full collections, one when class metadata
@@ -110,14 +115,14 @@ def local_session(app_name: str = "bank-etl", master: str | None = None, shuffle
     """Spark in local mode sized for a small machine: no UI, one shuffle partition per core (one
     wave of tasks; measured at 1M rows: 49.5 s with two per core, 43.8 s with one), UTC, bound to
     the loopback address, quiet logging, the class-data archive when setup has made one, C2 kept
-    for the code that works per row."""
+    for the code that works per row, the whole heap from the start."""
     master = master or os.environ.get("BANK_ETL_SPARK_MASTER", "local[2]")
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     # The Python workers (the executors' COPY) need this interpreter's packages (pyarrow, psycopg).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     log_config = Path(__file__).with_name("log4j2-local.properties")
-    driver_memory = os.environ.get("BANK_ETL_DRIVER_MEMORY", "3g")
-    java_options = (f"-XX:+UseParallelGC {_heap_options(driver_memory)}-Dlog4j2.configurationFile=file:{log_config} "
+    heap = driver_memory()
+    java_options = (f"-XX:+UseParallelGC {_heap_options(heap)}-Dlog4j2.configurationFile=file:{log_config} "
                     + _class_data_options() + _jit_options() + os.environ.get("BANK_ETL_JAVA_OPTIONS", ""))
     builder = SparkSession.builder
     for key, value in delta_jar_settings().items():
@@ -128,7 +133,7 @@ def local_session(app_name: str = "bank-etl", master: str | None = None, shuffle
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions or local_cores(master)))
-        .config("spark.driver.memory", driver_memory)
+        .config("spark.driver.memory", heap)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.extraJavaOptions", java_options)

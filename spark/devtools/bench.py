@@ -395,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run {number}: ETL {run['etl_seconds']:.1f} s, DuckDB + psql \\copy {run['duckdb']['seconds']:.1f} s, "
               f"ratio {run['ratio']:.2f}, load average before {run['load_average']['before']}", file=sys.stderr)
     etl = statistics.median(r["etl_seconds"] for r in results)
+    from bank_etl.session import driver_memory
+
     duck = statistics.median(r["duckdb"]["seconds"] for r in results)
     ratio = etl / duck
     goal = GOALS.get(args.rows)
@@ -403,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows_read": last["rows_read"], "rows_valid": last["rows_valid"], "runs": results,
         "median_etl_seconds": round(etl, 2), "median_duckdb_seconds": round(duck, 2), "ratio_of_medians": round(ratio, 2),
         "goal_ratio": goal, "duckdb_version": _duckdb_version(), "cores": os.cpu_count(),
-        "driver_max_result_size": _max_result_size(), "driver_memory": os.environ.get("BANK_ETL_DRIVER_MEMORY", "3g"),
+        "driver_max_result_size": _max_result_size(), "driver_memory": driver_memory(),
         "pg_detail": args.pg_detail,
     }
     (reports / "bench-etl.json").write_text(json.dumps(report, indent=2) + "\n")
