@@ -4,6 +4,7 @@ rows_read = rows_valid + rows_quarantined + rows_duplicate + rows_out_of_scope."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -108,21 +109,25 @@ def split_offsets(outcomes: DataFrame) -> DataFrame:
     return per_split.select("source_split", F.coalesce(before, F.lit(0)).cast("long").alias("rows_before"))
 
 
-SPLIT_OFFSETS_SCHEMA = "source_split int, rows_before long"
-
-
 def settled_split_offsets(spark: SparkSession, counts: RunCounts) -> DataFrame:
     """split_offsets from the run's counts, which have each reader split's rows (count_outcomes),
     held as a small local table: one row per split (a few hundred at 100 GB), no Spark job. Joined
     as a query over the cached outcomes instead, the join's second reference to them missed the
     cache (the analyser gives a self-join's other side new attribute ids), and each quarantine write
     read and validated the whole input again (measured at 1 M rows: 31 s of an 82 s run); collected
-    from that query, it cost three small Spark jobs."""
-    offsets, before = [], 0
-    for split in sorted(counts.rows_per_split):
-        offsets.append((split, before))
-        before += counts.rows_per_split[split]
-    return spark.createDataFrame(offsets, SPLIT_OFFSETS_SCHEMA)
+    from that query, it cost three small Spark jobs.
+
+    Made from an Arrow table, the rows are a LocalRelation in the plan (below
+    spark.sql.execution.arrow.localRelationThreshold, 48 MB; Spark's ArrowConverters.toDataFrame),
+    which the quarantine's broadcast reads on the driver. From a list of tuples they would be an
+    RDD, and each broadcast of them a Spark job of its own that the quarantine's COPY waited for
+    (4.6 s of a 1 M run's load, behind the other COPY jobs' tasks)."""
+    import pyarrow as pa
+
+    splits = sorted(counts.rows_per_split)
+    rows_before = list(accumulate((counts.rows_per_split[split] for split in splits), initial=0))[:-1]
+    return spark.createDataFrame(pa.table({"source_split": pa.array(splits, pa.int32()),
+                                           "rows_before": pa.array(rows_before, pa.int64())}))
 
 
 def check_identity(counts: RunCounts) -> None:

@@ -262,8 +262,12 @@ def _transform(run: RunState) -> None:
     run.curated = curated_transactions(run.scoped, run.run_id)
     run.features = quarterly_features(run.curated).persist()  # a few hundred rows per quarter
     run.cached.append(run.features)
-    run.quarantine = quarantine_rows(rejected_rows(run.outcomes), run.run_id, input_sha256,
-                                     settled_split_offsets(run.spark, run.counts))
+    quarantine = quarantine_rows(rejected_rows(run.outcomes), run.run_id, input_sha256,
+                                 settled_split_offsets(run.spark, run.counts))
+    # The counts say whether any row was rejected. When none was, an empty relation (Spark's
+    # optimiser replaces a plan under a zero limit with one, OptimizeLimitZero): its COPY and its
+    # commit then neither scan the cached outcomes nor broadcast the split offsets to find nothing.
+    run.quarantine = quarantine if run.counts.rows_quarantined else quarantine.limit(0)
 
 
 def _load_postgres(run: RunState) -> None:

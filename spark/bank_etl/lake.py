@@ -173,7 +173,7 @@ def write(spark: SparkSession, table: DeltaTable, frame: DataFrame, predicate: s
 
 def current_version(spark: SparkSession, table: DeltaTable) -> int:
     """The table's latest commit version (one row of DESCRIBE HISTORY)."""
-    return int(spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT 1").select("version").head()[0])
+    return int(spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT 1").collect()[0]["version"])
 
 
 def replace_where(table: DeltaTable, frame: DataFrame, predicate: str, run_id: str | None = None) -> None:
@@ -192,12 +192,20 @@ def replace_where(table: DeltaTable, frame: DataFrame, predicate: str, run_id: s
 HISTORY_SEARCHED = 100  # commits looked through for a run's own commit
 
 
+def run_commits(spark: SparkSession, table: DeltaTable, run_id: str) -> list[int]:
+    """The versions of the run's commits to the table (tagged by write) among its latest
+    HISTORY_SEARCHED. The history's rows are collected as they are: DESCRIBE HISTORY's result is
+    already on the driver, and a filter or an aggregation over it would be planned and run as
+    Spark jobs of their own (two more per table)."""
+    history = spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT {HISTORY_SEARCHED}").collect()
+    return [int(row["version"]) for row in history if row["userMetadata"] == run_id]
+
+
 def version_before(spark: SparkSession, table: DeltaTable, run_id: str) -> int | None:
     """The version just before the run's earliest commit to the table (tagged by write), -1 when
     that commit created the table, or None when the run committed nothing to it."""
-    history = spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT {HISTORY_SEARCHED}")
-    row = history.where(history.userMetadata == run_id).agg({"version": "min"}).head()
-    return None if row is None or row[0] is None else int(row[0]) - 1
+    versions = run_commits(spark, table, run_id)
+    return min(versions) - 1 if versions else None
 
 
 EMPTY_COMMITS_CONF = "spark.databricks.delta.skipRecordingEmptyCommits"
@@ -217,13 +225,12 @@ def run_version(spark: SparkSession, table: DeltaTable, run_id: str) -> int:
     """The version of the run's latest commit to the table (tagged by write), for the manifest; one
     small DESCRIBE HISTORY, right after the commit. Without such a commit (Delta skipped an empty
     one) the table's current version, which holds what the run would have written."""
-    history = spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT {HISTORY_SEARCHED}")
-    row = history.where(history.userMetadata == run_id).agg({"version": "max"}).head()
-    if row is None or row[0] is None:
+    versions = run_commits(spark, table, run_id)
+    if not versions:
         log.warning("Delta table %s has no commit of run %s (an empty write); its manifest names the current version",
                     table.reference, run_id)
         return current_version(spark, table)
-    return int(row[0])
+    return max(versions)
 
 
 def partition_files(fs: FileSystem, area: str, partition: dict[str, object]) -> list[dict[str, object]]:
@@ -267,7 +274,7 @@ def undo_commits(spark: SparkSession, fs: FileSystem, table: DeltaTable, run_id:
 
 def latest_commit_run(spark: SparkSession, table: DeltaTable) -> str | None:
     """The run id tagged on the table's latest commit (None for an untagged commit)."""
-    return spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT 1").select("userMetadata").head()[0]
+    return spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT 1").collect()[0]["userMetadata"]
 
 
 def undo_run(spark: SparkSession, fs: FileSystem, tables: dict[str, DeltaTable], layout: LakeLayout, run_id: str) -> None:

@@ -101,6 +101,17 @@ def test_split_offsets_come_from_the_run_counts_without_a_spark_job(spark, tmp_p
         outcomes.unpersist()
 
 
+def test_split_offsets_are_broadcast_from_the_driver_without_a_spark_job(spark):
+    from bank_etl.accounting import RunCounts
+
+    settled = settled_split_offsets(spark, RunCounts(rows_per_split={0: 5, 1: 7, 2: 3}))
+    plan = settled._jdf.queryExecution().executedPlan().toString()
+    # A LocalTableScan collects on the driver; an RDD scan (Scan ExistingRDD) would be a job per broadcast.
+    assert plan.startswith("LocalTableScan") and "ExistingRDD" not in plan
+    assert sorted(tuple(r) for r in settled.collect()) == [(0, 0), (1, 5), (2, 12)]
+    assert settled.schema.simpleString() == "struct<source_split:int,rows_before:bigint>"
+
+
 def test_numbering_quarantined_rows_is_the_same_plan_however_many_splits_the_input_has(spark, tmp_path):
     """A billion-row input has thousands of splits: the numbering must not add to the plan per split."""
     import re

@@ -608,3 +608,20 @@ def test_maintenance_compacts_each_table_and_a_run_that_fails_after_it_is_still_
     with pytest.raises(RuntimeError, match="injected failure"):
         run_job(spark, job_config(changed_file, lake_root, etl_url, schema))
     assert snapshot(spark, pg, schema, lake_root) == before
+
+
+def test_an_input_without_rejected_rows_reads_nothing_for_its_quarantine_and_still_commits_to_it(
+        spark, pg, etl_url, schema, tmp_path):
+    path = tmp_path / "clean.csv"
+    expected = generate(path, rows=400, seed=11)
+    lake_root = tmp_path / "lake"
+    record = run_job(spark, job_config(path, lake_root, etl_url, schema)).record
+    assert (record["rows_quarantined"], record["rows_valid"]) == (0, expected["rows_valid"])
+    copies = {name.endswith("_quarantine"): tasks for name, tasks in record["pg_copy_tasks"].items()
+              if not name.endswith("_quarterly_features")}
+    assert copies[True] == {"tasks": 0, "rows": 0, "session_seconds": 0}
+    assert copies[False]["rows"] == expected["rows_valid"]
+    # The run's own commit to the quarantine table, which the manifest names and a failure undoes.
+    quarantine = lake.DeltaTable(str(lake_root / "quarantine/rows"), None, ())
+    assert lake.run_commits(spark, quarantine, record["run_id"]) == [record["delta_versions"]["ops.quarantine"]]
+    assert delta_rows(spark, lake_root, "quarantine/rows") == []

@@ -59,3 +59,21 @@ def test_a_run_refuses_a_lake_whose_quarantine_table_is_still_at_the_old_place(s
         run_job(spark, job_config(path, lake_root, etl_url, schema, quarter="2022-Q1"))
     assert not (lake_root / "curated").exists() and not (lake_root / "quarantine" / "rows").exists()
     assert pg.execute(f'SELECT status FROM "{schema}".etl_runs').fetchall() == [("failed",)]
+
+
+def test_finding_a_runs_commits_reads_the_history_without_a_query_over_it(spark, tmp_path):
+    table = lake.DeltaTable(str(tmp_path / "t"), None, ())
+    lake.write(spark, table, spark.range(3), "true", "run-a")
+    lake.replace_where(table, spark.range(2), "true", "run-b")
+    lake.replace_where(table, spark.range(1), "true", "run-a")
+    context = spark.sparkContext
+    context.setJobGroup("run-commits", "run_version")
+    try:
+        assert (lake.run_version(spark, table, "run-a"), lake.version_before(spark, table, "run-a")) == (2, -1)
+        jobs = context.statusTracker().getJobIdsForGroup("run-commits")
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", None)
+    # Delta's own read of the commit files is one job per DESCRIBE HISTORY; a filter or an
+    # aggregation over its rows would add two more each.
+    assert len(jobs) == 2
+    assert lake.version_before(spark, table, "run-c") is None

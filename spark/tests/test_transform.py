@@ -66,6 +66,19 @@ def test_computes_quarterly_features_as_worked_out_by_hand(spark):
     assert len(got) == 4
 
 
+def test_computes_quarterly_features_with_one_shuffle_after_the_per_day_totals(spark):
+    import re
+
+    records = [(f"{m}/{d}/2022", domain, place, "10", "1") for m in (1, 5) for d in (1, 2)
+               for domain in ("RETAIL", "MEDICAL") for place in ("Goa", "Bhuj")]
+    features = quarterly_features(curated_transactions(scoped_frame(spark, records), "r"))
+    plan = features._jdf.queryExecution().executedPlan().toString()
+    # Above the scoped rows' own shuffle (validation's aggregation): the per-day totals' shuffle,
+    # then one that serves both the per-location totals and the domain's window.
+    assert len(re.findall(r"Exchange hashpartitioning", plan)) == 3
+    assert features.count() == 8
+
+
 def test_tallies_counts_and_accepts_a_balanced_run():
     read = [{"source_split": 0, "reason": None, "rows": 10}, {"source_split": 0, "reason": "bad_date", "rows": 2},
             {"source_split": 1, "reason": None, "rows": 5}]
