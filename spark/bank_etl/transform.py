@@ -45,7 +45,8 @@ def quarterly_features(curated: DataFrame) -> DataFrame:
     # costlier distinct-count plan.
     # The per-day rows are spread by quarter and domain, which both later steps group within: the
     # per-location aggregation and the domain's window then need no shuffle of their own (one
-    # shuffle instead of two, and at 1 M rows two fewer Spark jobs).
+    # shuffle instead of two, and at 1 M rows two fewer Spark jobs). There are at most days x
+    # domains x locations of them, however many rows the input has, so a few tasks take them.
     per_day = curated.groupBy("year", "quarter", "domain", "location", "txn_date").agg(
         F.count(F.lit(1)).alias("rows"),
         F.sum("value").alias("value"),  # ANSI: an overflow fails the run instead of wrapping
