@@ -171,9 +171,16 @@ def write(spark: SparkSession, table: DeltaTable, frame: DataFrame, predicate: s
         writer.save(table.path)
 
 
+def history(spark: SparkSession, table: DeltaTable, commits: int) -> list:
+    """The table's latest `commits` rows of DESCRIBE HISTORY, newest first, collected as they are:
+    the command's result is already on the driver, and a filter or an aggregation over it would be
+    planned and run as Spark jobs of their own (two more per call)."""
+    return spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT {int(commits)}").collect()
+
+
 def current_version(spark: SparkSession, table: DeltaTable) -> int:
-    """The table's latest commit version (one row of DESCRIBE HISTORY)."""
-    return int(spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT 1").collect()[0]["version"])
+    """The table's latest commit version."""
+    return int(history(spark, table, 1)[0]["version"])
 
 
 def replace_where(table: DeltaTable, frame: DataFrame, predicate: str, run_id: str | None = None) -> None:
@@ -192,13 +199,14 @@ def replace_where(table: DeltaTable, frame: DataFrame, predicate: str, run_id: s
 HISTORY_SEARCHED = 100  # commits looked through for a run's own commit
 
 
+def _tagged(commits: list, run_id: str) -> list[int]:
+    return [int(row["version"]) for row in commits if row["userMetadata"] == run_id]
+
+
 def run_commits(spark: SparkSession, table: DeltaTable, run_id: str) -> list[int]:
     """The versions of the run's commits to the table (tagged by write) among its latest
-    HISTORY_SEARCHED. The history's rows are collected as they are: DESCRIBE HISTORY's result is
-    already on the driver, and a filter or an aggregation over it would be planned and run as
-    Spark jobs of their own (two more per table)."""
-    history = spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT {HISTORY_SEARCHED}").collect()
-    return [int(row["version"]) for row in history if row["userMetadata"] == run_id]
+    HISTORY_SEARCHED."""
+    return _tagged(history(spark, table, HISTORY_SEARCHED), run_id)
 
 
 def version_before(spark: SparkSession, table: DeltaTable, run_id: str) -> int | None:
@@ -225,11 +233,12 @@ def run_version(spark: SparkSession, table: DeltaTable, run_id: str) -> int:
     """The version of the run's latest commit to the table (tagged by write), for the manifest; one
     small DESCRIBE HISTORY, right after the commit. Without such a commit (Delta skipped an empty
     one) the table's current version, which holds what the run would have written."""
-    versions = run_commits(spark, table, run_id)
+    commits = history(spark, table, HISTORY_SEARCHED)
+    versions = _tagged(commits, run_id)
     if not versions:
         log.warning("Delta table %s has no commit of run %s (an empty write); its manifest names the current version",
                     table.reference, run_id)
-        return current_version(spark, table)
+        return int(commits[0]["version"])
     return max(versions)
 
 
@@ -274,7 +283,7 @@ def undo_commits(spark: SparkSession, fs: FileSystem, table: DeltaTable, run_id:
 
 def latest_commit_run(spark: SparkSession, table: DeltaTable) -> str | None:
     """The run id tagged on the table's latest commit (None for an untagged commit)."""
-    return spark.sql(f"DESCRIBE HISTORY {table.reference} LIMIT 1").collect()[0]["userMetadata"]
+    return history(spark, table, 1)[0]["userMetadata"]
 
 
 def undo_run(spark: SparkSession, fs: FileSystem, tables: dict[str, DeltaTable], layout: LakeLayout, run_id: str) -> None:

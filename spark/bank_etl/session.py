@@ -94,13 +94,13 @@ def driver_memory() -> str:
     return os.environ.get("BANK_ETL_DRIVER_MEMORY", "3g")
 
 
-def _heap_options(driver_memory: str) -> str:
+def _heap_options(heap: str) -> str:
     """The heap at its full size from the start, and room for the class metadata of some 25,000
     classes: a 1 M-row run otherwise stopped for four full collections, one when class metadata
     passed its first threshold and three as the heap grew from its initial 384 MB (GC pauses
     1.2-1.5 s, with these 0.8-1.0 s and no full collection; -Xlog:gc, docs/etl.md). The heap's
     pages are still only taken as they are used."""
-    return f"-Xms{driver_memory} -XX:MetaspaceSize=256m "
+    return f"-Xms{heap} -XX:MetaspaceSize=256m "
 
 
 def local_cores(master: str) -> int:

@@ -364,6 +364,8 @@ def _end_jvm() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bank_etl.session import driver_memory  # bank_etl is on the path from spark/bin/bench-etl
+
     parser = argparse.ArgumentParser(prog="bench-etl", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=PUBLISHED_ROWS, help=f"rows of the landing file (default {PUBLISHED_ROWS:,})")
     parser.add_argument("--runs", type=int, default=1, help="runs of both sides, each in a fresh process; the report "
@@ -395,8 +397,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run {number}: ETL {run['etl_seconds']:.1f} s, DuckDB + psql \\copy {run['duckdb']['seconds']:.1f} s, "
               f"ratio {run['ratio']:.2f}, load average before {run['load_average']['before']}", file=sys.stderr)
     etl = statistics.median(r["etl_seconds"] for r in results)
-    from bank_etl.session import driver_memory
-
     duck = statistics.median(r["duckdb"]["seconds"] for r in results)
     ratio = etl / duck
     goal = GOALS.get(args.rows)
