@@ -38,6 +38,7 @@ export type { ISecretStore, KeyOptions, KeyVaultRole, KeyVaultSku, SecretOptions
 
 // ADLS Gen2 lake.
 export { LakeStorage } from "./constructs/storage/lake-storage";
+export type { LakeArea } from "./constructs/storage/lake-layout";
 export type {
   ILakeStorage,
   LakeContainerName,
@@ -66,6 +67,8 @@ export type { NetworkConnectivityProps, PrivateEndpointTarget } from "./construc
 export { LakehouseCatalog } from "./constructs/databricks/lakehouse-catalog";
 export type { CatalogPrincipals, LakehouseCatalogProps } from "./constructs/databricks/lakehouse-catalog";
 export type { CatalogSchemaName, DataEngineerAccess, ExternalLocationArea, Grantee, GrantSet, Securable } from "./constructs/databricks/pipeline-grants";
+export { PublicationCredential } from "./constructs/databricks/publication-credential";
+export type { PublicationCredentialProps } from "./constructs/databricks/publication-credential";
 export { BatchJob } from "./constructs/databricks/batch-job";
 export type { BatchJobProps, BatchJobSchedule, BatchJobSecretScope, BatchJobTask, JobClusterOptions, OperatorPermission } from "./constructs/databricks/batch-job";
 export type { OperatorOptionKind } from "./constructs/databricks/task-launcher";

@@ -229,6 +229,7 @@ class JobConfig:
     timezone: str = "UTC"
     code_version: str | None = None  # the deployment's hash of the job files; None: computed from them
     pg_detail: str = PG_DETAIL_ROWS
+    publication_credential: str | None = None  # Unity Catalog service credential that replaces manifests (Databricks)
 
 
 def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
@@ -267,11 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pg-detail", default=PG_DETAIL_ROWS,
                         help="what PostgreSQL gets: every row (rows, the default) or the features and aggregates only "
                              "(aggregates: the transactions and quarantined rows are served from the lake's Delta tables)")
+    parser.add_argument("--publication-credential",
+                        help="Unity Catalog service credential whose identity replaces each quarter's manifest in one "
+                             "request (Databricks); without it the manifest is rewritten in place")
     return parser
 
 
 SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 CODE_VERSION = re.compile(r"^[0-9a-f]{64}$")
+CREDENTIAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$")
 
 
 def parse_args(argv: list[str] | None, now: dt.datetime | None = None) -> JobConfig:
@@ -291,6 +296,13 @@ def parse_args(argv: list[str] | None, now: dt.datetime | None = None) -> JobCon
     pg_detail = (args.pg_detail or "").strip() or PG_DETAIL_ROWS  # unset job parameters arrive empty
     if pg_detail not in PG_DETAIL_MODES:
         raise ConfigError(f"--pg-detail must be one of {', '.join(PG_DETAIL_MODES)}, got {args.pg_detail!r}")
+    publication_credential = (args.publication_credential or "").strip() or None  # unset job parameters arrive empty
+    if publication_credential is not None and not CREDENTIAL_NAME.match(publication_credential):
+        raise ConfigError(f"--publication-credential must be a Unity Catalog credential name (letters, digits, _ and -, "
+                          f"at most 255), got {args.publication_credential!r}")
+    if publication_credential is not None and not args.lake.startswith("abfss://"):
+        raise ConfigError(f"--publication-credential replaces files of an ADLS Gen2 lake: --lake must be an abfss:// URI "
+                          f"with it, got {args.lake!r}")
     scope = scope_from(args, now)
     return JobConfig(
         input_uri=args.input,
@@ -305,6 +317,7 @@ def parse_args(argv: list[str] | None, now: dt.datetime | None = None) -> JobCon
         timezone=args.timezone,
         code_version=code_version,
         pg_detail=pg_detail,
+        publication_credential=publication_credential,
     )
 
 

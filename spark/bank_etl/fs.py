@@ -15,16 +15,22 @@ so that what passes here passes on Azure (hadoop-azure, org/apache/hadoop/fs/azu
 - writing a file (AzureBlobFileSystemStore.createFile, AbfsClient.createPath) creates its missing
   parents; with overwrite it first recreates the file empty, and the new content appears whole when
   the output stream flushes on close (data appended but not flushed is not readable). No operation
-  replaces a file's content in one step.
+  of dbutils.fs replaces a file's content in one step: `replace_text` does it with the Blob API's
+  Put Blob (blob.py), given a credential that may.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 from dataclasses import dataclass
 from typing import Protocol
+
+from .blob import STORAGE_SCOPE, BlobReplace
+
+log = logging.getLogger(__name__)
 
 HEADER_BYTES = 65_536  # enough for any header line this job accepts
 
@@ -49,6 +55,7 @@ class FileSystem(Protocol):
     def read_head(self, path: str, max_bytes: int = HEADER_BYTES) -> bytes: ...
     def read_text(self, path: str) -> str: ...
     def write_text(self, path: str, text: str, overwrite: bool = True) -> None: ...
+    def replace_text(self, path: str, text: str) -> None: ...
     def delete(self, path: str) -> None: ...
     def mkdirs(self, path: str) -> None: ...
     def rename(self, source: str, target: str) -> bool: ...
@@ -126,6 +133,16 @@ class LocalFs(_Moves):
             handle.write(text)
         os.replace(flushed, target)
 
+    def replace_text(self, path: str, text: str) -> None:
+        """As Put Blob (blob.py): parents are made, and a reader finds the old content or the new,
+        never an empty or partial file (a rename onto the file, atomic on a POSIX file system)."""
+        target = _local(path)
+        os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+        staged = os.path.join(os.path.dirname(target) or ".", f".{os.path.basename(target)}.put")
+        with open(staged, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(staged, target)
+
     def delete(self, path: str) -> None:
         target = _local(path)
         if os.path.isdir(target):
@@ -157,9 +174,10 @@ class LocalFs(_Moves):
 class DbutilsFs(_Moves):
     """dbutils.fs on Databricks: abfss://, dbfs:/ and /Volumes paths."""
 
-    def __init__(self, dbutils, spark):
+    def __init__(self, dbutils, spark, blob_replace: BlobReplace | None = None):
         self._fs = dbutils.fs
         self._spark = spark
+        self._blob_replace = blob_replace
 
     def exists(self, path: str) -> bool:
         try:
@@ -199,6 +217,16 @@ class DbutilsFs(_Moves):
 
     def write_text(self, path: str, text: str, overwrite: bool = True) -> None:
         self._fs.put(path, text, overwrite)
+
+    def replace_text(self, path: str, text: str) -> None:
+        """One Put Blob with the publication credential's identity; without one, a write in place,
+        which a reader may find empty for one request (the module's comment)."""
+        if self._blob_replace is None:
+            log.warning("no publication credential: %s is rewritten in place, and a reader may find it empty "
+                         "while it is written (give --publication-credential)", path)
+            self.write_text(path, text)
+        else:
+            self._blob_replace.replace(path, text)
 
     def delete(self, path: str) -> None:
         if self.exists(path):
@@ -284,9 +312,21 @@ def lines_sha256(size: int, starts_with_bom: bool):
     return digest_in_order
 
 
-def file_system_for(spark) -> FileSystem:
-    """dbutils.fs on Databricks, the local file system elsewhere."""
+def databricks_file_system(utils, spark, publication_credential: str | None = None) -> DbutilsFs:
+    """dbutils.fs, replacing files whole as the identity of the Unity Catalog service credential
+    named `publication_credential` (dbutils.credentials.getServiceCredentialsProvider, Databricks
+    Runtime 16.2 and later; the job's principal needs ACCESS on it)."""
+    if not publication_credential:
+        return DbutilsFs(utils, spark)
+    credential = utils.credentials.getServiceCredentialsProvider(publication_credential)
+    # A token now: a credential the job cannot use fails the run before it reads anything, not after its load.
+    credential.get_token(STORAGE_SCOPE)
+    return DbutilsFs(utils, spark, BlobReplace(credential))
+
+
+def file_system_for(spark, publication_credential: str | None = None) -> FileSystem:
+    """dbutils.fs on Databricks, the local file system elsewhere (where no credential is needed)."""
     from .runtime import dbutils
 
     utils = dbutils(spark)
-    return DbutilsFs(utils, spark) if utils is not None else LocalFs()
+    return databricks_file_system(utils, spark, publication_credential) if utils is not None else LocalFs()

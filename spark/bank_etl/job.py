@@ -173,7 +173,7 @@ def run_job(
     `checked_input`: the file the check task resolved (extract.input_identity); the run reads that
     file or none. Without it (locally) the run resolves the input itself, once."""
     run_id = run_id or new_run_id()
-    run = RunState(spark, config, fs or file_system_for(spark), run_id, RunResult(record={
+    run = RunState(spark, config, fs or file_system_for(spark, config.publication_credential), run_id, RunResult(record={
         "run_id": run_id, "scope": str(config.scope), "started_at": _utc_now(), "finished_at": None,
         "status": "running", "input_uri": strip_url_credentials(config.input_uri), "input_sha256": None,
         "error": None, "timezone": config.timezone,

@@ -126,19 +126,20 @@ def run_copy_path(export_area: str, year: int, quarter: int, run_id: str) -> str
 
 
 def write_to_lake(fs: FileSystem, export_area: str, manifest: dict) -> str:
-    """Writes the manifest in full under its run's own name, then the quarter's path with one
-    write of the whole file; returns the quarter's path.
+    """Writes the manifest in full under its run's own name, then replaces the quarter's file with
+    it in one step; returns the quarter's path.
 
     ABFS has no rename that replaces a file (fs.py), so the quarter's file is never deleted or
-    renamed over: a reader finds the previous manifest, the new one, or, for the one request that
-    recreates it, an empty file; never no file and never part of one. The run's copy, complete
+    renamed over but replaced whole (on Azure one Put Blob, blob.py): a reader finds the previous
+    manifest or the new one, never no file, an empty one or part of one (on Databricks without a
+    publication credential, a rewrite in place that may look empty for one request: fs.py). The run's copy, complete
     before the quarter's file is touched, stays as the quarter's publication history. Writing the
     same run's manifest again (a retry) writes the same bytes."""
     year, quarter = (int(part) for part in manifest["quarter"].split("-Q"))
     text = to_json(manifest)
     fs.write_text(run_copy_path(export_area, year, quarter, manifest["run_id"]), text)
     target = manifest_path(export_area, year, quarter)
-    fs.write_text(target, text)
+    fs.replace_text(target, text)
     return target
 
 

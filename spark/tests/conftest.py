@@ -7,12 +7,14 @@ not a superuser (devtools/pgserver.py): every test connects as it or as the role
 from __future__ import annotations
 
 import csv
+import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -59,6 +61,47 @@ def node_with_typescript(script: str, *args: str) -> str:
     """Runs `script` in node (its process.argv[1:] are `args`) with .ts files requirable; returns stdout."""
     return subprocess.run([shutil.which("node") or "node", "-e", _TYPESCRIPT_REQUIRE_HOOK + script, *args],
                           capture_output=True, text=True, cwd=REPO_DIR, timeout=120, check=True).stdout
+
+
+@dataclass(frozen=True)
+class Azurite:
+    """The Blob service emulator: where it listens, and Shared Key to sign in with (it takes OAuth
+    tokens only over HTTPS)."""
+    blob_endpoint: str
+    credential: dict
+
+
+# Azurite started by the repository's starter (test/lake/azurite.ts, the one place holding the
+# emulator's public development key); the node process stops it when its stdin closes.
+_AZURITE_STARTER = """
+const { startAzurite } = require(require('path').join(process.argv[1], 'test/lake/azurite.ts'));
+(async () => {
+  const azurite = await startAzurite();
+  process.stdout.write(JSON.stringify({ blobEndpoint: azurite.blobEndpoint, accountName: azurite.accountName,
+    accountKey: azurite.accountKey }) + '\\n');
+  process.stdin.resume();
+  process.stdin.on('end', async () => { await azurite.stop(); process.exit(0); });
+})().catch((error) => { console.error(error); process.exit(99); });
+"""
+
+
+@pytest.fixture(scope="session")
+def azurite():
+    node = shutil.which("node")
+    if node is None or not (REPO_DIR / "node_modules/.bin/azurite-blob").exists():
+        raise RuntimeError("Azurite needs node and the repository's node_modules (npm ci)")
+    starter = subprocess.Popen([node, "-e", _TYPESCRIPT_REQUIRE_HOOK + _AZURITE_STARTER, str(REPO_DIR)], cwd=REPO_DIR,
+                               text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    line = starter.stdout.readline()
+    if not line:
+        raise RuntimeError(f"Azurite did not start (exit {starter.wait(30)})")
+    settings = json.loads(line)
+    yield Azurite(settings["blobEndpoint"], {"account_name": settings["accountName"], "account_key": settings["accountKey"]})
+    starter.stdin.close()
+    try:
+        starter.wait(30)
+    except subprocess.TimeoutExpired:
+        starter.kill()
 
 
 ETL_ROLE, READER_ROLE, READER_LOGIN = "bank_etl", "bank_reader", "bank_app"

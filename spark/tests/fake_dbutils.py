@@ -16,7 +16,8 @@ fs behaves as dbutils.fs on ABFS with a hierarchical namespace, which goes throu
   other, and reading it fails with Azure's 409 BlobArchived ("This operation is not permitted on an
   archived blob"; Blob service error codes), in hadoop-azure's message format
   (AbfsRestOperationException.formatMessage).
-secrets.get raises for a missing scope or key, as Databricks does, and records what was asked for. jobs.taskValues follows
+secrets.get raises for a missing scope or key, as Databricks does, and records what was asked for;
+credentials.getServiceCredentialsProvider likewise for a service credential it was not given. jobs.taskValues follows
 Databricks' documentation: set takes a string key and a JSON value of at most 48 KiB; get raises
 ValueError for an unknown task or (without a default) a missing key, and outside a job returns
 debugValue, or raises TypeError without one.
@@ -194,9 +195,26 @@ class FakeJobs:
         self.taskValues = FakeTaskValues(job, task_key)
 
 
+class FakeCredentials:
+    """dbutils.credentials: getServiceCredentialsProvider(name) gives the token provider of the
+    Unity Catalog service credential of that name, which the caller must have ACCESS on; any other
+    name raises (Databricks' message is not documented, so only the name is checked)."""
+
+    def __init__(self, providers: dict | None):
+        self._providers = dict(providers or {})
+        self.asked: list[str] = []
+
+    def getServiceCredentialsProvider(self, name: str):  # noqa: N802 (Databricks' name)
+        self.asked.append(name)
+        if name not in self._providers:
+            raise Exception(f"PERMISSION_DENIED: credential {name} does not exist or the caller lacks ACCESS on it")
+        return self._providers[name]
+
+
 class FakeDbutils:
     def __init__(self, *, mv_failure: str = "false", on_change=None, secrets: dict | None = None,
-                 job: FakeJob | None = None, task_key: str | None = None):
+                 job: FakeJob | None = None, task_key: str | None = None, credentials: dict | None = None):
         self.fs = FakeFs(mv_failure, on_change)
         self.secrets = FakeSecrets(secrets)
         self.jobs = FakeJobs(job, task_key)
+        self.credentials = FakeCredentials(credentials)

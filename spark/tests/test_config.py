@@ -130,6 +130,23 @@ def test_maps_a_single_container_uri_like_a_plain_root():
     assert layout.curated == "abfss://lake@acct.dfs.core.windows.net/bank/curated/transactions"
 
 
+def test_the_publication_credential_is_taken_by_name_and_unset_when_empty():
+    base = ["--input", "x", "--lake", "abfss://{container}@acct.dfs.core.windows.net/", "--pg-url", "postgresql://h/db"]
+    assert parse_args(base + ["--publication-credential", "bank_prod_publication"]).publication_credential == "bank_prod_publication"
+    assert parse_args(base + ["--publication-credential", ""]).publication_credential is None
+    assert parse_args(base).publication_credential is None
+
+
+def test_rejects_a_publication_credential_that_is_not_a_credential_name():
+    with pytest.raises(ConfigError, match=r"--publication-credential must be a Unity Catalog credential name.*'bank prod'"):
+        parse_args(["--input", "x", "--lake", "l", "--pg-url", "postgresql://h/db", "--publication-credential", "bank prod"])
+
+
+def test_rejects_a_publication_credential_for_a_lake_that_is_not_adls():
+    with pytest.raises(ConfigError, match=r"--lake must be an abfss:// URI with it, got '/tmp/lake'"):
+        parse_args(["--input", "x", "--lake", "/tmp/lake", "--pg-url", "postgresql://h/db", "--publication-credential", "bank_prod_publication"])
+
+
 def test_secret_arguments_go_together():
     with pytest.raises(ConfigError, match="go together"):
         parse_args(["--input", "x", "--lake", "l", "--pg-url", "postgresql://h/db", "--secret-scope", "kv"])

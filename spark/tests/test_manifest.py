@@ -317,10 +317,74 @@ def reading(path: Path) -> str:
     return valid(json.loads(text))["run_id"]
 
 
-def test_a_reader_of_the_quarters_manifest_on_dbutils_finds_a_manifest_at_every_step_of_a_publication(tmp_path):
-    """dbutils.fs as on ABFS (no rename over a file, a write recreates the file empty and flushes
-    it whole): the path is read after every step the store takes. It always holds a whole manifest,
-    the old or the new, but for the step that recreates it empty; it is never missing."""
+def polling(read, seen: set[str]):
+    """A thread that reads the quarter's manifest until stopped, adding what it finds to `seen`."""
+    import threading
+
+    stop = threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            seen.add(read())
+
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+
+    def stopped():
+        stop.set()
+        watcher.join(60)
+    return stopped
+
+
+def test_a_reader_of_the_quarters_manifest_on_databricks_finds_the_old_or_the_new_at_every_moment(tmp_path, azurite):
+    """On Databricks: the run's copy through dbutils.fs as on ABFS (fake_dbutils.py), the quarter's
+    file replaced with one Put Blob (Azurite), as the publication credential's identity. Read after
+    every step dbutils takes and by a reader polling throughout: always a whole manifest, the old
+    or the new; never missing, empty or partial. dbutils.fs never writes the quarter's file."""
+    from azure.core.exceptions import ResourceNotFoundError
+    from azure.storage.blob import BlobServiceClient
+
+    from bank_etl.blob import BlobReplace
+    from bank_etl.fs import DbutilsFs
+    from fake_dbutils import FakeDbutils
+
+    features = tmp_path / "features"
+    container = BlobServiceClient(azurite.blob_endpoint, credential=azurite.credential).get_container_client("manifests-dbutils")
+    container.create_container()
+    target = container.get_blob_client("export/_manifests/2022Q3.json")
+
+    def read() -> str:
+        try:
+            text = target.download_blob().readall().decode("utf-8")
+        except ResourceNotFoundError:
+            return "missing"
+        return valid(json.loads(text))["run_id"] if text else "empty"
+
+    seen_at_steps: list[str] = []
+    utils = FakeDbutils(on_change=lambda operation, path: seen_at_steps.append(read()))
+    blob = BlobReplace(azurite.credential, locate=lambda path: (
+        azurite.blob_endpoint, "manifests-dbutils", Path(path).relative_to(features).as_posix()))
+    fs = DbutilsFs(utils, None, blob)
+    manifests = [sample_manifest(run_id=f"run-{i}", counts={**sample_manifest()["counts"], "valid": 240 + i}) for i in range(2)]
+    quarter_manifest.write_to_lake(fs, str(features / "export"), manifests[0])
+    seen_at_steps.clear()
+    polled: set[str] = set()
+    stop = polling(read, polled)
+    try:
+        for i in range(1, 41):
+            quarter_manifest.write_to_lake(fs, str(features / "export"), manifests[i % 2])
+    finally:
+        stop()
+    assert set(seen_at_steps) == {"run-0", "run-1"} and polled == {"run-0", "run-1"}
+    assert not any(call[0] == "put" and call[1].endswith("2022Q3.json") for call in utils.fs.calls)
+    kept = sorted(p.name for p in (features / "export/_manifests/2022Q3").iterdir())
+    assert kept == ["run-0.json", "run-1.json"]
+
+
+def test_without_a_publication_credential_dbutils_rewrites_the_manifest_in_place_and_warns(tmp_path, caplog):
+    """The fallback (no --publication-credential): dbutils.fs as on ABFS recreates the quarter's file
+    empty and flushes it whole, so a reader finds the old, the new, or, for that one step, an empty
+    file; never a missing one. The run warns that it does so."""
     from bank_etl.fs import DbutilsFs
     from fake_dbutils import FakeDbutils
 
@@ -328,40 +392,29 @@ def test_a_reader_of_the_quarters_manifest_on_dbutils_finds_a_manifest_at_every_
     target = export / "_manifests/2022Q3.json"
     seen: list[str] = []
     fs = DbutilsFs(FakeDbutils(on_change=lambda operation, path: seen.append(reading(target))), None)
-    first, second = sample_manifest(run_id="run-one"), sample_manifest(run_id="run-two")
-    quarter_manifest.write_to_lake(fs, str(export), first)
+    quarter_manifest.write_to_lake(fs, str(export), sample_manifest(run_id="run-one"))
     seen.clear()
-    quarter_manifest.write_to_lake(fs, str(export), second)
+    with caplog.at_level("WARNING", logger="bank_etl.fs"):
+        quarter_manifest.write_to_lake(fs, str(export), sample_manifest(run_id="run-two"))
     assert seen and set(seen) <= {"run-one", "run-two", "empty"} and seen[-1] == "run-two"
-    assert seen.count("empty") <= 1  # one write of the quarter's file: one step without content
-    kept = sorted(p.name for p in (export / "_manifests/2022Q3").iterdir())
-    assert kept == ["run-one.json", "run-two.json"]
+    assert seen.count("empty") == 1  # one write of the quarter's file: one step without content
+    assert "no publication credential" in caplog.text and str(target) in caplog.text
 
 
-def test_a_reader_polling_the_quarters_manifest_locally_never_finds_it_missing_or_partial(tmp_path):
-    import threading
-
+def test_a_reader_polling_the_quarters_manifest_locally_finds_the_old_or_the_new_and_nothing_else(tmp_path):
     export = tmp_path / "features/export"
     target = export / "_manifests/2022Q3.json"
     manifests = [sample_manifest(run_id=f"run-{i}", counts={**sample_manifest()["counts"], "valid": 240 + i})
                  for i in range(2)]
     quarter_manifest.write_to_lake(LocalFs(), str(export), manifests[0])
     seen: set[str] = set()
-    stop = threading.Event()
-
-    def reader():
-        while not stop.is_set():
-            seen.add(reading(target))
-
-    watcher = threading.Thread(target=reader)
-    watcher.start()
+    stop = polling(lambda: reading(target), seen)
     try:
         for i in range(200):
             quarter_manifest.write_to_lake(LocalFs(), str(export), manifests[i % 2])
     finally:
-        stop.set()
-        watcher.join(60)
-    assert seen <= {"run-0", "run-1", "empty"} and {"run-0", "run-1"} <= seen
+        stop()
+    assert seen == {"run-0", "run-1"}
 
 
 def test_a_manifest_has_exactly_the_contracts_fields_and_validates():

@@ -111,6 +111,8 @@ class StackReader {
         return `external location ${label}`;
       case "databricks_storage_credential":
         return `storage credential ${label}`;
+      case "databricks_credential":
+        return `service credential ${label}`;
       default:
         return `${type} ${label}`;
     }
@@ -217,7 +219,7 @@ function summariseCondition(condition: string): string {
 
 function unityCatalog(reader: StackReader, matrix: Matrix): void {
   for (const [name, body] of reader.resources("databricks_grants")) {
-    const securable = reader.nameOf(body.catalog ?? body.schema ?? body.external_location ?? body.storage_credential ?? body.metastore ?? body.table ?? body.volume);
+    const securable = reader.nameOf(body.catalog ?? body.schema ?? body.external_location ?? body.storage_credential ?? body.credential ?? body.metastore ?? body.table ?? body.volume);
     for (const grant of asList(body.grant)) {
       const principal = namedPrincipal(reader, String(grant.principal));
       for (const privilege of (grant.privileges as string[] | undefined) ?? []) {

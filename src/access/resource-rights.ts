@@ -226,6 +226,14 @@ export const RESOURCE_RIGHTS: Readonly<Record<string, ResourceTypeRights>> = {
     source: DATABRICKS("catalog/resource_storage_credential.go"),
     decision: "the only privilege on a storage credential that reads no data is MANAGE, which is write-capable: refreshed by the drift check and the deploy only",
   },
+  "resource:databricks_credential": {
+    kind: "resource",
+    creatorRefreshes: true,
+    refresh: { calls: "GET /api/2.1/unity-catalog/credentials/{name}: owner, metastore admin or a privilege on it", needs: [R.workspaceUser, R.manageServiceCredential], readOnly: false },
+    apply: { calls: "Credentials Create, Update, Delete (purpose SERVICE)", needs: [R.createServiceCredential] },
+    source: DATABRICKS("catalog/resource_credential.go"),
+    decision: "ACCESS would let the holder take the identity's token and write the manifests' folder; MANAGE, write-capable too, is what the drift check gets",
+  },
   "resource:databricks_external_location": {
     kind: "resource",
     creatorRefreshes: true,
@@ -237,7 +245,7 @@ export const RESOURCE_RIGHTS: Readonly<Record<string, ResourceTypeRights>> = {
   "resource:databricks_grants": {
     kind: "resource",
     creatorRefreshes: true,
-    refresh: { calls: "GET /api/2.1/unity-catalog/permissions/{type}/{name}: owner, MANAGE or metastore admin", needs: [R.workspaceUser, R.manageCatalog, R.manageLocations], readOnly: false },
+    refresh: { calls: "GET /api/2.1/unity-catalog/permissions/{type}/{name}: owner, MANAGE or metastore admin", needs: [R.workspaceUser, R.manageCatalog, R.manageLocations, R.manageServiceCredential], readOnly: false },
     apply: { calls: "PATCH /api/2.1/unity-catalog/permissions/{type}/{name}", needs: [R.createCatalog, R.createExternalLocation] },
     source: DATABRICKS("catalog/resource_grants.go"),
     decision: NO_READ_ONLY_ADMIN,

@@ -49,12 +49,14 @@ export const RIGHTS = {
   workspaceAdmin: { plane: "databricks-workspace", right: "workspace admin", on: WORKSPACE },
   workspaceUser: { plane: "databricks-workspace", right: "workspace user", on: WORKSPACE },
   createStorageCredential: { plane: "unity-catalog", right: "CREATE_STORAGE_CREDENTIAL", on: "the metastore" },
+  createServiceCredential: { plane: "unity-catalog", right: "CREATE_SERVICE_CREDENTIAL", on: "the metastore" },
   createExternalLocation: { plane: "unity-catalog", right: "CREATE_EXTERNAL_LOCATION", on: "the metastore" },
   createCatalog: { plane: "unity-catalog", right: "CREATE_CATALOG", on: "the metastore" },
   useCatalog: { plane: "unity-catalog", right: "USE_CATALOG", on: "the catalog" },
   useSchema: { plane: "unity-catalog", right: "USE_SCHEMA", on: "the catalog's schemas" },
   manageCatalog: { plane: "unity-catalog", right: "MANAGE", on: "the catalog and its schemas" },
   manageLocations: { plane: "unity-catalog", right: "MANAGE", on: "the external locations and the storage credential" },
+  manageServiceCredential: { plane: "unity-catalog", right: "MANAGE", on: "the publication credential" },
 } as const satisfies Record<string, Right>;
 
 /**

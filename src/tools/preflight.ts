@@ -12,7 +12,7 @@
  *   another would both link their own private DNS zones of one name to (`dns-link`), which Azure
  *   refuses for the second;
  * - the deploying principal (`pipeline.deployer`) named and not the job's (`deployer`): it needs
- *   three privileges on the metastore that account admins do not hold by default.
+ *   privileges on the metastore that account admins do not hold by default.
  * On the synthesized stack (preflight-stack.ts): the remote side of each peering lands in its VNet's
  * subscription (`peering`), and, given `az vm list-usage` output, the region's vCPU quota covers the
  * job clusters at their largest (`quota`).

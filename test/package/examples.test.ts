@@ -394,9 +394,11 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     const logins = (pipeline: string) => byPipeline("databricks_job", pipeline).flatMap((job) => (job.task as Json[]).flatMap((task) => ((task.spark_python_task as Json).parameters as string[]).filter((_, index, all) => /^--(etl-role|owner-login|reader-role|reader-login)$/.test(all[index - 1] ?? ""))));
     expect(logins("bank").sort()).toEqual(["bank_app", "bank_etl", "bank_reader"]);
     expect(logins("cards").sort()).toEqual(["cards_app", "cards_etl", "cards_reader"]);
-    // Two storage credentials, two access connectors: each pipeline reaches only its folder of the lake.
+    // Two storage credentials, two access connectors: each pipeline reaches only its folder of the lake;
+    // the bank job's manifests have a third connector (its publication credential), the cards job publishes nothing.
     expect(Object.values(stack.resource.databricks_storage_credential)).toHaveLength(2);
-    expect(Object.values(stack.resource.azurerm_databricks_access_connector)).toHaveLength(2);
+    expect(Object.values(stack.resource.azurerm_databricks_access_connector).map((body) => body.name).sort()).toEqual(["dbac-bank-neu", "dbac-bank-neu-pub", "dbac-cards-neu"]);
+    expect(Object.values(stack.resource.databricks_credential ?? {}).map((body) => body.name)).toEqual(["bank_neu_publication"]);
   });
 
   it("has the examples of issues 11 and 20", () => {
@@ -519,7 +521,8 @@ describe("the packed package, installed into a fresh cdktf app", () => {
 
     // Each pipeline's access connector holds data roles on the lake's containers, under its own
     // prefix only (an ABAC condition): neither can write the other's data through its credential.
-    const connectors = Object.keys(resourcesOf("two-pipelines", "azurerm_databricks_access_connector")).map((key) => key.slice(key.indexOf(".") + 1));
+    const allConnectors = Object.keys(resourcesOf("two-pipelines", "azurerm_databricks_access_connector")).map((key) => key.slice(key.indexOf(".") + 1));
+    const connectors = allConnectors.filter((connector) => !connector.includes("publication-credential"));
     expect(connectors).toHaveLength(2);
     const roles = Object.values(resourcesOf("two-pipelines", "azurerm_role_assignment"));
     const prefixes = connectors.map((connector) => {
@@ -530,6 +533,13 @@ describe("the packed package, installed into a fresh cdktf app", () => {
       return prefix;
     });
     expect(prefixes.sort()).toEqual(["payments", "risk"]);
+    // Each publication credential's connector may write its own pipeline's manifests' folder, and nothing else.
+    const published = allConnectors.filter((connector) => connector.includes("publication-credential")).map((connector) => {
+      const held = roles.filter((role) => role.principal_id === `\${azurerm_databricks_access_connector.${connector}.identity[0].principal_id}`);
+      expect(held.map((role) => String(role.scope).replace(/^.*\/containers\//, ""))).toEqual(["features"]);
+      return /StringStartsWith '([^']+)'/.exec(String(held[0].condition))?.[1];
+    });
+    expect(published.sort()).toEqual(["payments/export/_manifests/", "risk/export/_manifests/"]);
 
     const workspaceLevel = ["databricks_workspace_file", "databricks_directory", "databricks_cluster_policy", "databricks_secret_scope", "databricks_catalog", "databricks_external_location", "databricks_grants"];
     for (const type of workspaceLevel) {

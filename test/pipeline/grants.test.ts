@@ -42,8 +42,13 @@ describe.each(ENVIRONMENTS)("the %s Unity Catalog grants", (environment) => {
   /** A securable's grants without the drift check's, which its own test covers. */
   const dataGrants = (securable: string) => Object.fromEntries(Object.entries(grantsAt(environment, securable)).filter(([principal]) => principal !== drift));
 
-  it("grants on ten securables: the catalog, four schemas, four external locations and the storage credential", () => {
-    expect(resourcesOf(synthEnvironment(environment), "databricks_grants")).toHaveLength(10);
+  it("grants on eleven securables: the catalog, four schemas, four external locations, the storage credential and the publication credential", () => {
+    expect(resourcesOf(synthEnvironment(environment), "databricks_grants")).toHaveLength(11);
+  });
+
+  it("lets the job's service principal use the publication credential and the drift check's identity manage it, and no one else", () => {
+    const body = resourceAt(synthEnvironment(environment), "databricks_grants", "/pipeline/publication-credential/grants");
+    expect(Object.fromEntries((body.grant as Grant[]).map((grant) => [grant.principal, grant.privileges]))).toEqual({ [job]: ["ACCESS"], [drift]: ["MANAGE"] });
   });
 
   it("gives the drift check's identity what refreshing the catalog's objects and grants needs, and no data privilege", () => {

@@ -190,16 +190,16 @@ describe("the deployer's privileges on the metastore", () => {
     expect(allResources(synthPipeline({ deployer: library.DatabricksPrincipal.servicePrincipal(DEPLOYER) })).filter(([address]) => address.startsWith("databricks_grant."))).toEqual([]);
   });
 
-  it("grants the deployer the three privileges non-authoritatively, before the credential, locations and catalog are made", () => {
+  it("grants the deployer the four privileges non-authoritatively, before the credentials, locations and catalog are made", () => {
     const synthesized = synthPipeline({ deployer: library.DatabricksPrincipal.servicePrincipal(DEPLOYER), grantMetastorePrivileges: true });
     const [grant] = addressesAt(synthesized, "databricks_grant", "/pipeline/catalog/metastore-privileges");
     expect(resourceAt(synthesized, "databricks_grant", "/pipeline/catalog/metastore-privileges")).toMatchObject({
       metastore: BASE_PROPS.metastoreId,
       principal: DEPLOYER,
-      privileges: ["CREATE_STORAGE_CREDENTIAL", "CREATE_EXTERNAL_LOCATION", "CREATE_CATALOG"],
+      privileges: ["CREATE_STORAGE_CREDENTIAL", "CREATE_EXTERNAL_LOCATION", "CREATE_CATALOG", "CREATE_SERVICE_CREDENTIAL"],
     });
-    const creators = allResources(synthesized).filter(([address]) => /^databricks_(storage_credential|external_location|catalog)\./.test(address));
-    expect(creators).toHaveLength(7);
+    const creators = allResources(synthesized).filter(([address]) => /^databricks_(storage_credential|credential|external_location|catalog)\./.test(address));
+    expect(creators).toHaveLength(8);
     for (const [address, body] of creators) expect({ address, waits: dependsOn(body).includes(grant) }).toEqual({ address, waits: true });
   });
 

@@ -122,7 +122,10 @@ describe("SparkBatchPipeline validation", () => {
   it("passes the quarter to the check and load tasks when one is configured", () => {
     const { stack } = buildPipelineStack({ quarter: "2022-Q3" });
     const tasks = Object.values(synthStack(stack).resource.databricks_job).flatMap((job) => job.task as Array<{ task_key: string; spark_python_task: { parameters: string[] } }>);
-    for (const key of ["check", "load"]) expect(tasks.find((task) => task.task_key === key)?.spark_python_task.parameters.slice(-2)).toEqual(["--quarter", "2022-Q3"]);
+    for (const key of ["check", "load"]) {
+      const parameters = tasks.find((task) => task.task_key === key)!.spark_python_task.parameters;
+      expect(parameters.slice(parameters.indexOf("--quarter"), parameters.indexOf("--quarter") + 2)).toEqual(["--quarter", "2022-Q3"]);
+    }
     expect(tasks.find((task) => task.task_key === "migrate")?.spark_python_task.parameters).not.toContain("--quarter");
   });
 

@@ -98,8 +98,9 @@ export interface LakehouseCatalogProps {
    * LOCATION and CREATE CATALOG on the metastore before the catalog's objects are created, with a
    * non-authoritative `databricks_grant` (other grants on the metastore stay as they are).
    * Account admins do not hold these by default; the grant is made by the deploying identity, so
-   * it must be a metastore admin (for instance a member of the metastore's admin group).
-   * @default - no grant: the deploying identity already holds the three privileges (first-deploy.md, "What must exist first")
+   * it must be a metastore admin (for instance a member of the metastore's admin group). With
+   * `createsServiceCredential`, CREATE SERVICE CREDENTIAL too.
+   * @default - no grant: the deploying identity already holds the privileges (first-deploy.md, "What must exist first")
    */
   readonly metastorePrivilegesFor?: IDatabricksPrincipal;
   /**
@@ -118,6 +119,12 @@ export interface LakehouseCatalogProps {
    * @default - the workspace's access connector
    */
   readonly accessConnector?: { readonly id: string; readonly principalId: string };
+  /**
+   * Whether the deploying identity also creates a service credential beside the catalog (a
+   * `PublicationCredential`): `metastorePrivilegesFor` then gets CREATE_SERVICE_CREDENTIAL too.
+   * @default false
+   */
+  readonly createsServiceCredential?: boolean;
 }
 
 /** What the drift check's identity needs to refresh the catalog's objects and their grants. */
@@ -128,8 +135,11 @@ export const DRIFT_CHECKER_PRIVILEGES = {
 
 /** What creating a catalog's storage credential, external locations and catalog needs on the metastore. */
 export const METASTORE_PRIVILEGES = ["CREATE_STORAGE_CREDENTIAL", "CREATE_EXTERNAL_LOCATION", "CREATE_CATALOG"] as const;
+/** What creating a service credential (a `PublicationCredential`) needs on the metastore as well. */
+export const SERVICE_CREDENTIAL_PRIVILEGE = "CREATE_SERVICE_CREDENTIAL";
 
-const LAKE_PATH_PREFIX = /^(?!\.{1,2}(\/|$))(?!.*\/\.{1,2}(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/;
+/** A folder path inside a container: `/`-separated segments, no `.` or `..` segment, no leading `/`. */
+export const LAKE_PATH_PREFIX = /^(?!\.{1,2}(\/|$))(?!.*\/\.{1,2}(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/;
 const LAKE_PATH_PREFIX_RULE = "a folder path of letters, digits, '.', '_' and '-' in '/'-separated segments, without a leading '/' or '.' and '..' segments, such as payments or finance/payments";
 
 /**
@@ -204,6 +214,8 @@ export class LakehouseCatalog extends Construct {
   readonly grants: Readonly<Partial<Record<Securable, Grants>>>;
   /** The drift check's grant on the storage credential, when `driftChecker` is set. */
   readonly storageCredentialGrants?: Grants;
+  /** What another Unity Catalog object of the metastore waits for: its assignment to the workspace, the deployer's privileges, the workspace's principals. */
+  readonly metastoreReady: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: LakehouseCatalogProps) {
     super(scope, id);
@@ -251,11 +263,12 @@ export class LakehouseCatalog extends Construct {
         provider,
         metastore: metastoreId,
         principal: props.metastorePrivilegesFor.name,
-        privileges: [...METASTORE_PRIVILEGES],
+        privileges: [...METASTORE_PRIVILEGES, ...(props.createsServiceCredential ? [SERVICE_CREDENTIAL_PRIVILEGE] : [])],
         dependsOn: [...(this.metastoreAssignment ? [this.metastoreAssignment] : []), ...ready],
       });
     }
     const onMetastore = [...(this.metastoreAssignment ? [this.metastoreAssignment] : []), ...(this.metastoreGrant ? [this.metastoreGrant] : [])];
+    this.metastoreReady = [...new Set([...onMetastore, ...ready])];
     this.storageCredential = new StorageCredential(this, "storage-credential", {
       provider,
       name: `${this.catalogName}_lake`,

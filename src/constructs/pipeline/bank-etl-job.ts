@@ -2,7 +2,7 @@ import { BatchJobTask } from "../databricks/batch-job";
 import { JOB_REQUIREMENTS } from "../databricks/job-code";
 import { PACKAGE_SPARK_DIRECTORY, isDefined } from "./quarterly-pipeline";
 import { QuarterlyJobContext, QuarterlyJobDefinition, QuarterlyJobTasks } from "./quarterly-job";
-import { WRITTEN_CONTAINERS } from "../storage/lake-layout";
+import { LAKE_AREAS, MANIFESTS_FOLDER, WRITTEN_CONTAINERS } from "../storage/lake-layout";
 
 /** The bank ETL's code, in the installed package's `spark/` folder. */
 export const BANK_ETL_CODE_DIRECTORY = PACKAGE_SPARK_DIRECTORY;
@@ -43,6 +43,7 @@ export const BANK_ETL_CONTRACT = {
       timezone: "--timezone",
       quarter: "--quarter",
       pgDetail: "--pg-detail",
+      publicationCredential: "--publication-credential",
     },
   },
   maintain: {
@@ -149,6 +150,8 @@ export function bankEtlJob(options: BankEtlJobOptions = {}): QuarterlyJobDefinit
     // The ETL puts each data area's name in place of {container}: curated/<folder>transactions,
     // features/<folder>quarterly, quarantine/<folder>rows.
     writesAreasByName: WRITTEN_CONTAINERS,
+    // The quarter manifests, replaced whole so that a reader never finds one empty (spark/bank_etl/blob.py).
+    publishes: { container: LAKE_AREAS.export.container, folder: `${LAKE_AREAS.export.folder}/${MANIFESTS_FOLDER}` },
     tasks: (context) => bankEtlTasks(context, options),
     problems: () => bankEtlJobProblems(options),
   };
@@ -212,6 +215,7 @@ function bankEtlTasks(context: QuarterlyJobContext, options: BankEtlJobOptions):
         timezone: context.timezone,
         quarter: options.quarter,
         pgDetail: options.pgDetail,
+        publicationCredential: context.publicationCredentialName,
       }),
       secretKeys: [loader?.userSecretName, loader?.passwordSecretName].filter(isDefined),
       ...retried,

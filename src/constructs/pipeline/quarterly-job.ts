@@ -1,6 +1,7 @@
 import type { BatchJobTask } from "../databricks/batch-job";
 import type { DatabaseCredential } from "../postgres/relational-sink";
 import type { LakeContainerName } from "../storage/lake-storage";
+import type { LakeArea } from "../storage/lake-layout";
 
 /** The database a pipeline's job loads: its own database on the sink, and the logins it holds. */
 export interface QuarterlyJobDatabase {
@@ -48,6 +49,12 @@ export interface QuarterlyJobContext {
   readonly secretScopeName: string;
   /** The pipeline's database, when the job definition asks for one. */
   readonly database?: QuarterlyJobDatabase;
+  /**
+   * Name of the Unity Catalog service credential whose identity may write the job's `publishes`
+   * folder, when the definition has one: the job takes its token with
+   * `dbutils.credentials.getServiceCredentialsProvider(name)`.
+   */
+  readonly publicationCredentialName?: string;
   /**
    * The deploy task that creates the pipeline's database roles as the server administrator (the
    * loader login, owner of `schema`; the reader role; the application's login) with the passwords
@@ -116,6 +123,15 @@ export interface QuarterlyJobDefinition {
    * @default - none
    */
   readonly writesAreasByName?: readonly LakeContainerName[];
+  /**
+   * A folder of one lake container, under the pipeline's `lakePathPrefix`, whose files the job
+   * replaces whole in one request (Put Blob), which dbutils.fs cannot: the pipeline gives it a
+   * Unity Catalog service credential (`PublicationCredential`) whose identity may write that
+   * folder and nothing else (`context.publicationCredentialName`). The bank ETL's is the quarter
+   * manifests' folder.
+   * @default - none: no service credential
+   */
+  readonly publishes?: LakeArea;
   /** The job's tasks, built from what the pipeline made. */
   tasks(context: QuarterlyJobContext): QuarterlyJobTasks;
   /**

@@ -8,7 +8,8 @@ import { addedJobTagNames, BatchJob, BatchJobTask, JobClusterOptions, MAX_JOB_TA
 import { checkDatabricksPrincipal } from "../databricks/databricks-checks";
 import { DatabricksWorkspace, DatabricksWorkspaceSubnets, DbfsCustomerManagedKey, IDatabricksWorkspace } from "../databricks/databricks-workspace";
 import { DEFAULT_QUARTERLY_CRON, isQuarterlyCron, QUARTERLY_CRON_RULE, yearAlreadyPast } from "../databricks/job-schedule";
-import { LakehouseCatalog } from "../databricks/lakehouse-catalog";
+import { LAKE_PATH_PREFIX, LakehouseCatalog } from "../databricks/lakehouse-catalog";
+import { PublicationCredential } from "../databricks/publication-credential";
 import { ILakeStorage } from "../storage/lake-storage";
 import { LakeContainerName, LANDING_CONTAINER } from "../storage/lake-layout";
 import { lakeEndpointTargets, NetworkConnectivity } from "../databricks/network-connectivity";
@@ -197,14 +198,15 @@ export interface QuarterlyPipelineProps extends Placement {
   /**
    * The principal that runs the deploy (the deploy pipeline's service connection, by application
    * id). It creates the catalog's storage credential, external locations and catalog, so it needs
-   * CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION and CREATE CATALOG on the metastore;
+   * CREATE STORAGE CREDENTIAL, CREATE EXTERNAL LOCATION and CREATE CATALOG on the metastore (and
+   * CREATE SERVICE CREDENTIAL for a job that `publishes`, as the bank ETL does);
    * preflight checks that it is named and is not the job's principal. It is the workspace's admin
    * through its Azure role, so it is not assigned to the workspace.
    * @default - unnamed: nothing is granted, and preflight reports it
    */
   readonly deployer?: IDatabricksPrincipal;
   /**
-   * Grant `deployer` the three metastore privileges it needs (a non-authoritative
+   * Grant `deployer` the metastore privileges it needs (a non-authoritative
    * `databricks_grant`), for a deployer that is a metastore admin without them.
    * @default false
    */
@@ -338,6 +340,8 @@ export class QuarterlyPipeline extends Construct {
   /** The network connectivity configuration, when the pipeline created its workspace. */
   readonly networkConnectivity?: NetworkConnectivity;
   readonly catalog: LakehouseCatalog;
+  /** The service credential whose identity may write the job's `publishes` folder, when its definition has one. */
+  readonly publicationCredential?: PublicationCredential;
   readonly job: BatchJob;
   /** Resource id of the workspace. */
   readonly workspaceResourceId: string;
@@ -388,8 +392,10 @@ export class QuarterlyPipeline extends Construct {
         workspaceName,
         props.managedResourceGroupName ?? `rg-dbw-${suffix}-managed`,
         `dbac-${suffix}`,
+        `dbac-${suffix}-pub`,
         props.networkConnectivityName ?? `ncc-${suffix}`,
         this.catalogName,
+        `${this.catalogName}_publication`,
         jobName,
         props.codeFolder ?? `/jobs/${jobName}`,
         `${suffix}-quarterly-job`,
@@ -471,11 +477,30 @@ export class QuarterlyPipeline extends Construct {
       metastorePrivilegesFor: props.grantMetastorePrivileges ? props.deployer : undefined,
       driftChecker: props.driftChecker,
       accessConnector,
+      createsServiceCredential: job.publishes !== undefined,
     });
+
+    const folder = this.catalog.lakePathFolder;
+    // A prefix the catalog refuses is that one problem, not one more for the folder under it.
+    const prefixRefused = typeof props.lakePathPrefix === "string" && !isUnresolved(props.lakePathPrefix) && props.lakePathPrefix !== "" && !LAKE_PATH_PREFIX.test(props.lakePathPrefix);
+    if (job.publishes && props.lake && props.jobServicePrincipal && !prefixRefused) {
+      this.publicationCredential = new PublicationCredential(this, "publication-credential", {
+        ...placement,
+        azurermProvider: props.azurermProvider,
+        provider,
+        lake: props.lake,
+        container: job.publishes.container,
+        folder: `${folder}${job.publishes.folder}`,
+        name: `${this.catalogName}_publication`,
+        accessConnectorName: `dbac-${suffix}-pub`,
+        users: [props.jobServicePrincipal],
+        driftChecker: props.driftChecker,
+        dependsOn: this.catalog.metastoreReady,
+      });
+    }
 
     const schedule = props.schedule ?? {};
     const timezone = schedule.timezoneId ?? "UTC";
-    const folder = this.catalog.lakePathFolder;
     this.landingUri = props.lake?.abfssUri(LANDING_CONTAINER, `${folder}${props.landingPrefix ?? job.landingFolder ?? ""}`);
     const lakeRoot = `abfss://{container}@${props.lake?.accountName}.dfs.core.windows.net/${folder}`;
     const context: QuarterlyJobContext = {
@@ -489,6 +514,7 @@ export class QuarterlyPipeline extends Construct {
       secretScopeName: this.secretScopeName,
       database,
       provisionTask: (schema: string) => provisionTask(this.secretScopeName, schema, database),
+      publicationCredentialName: this.publicationCredential?.credentialName,
     };
     const tasks = typeof job.tasks === "function" ? job.tasks(context) : { quarterly: [] };
     const codeDirectory = job.codeDirectory;
@@ -662,6 +688,7 @@ function validate(scope: Construct, v: PropValidator, props: QuarterlyPipelinePr
     if (creating && props.networkConnectivityName === undefined) checkDerivedName(v, "nameSuffix", `ncc-${suffix}`, "network connectivity configuration", 30, { ...value, override: "networkConnectivityName" });
     if (creating && props.workspaceName === undefined) checkDerivedName(v, "nameSuffix", `pe-dbw-${suffix}-ui-api-nic`, "UI/API private endpoint's network interface", 80, { ...value, override: "workspaceName" });
     checkDerivedName(v, "nameSuffix", `dbac-${suffix}`, "access connector", 64, value);
+    if (props.job?.publishes !== undefined) checkDerivedName(v, "nameSuffix", `dbac-${suffix}-pub`, "publication credential's access connector", 64, value);
     if (props.secretScopeName === undefined) checkDerivedName(v, "nameSuffix", `${suffix}-kv`, "secret scope", 128, { ...value, override: "secretScopeName" });
   }
   v.required("environmentName", props.environmentName, "1-20 lowercase letters, digits and hyphens, starting with a letter");

@@ -27,7 +27,9 @@ export type LakeContainerName = (typeof LAKE_CONTAINERS)[number];
 
 /** Where one area of the job's data lives: `folder` in `container` (under the pipeline's prefix, if any). */
 export interface LakeArea {
+  /** The container, by data area (its name on the lake may differ: `LakeStorage`'s `containerNames`). */
   readonly container: LakeContainerName;
+  /** A folder inside the container, without a leading or trailing `/`, such as `export/_manifests`. */
   readonly folder: string;
 }
 
