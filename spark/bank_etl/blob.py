@@ -44,20 +44,24 @@ class BlobReplace:
     """Replaces a file's content with one Put Blob, signed in with `credential` (an azure-core token
     credential, such as the provider a Unity Catalog service credential gives)."""
 
-    def __init__(self, credential, locate=blob_location):
+    def __init__(self, credential, locate=blob_location, **client_options):
+        # Imported here, as the run starts: a cluster without the library fails before its load, not after.
+        from azure.storage.blob import BlobClient, ContentSettings
+
+        self._client_class, self._content_settings = BlobClient, ContentSettings
         self._credential = credential
         # Where a path's blob is: (account URL, container, name); tests point it at an emulator.
         self._locate = locate
+        # Further BlobClient options (azure-core's, such as a raw_request_hook).
+        self._client_options = client_options
 
     def replace(self, path: str, text: str) -> None:
-        from azure.storage.blob import BlobClient, ContentSettings
-
         body = text.encode("utf-8")
         if len(body) > SINGLE_PUT_BYTES:
             raise ValueError(f"{path}: {len(body)} bytes is more than one Put Blob of {SINGLE_PUT_BYTES} bytes replaces whole")
         account_url, container, name = self._locate(path)
-        client = BlobClient(account_url, container, name, credential=self._credential,
-                            max_single_put_size=SINGLE_PUT_BYTES)
+        client = self._client_class(account_url, container, name, credential=self._credential,
+                                    max_single_put_size=SINGLE_PUT_BYTES, **self._client_options)
         media = "application/json" if name.endswith(".json") else "text/plain"
         client.upload_blob(body, overwrite=True, length=len(body),
-                           content_settings=ContentSettings(content_type=f"{media}; charset=utf-8"))
+                           content_settings=self._content_settings(content_type=f"{media}; charset=utf-8"))

@@ -3,6 +3,7 @@ the file finds the old content or the new, never no file, an empty one or part o
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -77,6 +78,26 @@ def test_put_blob_replaces_a_file_whole_for_a_reader_polling_it(azurite):
     properties = reader_blob.get_blob_properties()
     assert properties.content_settings.content_type == "application/json; charset=utf-8"
     assert properties.size == len(texts[1].encode())
+
+
+def test_a_replacement_is_one_request_a_put_blob_never_blocks(azurite):
+    """Put Block List is atomic too, so the polling test alone would not tell one Put Blob from
+    blocks: the requests themselves are counted (azure-core's raw_request_hook)."""
+    container_on(azurite, "replace-counted")
+    sent: list[tuple[str, str]] = []
+    replace = BlobReplace(azurite.credential, locate=lambda path: (azurite.blob_endpoint, "replace-counted", blob_location(path)[2]),
+                          raw_request_hook=lambda request: sent.append((request.http_request.method, request.http_request.url)))
+    path = "abfss://replace-counted@devstoreaccount1.dfs.core.windows.net/export/_manifests/2022Q3.json"
+    for text in ("{}\n", "x" * SINGLE_PUT_BYTES):  # the smallest, and the largest one request takes
+        sent.clear()
+        replace.replace(path, text)
+        assert [method for method, _ in sent] == ["PUT"] and "comp=" not in sent[0][1]
+
+
+def test_a_cluster_without_the_blob_library_fails_as_the_run_starts(monkeypatch):
+    monkeypatch.setitem(sys.modules, "azure.storage.blob", None)  # as if the cluster library were missing
+    with pytest.raises(ImportError):
+        databricks_file_system(FakeDbutils(credentials={"bank_prod_publication": TokenProvider()}), None, "bank_prod_publication")
 
 
 def test_put_blob_creates_the_folders_of_a_new_file(azurite):

@@ -401,6 +401,27 @@ def test_without_a_publication_credential_dbutils_rewrites_the_manifest_in_place
     assert "no publication credential" in caplog.text and str(target) in caplog.text
 
 
+def test_a_run_takes_its_file_system_with_the_publication_credential_it_was_given(tmp_path, monkeypatch):
+    """The load's --publication-credential reaches the file system the run publishes with (on
+    Databricks, the Put Blob's identity), before the run does anything else."""
+    import dataclasses
+
+    from bank_etl import job as job_module
+
+    asked = []
+
+    def file_system_for(spark, publication_credential=None):
+        asked.append(publication_credential)
+        raise RuntimeError("stopped before the run")
+
+    monkeypatch.setattr(job_module, "file_system_for", file_system_for)
+    config = dataclasses.replace(job_config(tmp_path / "in.csv", tmp_path / "lake", "postgresql://h/db", "bank"),
+                                 publication_credential="bank_prod_publication")
+    with pytest.raises(RuntimeError, match="stopped before the run"):
+        job_module.run_job(None, config)
+    assert asked == ["bank_prod_publication"]
+
+
 def test_a_reader_polling_the_quarters_manifest_locally_finds_the_old_or_the_new_and_nothing_else(tmp_path):
     export = tmp_path / "features/export"
     target = export / "_manifests/2022Q3.json"

@@ -214,7 +214,9 @@ function roleAssignments(reader: StackReader, matrix: Matrix): void {
 /** The paths an ABAC condition allows, in a few words. */
 function summariseCondition(condition: string): string {
   const paths = [...condition.matchAll(/StringStartsWith\s+'([^']+)'/g)].map((match) => match[1]);
-  return paths.length > 0 ? `blob paths start with ${[...new Set(paths)].join(" or ")}` : "a condition applies";
+  if (paths.length > 0) return `blob paths start with ${[...new Set(paths)].join(" or ")}`;
+  const files = /StringLike\s+'([^']+)\/\*'\s+AND\s+\S+\s+StringNotLike\s+'\1\/\*\/\*'/.exec(condition);
+  return files ? `it may only write the files directly in ${files[1]}/` : "a condition applies";
 }
 
 function unityCatalog(reader: StackReader, matrix: Matrix): void {

@@ -1,6 +1,7 @@
 import { Fn, TerraformStack, Testing } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
-import { LakeStorage, LakeStorageProps } from "../../src/constructs/storage/lake-storage";
+import { blobPathCondition, folderFilesWriteCondition, LakeStorage, LakeStorageProps } from "../../src/constructs/storage/lake-storage";
+import { conditionAllows } from "../helpers/abac";
 import { AzurePrincipal } from "../../src/constructs/core/principal";
 import { bareStack, logicalNameAt, ref, resourceAt, resourcesOf, synthStack } from "../helpers/synth";
 import { validationProblems } from "../../src/constructs/core/validation";
@@ -112,6 +113,27 @@ describe("LakeStorage", () => {
     expect(condition).toContain("AND NOT SubOperationMatches{'Blob.List'}");
     expect(condition).toContain("blobs:path] StringStartsWith 'payments/'");
     expect(condition).toContain("blobs:path] StringEquals 'payments'");
+  });
+
+  it("lets a folder writer write the files directly in its folder, and read, delete or rename no blob", () => {
+    const blob = (name: string) => `Microsoft.Storage/storageAccounts/blobServices/containers/blobs/${name}`;
+    const condition = folderFilesWriteCondition("bank/export/_manifests");
+    const allows = (action: string, path?: string, subOperation?: string) => conditionAllows(condition, { action: blob(action), path, subOperation });
+    expect(allows("write", "bank/export/_manifests/2022Q3.json")).toBe(true);
+    expect(allows("add/action", "bank/export/_manifests/2023Q1.json")).toBe(true);
+    expect(allows("write", "bank/export/_manifests/2022Q3/20261001T020000Z-5f3a1b2c.json")).toBe(false); // the kept run copies
+    expect(allows("write", "bank/export/year=2022/quarter=3/part-0.parquet")).toBe(false);
+    expect(allows("write", "cards/export/_manifests/2022Q3.json")).toBe(false);
+    expect(allows("write", "bank/export/_manifests")).toBe(false);
+    for (const action of ["read", "delete", "move/action"]) expect([action, allows(action, "bank/export/_manifests/2022Q3.json")]).toEqual([action, false]);
+    expect(allows("read", undefined, "Blob.List")).toBe(true); // a list has no path to condition on
+  });
+
+  it("reads the folder grant's condition as the documented evaluation does (the evaluator's own check)", () => {
+    const condition = blobPathCondition("Storage Blob Data Contributor", "payments/");
+    const blob = (name: string) => `Microsoft.Storage/storageAccounts/blobServices/containers/blobs/${name}`;
+    expect(conditionAllows(condition, { action: blob("delete"), path: "payments/x.parquet" })).toBe(true);
+    expect(conditionAllows(condition, { action: blob("delete"), path: "risk/x.parquet" })).toBe(false);
   });
 
   it("conditions a reader's grant on reads only, and leaves a grant without a folder unconditioned", () => {

@@ -537,9 +537,9 @@ describe("the packed package, installed into a fresh cdktf app", () => {
     const published = allConnectors.filter((connector) => connector.includes("publication-credential")).map((connector) => {
       const held = roles.filter((role) => role.principal_id === `\${azurerm_databricks_access_connector.${connector}.identity[0].principal_id}`);
       expect(held.map((role) => String(role.scope).replace(/^.*\/containers\//, ""))).toEqual(["features"]);
-      return /StringStartsWith '([^']+)'/.exec(String(held[0].condition))?.[1];
+      return /StringLike '([^']+)'/.exec(String(held[0].condition))?.[1];
     });
-    expect(published.sort()).toEqual(["payments/export/_manifests/", "risk/export/_manifests/"]);
+    expect(published.sort()).toEqual(["payments/export/_manifests/*", "risk/export/_manifests/*"]);
 
     const workspaceLevel = ["databricks_workspace_file", "databricks_directory", "databricks_cluster_policy", "databricks_secret_scope", "databricks_catalog", "databricks_external_location", "databricks_grants"];
     for (const type of workspaceLevel) {

@@ -11,7 +11,8 @@ import { PublicationCredential } from "../../src/constructs/databricks/publicati
 import { QuarterlyPipeline } from "../../src/constructs/pipeline/quarterly-pipeline";
 import { validationProblems } from "../../src/constructs/core/validation";
 import { resourceAt, synthStack } from "../helpers/synth";
-import { addressesAt, allResources, BASE_PROPS, dependsOn, JOB_SP, sharedEstate, synthPipeline } from "./pipeline-stack";
+import { conditionAllows } from "../helpers/abac";
+import { addressesAt, allResources, BASE_PROPS, dependsOn, JOB_SP, pipelineProblems, sharedEstate, synthPipeline } from "./pipeline-stack";
 
 type Body = Record<string, unknown>;
 type Task = { task_key: string; spark_python_task: { parameters: string[] } };
@@ -22,7 +23,7 @@ describe("the bank pipeline's publication credential", () => {
   const synthesized = synthPipeline({ lakePathPrefix: "bank", landingPrefix: "transactions/", deployer: DatabricksPrincipal.servicePrincipal(DEPLOYER), grantMetastorePrivileges: true });
   const credential = resourceAt(synthesized, "databricks_credential", "/pipeline/publication-credential/credential");
   const [connector] = addressesAt(synthesized, "azurerm_databricks_access_connector", "/pipeline/publication-credential/access-connector");
-  const role = resourceAt(synthesized, "azurerm_role_assignment", "/pipeline/publication-credential/folder-contributor");
+  const role = resourceAt(synthesized, "azurerm_role_assignment", "/pipeline/publication-credential/folder-writer");
 
   it("is a service credential of an access connector of its own, usable from the pipeline's workspace only", () => {
     expect(credential).toMatchObject({ purpose: "SERVICE", isolation_mode: "ISOLATION_MODE_ISOLATED", name: "analytics_dev_publication" });
@@ -33,11 +34,16 @@ describe("the bank pipeline's publication credential", () => {
     expect(catalogConnectors).not.toContain(`\${${connector}.id}`);
   });
 
-  it("lets its identity write only the manifests' folder under the pipeline's prefix, in the features container", () => {
+  it("lets its identity write the manifests in the pipeline's folder of the features container, and read, delete or rename no blob", () => {
     expect(role).toMatchObject({ role_definition_name: "Storage Blob Data Contributor", principal_id: `\${${connector}.identity[0].principal_id}`, condition_version: "2.0" });
     expect(String(role.scope)).toMatch(/\/blobServices\/default\/containers\/features$/);
-    const allowed = [...String(role.condition).matchAll(/(StringStartsWith|StringEquals) '([^']+)'/g)].map((match) => match[2]);
-    expect(allowed).toEqual(["bank/export/_manifests/", "bank/export/_manifests"]);
+    const blob = (name: string) => `Microsoft.Storage/storageAccounts/blobServices/containers/blobs/${name}`;
+    const allows = (action: string, path: string) => conditionAllows(String(role.condition), { action: blob(action), path });
+    expect(allows("write", "bank/export/_manifests/2022Q3.json")).toBe(true);
+    expect(allows("add/action", "bank/export/_manifests/2023Q1.json")).toBe(true);
+    expect(allows("write", "bank/export/_manifests/2022Q3/20261001T020000Z-5f3a1b2c.json")).toBe(false);
+    expect(allows("write", "bank/export/year=2022/quarter=3/part-0.parquet")).toBe(false);
+    for (const action of ["read", "delete", "move/action"]) expect([action, allows(action, "bank/export/_manifests/2022Q3.json")]).toEqual([action, false]);
     const identityRoles = allResources(synthesized).filter(([address, body]) => address.startsWith("azurerm_role_assignment.") && body.principal_id === role.principal_id);
     expect(identityRoles).toHaveLength(1);
   });
@@ -63,6 +69,16 @@ describe("the bank pipeline's publication credential", () => {
     expect(resourceAt(synthesized, "databricks_grant", "/pipeline/catalog/metastore-privileges").privileges).toContain("CREATE_SERVICE_CREDENTIAL");
     expect(dependsOn(credential)).toEqual(expect.arrayContaining([grant, metastore]));
     expect(new Set(dependsOn(credential)).size).toBe(dependsOn(credential).length);
+  });
+});
+
+describe("the runtime of a job that publishes", () => {
+  it("refuses a Databricks Runtime without service credentials, naming the runtime, and takes 16.2 and later", () => {
+    const cluster = (sparkVersion: string) => ({ nodeTypeIds: ["Standard_D4ds_v5"], minWorkers: 1, maxWorkers: 2, sparkVersion });
+    expect(pipelineProblems({ cluster: cluster("15.4.x-scala2.12") }).map(({ construct, prop, value }) => ({ construct, prop, value }))).toEqual([
+      { construct: "SparkBatchPipeline", prop: "cluster.sparkVersion", value: "\"15.4.x-scala2.12\"" },
+    ]);
+    for (const version of ["16.2.x-scala2.12", "16.4.x-scala2.12", "17.3.x-scala2.13"]) expect([version, pipelineProblems({ cluster: cluster(version) })]).toEqual([version, []]);
   });
 });
 

@@ -9,7 +9,7 @@ import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
 import { Placement } from "../core/placement";
 import { AzurePrincipal, IDatabricksPrincipal } from "../core/principal";
 import { checkName, isUnresolved, PropValidator } from "../core/validation";
-import { ILakeStorage } from "../storage/lake-storage";
+import { folderFilesWriteCondition, ILakeStorage } from "../storage/lake-storage";
 import { LAKE_CONTAINERS, LakeContainerName } from "../storage/lake-layout";
 import { LAKE_PATH_PREFIX } from "./lakehouse-catalog";
 
@@ -28,7 +28,7 @@ export interface PublicationCredentialProps extends Placement {
   readonly lake: ILakeStorage;
   /** Container, by data area, holding the folder. */
   readonly container: LakeContainerName;
-  /** Folder of the container whose files the credential's identity may write, such as `payments/export/_manifests`. */
+  /** Folder of the container whose own files (not its subfolders') the credential's identity may write, such as `payments/export/_manifests`. */
   readonly folder: string;
   /** Name of the Unity Catalog service credential, unique in the metastore: 1-255 letters, digits, `_` and `-`. */
   readonly name: string;
@@ -54,10 +54,13 @@ const CREDENTIAL_NAME = { pattern: /^[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$/, rule: "
 const CONNECTOR_NAME = { pattern: /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}[a-zA-Z0-9_]$/, rule: "2-64 letters, digits, underscores, periods and hyphens", chars: /[a-zA-Z0-9_.-]/, minLength: 2, maxLength: 64 };
 
 /**
- * A Unity Catalog service credential whose identity may write the files of one folder of one lake
- * container, and nothing else: an access connector of its own, Storage Blob Data Contributor on the
- * container conditioned on the folder (Azure ABAC on the blob path), the credential (usable from
- * this workspace only) and ACCESS for its users.
+ * A Unity Catalog service credential whose identity may write the files directly in one folder of
+ * one lake container: an access connector of its own, Storage Blob Data Contributor on the container
+ * with an Azure ABAC condition that leaves it only the writes of those files (no read, delete or
+ * rename of any blob: `folderFilesWriteCondition`), the credential (usable from this workspace only)
+ * and ACCESS for its users. The built-in role also carries the container's management actions
+ * (create, delete), which no condition narrows, as every container role of the lake does; the
+ * lake's container soft delete keeps a deleted container recoverable.
  *
  * A job uses it for what dbutils.fs cannot do: replace a file whole in one request (Put Blob),
  * so that a reader finds the old content or the new and never an empty file, as the quarter
@@ -96,7 +99,11 @@ export class PublicationCredential extends Construct {
       identity: { type: "SystemAssigned" },
     });
     const identity = AzurePrincipal.servicePrincipal(this.accessConnector.identity.principalId);
-    this.folderRole = props.lake.grantContainer(this, "folder-contributor", identity, "Storage Blob Data Contributor", props.container, props.folder);
+    // Contributor is the narrowest built-in role that writes blobs; the condition leaves it the
+    // writes of the folder's own files (the quarter manifests), not the run copies in its subfolders.
+    this.folderRole = props.lake.grantContainer(this, "folder-writer", identity, "Storage Blob Data Contributor", props.container);
+    this.folderRole.condition = folderFilesWriteCondition(props.folder);
+    this.folderRole.conditionVersion = "2.0";
     this.credential = new Credential(this, "credential", {
       provider: props.provider,
       name: props.name,

@@ -463,6 +463,9 @@ export class QuarterlyPipeline extends Construct {
     this.workspaceUrl = this.workspace.workspaceUrl;
     const provider = props.provider ?? this.workspace.provider;
 
+    // A prefix the catalog refuses is that one problem, not one more for the folder under it.
+    const prefixRefused = typeof props.lakePathPrefix === "string" && !isUnresolved(props.lakePathPrefix) && props.lakePathPrefix !== "" && !LAKE_PATH_PREFIX.test(props.lakePathPrefix);
+    const publishes = job.publishes !== undefined && props.lake !== undefined && props.jobServicePrincipal !== undefined && !prefixRefused;
     this.catalog = new LakehouseCatalog(this, "catalog", {
       provider,
       workspace: this.workspace,
@@ -477,23 +480,21 @@ export class QuarterlyPipeline extends Construct {
       metastorePrivilegesFor: props.grantMetastorePrivileges ? props.deployer : undefined,
       driftChecker: props.driftChecker,
       accessConnector,
-      createsServiceCredential: job.publishes !== undefined,
+      createsServiceCredential: publishes,
     });
 
     const folder = this.catalog.lakePathFolder;
-    // A prefix the catalog refuses is that one problem, not one more for the folder under it.
-    const prefixRefused = typeof props.lakePathPrefix === "string" && !isUnresolved(props.lakePathPrefix) && props.lakePathPrefix !== "" && !LAKE_PATH_PREFIX.test(props.lakePathPrefix);
-    if (job.publishes && props.lake && props.jobServicePrincipal && !prefixRefused) {
+    if (job.publishes && publishes) {
       this.publicationCredential = new PublicationCredential(this, "publication-credential", {
         ...placement,
         azurermProvider: props.azurermProvider,
         provider,
-        lake: props.lake,
+        lake: props.lake as ILakeStorage,
         container: job.publishes.container,
         folder: `${folder}${job.publishes.folder}`,
         name: `${this.catalogName}_publication`,
         accessConnectorName: `dbac-${suffix}-pub`,
-        users: [props.jobServicePrincipal],
+        users: [props.jobServicePrincipal as IDatabricksPrincipal],
         driftChecker: props.driftChecker,
         dependsOn: this.catalog.metastoreReady,
       });
@@ -666,6 +667,12 @@ export function provisionTask(secretScopeName: string, schema: string, database:
   };
 }
 
+/** Whether a runtime key such as `16.4.x-scala2.12` is at least `major.minor`. */
+function runtimeAtLeast(version: string, major: number, minor: number): boolean {
+  const [versionMajor, versionMinor] = version.split(".").map(Number);
+  return versionMajor > major || (versionMajor === major && versionMinor >= minor);
+}
+
 export function isDefined<T>(value: T | undefined): value is T {
   return value !== undefined;
 }
@@ -701,6 +708,11 @@ function validate(scope: Construct, v: PropValidator, props: QuarterlyPipelinePr
     v.matches("job.name", props.job.name, JOB_NAME, "1-30 lowercase letters, digits and underscores, starting with a letter (it names the database and its logins)");
     v.required("job.codeDirectory", props.job.codeDirectory, "the local directory of the job's code");
     for (const problem of props.job.problems?.() ?? []) v.fail(problem.prop ?? `job.${problem.option}`, problem.value, problem.allowed);
+    // The job takes the publication credential's token with dbutils.credentials, which Databricks
+    // Runtime has from 16.2 (Databricks: "Use Unity Catalog service credentials", requirements).
+    if (props.job.publishes !== undefined) {
+      v.check("cluster.sparkVersion", props.cluster?.sparkVersion, (version) => !/^\d+\.\d+\./.test(version) || runtimeAtLeast(version, 16, 2), "Databricks Runtime 16.2 or later, such as 17.3.x-scala2.13: the job publishes with a Unity Catalog service credential (dbutils.credentials)");
+    }
   }
   const required: Array<keyof QuarterlyPipelineProps> = ["secretStore", "lake", "cluster", ...(creating ? (["provider", "accountProvider", "network"] as const) : [])];
   for (const prop of required) v.required(prop, props[prop], `the pipeline's ${prop} (see ${constructName}Props)`);

@@ -64,6 +64,24 @@ export function blobPathCondition(role: LakeDataRole, folder: string): string {
   return `((${exclusions.join(" AND ")}) OR (${path} StringStartsWith '${directory}/') OR (${path} StringEquals '${directory}'))`;
 }
 
+/**
+ * An Azure ABAC condition (version 2.0) for Storage Blob Data Contributor that lets it write (Put
+ * Blob, Put Block List) the files directly in `folder` and do nothing else to a blob: no read, no
+ * delete, no rename, no write in a subfolder (a `*` of StringLike also matches `/`, hence the
+ * StringNotLike). Two blocks in the documented shape, `((!actions) OR (expression)) AND ...`
+ * (https://learn.microsoft.com/azure/role-based-access-control/conditions-format, "Condition
+ * syntax"); the second one's expression is false for every path. Listing stays allowed: a list
+ * request has no path.
+ */
+export function folderFilesWriteCondition(folder: string): string {
+  const action = (name: string) => `Microsoft.Storage/storageAccounts/blobServices/containers/blobs/${name}`;
+  const path = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path]";
+  const directory = folder.replace(/\/+$/, "");
+  const write = `((!(ActionMatches{'${action("write")}'}) AND !(ActionMatches{'${action("add/action")}'})) OR (${path} StringLike '${directory}/*' AND ${path} StringNotLike '${directory}/*/*'))`;
+  const never = `((!(ActionMatches{'${action("read")}'} AND NOT SubOperationMatches{'Blob.List'}) AND !(ActionMatches{'${action("move/action")}'}) AND !(ActionMatches{'${action("delete")}'})) OR (${path} StringNotLike '*'))`;
+  return `${write} AND ${never}`;
+}
+
 /** The blob data roles a container grant takes. */
 export const LAKE_DATA_ROLES = ["Storage Blob Data Reader", "Storage Blob Data Contributor"] as const;
 export type LakeDataRole = (typeof LAKE_DATA_ROLES)[number];
