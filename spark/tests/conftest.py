@@ -104,6 +104,74 @@ def azurite():
         starter.kill()
 
 
+@dataclass(frozen=True)
+class AzuriteOAuth:
+    """Azurite over HTTPS that takes Entra ID bearer tokens (`--oauth basic`: it checks a token's
+    audience, issuer and lifetime, not its signature), as the Blob service is reached with the
+    publication credential's token; `ca_file` verifies its self-signed certificate."""
+    blob_endpoint: str
+    ca_file: str
+
+
+def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "azurite-cert.pem", folder / "azurite-key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@pytest.fixture(scope="session")
+def azurite_oauth(tmp_path_factory):
+    import socket
+    import time
+
+    executable = REPO_DIR / "node_modules/.bin/azurite-blob"
+    if not executable.exists():
+        raise RuntimeError("Azurite needs the repository's node_modules (npm ci)")
+    cert_file, key_file = _self_signed_certificate(tmp_path_factory.mktemp("azurite-tls"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(executable), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
+                               "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry",  # no network
+                               "--oauth", "basic", "--cert", str(cert_file), "--key", str(key_file)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError(f"Azurite (OAuth, HTTPS) did not start on port {port}")
+            time.sleep(0.1)
+    yield AzuriteOAuth(f"https://127.0.0.1:{port}/devstoreaccount1", str(cert_file))
+    server.terminate()
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 ETL_ROLE, READER_ROLE, READER_LOGIN = "bank_etl", "bank_reader", "bank_app"
 ETL_PASSWORD = secrets.token_urlsafe(18)  # this test session's; set on the role by each migrate
 READER_PASSWORD = secrets.token_urlsafe(18)  # the reader login's, likewise

@@ -1,17 +1,22 @@
 """Replacing a file in one Put Blob (bank_etl/blob.py), against Azurite's Blob service: a reader of
-the file finds the old content or the new, never no file, an empty one or part of one."""
+the file finds the old content or the new, never no file, an empty one or part of one; one request
+each; and, as on Azure, signed in with the service credential's bearer token over HTTPS (Azurite's
+OAuth mode), which a token for another resource cannot do."""
 
 from __future__ import annotations
 
+import base64
+import json
 import sys
 import threading
+import time
 
 import pytest
 from azure.core.credentials import AccessToken
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient
 
-from bank_etl.blob import SINGLE_PUT_BYTES, BlobReplace, blob_location
+from bank_etl.blob import SINGLE_PUT_BYTES, STORAGE_SCOPE, BlobReplace, blob_location
 from bank_etl.fs import DbutilsFs, databricks_file_system
 
 from fake_dbutils import FakeDbutils
@@ -115,19 +120,60 @@ def test_content_larger_than_one_put_blob_is_refused_before_anything_is_sent(azu
     assert list(container.list_blobs()) == []
 
 
-class TokenProvider:
-    """What getServiceCredentialsProvider gives: an azure-core token credential; this one records the
-    scopes asked for, or refuses them as Entra ID does an identity it cannot sign in."""
+def _base64url(value: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
-    def __init__(self, refuse: bool = False):
+
+class TokenProvider:
+    """What getServiceCredentialsProvider gives: an azure-core token credential with get_token only.
+    This one records the scopes asked for and hands out an Entra ID-shaped token for `audience`
+    (unsigned: Azurite's basic OAuth checks audience, issuer and lifetime), or refuses, as Entra ID
+    does an identity it cannot sign in."""
+
+    def __init__(self, refuse: bool = False, audience: str = "https://storage.azure.com"):
         self.scopes: list[tuple[str, ...]] = []
         self.refuse = refuse
+        self.audience = audience
 
     def get_token(self, *scopes, **kwargs):
         self.scopes.append(scopes)
         if self.refuse:
             raise Exception("ClientAuthenticationError: the identity of bank_prod_publication could not get a token")
-        return AccessToken("token-for-the-test", 2**31)
+        expires = int(time.time()) + 3600
+        claims = {"aud": self.audience, "iss": "https://sts.windows.net/3f2504e0-4f89-41d3-9a0c-0305e82c3301/",
+                  "nbf": expires - 3700, "iat": expires - 3700, "exp": expires, "oid": "00000000-0000-4000-8000-0000000000c1"}
+        return AccessToken(f"{_base64url({'alg': 'RS256', 'typ': 'JWT'})}.{_base64url(claims)}.c2lnbmF0dXJl", expires)
+
+
+def oauth_container(azurite_oauth, name: str):
+    service = BlobServiceClient(azurite_oauth.blob_endpoint, credential=TokenProvider(), connection_verify=azurite_oauth.ca_file)
+    client = service.get_container_client(name)
+    if not client.exists():
+        client.create_container()
+    return client
+
+
+def test_put_blob_signs_in_with_the_service_credentials_token_over_https(azurite_oauth):
+    """The production path: a get_token-only provider, a bearer token for Azure Storage, HTTPS."""
+    container = oauth_container(azurite_oauth, "replace-oauth")
+    provider = TokenProvider()
+    replace = BlobReplace(provider, locate=lambda path: (azurite_oauth.blob_endpoint, "replace-oauth", blob_location(path)[2]),
+                          connection_verify=azurite_oauth.ca_file)
+    path = "abfss://replace-oauth@devstoreaccount1.dfs.core.windows.net/export/_manifests/2022Q3.json"
+    for text in ('{"run_id": "run-0"}\n', '{"run_id": "run-1"}\n'):
+        replace.replace(path, text)
+        assert container.download_blob("export/_manifests/2022Q3.json").readall().decode() == text
+    assert provider.scopes and set(provider.scopes) == {(STORAGE_SCOPE,)}
+
+
+def test_a_token_for_another_resource_is_refused_and_nothing_is_written(azurite_oauth):
+    container = oauth_container(azurite_oauth, "replace-refused")
+    replace = BlobReplace(TokenProvider(audience="https://vault.azure.net"), connection_verify=azurite_oauth.ca_file,
+                          locate=lambda path: (azurite_oauth.blob_endpoint, "replace-refused", blob_location(path)[2]))
+    with pytest.raises(HttpResponseError) as refused:
+        replace.replace("abfss://replace-refused@devstoreaccount1.dfs.core.windows.net/export/_manifests/2022Q3.json", "{}\n")
+    assert refused.value.status_code in (401, 403)
+    assert list(container.list_blobs()) == []
 
 
 def test_dbutils_replaces_files_as_the_publication_credentials_identity_and_signs_in_at_once():
