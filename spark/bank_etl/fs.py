@@ -128,10 +128,7 @@ class LocalFs(_Moves):
             raise FileExistsError(f"file already exists: {path}")
         os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
         open(target, "w").close()
-        flushed = os.path.join(os.path.dirname(target) or ".", f".{os.path.basename(target)}.flush")
-        with open(flushed, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(flushed, target)
+        self.replace_text(path, text)
 
     def replace_text(self, path: str, text: str) -> None:
         """As Put Blob (blob.py): parents are made, and a reader finds the old content or the new,

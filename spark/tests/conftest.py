@@ -72,11 +72,13 @@ class Azurite:
 
 
 # Azurite started by the repository's starter (test/lake/azurite.ts, the one place holding the
-# emulator's public development key); the node process stops it when its stdin closes.
+# emulator's public development key); with a certificate and key, over HTTPS taking OAuth tokens.
+# The node process stops it when its stdin closes.
 _AZURITE_STARTER = """
-const { startAzurite } = require(require('path').join(process.argv[1], 'test/lake/azurite.ts'));
+const [repo, certFile, keyFile] = process.argv.slice(1);
+const { startAzurite } = require(require('path').join(repo, 'test/lake/azurite.ts'));
 (async () => {
-  const azurite = await startAzurite();
+  const azurite = await startAzurite(20000, certFile ? { certFile, keyFile } : undefined);
   process.stdout.write(JSON.stringify({ blobEndpoint: azurite.blobEndpoint, accountName: azurite.accountName,
     accountKey: azurite.accountKey }) + '\\n');
   process.stdin.resume();
@@ -85,18 +87,17 @@ const { startAzurite } = require(require('path').join(process.argv[1], 'test/lak
 """
 
 
-@pytest.fixture(scope="session")
-def azurite():
+def _started_azurite(*tls_files: Path):
+    """Starts Azurite through the repository's starter; yields its settings until the test session ends."""
     node = shutil.which("node")
     if node is None or not (REPO_DIR / "node_modules/.bin/azurite-blob").exists():
         raise RuntimeError("Azurite needs node and the repository's node_modules (npm ci)")
-    starter = subprocess.Popen([node, "-e", _TYPESCRIPT_REQUIRE_HOOK + _AZURITE_STARTER, str(REPO_DIR)], cwd=REPO_DIR,
-                               text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    starter = subprocess.Popen([node, "-e", _TYPESCRIPT_REQUIRE_HOOK + _AZURITE_STARTER, str(REPO_DIR), *map(str, tls_files)],
+                               cwd=REPO_DIR, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     line = starter.stdout.readline()
     if not line:
         raise RuntimeError(f"Azurite did not start (exit {starter.wait(30)})")
-    settings = json.loads(line)
-    yield Azurite(settings["blobEndpoint"], {"account_name": settings["accountName"], "account_key": settings["accountKey"]})
+    yield json.loads(line)
     starter.stdin.close()
     try:
         starter.wait(30)
@@ -104,10 +105,15 @@ def azurite():
         starter.kill()
 
 
+@pytest.fixture(scope="session")
+def azurite():
+    for settings in _started_azurite():
+        yield Azurite(settings["blobEndpoint"], {"account_name": settings["accountName"], "account_key": settings["accountKey"]})
+
+
 @dataclass(frozen=True)
 class AzuriteOAuth:
-    """Azurite over HTTPS that takes Entra ID bearer tokens (`--oauth basic`: it checks a token's
-    audience, issuer and lifetime, not its signature), as the Blob service is reached with the
+    """Azurite over HTTPS that takes Entra ID bearer tokens, as the Blob service is reached with the
     publication credential's token; `ca_file` verifies its self-signed certificate."""
     blob_endpoint: str
     ca_file: str
@@ -140,36 +146,9 @@ def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def azurite_oauth(tmp_path_factory):
-    import socket
-    import time
-
-    executable = REPO_DIR / "node_modules/.bin/azurite-blob"
-    if not executable.exists():
-        raise RuntimeError("Azurite needs the repository's node_modules (npm ci)")
     cert_file, key_file = _self_signed_certificate(tmp_path_factory.mktemp("azurite-tls"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(executable), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
-                               "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry",  # no network
-                               "--oauth", "basic", "--cert", str(cert_file), "--key", str(key_file)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError(f"Azurite (OAuth, HTTPS) did not start on port {port}")
-            time.sleep(0.1)
-    yield AzuriteOAuth(f"https://127.0.0.1:{port}/devstoreaccount1", str(cert_file))
-    server.terminate()
-    try:
-        server.wait(30)
-    except subprocess.TimeoutExpired:
-        server.kill()
+    for settings in _started_azurite(cert_file, key_file):
+        yield AzuriteOAuth(settings["blobEndpoint"], str(cert_file))
 
 
 ETL_ROLE, READER_ROLE, READER_LOGIN = "bank_etl", "bank_reader", "bank_app"

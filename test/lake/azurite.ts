@@ -55,8 +55,17 @@ function connectionStringFor(blobEndpoint: string, key: string): string {
   return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_DEV_ACCOUNT_NAME};AccountKey=${key};BlobEndpoint=${blobEndpoint};`;
 }
 
-/** Starts Azurite (blob service only, in memory) on a free port and waits until it answers. */
-export async function startAzurite(timeoutMs = 20000): Promise<RunningAzurite> {
+/**
+ * Where Azurite's TLS certificate and key are, for HTTPS and Entra ID bearer tokens (`--oauth
+ * basic`: Azurite checks a token's audience, issuer and lifetime, not its signature).
+ */
+export interface AzuriteTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** Starts Azurite (blob service only, in memory) on a free port and waits until it answers; with `tls`, over HTTPS taking OAuth tokens. */
+export async function startAzurite(timeoutMs = 20000, tls?: AzuriteTls): Promise<RunningAzurite> {
   const repoRoot = resolve(__dirname, "..", "..");
   const executable = join(repoRoot, "node_modules", ".bin", "azurite-blob");
   const port = await findFreePort();
@@ -71,6 +80,7 @@ export async function startAzurite(timeoutMs = 20000): Promise<RunningAzurite> {
       "--silent",
       // Tests must not touch the network.
       "--disableTelemetry",
+      ...(tls ? ["--oauth", "basic", "--cert", tls.certFile, "--key", tls.keyFile] : []),
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
@@ -88,7 +98,7 @@ export async function startAzurite(timeoutMs = 20000): Promise<RunningAzurite> {
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_DEV_ACCOUNT_NAME}`;
+  const blobEndpoint = `${tls ? "https" : "http"}://127.0.0.1:${port}/${AZURITE_DEV_ACCOUNT_NAME}`;
   const wrongKey = Buffer.from("not-the-azurite-key-".repeat(3)).toString("base64");
   return {
     port,

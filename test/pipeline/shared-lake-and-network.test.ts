@@ -172,7 +172,7 @@ describe("overlapping lake locations", () => {
   });
 
   it("refuse a prefix that is not a relative folder path", () => {
-    for (const lakePathPrefix of ["/risk", "risk//x", "ri sk", "risk/../x/"]) {
+    for (const lakePathPrefix of ["/risk", "risk//x", "ri sk", "risk/../x/", ""]) {
       const { stack } = pipelines("bad-prefix", [["risk", { lakePathPrefix }]]);
       expect([lakePathPrefix, problemKeys(validationProblems(stack))]).toEqual([lakePathPrefix, [{ construct: "LakehouseCatalog", prop: "lakePathPrefix" }]]);
     }

@@ -140,6 +140,10 @@ export const SERVICE_CREDENTIAL_PRIVILEGE = "CREATE_SERVICE_CREDENTIAL";
 
 /** A folder path inside a container: `/`-separated segments, no `.` or `..` segment, no leading `/`. */
 export const LAKE_PATH_PREFIX = /^(?!\.{1,2}(\/|$))(?!.*\/\.{1,2}(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/;
+/** Whether the catalog refuses `prefix` (`lakePathPrefix`): what derives from it then adds no problem of its own. */
+export function isRefusedLakePathPrefix(prefix: string | undefined): boolean {
+  return prefix !== undefined && (typeof prefix !== "string" || (!isUnresolved(prefix) && !LAKE_PATH_PREFIX.test(prefix)));
+}
 const LAKE_PATH_PREFIX_RULE = "a folder path of letters, digits, '.', '_' and '-' in '/'-separated segments, without a leading '/' or '.' and '..' segments, such as payments or finance/payments";
 
 /**
@@ -414,7 +418,7 @@ function checkMetastore(v: PropValidator, props: LakehouseCatalogProps): void {
  * locations in one metastore at apply, and two pipelines would write the same Delta paths.
  */
 function checkLakeClaims(v: PropValidator, catalog: LakehouseCatalog, lake: ILakeStorage, prefix: string | undefined): void {
-  if (prefix !== undefined && (typeof prefix !== "string" || (!isUnresolved(prefix) && !LAKE_PATH_PREFIX.test(prefix)))) return;
+  if (isRefusedLakePathPrefix(prefix)) return;
   // A prefix known only at deploy time cannot be compared; such a catalog claims nothing.
   if (isUnresolved(prefix)) return;
   const folder = lakePathFolder(prefix);

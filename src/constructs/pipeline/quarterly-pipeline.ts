@@ -8,7 +8,7 @@ import { addedJobTagNames, BatchJob, BatchJobTask, JobClusterOptions, MAX_JOB_TA
 import { checkDatabricksPrincipal } from "../databricks/databricks-checks";
 import { DatabricksWorkspace, DatabricksWorkspaceSubnets, DbfsCustomerManagedKey, IDatabricksWorkspace } from "../databricks/databricks-workspace";
 import { DEFAULT_QUARTERLY_CRON, isQuarterlyCron, QUARTERLY_CRON_RULE, yearAlreadyPast } from "../databricks/job-schedule";
-import { LAKE_PATH_PREFIX, LakehouseCatalog } from "../databricks/lakehouse-catalog";
+import { isRefusedLakePathPrefix, LakehouseCatalog } from "../databricks/lakehouse-catalog";
 import { PublicationCredential } from "../databricks/publication-credential";
 import { ILakeStorage } from "../storage/lake-storage";
 import { LakeContainerName, LANDING_CONTAINER } from "../storage/lake-layout";
@@ -464,8 +464,7 @@ export class QuarterlyPipeline extends Construct {
     const provider = props.provider ?? this.workspace.provider;
 
     // A prefix the catalog refuses is that one problem, not one more for the folder under it.
-    const prefixRefused = typeof props.lakePathPrefix === "string" && !isUnresolved(props.lakePathPrefix) && props.lakePathPrefix !== "" && !LAKE_PATH_PREFIX.test(props.lakePathPrefix);
-    const publishes = job.publishes !== undefined && props.lake !== undefined && props.jobServicePrincipal !== undefined && !prefixRefused;
+    const publishes = job.publishes !== undefined && props.lake !== undefined && props.jobServicePrincipal !== undefined && !isRefusedLakePathPrefix(props.lakePathPrefix);
     this.catalog = new LakehouseCatalog(this, "catalog", {
       provider,
       workspace: this.workspace,
